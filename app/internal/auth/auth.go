@@ -1,0 +1,102 @@
+// Package auth hashes passwords and PINs with Argon2id and makes the random
+// tokens used for sessions, API access and verification codes.
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are the Argon2id cost settings. Defaults follow RFC 9106's second
+// recommended option scaled for a 2-core server: 64 MiB, 3 passes.
+type Params struct {
+	Time    uint32
+	Memory  uint32 // KiB
+	Threads uint8
+}
+
+// DefaultParams is what production uses.
+var DefaultParams = Params{Time: 3, Memory: 64 * 1024, Threads: 2}
+
+// ErrMismatch is returned by Verify when the password is wrong.
+var ErrMismatch = errors.New("password mismatch")
+
+// Hash returns an encoded Argon2id hash of password in the PHC string format
+// ($argon2id$v=19$m=...,t=...,p=...$salt$hash), so parameters can change
+// later without invalidating stored hashes.
+func Hash(password string, p Params) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("auth: salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, 32)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// Verify checks password against an encoded hash in constant time. It
+// returns ErrMismatch for a wrong password and another error for a malformed
+// hash.
+func Verify(password, encoded string) error {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return errors.New("auth: not an argon2id hash")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return errors.New("auth: unsupported argon2 version")
+	}
+	var p Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return fmt.Errorf("auth: parameters: %w", err)
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return fmt.Errorf("auth: salt: %w", err)
+	}
+	want, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil {
+		return fmt.Errorf("auth: hash: %w", err)
+	}
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return ErrMismatch
+	}
+	return nil
+}
+
+// NewToken returns n random bytes as URL-safe base64 without padding.
+func NewToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// TokenHash is the SHA-256 of a token in hex: what the database stores, so a
+// leaked database does not leak live sessions.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// ValidatePassword returns an Indonesian message when a new password is too
+// weak, or "".
+func ValidatePassword(pw string) string {
+	if len([]rune(pw)) < 8 {
+		return "Kata sandi minimal 8 karakter"
+	}
+	if len(pw) > 128 {
+		return "Kata sandi paling banyak 128 karakter"
+	}
+	return ""
+}

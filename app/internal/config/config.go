@@ -1,0 +1,163 @@
+// Package config reads suratdesa's typed configuration from APP_* environment
+// variables, overridden by command-line flags of the same names.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the whole run-time configuration. It is built once by Load and
+// passed down; nothing reads the environment after that.
+type Config struct {
+	Addr    string // APP_ADDR, listen address
+	DB      string // APP_DB, "sqlite" or "mysql"
+	DSN     string // APP_DSN, SQLite file path or MySQL DSN
+	Storage string // APP_STORAGE, directory for run-time data
+	BaseURL string // APP_BASE_URL, printed in QR codes
+	Secret  string // APP_SECRET, session key; generated into storage when empty
+	// TrustedProxies lists proxy addresses whose X-Forwarded-* headers are
+	// believed (APP_TRUSTED_PROXIES, comma-separated). Empty trusts none.
+	TrustedProxies []string
+	LogLevel       string // APP_LOG_LEVEL: debug, info, warn, error
+}
+
+// Var describes one setting for the README table and the flag set.
+type Var struct {
+	Env, Flag, Default, Help string
+	Secret                   bool
+}
+
+// Vars lists every setting in the order the README documents them.
+var Vars = []Var{
+	{"APP_ADDR", "addr", ":8080", "alamat dan port HTTP yang didengarkan", false},
+	{"APP_DB", "db", "sqlite", "jenis basis data: sqlite atau mysql", false},
+	{"APP_DSN", "dsn", "", "berkas SQLite (bawaan <storage>/suratdesa.db) atau DSN MySQL", true},
+	{"APP_STORAGE", "storage", "storage", "folder data: basis data SQLite, PDF, kunci", false},
+	{"APP_BASE_URL", "base-url", "http://localhost:8080", "URL publik, dicetak di kode QR", false},
+	{"APP_SECRET", "secret", "", "kunci sesi; dibuat otomatis di storage bila kosong", true},
+	{"APP_TRUSTED_PROXIES", "trusted-proxies", "", "alamat proxy tepercaya, dipisah koma", false},
+	{"APP_LOG_LEVEL", "log-level", "info", "debug, info, warn atau error", false},
+}
+
+// Register adds a flag for every setting to fs. The returned function builds
+// the Config after fs.Parse, taking each flag if set, else the environment
+// variable, else the default.
+func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
+	vals := make(map[string]*string, len(Vars))
+	for _, v := range Vars {
+		vals[v.Env] = fs.String(v.Flag, "", v.Help+" ("+v.Env+")")
+	}
+	return func() (Config, error) {
+		get := func(env string) string {
+			if s := *vals[env]; s != "" {
+				return s
+			}
+			if s := getenv(env); s != "" {
+				return s
+			}
+			for _, v := range Vars {
+				if v.Env == env {
+					return v.Default
+				}
+			}
+			return ""
+		}
+		c := Config{
+			Addr:     get("APP_ADDR"),
+			DB:       strings.ToLower(get("APP_DB")),
+			DSN:      get("APP_DSN"),
+			Storage:  get("APP_STORAGE"),
+			BaseURL:  strings.TrimRight(get("APP_BASE_URL"), "/"),
+			Secret:   get("APP_SECRET"),
+			LogLevel: strings.ToLower(get("APP_LOG_LEVEL")),
+		}
+		for _, p := range strings.Split(get("APP_TRUSTED_PROXIES"), ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+		if c.DB == "sqlite" && c.DSN == "" {
+			c.DSN = filepath.Join(c.Storage, "suratdesa.db")
+		}
+		return c, c.Validate()
+	}
+}
+
+// Validate reports every problem at once, with the variable to fix.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("APP_ADDR %q is not host:port (e.g. :8080)", c.Addr))
+	}
+	switch c.DB {
+	case "sqlite":
+	case "mysql":
+		if c.DSN == "" {
+			errs = append(errs, errors.New("APP_DSN is required when APP_DB=mysql (e.g. user:pass@tcp(db:3306)/suratdesa)"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("APP_DB %q must be sqlite or mysql", c.DB))
+	}
+	if c.Storage == "" {
+		errs = append(errs, errors.New("APP_STORAGE must name a directory"))
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("APP_BASE_URL %q must be an absolute http(s) URL", c.BaseURL))
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		errs = append(errs, errors.New("APP_SECRET must be at least 32 characters (or leave it empty to generate one)"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("APP_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel))
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("APP_TRUSTED_PROXIES entry %q is not an IP or CIDR", p))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Secure reports whether the public URL is HTTPS, so cookies get Secure.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// LogValue lists the settings for a start-up log line with secrets masked,
+// including a password inside a MySQL DSN.
+func (c Config) LogValue() []any {
+	return []any{
+		"addr", c.Addr, "db", c.DB, "dsn", MaskDSN(c.DSN), "storage", c.Storage,
+		"base_url", c.BaseURL, "secret", mask(c.Secret), "trusted_proxies", c.TrustedProxies,
+		"log_level", c.LogLevel,
+	}
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}
+
+// MaskDSN hides the password of a user:password@... DSN.
+func MaskDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
+		return dsn
+	}
+	cred := dsn[:at]
+	if i := strings.Index(cred, ":"); i >= 0 {
+		return cred[:i] + ":********" + dsn[at:]
+	}
+	return dsn
+}

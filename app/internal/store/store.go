@@ -1,0 +1,232 @@
+// Package store is suratdesa's persistence: it opens SQLite or MySQL through
+// GORM, runs the SQL migrations, and offers queries that return domain types
+// and domain errors. It is the only package that imports GORM.
+//
+// Every function that reads or writes a village's data takes the village id
+// as an argument that callers take from the authenticated actor, and puts it
+// in the WHERE clause; a row of another village is reported as
+// surat.ErrNotFound.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/migrations"
+)
+
+// Store is a handle on the database. It is safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	now     func() time.Time
+}
+
+// Options configures Open.
+type Options struct {
+	Driver string // "sqlite" or "mysql"
+	DSN    string // SQLite file path, or MySQL DSN
+	// Now is the clock used for created_at/updated_at and lock-outs; time.Now
+	// when nil. Times are stored in UTC.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Open connects to the database and checks that it answers. It does not
+// migrate; call Migrate.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	utcNow := func() time.Time { return now().UTC() }
+	var dialector gorm.Dialector
+	switch o.Driver {
+	case "sqlite":
+		if dir := filepath.Dir(o.DSN); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("store: create database directory: %w", err)
+			}
+		}
+		dialector = sqlite.Open(sqliteDSN(o.DSN))
+	case "mysql":
+		dialector = mysql.Open(mysqlDSN(o.DSN))
+	default:
+		return nil, fmt.Errorf("store: unknown driver %q", o.Driver)
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError:         true,
+		NowFunc:                utcNow,
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", o.Driver, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if o.Driver == "sqlite" {
+		// SQLite allows one writer at a time; transactions start IMMEDIATE
+		// (see sqliteDSN) and wait on busy_timeout instead of failing, so a
+		// small pool is enough and avoids lock convoys on two cores.
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(25)
+		sqlDB.SetMaxIdleConns(25)
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: database %s is not reachable: %w", o.Driver, err)
+	}
+	return &Store{db: db, sqlDB: sqlDB, dialect: o.Driver, now: utcNow}, nil
+}
+
+// sqliteDSN adds the pragmas every connection needs: foreign keys on, WAL so
+// readers do not block the writer, a busy timeout so concurrent writers wait
+// rather than fail, and IMMEDIATE transactions so a transaction that will
+// write takes the write lock at BEGIN instead of failing to upgrade later.
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// mysqlDSN makes sure times are parsed as UTC and text is utf8mb4.
+func mysqlDSN(dsn string) string {
+	add := func(key, val string) {
+		if !strings.Contains(dsn, key+"=") {
+			if strings.Contains(dsn, "?") {
+				dsn += "&"
+			} else {
+				dsn += "?"
+			}
+			dsn += key + "=" + val
+		}
+	}
+	add("parseTime", "true")
+	add("loc", "UTC")
+	add("charset", "utf8mb4")
+	add("collation", "utf8mb4_unicode_ci")
+	return dsn
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Dialect is "sqlite" or "mysql".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Now is the store's clock, in UTC.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Ping checks that the database answers, for /healthz.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) gooseProvider() (*goose.Provider, error) {
+	dialect := goose.DialectSQLite3
+	if s.dialect == "mysql" {
+		dialect = goose.DialectMySQL
+	}
+	sub, err := fs.Sub(migrations.FS, s.dialect)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations for %s: %w", s.dialect, err)
+	}
+	p, err := goose.NewProvider(dialect, s.sqlDB, sub)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// Migrate applies every pending migration and returns how many ran.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	p, err := s.gooseProvider()
+	if err != nil {
+		return 0, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("store: migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// MigrationState is one migration and whether it has been applied.
+type MigrationState struct {
+	Version   int64
+	Source    string
+	Applied   bool
+	AppliedAt time.Time
+}
+
+// MigrationStatus lists every known migration in order.
+func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
+	p, err := s.gooseProvider()
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration status: %w", err)
+	}
+	out := make([]MigrationState, len(st))
+	for i, m := range st {
+		out[i] = MigrationState{Version: m.Source.Version, Source: filepath.Base(m.Source.Path),
+			Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt}
+	}
+	return out, nil
+}
+
+// translate maps GORM errors to domain errors, wrapping with the operation.
+func translate(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("store: %s: %w", op, surat.ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("store: %s: %w", op, surat.ErrConflict)
+	}
+	var ve *surat.ValidationError
+	if errors.As(err, &ve) || errors.Is(err, surat.ErrNotFound) || errors.Is(err, surat.ErrConflict) ||
+		errors.Is(err, surat.ErrForbidden) {
+		return err
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// transaction runs fn in one database transaction.
+func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}

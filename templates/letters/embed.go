@@ -1,0 +1,9 @@
+// Package letters embeds the letter module definitions, one file per module.
+package letters
+
+import "embed"
+
+// FS holds the module files.
+//
+//go:embed *
+var FS embed.FS
