@@ -5,5 +5,5 @@ import "embed"
 
 // FS holds the module files.
 //
-//go:embed *
+//go:embed *.yaml
 var FS embed.FS

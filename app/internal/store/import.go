@@ -10,7 +10,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
-const importBatch = 200
+const importBatch = 100
 
 // errDryRun rolls back a dry-run import after it has done all its work.
 var errDryRun = errors.New("dry run")

@@ -77,7 +77,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		SkipDefaultTransaction: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", o.Driver, err)
+		// The MySQL dialector already talks to the server while opening.
+		return nil, fmt.Errorf("store: database %s is not reachable: %w", o.Driver, err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {

@@ -1,0 +1,169 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// csvSource reads rows of a CSV (or tab-separated) text. Row numbers are the
+// ones a spreadsheet shows when it opens the file: the line a record starts
+// on, minus the line breaks inside quoted cells of earlier records.
+type csvSource struct {
+	r        *csv.Reader
+	embedded int // line breaks inside quoted cells so far
+}
+
+func newCSVSource(b []byte) *csvSource {
+	text := decodeText(b)
+	return &csvSource{r: csvReader(text, chooseDelimiter(text))}
+}
+
+func csvReader(text string, comma rune) *csv.Reader {
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = comma
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	return r
+}
+
+var delimiters = []rune{',', ';', '\t', '|'}
+
+// chooseDelimiter picks the separator under which the first rows hold the
+// best header: Excel in an Indonesian locale saves "CSV" with semicolons,
+// elsewhere with commas, and "Text" with tabs. Without any header it falls
+// back to sniffDelimiter, and findHeader reports the missing header.
+func chooseDelimiter(text string) rune {
+	idx := headerIndex()
+	best, bestMatched := rune(0), 0
+	for _, d := range delimiters {
+		r := csvReader(text, d)
+		for i := 0; i < headerScanRows; i++ {
+			rec, err := r.Read()
+			if err != nil {
+				break
+			}
+			cells := make([]cell, len(rec))
+			for j, f := range rec {
+				cells[j] = cell{text: f}
+			}
+			if _, matched, _ := mapHeader(row{cells: cells}, idx); matched > bestMatched {
+				best, bestMatched = d, matched
+			}
+		}
+	}
+	if bestMatched > 0 {
+		return best
+	}
+	return sniffDelimiter(text)
+}
+
+func (s *csvSource) next() (row, bool, error) {
+	for {
+		rec, err := s.r.Read()
+		if err == io.EOF {
+			return row{}, false, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return row{}, false, fmt.Errorf("CSV tidak dapat dibaca pada baris %d: %v", pe.StartLine-s.embedded, pe.Err)
+			}
+			return row{}, false, err
+		}
+		line, _ := s.r.FieldPos(0)
+		r := row{num: line - s.embedded, cells: make([]cell, len(rec))}
+		empty := true
+		for i, f := range rec {
+			r.cells[i] = cell{text: f}
+			s.embedded += strings.Count(f, "\n")
+			if strings.TrimFunc(f, isSpace) != "" {
+				empty = false
+			}
+		}
+		if !empty {
+			return r, true, nil
+		}
+	}
+}
+
+// decodeText returns b as UTF-8: a UTF-8 byte-order mark is dropped, UTF-16
+// (Excel's "Unicode Text") is converted, and text that is not valid UTF-8 is
+// read as Windows-1252, the code page Excel on Windows saves CSV in.
+func decodeText(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		b = b[3:]
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return decodeUTF16(b)
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b) + len(b)/8)
+	for _, c := range b {
+		if c >= 0x80 && c < 0xA0 {
+			sb.WriteRune(cp1252[c-0x80])
+		} else {
+			sb.WriteRune(rune(c))
+		}
+	}
+	return sb.String()
+}
+
+func decodeUTF16(b []byte) string {
+	big := b[0] == 0xFE
+	b = b[2:]
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		if big {
+			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		} else {
+			u[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
+		}
+	}
+	return string(utf16.Decode(u))
+}
+
+// cp1252 maps Windows-1252 bytes 0x80-0x9F; the rest equals Latin-1.
+var cp1252 = [32]rune{
+	'€', '\u0081', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u008d', 'Ž', '\u008f',
+	'\u0090', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u009d', 'ž', 'Ÿ',
+}
+
+// sniffDelimiter picks the separator that splits one of the first lines into
+// the most cells, so a title line above the header does not decide.
+func sniffDelimiter(text string) rune {
+	candidates := delimiters
+	best := map[rune]int{}
+	for i := 0; i < 20 && text != ""; i++ {
+		var line string
+		line, text, _ = strings.Cut(text, "\n")
+		counts := map[rune]int{}
+		inQuote := false
+		for _, r := range line {
+			switch {
+			case r == '"':
+				inQuote = !inQuote
+			case !inQuote:
+				counts[r]++
+			}
+		}
+		for _, c := range candidates {
+			best[c] = max(best[c], counts[c])
+		}
+	}
+	sep, n := ',', 0
+	for _, c := range candidates {
+		if best[c] > n {
+			sep, n = c, best[c]
+		}
+	}
+	return sep
+}

@@ -1,0 +1,302 @@
+// Package pdf renders a letter (surat.Document) as a PDF with gofpdf: the
+// village letterhead (kop) with its double rule, the title and number, the
+// body blocks, the place and date, the signer block with its QR area, and on
+// drafts a DRAF watermark. It is the only package that imports gofpdf; it
+// does no database or HTTP work.
+//
+// Output is deterministic: the same Document and Options always give the
+// same bytes, so a stored letter can be checked by its SHA-256.
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jung-kurt/gofpdf"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// Options are the per-render settings that are not part of the letter.
+type Options struct {
+	// Created is written into the PDF's metadata as its creation and
+	// modification date. The zero value uses the document date, so a
+	// document always renders to the same bytes; a signing step passes the
+	// signing time.
+	Created time.Time
+}
+
+// Renderer renders letters. It holds the fonts, prepared once, and is safe
+// for concurrent use; create one at start-up and share it.
+type Renderer struct {
+	regular, bold []byte
+	glyphs        glyphSet
+	logos         logoCache
+	watermark     outline // "DRAF" in the bold font, as a vector path
+}
+
+// NewRenderer prepares the embedded fonts. It fails only if the embedded
+// font files are unreadable, which is a build defect.
+func NewRenderer() (*Renderer, error) {
+	regular, bold, err := loadFonts()
+	if err != nil {
+		return nil, err
+	}
+	glyphs, err := readGlyphSet(regular)
+	if err != nil {
+		return nil, err
+	}
+	boldGlyphs, err := readGlyphSet(bold)
+	if err != nil {
+		return nil, err
+	}
+	for r := range glyphs {
+		if !boldGlyphs[r] {
+			delete(glyphs, r)
+		}
+	}
+	mark, err := wordOutline(bold, draftMark)
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{regular: regular, bold: bold, glyphs: glyphs, watermark: mark}, nil
+}
+
+// Render renders doc once with a fresh Renderer. Callers that render more
+// than one letter should keep a Renderer: preparing the fonts costs more than
+// rendering a letter.
+func Render(doc *surat.Document, opt Options) ([]byte, error) {
+	r, err := NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return r.Render(doc, opt)
+}
+
+// Page geometry and type sizes, in millimetres and points.
+const (
+	marginLeft   = 20.0
+	marginRight  = 20.0
+	marginTop    = 12.0 // the kop starts here on page 1, the text on later pages
+	marginBottom = 22.0 // body text never comes closer to the bottom edge
+	footerY      = 12.0 // baseline of the page number, from the bottom edge
+
+	bodyPt      = 12.0
+	bodyLine    = 5.6  // line height of 12 pt body text
+	paraGap     = 2.4  // space after a paragraph or a block
+	firstIndent = 12.5 // first-line indent of a paragraph
+	rowsIndent  = 10.0 // a Rows block starts this far right of the margin
+)
+
+// paperSize maps Document.Paper to a page size in millimetres.
+func paperSize(paper string) (w, h float64, err error) {
+	switch strings.ToUpper(strings.TrimSpace(paper)) {
+	case "", "F4":
+		return 215, 330, nil
+	case "A4":
+		return 210, 297, nil
+	}
+	return 0, 0, fmt.Errorf("pdf: unknown paper size %q (want F4 or A4)", paper)
+}
+
+// Render draws doc and returns the PDF bytes. It fails for a nil document, an
+// unknown paper size, a seal without a verification URL, or a logo that is
+// neither PNG nor JPEG.
+func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
+	if doc == nil {
+		return nil, errors.New("pdf: nil document")
+	}
+	w, h, err := paperSize(doc.Paper)
+	if err != nil {
+		return nil, err
+	}
+	if doc.Seal != nil && !doc.Draft && strings.TrimSpace(doc.Seal.VerifyURL) == "" {
+		return nil, errors.New("pdf: seal without a verification URL")
+	}
+
+	f := gofpdf.NewCustom(&gofpdf.InitType{
+		OrientationStr: "P",
+		UnitStr:        "mm",
+		Size:           gofpdf.SizeType{Wd: w, Ht: h},
+	})
+	// Fonts first: gofpdf seeds each font's subset with the digits only
+	// when no page-count alias is set yet. Each document gets its own copy
+	// of the font bytes, because gofpdf pads tables in place while it
+	// subsets them, which would race between concurrent renders.
+	f.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(r.regular))
+	f.AddUTF8FontFromBytes(fontFamily, "B", bytes.Clone(r.bold))
+	f.AliasNbPages(pageCountAlias)
+	f.SetMargins(marginLeft, marginTop, marginRight)
+	f.SetAutoPageBreak(false, 0)
+	f.SetCatalogSort(true)
+	created := opt.Created
+	if created.IsZero() {
+		created = doc.Date
+	}
+	if created.IsZero() {
+		created = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	f.SetCreationDate(created)
+	f.SetModificationDate(created)
+	f.SetProducer("suratdesa", false)
+	f.SetCreator("suratdesa", false)
+	f.SetTitle(doc.Title, true)
+	f.SetAuthor(villageLine(doc.Village), true)
+
+	l := &layout{
+		f:      f,
+		doc:    doc,
+		glyphs: r.glyphs,
+		logos:  &r.logos,
+		mark:   r.watermark,
+		pageW:  w,
+		pageH:  h,
+		left:   marginLeft,
+		right:  w - marginRight,
+		bottom: h - marginBottom,
+	}
+	f.SetHeaderFunc(l.pageHeader)
+	f.SetFooterFunc(l.pageFooter)
+	f.AddPage()
+	l.y = marginTop
+
+	if err := l.kop(); err != nil {
+		return nil, err
+	}
+	l.title()
+	l.labelW = l.rowLabelWidth(doc.Blocks)
+	for _, b := range doc.Blocks {
+		l.block(b)
+	}
+	l.signer()
+
+	if err := f.Error(); err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	var buf bytes.Buffer
+	buf.Grow(48 << 10)
+	if err := f.Output(&buf); err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// pageCountAlias is replaced by gofpdf with the number of pages on output.
+const pageCountAlias = "{#pages#}"
+
+// layout is the state of one render: where the next line goes.
+type layout struct {
+	f      *gofpdf.Fpdf
+	doc    *surat.Document
+	glyphs glyphSet
+	logos  *logoCache
+	mark   outline
+
+	pageW, pageH float64
+	left, right  float64 // x of the content edges
+	bottom       float64 // content must end above this y
+	y            float64 // top of the next line
+
+	// more is set while a page break is under way, so the footer of the
+	// page being closed knows that the letter has more than one page.
+	more bool
+
+	labelW float64 // label column of Rows blocks, the same in the whole letter
+}
+
+// width is the usable width between the margins.
+func (l *layout) width() float64 { return l.right - l.left }
+
+// ensure starts a new page unless h millimetres still fit above the bottom
+// margin. It reports whether it broke the page.
+func (l *layout) ensure(h float64) bool {
+	if l.y+h <= l.bottom+0.01 {
+		return false
+	}
+	l.newPage()
+	return true
+}
+
+// newPage starts the next page; the letterhead is printed on page 1 only.
+func (l *layout) newPage() {
+	l.more = true
+	l.f.AddPage()
+	l.y = marginTop + 3
+}
+
+// pageHeader runs at the start of every page, before its content, so that
+// a draft's watermark lies under the text.
+func (l *layout) pageHeader() {
+	if l.doc.Draft {
+		l.watermark()
+	}
+}
+
+// pageFooter runs when a page is closed. A letter of more than one page
+// numbers its pages "Halaman 1 dari 2"; a one-page letter carries no number.
+func (l *layout) pageFooter() {
+	n := l.f.PageNo()
+	if n == 1 && !l.more {
+		return
+	}
+	l.setFont("", 9)
+	l.f.SetTextColor(60, 60, 60)
+	s := fmt.Sprintf("Halaman %d dari %s", n, pageCountAlias)
+	// Measure with a number in place of the alias, which becomes one.
+	w := l.f.GetStringWidth(fmt.Sprintf("Halaman %d dari %d", n, n+1))
+	l.f.Text(l.right-w, l.pageH-footerY, s)
+	l.f.SetTextColor(0, 0, 0)
+}
+
+// draftMark is the watermark word of a draft.
+const draftMark = "DRAF"
+
+// draftNote is printed small at the foot of every page of a draft: the
+// watermark is a drawing, and this line says the same in text.
+const draftNote = draftMark + " – belum ditandatangani, tidak berlaku sebagai surat resmi"
+
+// watermark draws a large light-grey "DRAF" along the page diagonal, as a
+// filled outline of the bold font's letters rather than as text, and the
+// draft note at the foot of the page.
+func (l *layout) watermark() {
+	const capHeight = 48.0 // mm
+	m := l.mark
+	k := l.f.GetConversionRatio()
+	scale := capHeight / m.height * k // points per font unit
+	angle := math.Atan2(l.pageH, l.pageW)
+	cos, sin := math.Cos(angle)*scale, math.Sin(angle)*scale
+	cx, cy := l.pageW/2*k, l.pageH/2*k
+	// Centre the word's box (width x cap height) on the page centre.
+	ox, oy := -m.width/2, -m.height/2
+	e := cx + cos*ox - sin*oy
+	f := cy + sin*ox + cos*oy
+	l.f.RawWriteStr(fmt.Sprintf("q 0.86 g %.5f %.5f %.5f %.5f %.3f %.3f cm\n%sf Q",
+		cos, sin, -sin, cos, e, f, m.path))
+
+	l.setFont("", 9)
+	l.f.SetTextColor(60, 60, 60)
+	l.f.Text(l.left, l.pageH-footerY, draftNote)
+	l.f.SetTextColor(0, 0, 0)
+}
+
+// villageLine names the village for the PDF metadata: "Desa Sumberejo,
+// Kabupaten Blitar".
+func villageLine(v surat.Village) string {
+	s := strings.TrimSpace(orDefault(v.Sebutan, "Desa") + " " + v.Name)
+	if v.Kabupaten != "" {
+		s += ", " + orDefault(v.SebutanKab, "Kabupaten") + " " + v.Kabupaten
+	}
+	return s
+}
+
+// orDefault is s, or def when s is blank.
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,717 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// FinalArtifact is what the signing layer produced for a numbered letter:
+// the verification code printed in its QR code and the signed PDF.
+type FinalArtifact struct {
+	// VerifyCode is 128 random bits in base32 without padding: 26
+	// characters A-Z and 2-7.
+	VerifyCode string
+	PDFPath    string // where the signed PDF is stored
+	PDFSHA256  string // lower-case hex SHA-256 of the signed PDF
+	// SignedAt is the signing time; the store's clock when zero.
+	SignedAt time.Time
+	// ValidUntil is the end of the letter's validity, nil when it does not
+	// expire.
+	ValidUntil *time.Time
+	// CertificateID is the signer certificate used, nil until certificates
+	// are stored.
+	CertificateID *int64
+}
+
+// FinalizeFunc renders and signs a letter once its number is known. It runs
+// inside the finalising transaction while the counter row is locked, so it
+// should be quick and must not use the Store: on SQLite every pooled
+// connection may be held by finalisations queued behind this one, and f
+// would wait for them while they wait for it. Load the village, officials
+// and residents before calling FinalizeLetter; n.Letter is the letter as
+// locked, so f can check it is still the version it loaded. An error from f
+// rolls everything back, including the sequence, and is returned by
+// FinalizeLetter, wrapped.
+type FinalizeFunc func(n surat.LetterNumber) (FinalArtifact, error)
+
+var verifyCodeRE = regexp.MustCompile(`^[A-Z2-7]{26}$`)
+var sha256HexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// check rejects an artefact that could not be verified later.
+func (a FinalArtifact) check() error {
+	switch {
+	case !verifyCodeRE.MatchString(a.VerifyCode):
+		return errors.New("verify code is not 26 base32 characters")
+	case !sha256HexRE.MatchString(a.PDFSHA256):
+		return errors.New("PDF SHA-256 is not 64 lower-case hex digits")
+	case a.PDFPath == "" || len(a.PDFPath) > 255:
+		return errors.New("PDF path is empty or longer than 255 bytes")
+	}
+	return nil
+}
+
+// optionalID is id as a nullable column value: nil for 0.
+func optionalID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// lockLetter reads a letter of the village inside tx, locking its row on
+// MySQL until tx ends (SQLite transactions are already exclusive: they
+// begin IMMEDIATE).
+func (s *Store) lockLetter(tx *gorm.DB, villageID, id int64) (*surat.Letter, error) {
+	q := tx.Table("letters").Where("village_id = ? AND id = ?", villageID, id)
+	if s.dialect == "mysql" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var l surat.Letter
+	if err := q.Take(&l).Error; err != nil {
+		return nil, fmt.Errorf("letter %d: %w", id, err)
+	}
+	return &l, nil
+}
+
+// checkLetterRefs makes sure the subject resident and the signing official
+// belong to the village, and fills the subject name from the register when
+// the clerk left it empty.
+func (s *Store) checkLetterRefs(tx *gorm.DB, villageID int64, l *surat.Letter) error {
+	p := surat.Problems{}
+	if l.SubjectResidentID != nil {
+		var r struct{ Name string }
+		err := tx.Table("residents").Select("name").Where("village_id = ? AND id = ?", villageID, *l.SubjectResidentID).
+			Take(&r).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			p.Add("subject_resident_id", "Penduduk tidak ditemukan di desa ini")
+		case err != nil:
+			return err
+		case strings.TrimSpace(l.SubjectName) == "":
+			l.SubjectName = r.Name
+		}
+	}
+	if l.SignerOfficialID != nil {
+		var o surat.Official
+		err := tx.Table("officials").Where("village_id = ? AND id = ?", villageID, *l.SignerOfficialID).Take(&o).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			p.Add("signer_official_id", "Pejabat penandatangan tidak ditemukan di desa ini")
+		case err != nil:
+			return err
+		case !o.Active:
+			p.Add("signer_official_id", "Pejabat ini sudah tidak aktif")
+		case !o.IsHead && !o.CanSignAN && !o.CanSignUB:
+			p.Add("signer_official_id", "Pejabat ini tidak berwenang menandatangani surat")
+		}
+	}
+	return p.Err()
+}
+
+// CreateLetter stores l as a new draft of the village, created by the actor,
+// and audits it. Only the draft fields of l are used (Module,
+// SubjectResidentID, SubjectName, FormData, SignerOfficialID); on success l
+// is the stored letter. A subject or signer outside the village, or a module
+// the village has disabled, is a *surat.ValidationError.
+func (s *Store) CreateLetter(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) error {
+	nl := surat.Letter{
+		VillageID: villageID, Module: l.Module, Status: surat.LetterDraft,
+		SubjectResidentID: l.SubjectResidentID, SubjectName: strings.TrimSpace(l.SubjectName),
+		FormData: l.FormData, CreatedBy: optionalID(actor.UserID), SignerOfficialID: l.SignerOfficialID,
+		Version: 1,
+	}
+	if err := nl.ValidateDraft(); err != nil {
+		return err
+	}
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		var set struct{ Enabled bool }
+		err := tx.Table("letter_settings").Select("enabled").Where("village_id = ? AND module = ?", villageID, nl.Module).
+			Take(&set).Error
+		switch {
+		case err == nil && !set.Enabled:
+			return &surat.ValidationError{Fields: map[string]string{"module": "Jenis surat ini tidak diaktifkan di desa ini"}}
+		case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
+			return err
+		}
+		if err := s.checkLetterRefs(tx, villageID, &nl); err != nil {
+			return err
+		}
+		if err := tx.Table("letters").Create(&nl).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, actor, &villageID, "letter.create", "letter", nl.ID, nil, nl, nl.Module)
+	})
+	if err != nil {
+		return translate("create letter", err)
+	}
+	*l = nl
+	return nil
+}
+
+// LetterByID returns a letter of the village, or surat.ErrNotFound (also for
+// letters of other villages).
+func (s *Store) LetterByID(ctx context.Context, villageID, id int64) (*surat.Letter, error) {
+	var l surat.Letter
+	err := s.db.WithContext(ctx).Table("letters").Where("village_id = ? AND id = ?", villageID, id).Take(&l).Error
+	if err != nil {
+		return nil, translate(fmt.Sprintf("letter %d", id), err)
+	}
+	return &l, nil
+}
+
+// LetterFilter narrows a letter list. Zero values mean "any".
+type LetterFilter struct {
+	Status surat.LetterStatus
+	Module string
+	// From and To bound the letter date (the creation time for letters not
+	// yet signed): From inclusive, To exclusive.
+	From, To time.Time
+	// Query matches part of the number or of the subject's name.
+	Query   string
+	Page    int // from 1
+	PerPage int // 1..100, default 25
+}
+
+// LetterPage is one page of a letter list, newest first.
+type LetterPage struct {
+	Letters []surat.Letter
+	Total   int64
+	Page    int
+	PerPage int
+}
+
+// ListLetters lists the village's letters matching f, newest first.
+func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter) (*LetterPage, error) {
+	if f.PerPage <= 0 || f.PerPage > 100 {
+		f.PerPage = 25
+	}
+	if f.Page <= 0 {
+		f.Page = 1
+	}
+	q := s.db.WithContext(ctx).Table("letters").Where("village_id = ?", villageID)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Module != "" {
+		q = q.Where("module = ?", f.Module)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("COALESCE(issued_at, created_at) >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("COALESCE(issued_at, created_at) < ?", f.To.UTC())
+	}
+	if term := escapeLike(strings.TrimSpace(f.Query)); term != "" {
+		q = q.Where("(number LIKE ? OR subject_name LIKE ?)", "%"+term+"%", "%"+term+"%")
+	}
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, translate("count letters", err)
+	}
+	var ls []surat.Letter
+	if err := q.Order("id DESC").Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage).Find(&ls).Error; err != nil {
+		return nil, translate("list letters", err)
+	}
+	return &LetterPage{Letters: ls, Total: total, Page: f.Page, PerPage: f.PerPage}, nil
+}
+
+// UpdateLetterDraft saves the draft fields of l (SubjectResidentID,
+// SubjectName, FormData, SignerOfficialID) when the letter is still a draft
+// at version l.Version, and audits the change; on success l is the stored
+// letter. A letter past draft is a *surat.TransitionError, a stale version
+// surat.ErrConflict, a letter of another village surat.ErrNotFound.
+func (s *Store) UpdateLetterDraft(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) error {
+	var after *surat.Letter
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		before, err := s.lockLetter(tx, villageID, l.ID)
+		if err != nil {
+			return err
+		}
+		if before.Status != surat.LetterDraft {
+			return &surat.TransitionError{LetterID: l.ID, From: before.Status, To: surat.LetterDraft, Edit: true}
+		}
+		if before.Version != l.Version {
+			return fmt.Errorf("letter %d changed meanwhile (version %d, edit of %d): %w",
+				l.ID, before.Version, l.Version, surat.ErrConflict)
+		}
+		nl := *before
+		nl.SubjectResidentID, nl.SubjectName = l.SubjectResidentID, strings.TrimSpace(l.SubjectName)
+		nl.FormData, nl.SignerOfficialID = l.FormData, l.SignerOfficialID
+		if err := nl.ValidateDraft(); err != nil {
+			return err
+		}
+		if err := s.checkLetterRefs(tx, villageID, &nl); err != nil {
+			return err
+		}
+		after, err = s.updateLetter(tx, before, map[string]any{
+			"subject_resident_id": nl.SubjectResidentID, "subject_name": nl.SubjectName,
+			"form_data": nl.FormData, "signer_official_id": nl.SignerOfficialID,
+		})
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(tx, actor, &villageID, "letter.update", "letter", l.ID, before, after, "")
+	})
+	if err != nil {
+		return translate(fmt.Sprintf("update letter %d", l.ID), err)
+	}
+	*l = *after
+	return nil
+}
+
+// updateLetter applies set to the letter locked as before, bumping its
+// version and update time, and returns the row as stored. The WHERE clause
+// repeats the version read, so a concurrent change is surat.ErrConflict even
+// where rows are not locked.
+func (s *Store) updateLetter(tx *gorm.DB, before *surat.Letter, set map[string]any) (*surat.Letter, error) {
+	set["version"] = before.Version + 1
+	set["updated_at"] = s.now()
+	res := tx.Table("letters").Where("village_id = ? AND id = ? AND version = ?", before.VillageID, before.ID, before.Version).
+		Updates(set)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return nil, fmt.Errorf("letter %d changed meanwhile: %w", before.ID, surat.ErrConflict)
+	}
+	var after surat.Letter
+	if err := tx.Table("letters").Where("id = ?", before.ID).Take(&after).Error; err != nil {
+		return nil, err
+	}
+	return &after, nil
+}
+
+// moveLetter changes a letter's status to to in one transaction: it locks
+// the letter, checks the workflow allows the move, lets prepare check the
+// letter and add columns to set, writes, and audits as action.
+func (s *Store) moveLetter(ctx context.Context, actor surat.Actor, villageID, id int64, to surat.LetterStatus,
+	action string, prepare func(tx *gorm.DB, l *surat.Letter, set map[string]any) error) (*surat.Letter, error) {
+	var after *surat.Letter
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		before, err := s.lockLetter(tx, villageID, id)
+		if err != nil {
+			return err
+		}
+		if err := surat.CheckTransition(id, before.Status, to); err != nil {
+			return err
+		}
+		set := map[string]any{"status": to}
+		if prepare != nil {
+			if err := prepare(tx, before, set); err != nil {
+				return err
+			}
+		}
+		if after, err = s.updateLetter(tx, before, set); err != nil {
+			return err
+		}
+		return s.appendAudit(tx, actor, &villageID, action, "letter", id, before, after,
+			string(before.Status)+" -> "+string(to))
+	})
+	if err != nil {
+		return nil, translate(fmt.Sprintf("%s %d", strings.ReplaceAll(action, ".", " "), id), err)
+	}
+	return after, nil
+}
+
+// Submit sends a draft for approval. The draft needs a signing official,
+// and its subject and signer must still belong to the village; otherwise
+// the result is a *surat.ValidationError.
+func (s *Store) Submit(ctx context.Context, actor surat.Actor, villageID, id int64) (*surat.Letter, error) {
+	return s.moveLetter(ctx, actor, villageID, id, surat.LetterSubmitted, "letter.submit",
+		func(tx *gorm.DB, l *surat.Letter, set map[string]any) error {
+			if l.SignerOfficialID == nil {
+				return &surat.ValidationError{Fields: map[string]string{
+					"signer_official_id": "Pilih pejabat penandatangan sebelum surat diajukan"}}
+			}
+			return s.checkLetterRefs(tx, villageID, l)
+		})
+}
+
+// Return sends a submitted or approved letter back to draft with the reason
+// for the clerk; an empty reason is a *surat.ValidationError on "reason".
+func (s *Store) Return(ctx context.Context, actor surat.Actor, villageID, id int64, reason string) (*surat.Letter, error) {
+	if err := surat.ValidateReason("reason", reason); err != nil {
+		return nil, err
+	}
+	return s.moveLetter(ctx, actor, villageID, id, surat.LetterDraft, "letter.return",
+		func(_ *gorm.DB, _ *surat.Letter, set map[string]any) error {
+			set["return_reason"] = strings.TrimSpace(reason)
+			set["approved_by"] = nil
+			return nil
+		})
+}
+
+// Approve approves a submitted letter as the actor. version is the version
+// the approver looked at: if the letter has changed since (returned, edited
+// and submitted again), the result is surat.ErrConflict, so nobody approves
+// content they have not seen.
+func (s *Store) Approve(ctx context.Context, actor surat.Actor, villageID, id int64, version int) (*surat.Letter, error) {
+	return s.moveLetter(ctx, actor, villageID, id, surat.LetterApproved, "letter.approve",
+		func(_ *gorm.DB, l *surat.Letter, set map[string]any) error {
+			if l.Version != version {
+				return fmt.Errorf("letter %d changed since it was reviewed (version %d, reviewed %d): %w",
+					id, l.Version, version, surat.ErrConflict)
+			}
+			set["approved_by"] = optionalID(actor.UserID)
+			return nil
+		})
+}
+
+// Revoke withdraws a signed letter for the given reason; its verification
+// page then shows DICABUT. An empty reason is a *surat.ValidationError on
+// "reason".
+func (s *Store) Revoke(ctx context.Context, actor surat.Actor, villageID, id int64, reason string) (*surat.Letter, error) {
+	if err := surat.ValidateReason("reason", reason); err != nil {
+		return nil, err
+	}
+	return s.moveLetter(ctx, actor, villageID, id, surat.LetterRevoked, "letter.revoke",
+		func(_ *gorm.DB, _ *surat.Letter, set map[string]any) error {
+			set["revoked_at"] = s.now()
+			set["revoke_reason"] = strings.TrimSpace(reason)
+			return nil
+		})
+}
+
+// openStatuses are the statuses of a letter still on its way to signing.
+var openStatuses = []surat.LetterStatus{surat.LetterDraft, surat.LetterSubmitted, surat.LetterApproved}
+
+// Replace starts the correction of a signed letter: it creates a new draft
+// with the same module, subject, form data and signer, linked to the
+// original, and returns it. The original stays valid until the replacement
+// is signed; FinalizeLetter then marks it diganti in the same transaction
+// (if it has been revoked meanwhile, it stays dicabut). A letter that is not
+// signed is a *surat.TransitionError; a letter that already has a
+// replacement in progress is surat.ErrConflict.
+func (s *Store) Replace(ctx context.Context, actor surat.Actor, villageID, id int64) (*surat.Letter, error) {
+	var nl surat.Letter
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		old, err := s.lockLetter(tx, villageID, id)
+		if err != nil {
+			return err
+		}
+		if err := surat.CheckTransition(id, old.Status, surat.LetterReplaced); err != nil {
+			return err
+		}
+		var open int64
+		if err := tx.Table("letters").Where("village_id = ? AND replaces_id = ? AND status IN ?", villageID, id, openStatuses).
+			Count(&open).Error; err != nil {
+			return err
+		}
+		if open > 0 {
+			return fmt.Errorf("letter %d already has a replacement in progress: %w", id, surat.ErrConflict)
+		}
+		nl = surat.Letter{
+			VillageID: villageID, Module: old.Module, Status: surat.LetterDraft,
+			SubjectResidentID: old.SubjectResidentID, SubjectName: old.SubjectName, FormData: old.FormData,
+			CreatedBy: optionalID(actor.UserID), SignerOfficialID: old.SignerOfficialID, ReplacesID: &old.ID,
+			Version: 1,
+		}
+		if err := tx.Table("letters").Create(&nl).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, actor, &villageID, "letter.replace", "letter", nl.ID, nil, nl,
+			fmt.Sprintf("replaces letter %d", id))
+	})
+	if err != nil {
+		return nil, translate(fmt.Sprintf("replace letter %d", id), err)
+	}
+	return &nl, nil
+}
+
+// FinalizeLetter numbers and signs an approved letter in one transaction:
+// it locks the letter (which must be disetujui, so no letter is ever
+// numbered twice), takes the next sequence of the letter's counter (per
+// village, scope and year, the row locked until commit), formats the number,
+// calls f to render and sign the PDF, stores number, artefact and status
+// ditandatangani, marks a letter it replaces as diganti, audits, and
+// commits. If anything fails, f included, nothing is stored and the sequence
+// is not consumed: the next letter gets the same number, so there are no
+// gaps. f is called at most once.
+//
+// The year and month come from the store's clock in surat.LetterTime, so the
+// sequence restarts on 1 January. With the village's number scope "village"
+// all letters share one sequence; with "module" each number series has its
+// own (see surat.NumberFormat.Series: modules whose numbers look alike, e.g.
+// two modules with kode surat 470, share one, since their numbers would
+// otherwise collide). The kode surat is the village's setting for the module,
+// or defaultKodeSurat (the module's default klasifikasi) when it has none.
+//
+// Errors: surat.ErrNotFound for a letter of another village, a
+// *surat.TransitionError when the letter is not disetujui (e.g. already
+// signed), a *surat.ValidationError when the number format is unusable,
+// surat.ErrConflict when the number or verification code is taken, and f's
+// error, wrapped.
+func (s *Store) FinalizeLetter(ctx context.Context, actor surat.Actor, villageID, letterID int64,
+	defaultKodeSurat string, f FinalizeFunc) (*surat.Letter, error) {
+	op := fmt.Sprintf("finalize letter %d", letterID)
+	for attempt := 1; ; attempt++ {
+		signed := false
+		after, err := s.finalizeOnce(ctx, actor, villageID, letterID, defaultKodeSurat,
+			func(n surat.LetterNumber) (FinalArtifact, error) {
+				signed = true
+				return f(n)
+			})
+		if err == nil {
+			return after, nil
+		}
+		// Before f has run, nothing has happened that a retry would repeat.
+		var missing *missingCounter
+		switch {
+		case attempt >= 5 || signed:
+		case errors.As(err, &missing):
+			if err := s.createCounter(ctx, missing); err != nil && !isDeadlock(err) {
+				return nil, translate(op, err)
+			}
+			continue
+		case isDeadlock(err):
+			continue
+		}
+		return nil, translate(op, err)
+	}
+}
+
+// missingCounter reports that the counter row of a scope and year does not
+// exist yet. The finalising transaction does not create it itself: on
+// MySQL, transactions queued behind a creator that rolls back (because
+// signing failed) would deadlock on the gap the row leaves.
+type missingCounter struct {
+	villageID int64
+	scope     string
+	year      int
+}
+
+func (e *missingCounter) Error() string {
+	return fmt.Sprintf("letter counter %q %d of village %d does not exist yet", e.scope, e.year, e.villageID)
+}
+
+// createCounter creates a counter row at 0 in its own short transaction, if
+// it does not exist.
+func (s *Store) createCounter(ctx context.Context, c *missingCounter) error {
+	insert := "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0) " +
+		"ON CONFLICT(village_id, scope, year) DO NOTHING"
+	if s.dialect == "mysql" {
+		insert = "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0) " +
+			"ON DUPLICATE KEY UPDATE last_seq = last_seq"
+	}
+	if err := s.db.WithContext(ctx).Exec(insert, c.villageID, c.scope, c.year).Error; err != nil {
+		return fmt.Errorf("create letter counter: %w", err)
+	}
+	return nil
+}
+
+// isDeadlock reports whether MySQL chose err's transaction as a deadlock
+// victim and rolled it back.
+func isDeadlock(err error) bool {
+	var me *mysqldriver.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
+}
+
+// finalizeOnce is one attempt of FinalizeLetter, in one transaction.
+func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID, letterID int64,
+	defaultKodeSurat string, f FinalizeFunc) (*surat.Letter, error) {
+	var after *surat.Letter
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		before, err := s.lockLetter(tx, villageID, letterID)
+		if err != nil {
+			return err
+		}
+		if err := surat.CheckTransition(letterID, before.Status, surat.LetterSigned); err != nil {
+			return err
+		}
+		var old *surat.Letter
+		if before.ReplacesID != nil {
+			if old, err = s.lockLetter(tx, villageID, *before.ReplacesID); err != nil {
+				return err
+			}
+			if old.Status != surat.LetterSigned && old.Status != surat.LetterRevoked {
+				// Only another replacement can have got there first.
+				return fmt.Errorf("letter %d was already replaced: %w", old.ID, surat.ErrConflict)
+			}
+		}
+		n, err := s.allocateNumber(tx, before, defaultKodeSurat)
+		if err != nil {
+			return err
+		}
+		art, err := f(*n)
+		if err != nil {
+			return fmt.Errorf("sign letter %d as %s: %w", letterID, n.Number, err)
+		}
+		if err := art.check(); err != nil {
+			return fmt.Errorf("sign letter %d: %w", letterID, err)
+		}
+		signedAt := art.SignedAt
+		if signedAt.IsZero() {
+			signedAt = s.now()
+		}
+		set := map[string]any{
+			"status": surat.LetterSigned, "number": n.Number, "number_seq": n.Seq, "number_year": n.Year,
+			"number_scope": n.Scope, "verify_code": art.VerifyCode, "pdf_path": art.PDFPath,
+			"pdf_sha256": art.PDFSHA256, "certificate_id": art.CertificateID, "issued_at": n.Date.UTC(),
+			"signed_at": signedAt.UTC(), "valid_until": utcPtr(art.ValidUntil),
+		}
+		if after, err = s.updateLetter(tx, before, set); err != nil {
+			return err
+		}
+		if err := s.appendAudit(tx, actor, &villageID, "letter.finalize", "letter", letterID, before, after,
+			"nomor "+n.Number); err != nil {
+			return err
+		}
+		if old != nil && old.Status == surat.LetterSigned {
+			oldAfter, err := s.updateLetter(tx, old, map[string]any{
+				"status": surat.LetterReplaced, "replaced_by_id": letterID, "revoked_at": s.now(),
+				"revoke_reason": "Diganti dengan surat nomor " + n.Number,
+			})
+			if err != nil {
+				return err
+			}
+			return s.appendAudit(tx, actor, &villageID, "letter.replaced", "letter", old.ID, old, oldAfter,
+				fmt.Sprintf("replaced by letter %d", letterID))
+		}
+		return nil
+	})
+	return after, err
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// allocateNumber takes the next sequence for letter l inside tx and formats
+// its number. The counter row stays locked until tx ends. A counter that
+// does not exist yet is a *missingCounter.
+func (s *Store) allocateNumber(tx *gorm.DB, l *surat.Letter, defaultKodeSurat string) (*surat.LetterNumber, error) {
+	var v surat.Village
+	if err := tx.Table("villages").Where("id = ?", l.VillageID).Take(&v).Error; err != nil {
+		return nil, fmt.Errorf("village %d: %w", l.VillageID, err)
+	}
+	var set surat.LetterSettings
+	hasSet := true
+	err := tx.Table("letter_settings").Where("village_id = ? AND module = ?", l.VillageID, l.Module).Take(&set).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		hasSet = false
+	case err != nil:
+		return nil, fmt.Errorf("letter settings: %w", err)
+	}
+	pattern := v.NumberFormat
+	if hasSet && set.NumberFormat != "" {
+		pattern = set.NumberFormat
+	}
+	if pattern == "" {
+		pattern = surat.DefaultNumberFormat
+	}
+	format, err := surat.ParseNumberFormat(pattern)
+	if err != nil {
+		return nil, err
+	}
+	kode := strings.TrimSpace(defaultKodeSurat)
+	if hasSet && set.KodeSurat != "" {
+		kode = set.KodeSurat
+	}
+	date := surat.LetterTime(s.now())
+	n := &surat.LetterNumber{
+		NumberParts: surat.NumberParts{KodeSurat: kode, KodeDesa: v.Code, Month: int(date.Month()), Year: date.Year()},
+		Date:        date,
+		Format:      pattern,
+		Letter:      *l,
+	}
+	if hasSet {
+		n.ValidityDays = set.ValidityDays
+	}
+	if v.NumberScope != "village" {
+		n.Scope = format.Series(kode, v.Code)
+	}
+	// Bumping the counter locks its row until this transaction ends, so
+	// concurrent finalisations of the same scope queue here, and a rollback
+	// takes the number back.
+	res := tx.Exec("UPDATE letter_counters SET last_seq = last_seq + 1 WHERE village_id = ? AND scope = ? AND year = ?",
+		l.VillageID, n.Scope, n.Year)
+	if res.Error != nil {
+		return nil, fmt.Errorf("lock letter counter: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, &missingCounter{villageID: l.VillageID, scope: n.Scope, year: n.Year}
+	}
+	var c struct{ LastSeq int }
+	if err := tx.Table("letter_counters").Select("last_seq").
+		Where("village_id = ? AND scope = ? AND year = ?", l.VillageID, n.Scope, n.Year).Take(&c).Error; err != nil {
+		return nil, fmt.Errorf("read letter counter: %w", err)
+	}
+	n.Seq = c.LastSeq
+	n.Number = format.Format(n.NumberParts)
+	return n, nil
+}
+
+// LetterSettings returns the village's settings by module code. Modules
+// without an entry use the catalogue's defaults.
+func (s *Store) LetterSettings(ctx context.Context, villageID int64) (map[string]surat.LetterSettings, error) {
+	var ls []surat.LetterSettings
+	if err := s.db.WithContext(ctx).Table("letter_settings").Where("village_id = ?", villageID).
+		Find(&ls).Error; err != nil {
+		return nil, translate("letter settings", err)
+	}
+	out := make(map[string]surat.LetterSettings, len(ls))
+	for _, l := range ls {
+		out[l.Module] = l
+	}
+	return out, nil
+}
+
+// LetterSetting returns the village's settings for one module, or
+// surat.ErrNotFound when the village uses the catalogue's defaults.
+func (s *Store) LetterSetting(ctx context.Context, villageID int64, module string) (*surat.LetterSettings, error) {
+	var ls surat.LetterSettings
+	err := s.db.WithContext(ctx).Table("letter_settings").Where("village_id = ? AND module = ?", villageID, module).
+		Take(&ls).Error
+	if err != nil {
+		return nil, translate("letter setting "+module, err)
+	}
+	return &ls, nil
+}
+
+// SaveLetterSetting validates ls and stores it as the village's settings for
+// ls.Module, replacing earlier ones, and audits the change. The caller
+// checks that the module exists in the catalogue.
+func (s *Store) SaveLetterSetting(ctx context.Context, actor surat.Actor, villageID int64, ls *surat.LetterSettings) error {
+	ls.VillageID = villageID
+	if err := ls.Validate(); err != nil {
+		return err
+	}
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		var before surat.LetterSettings
+		err := tx.Table("letter_settings").Where("village_id = ? AND module = ?", villageID, ls.Module).Take(&before).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			ls.ID = 0
+			if err := tx.Table("letter_settings").Create(ls).Error; err != nil {
+				return err
+			}
+			return s.appendAudit(tx, actor, &villageID, "letter_setting.create", "letter_setting", ls.ID, nil, ls, ls.Module)
+		case err != nil:
+			return err
+		}
+		ls.ID, ls.CreatedAt, ls.UpdatedAt = before.ID, before.CreatedAt, s.now()
+		if err := tx.Table("letter_settings").Where("id = ?", before.ID).Updates(map[string]any{
+			"enabled": ls.Enabled, "kode_surat": ls.KodeSurat, "number_format": ls.NumberFormat,
+			"validity_days": ls.ValidityDays, "online": ls.Online, "updated_at": ls.UpdatedAt,
+		}).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, actor, &villageID, "letter_setting.update", "letter_setting", ls.ID, &before, ls, ls.Module)
+	})
+	return translate("save letter setting "+ls.Module, err)
+}

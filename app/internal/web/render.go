@@ -1,0 +1,223 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// files holds the HTML templates and the static assets.
+//
+//go:embed templates static
+var files embed.FS
+
+// pageNames lists every page the handlers render. New fails when one of
+// them has no template, so a missing file is a start-up error rather than a
+// 500 at the first visit.
+var pageNames = []string{"login", "setup", "dashboard", "error"}
+
+// pageTemplate is one page's own template set: the layout, the partials and
+// the page's "content" block. Sets are separate so that two pages defining
+// "content" cannot overwrite each other.
+type pageTemplate struct{ t *template.Template }
+
+// basePage is what the layout needs; every page struct embeds it.
+type basePage struct {
+	Title string
+	// User is the signed-in user, nil on public pages.
+	User *surat.User
+	// CSRFToken goes into a hidden csrf_token field of every POST form.
+	CSRFToken string
+	// Flash is a one-time notice carried over a redirect.
+	Flash string
+	Nav   []navItem
+}
+
+// navItem is one entry of the main menu.
+type navItem struct {
+	Label, Href string
+	Active      bool
+}
+
+// errorPage is the page of every HTML error.
+type errorPage struct {
+	basePage
+	Status    int
+	Message   string
+	Details   []string
+	RequestID string
+}
+
+// fieldView is one labelled form input with its error, rendered by the
+// "field" partial.
+type fieldView struct {
+	Name, Label, Type, Value, Error string
+	Hint, Autocomplete, List        string
+	Required, Autofocus             bool
+}
+
+// field builds a fieldView for the "field" partial. opts are key=value
+// pairs: type, hint, autocomplete, list, and the bare words required and
+// autofocus.
+func field(name, label, value string, errs map[string]string, opts ...string) (fieldView, error) {
+	f := fieldView{Name: name, Label: label, Type: "text", Value: value, Error: errs[name]}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "type":
+			f.Type = v
+		case "hint":
+			f.Hint = v
+		case "autocomplete":
+			f.Autocomplete = v
+		case "list":
+			f.List = v
+		case "required":
+			f.Required = true
+		case "autofocus":
+			f.Autofocus = true
+		default:
+			return f, fmt.Errorf("field %s: unknown option %q", name, o)
+		}
+	}
+	if f.Type == "password" {
+		f.Value = "" // a password is never sent back to the browser
+	}
+	return f, nil
+}
+
+// assetSet is the embedded static files with their content hashes, served
+// under /static/<hash>/<name> so that they can be cached for a year and a
+// changed file gets a new URL.
+type assetSet struct {
+	byName map[string]asset
+}
+
+type asset struct {
+	hash        string
+	contentType string
+	body        []byte
+}
+
+func loadAssets() (*assetSet, error) {
+	set := &assetSet{byName: map[string]asset{}}
+	err := fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		ct := mime.TypeByExtension(path.Ext(p))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		set.byName[strings.TrimPrefix(p, "static/")] = asset{hash: hex.EncodeToString(sum[:])[:12], contentType: ct, body: b}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: static files: %w", err)
+	}
+	return set, nil
+}
+
+// url is the cache-busting path of a static file; it fails for a file that
+// does not exist, so a typo in a template fails at start-up.
+func (a *assetSet) url(name string) (string, error) {
+	f, ok := a.byName[name]
+	if !ok {
+		return "", fmt.Errorf("no static file %q", name)
+	}
+	return "/static/" + f.hash + "/" + name, nil
+}
+
+func (s *Server) parsePages() (map[string]*pageTemplate, error) {
+	funcs := template.FuncMap{"asset": s.assets.url, "field": field}
+	partials, err := fs.Glob(files, "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	pages := make(map[string]*pageTemplate, len(pageNames))
+	for _, name := range pageNames {
+		patterns := append([]string{"templates/layout.html"}, partials...)
+		patterns = append(patterns, "templates/pages/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(files, patterns...)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("web: template %s defines no content block", name)
+		}
+		pages[name] = &pageTemplate{t: t}
+	}
+	return pages, nil
+}
+
+// execute renders page name into a buffer, so a failing template never
+// writes half a page.
+func (s *Server) execute(name string, data any) ([]byte, error) {
+	p, ok := s.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("web: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := p.t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, fmt.Errorf("web: render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// render writes page name with status, or the fallback 500 page when the
+// template fails.
+func (s *Server) render(c *gin.Context, status int, name string, data any) {
+	b, err := s.execute(name, data)
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "render failed", "page", name, "err", err)
+		status, b = http.StatusInternalServerError, s.fallback
+	}
+	c.Data(status, "text/html; charset=utf-8", b)
+}
+
+// renderFallback pre-renders the plain 500 page used when rendering fails.
+func (s *Server) renderFallback() ([]byte, error) {
+	p := classify(fmt.Errorf("fallback"), s.now())
+	return s.execute("error", errorPage{basePage: basePage{Title: errorTitle(p.Status)}, Status: p.Status, Message: p.Message})
+}
+
+// base fills the layout data for the current request.
+func (s *Server) base(c *gin.Context, title string) basePage {
+	b := basePage{Title: title, Flash: s.takeFlash(c)}
+	if u := currentUser(c); u != nil {
+		b.User = u
+		b.Nav = navFor(u.Role, c.Request.URL.Path)
+	}
+	if sess := currentSession(c); sess != nil {
+		b.CSRFToken = sess.CSRFToken
+	}
+	return b
+}
+
+// navFor is the main menu for a role, with the current page marked. It
+// lists only pages that exist; the clerk pages of later issues add their
+// entries here, each behind the roles that may use it.
+func navFor(role surat.Role, current string) []navItem {
+	items := []navItem{{Label: "Dasbor", Href: "/dashboard"}}
+	for i := range items {
+		items[i].Active = items[i].Href == current
+	}
+	return items
+}

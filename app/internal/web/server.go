@@ -1,0 +1,143 @@
+// Package web is suratdesa's HTTP layer: the Gin router with every route,
+// handlers that return errors to one HTML and one JSON adapter, middleware,
+// server-side sessions and the embedded HTML templates and CSS. It calls the
+// store with the village of the authenticated user and never passes
+// *gin.Context further down.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+)
+
+// Deps is everything the web layer needs, wired by main.
+type Deps struct {
+	// Log receives the access log and errors; nil discards them.
+	Log *slog.Logger
+	// Store is the database; required.
+	Store *store.Store
+	// Config supplies the public URL (Secure cookies and HSTS when it is
+	// HTTPS), the trusted proxies and the secret that signs pre-login forms.
+	Config config.Config
+	// Now is the clock; time.Now in production, a fixed clock in tests.
+	Now func() time.Time
+	// PasswordParams are the Argon2id costs for new password hashes
+	// (auth.DefaultParams in production; tests pass cheap ones).
+	PasswordParams auth.Params
+	// SetupCode is the one-time code printed by main when the database has
+	// no users; first-run setup requires it. Empty disables setup.
+	SetupCode string
+}
+
+// Server serves suratdesa over HTTP. Build it with New; it is safe for
+// concurrent use.
+type Server struct {
+	log    *slog.Logger
+	store  *store.Store
+	cfg    config.Config
+	now    func() time.Time
+	params auth.Params
+
+	setupCode string
+	// setupDone caches that users exist, after which setup never reopens
+	// and the user count need not be asked for again.
+	setupDone atomic.Bool
+
+	// csrfKey signs the CSRF token of forms shown before login.
+	csrfKey []byte
+	// dummyHash is verified against when a login names an unknown user, so
+	// that such a login costs as long as a wrong password.
+	dummyHash string
+
+	pages    map[string]*pageTemplate
+	assets   *assetSet
+	fallback []byte // a pre-rendered 500 page for when rendering fails
+	engine   *gin.Engine
+}
+
+// New checks d, parses every template once and builds the router. It fails
+// when a dependency is missing, a template does not parse or a trusted proxy
+// is not an IP address or CIDR.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil {
+		return nil, errors.New("web: store is required")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.PasswordParams == (auth.Params{}) {
+		d.PasswordParams = auth.DefaultParams
+	}
+	s := &Server{
+		log:       slog.New(requestIDHandler{d.Log.Handler()}),
+		store:     d.Store,
+		cfg:       d.Config,
+		now:       d.Now,
+		params:    d.PasswordParams,
+		setupCode: d.SetupCode,
+	}
+	var err error
+	if s.csrfKey, err = csrfKeyFrom(d.Config.Secret); err != nil {
+		return nil, err
+	}
+	if s.dummyHash, err = auth.Hash("not a real password", s.params); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = s.parsePages(); err != nil {
+		return nil, err
+	}
+	if s.fallback, err = s.renderFallback(); err != nil {
+		return nil, err
+	}
+	// Gin's debug mode prints every route and warnings to stdout at start;
+	// routes.go is the route table, and only this package may import Gin,
+	// so the mode is set here. Tests set gin.TestMode in TestMain first.
+	if gin.Mode() == gin.DebugMode {
+		gin.SetMode(gin.ReleaseMode)
+	}
+	s.engine = gin.New()
+	s.engine.MaxMultipartMemory = 8 << 20
+	s.engine.HandleMethodNotAllowed = true
+	if err := s.engine.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("web: trusted proxies: %w", err)
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the router as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// setupOpen reports whether first-run setup is available: a setup code was
+// given and no user exists yet.
+func (s *Server) setupOpen(ctx context.Context) (bool, error) {
+	if s.setupCode == "" || s.setupDone.Load() {
+		return false, nil
+	}
+	n, err := s.store.CountUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		s.setupDone.Store(true)
+		return false, nil
+	}
+	return true, nil
+}

@@ -1,0 +1,430 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/demo"
+	"github.com/suratdesa/suratdesa/app/internal/importer"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/web"
+)
+
+const usage = `suratdesa — penerbitan surat desa dengan tanda tangan elektronik dan verifikasi QR
+
+Usage:
+  app [serve] [--demo] [flags]               serve HTTP (default); --demo seeds a demo village
+  app migrate [up|status] [flags]            apply or list database migrations
+  app import residents FILE --village KODE [--dry-run] [flags]
+                                             import residents from CSV or XLSX (OpenSID columns)
+  app user add --username U --role R [--village KODE] [--full-name N] [flags]
+                                             add a staff account; password read from stdin,
+                                             or generated and printed once when stdin is empty
+  app healthcheck                            exit 0 when the local server's /healthz answers 200
+Roles: admin_kabupaten, admin_desa, operator, penandatangan.
+Every flag also reads from its APP_* environment variable; run "app serve -h" to list them.
+`
+
+// run is the whole program; main only calls it, and tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stdout)
+	case "migrate":
+		return runMigrate(ctx, args, getenv, stdout)
+	case "import":
+		if len(args) == 0 || args[0] != "residents" {
+			return errors.New("usage: app import residents FILE --village KODE [--dry-run]")
+		}
+		return runImport(ctx, args[1:], getenv, stdout)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return errors.New("usage: app user add --username U --role R [--village KODE]")
+		}
+		return runUserAdd(ctx, args[1:], getenv, stdin, stdout)
+	case "healthcheck":
+		return runHealthcheck(ctx, getenv, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+}
+
+// env holds what every command sets up: configuration, logger and store.
+type env struct {
+	cfg config.Config
+	log *slog.Logger
+	st  *store.Store
+}
+
+func (e *env) close() {
+	if e.st != nil {
+		e.st.Close()
+	}
+}
+
+// setup parses flags (the command's own flags are added by extra), loads and
+// validates configuration, opens the database and migrates it.
+func setup(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer,
+	extra func(fs *flag.FlagSet)) (*env, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	build := config.Register(fs, getenv)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(interleave(fs, args)); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := build()
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
+		"warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level}))
+	if err := os.MkdirAll(cfg.Storage, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("storage directory %s: %w", cfg.Storage, err)
+	}
+	st, err := store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "applied", n)
+	}
+	return &env{cfg: cfg, log: log, st: st}, fs.Args(), nil
+}
+
+// interleave moves positional arguments after the flags, so
+// "import residents FILE --village X" parses like "--village X FILE".
+func interleave(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				continue
+			}
+			if i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		}
+	}
+	return append(flags, pos...)
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var demoMode bool
+	e, _, err := setup(ctx, "serve", args, getenv, stdout, func(fs *flag.FlagSet) {
+		fs.BoolVar(&demoMode, "demo", false, "seed a demo village with demo logins (not for production)")
+	})
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	e.log.Info("starting suratdesa", e.cfg.LogValue()...)
+
+	if e.cfg.Secret == "" {
+		if e.cfg.Secret, err = loadOrCreateSecret(filepath.Join(e.cfg.Storage, "secret.key")); err != nil {
+			return err
+		}
+	}
+	if demoMode {
+		res, err := demo.Seed(ctx, e.st, auth.DefaultParams, time.Now())
+		if err != nil {
+			return err
+		}
+		printDemo(stdout, e.cfg, res)
+	}
+	var setupCode string
+	if n, err := e.st.CountUsers(ctx); err != nil {
+		return err
+	} else if n == 0 {
+		setupCode = strings.ToUpper(randomHex(4))
+		fmt.Fprintf(stdout, "\nBelum ada pengguna. Buka %s/setup untuk pengaturan awal.\nKode pengaturan (sekali pakai): %s\n\n",
+			e.cfg.BaseURL, setupCode)
+	}
+	srv, err := web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
+		PasswordParams: auth.DefaultParams, SetupCode: setupCode})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // imports upload spreadsheets on slow links
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	e.log.Info("listening", "addr", ln.Addr().String(), "url", e.cfg.BaseURL)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func printDemo(w io.Writer, cfg config.Config, res *demo.Result) {
+	fmt.Fprintln(w, "")
+	fmt.Fprintln(w, "================================================================")
+	fmt.Fprintln(w, " MODE DEMO — JANGAN DIPAKAI UNTUK DATA SUNGGUHAN (not for production)")
+	fmt.Fprintf(w, " Desa %s (kode %s): %d penduduk\n", res.Village.Name, res.Village.Code, res.ResidentsSeen)
+	fmt.Fprintf(w, " Buka %s/login\n", cfg.BaseURL)
+	for _, l := range demo.Logins {
+		fmt.Fprintf(w, "   %-9s / %s   (%s)\n", l.Username, demo.Password, l.Role.Label())
+	}
+	fmt.Fprintln(w, "================================================================")
+	fmt.Fprintln(w, "")
+}
+
+func loadOrCreateSecret(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= 32 {
+			return s, nil
+		}
+	}
+	s := randomHex(32)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	e, rest, err := setup(ctx, "migrate", args, getenv, stdout, nil)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	action := "up"
+	if len(rest) > 0 {
+		action = rest[0]
+	}
+	switch action {
+	case "up":
+		fmt.Fprintln(stdout, "database is up to date")
+		return nil
+	case "status":
+		ms, err := e.st.MigrationStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			state := "pending"
+			if m.Applied {
+				state = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%05d  %-32s %s\n", m.Version, m.Source, state)
+		}
+		return nil
+	default:
+		return fmt.Errorf("unknown migrate action %q (use up or status)", action)
+	}
+}
+
+func runImport(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var villageCode string
+	var dryRun bool
+	e, rest, err := setup(ctx, "import residents", args, getenv, stdout, func(fs *flag.FlagSet) {
+		fs.StringVar(&villageCode, "village", "", "kode desa (10 digit) of the village to import into")
+		fs.BoolVar(&dryRun, "dry-run", false, "check the file and report, change nothing")
+	})
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if len(rest) != 1 {
+		return errors.New("usage: app import residents FILE --village KODE [--dry-run]")
+	}
+	if villageCode == "" {
+		return errors.New("--village KODE is required")
+	}
+	v, err := e.st.VillageByCode(ctx, villageCode)
+	if errors.Is(err, surat.ErrNotFound) {
+		return fmt.Errorf("desa dengan kode %s tidak ditemukan", villageCode)
+	} else if err != nil {
+		return err
+	}
+	f, err := os.Open(rest[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	recs, problems, err := importer.Parse(f, filepath.Base(rest[0]))
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		printRowErrors(stdout, problems)
+		return fmt.Errorf("%d masalah ditemukan; tidak ada data yang diubah", len(problems))
+	}
+	actor := surat.Actor{Username: "cli"}
+	vid := v.ID
+	res, err := e.st.ImportResidents(ctx, actor, vid, recs, dryRun)
+	var ie *surat.ImportError
+	if errors.As(err, &ie) {
+		printRowErrors(stdout, ie.Rows)
+		return fmt.Errorf("%d masalah ditemukan; tidak ada data yang diubah", len(ie.Rows))
+	} else if err != nil {
+		return err
+	}
+	verb := "Diimpor"
+	if dryRun {
+		verb = "Uji coba (tidak disimpan)"
+	}
+	fmt.Fprintf(stdout, "%s ke Desa %s: %d penduduk baru, %d diperbarui, %d KK baru, %d KK diperbarui\n",
+		verb, v.Name, res.Created, res.Updated, res.HouseholdsCreated, res.HouseholdsUpdated)
+	return nil
+}
+
+func printRowErrors(w io.Writer, rows []surat.RowError) {
+	for _, r := range rows {
+		fmt.Fprintf(w, "baris %d, kolom %s: %s\n", r.Row, r.Column, r.Reason)
+	}
+}
+
+func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	var username, role, villageCode, fullName string
+	e, _, err := setup(ctx, "user add", args, getenv, stdout, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "login name")
+		fs.StringVar(&role, "role", "", "admin_kabupaten, admin_desa, operator or penandatangan")
+		fs.StringVar(&villageCode, "village", "", "kode desa; not for admin_kabupaten")
+		fs.StringVar(&fullName, "full-name", "", "full name")
+	})
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	u := &surat.User{Username: username, Role: surat.Role(role), FullName: fullName}
+	if villageCode != "" {
+		v, err := e.st.VillageByCode(ctx, villageCode)
+		if errors.Is(err, surat.ErrNotFound) {
+			return fmt.Errorf("desa dengan kode %s tidak ditemukan", villageCode)
+		} else if err != nil {
+			return err
+		}
+		u.VillageID = &v.ID
+	}
+	password, generated := "", false
+	if stdin != nil {
+		line, _ := bufio.NewReader(io.LimitReader(stdin, 1024)).ReadString('\n')
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if password == "" {
+		password, generated = randomHex(8), true
+	}
+	if msg := auth.ValidatePassword(password); msg != "" {
+		return errors.New(msg)
+	}
+	if u.PasswordHash, err = auth.Hash(password, auth.DefaultParams); err != nil {
+		return err
+	}
+	if err := e.st.CreateUser(ctx, surat.Actor{Username: "cli"}, u); err != nil {
+		if f, ok := surat.FieldErrors(err); ok {
+			var msgs []string
+			for k, m := range f {
+				msgs = append(msgs, k+": "+m)
+			}
+			return errors.New(strings.Join(msgs, "; "))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "pengguna %s (%s) dibuat\n", u.Username, u.Role.Label())
+	if generated {
+		fmt.Fprintf(stdout, "kata sandi (tampil sekali): %s\n", password)
+	}
+	return nil
+}
+
+// runHealthcheck asks the server on APP_ADDR for /healthz; the container
+// image has no shell or curl, so the binary checks itself.
+func runHealthcheck(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	addr := getenv("APP_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("APP_ADDR %q: %w", addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s", resp.Status)
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
+}
