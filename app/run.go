@@ -319,6 +319,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		printRowErrors(stdout, problems)
 		return fmt.Errorf("%d masalah ditemukan; tidak ada data yang diubah", len(problems))
 	}
+	for _, w := range importer.Warnings(recs) {
+		fmt.Fprintf(stdout, "peringatan baris %d, kolom %s: %s\n", w.Row, w.Column, w.Reason)
+	}
 	actor := surat.Actor{Username: "cli"}
 	vid := v.ID
 	res, err := e.st.ImportResidents(ctx, actor, vid, recs, dryRun)

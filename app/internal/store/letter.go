@@ -31,6 +31,10 @@ type FinalArtifact struct {
 	// CertificateID is the signer certificate used, nil until certificates
 	// are stored.
 	CertificateID *int64
+	// MarkDeadResidentIDs are residents of the village to record as MATI
+	// in the same transaction (the deceased of a sk_kematian), each with an
+	// audit row. A resident already MATI is left alone.
+	MarkDeadResidentIDs []int64
 }
 
 // FinalizeFunc renders and signs a letter once its number is known. It runs
@@ -566,6 +570,11 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID, 
 			"nomor "+n.Number); err != nil {
 			return err
 		}
+		for _, rid := range art.MarkDeadResidentIDs {
+			if err := s.markDead(tx, actor, villageID, rid, letterID); err != nil {
+				return err
+			}
+		}
 		if old != nil && old.Status == surat.LetterSigned {
 			oldAfter, err := s.updateLetter(tx, old, map[string]any{
 				"status": surat.LetterReplaced, "replaced_by_id": letterID, "revoked_at": s.now(),
@@ -580,6 +589,33 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID, 
 		return nil
 	})
 	return after, err
+}
+
+// markDead records a resident of the village as MATI because letter
+// letterID (a death certificate) was signed, and audits it. A resident who
+// is already MATI is left alone; one of another village is
+// surat.ErrNotFound.
+func (s *Store) markDead(tx *gorm.DB, actor surat.Actor, villageID, residentID, letterID int64) error {
+	q := tx.Table("residents").Where("village_id = ? AND id = ?", villageID, residentID)
+	if s.dialect == "mysql" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var before surat.Resident
+	if err := q.Take(&before).Error; err != nil {
+		return fmt.Errorf("resident %d: %w", residentID, err)
+	}
+	if before.LifeStatus == surat.LifeDead {
+		return nil
+	}
+	if err := tx.Table("residents").Where("village_id = ? AND id = ?", villageID, residentID).Updates(map[string]any{
+		"life_status": surat.LifeDead, "version": before.Version + 1, "updated_at": s.now(),
+	}).Error; err != nil {
+		return fmt.Errorf("mark resident %d dead: %w", residentID, err)
+	}
+	after := before
+	after.LifeStatus, after.Version = surat.LifeDead, before.Version+1
+	return s.appendAudit(tx, actor, &villageID, "resident.mark_dead", "resident", residentID, before, after,
+		fmt.Sprintf("status MATI by letter %d", letterID))
 }
 
 func utcPtr(t *time.Time) *time.Time {

@@ -1,0 +1,361 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// The root CA and signer certificates. The store keeps certificates and
+// sealed key blobs; it never sees a passphrase or a key in clear. Building a
+// CRL needs the root's key, so the functions that store one take a CRLFunc
+// that the caller (holding the decrypted root key) implements.
+
+// ActiveRoot returns the deployment's active root CA, the newest one, or
+// surat.ErrNotFound when `app pki init` has not run.
+func (s *Store) ActiveRoot(ctx context.Context) (*surat.RootCA, error) {
+	var r surat.RootCA
+	err := s.db.WithContext(ctx).Table("pki_roots").Order("id DESC").Take(&r).Error
+	if err != nil {
+		return nil, translate("active root", err)
+	}
+	return &r, nil
+}
+
+// RootByID returns a root CA, current or earlier, or surat.ErrNotFound.
+func (s *Store) RootByID(ctx context.Context, id int64) (*surat.RootCA, error) {
+	var r surat.RootCA
+	err := s.db.WithContext(ctx).Table("pki_roots").Where("id = ?", id).Take(&r).Error
+	if err != nil {
+		return nil, translate(fmt.Sprintf("root %d", id), err)
+	}
+	return &r, nil
+}
+
+// Roots lists every root CA, newest first.
+func (s *Store) Roots(ctx context.Context) ([]surat.RootCA, error) {
+	var rs []surat.RootCA
+	err := s.db.WithContext(ctx).Table("pki_roots").Order("id DESC").Find(&rs).Error
+	return rs, translate("roots", err)
+}
+
+// SaveRoot stores r as a new root CA, which becomes the active one, and
+// audits it on the deployment-wide chain. On success r carries its id and
+// creation time. A root with the same fingerprint is surat.ErrConflict.
+func (s *Store) SaveRoot(ctx context.Context, actor surat.Actor, r *surat.RootCA) error {
+	if r.CommonName == "" || r.Fingerprint == "" || r.CertPEM == "" || r.SealedKey == "" {
+		return errors.New("store: save root: common name, fingerprint, certificate and sealed key are required")
+	}
+	nr := *r
+	nr.ID = 0
+	nr.CreatedAt = s.now()
+	nr.CRLUpdatedAt = utcPtr(nr.CRLUpdatedAt)
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		if err := tx.Table("pki_roots").Create(&nr).Error; err != nil {
+			return err
+		}
+		return s.appendAudit(tx, actor, nil, "pki.root.create", "pki_root", nr.ID, nil, rootAudit(&nr),
+			"fingerprint "+nr.Fingerprint)
+	})
+	if err != nil {
+		return translate("save root", err)
+	}
+	*r = nr
+	return nil
+}
+
+// rootAudit is what the audit log hashes of a root: never the sealed key.
+func rootAudit(r *surat.RootCA) any {
+	return struct {
+		ID          int64
+		Fingerprint string
+		CRLNumber   int64
+	}{r.ID, r.Fingerprint, r.CRLNumber}
+}
+
+// certAudit is what the audit log hashes of a certificate: never the sealed
+// key.
+func certAudit(c *surat.SignerCertificate) any {
+	return struct {
+		ID, VillageID, OfficialID int64
+		Serial, Fingerprint       string
+		RevokedAt                 *time.Time
+		RevokeReason              string
+	}{c.ID, c.VillageID, c.OfficialID, c.Serial, c.Fingerprint, c.RevokedAt, c.RevokeReason}
+}
+
+// CreateSignerCertificate stores a newly issued signer certificate and
+// audits it on the village's chain. The official must belong to the
+// village (else surat.ErrNotFound) and the root must exist. On success c
+// carries its id. A duplicate serial or fingerprint is surat.ErrConflict.
+func (s *Store) CreateSignerCertificate(ctx context.Context, actor surat.Actor, c *surat.SignerCertificate) error {
+	nc := *c
+	nc.ID = 0
+	nc.Serial = surat.NormalizeSerial(nc.Serial)
+	nc.NotBefore, nc.NotAfter = nc.NotBefore.UTC(), nc.NotAfter.UTC()
+	nc.RevokedAt, nc.SignLockedUntil, nc.RevokeReason, nc.SignFailures = nil, nil, "", 0
+	nc.CreatedAt = s.now()
+	if nc.Fingerprint == "" || nc.CertPEM == "" || nc.SealedKey == "" || nc.RootID == 0 {
+		return errors.New("store: create certificate: fingerprint, certificate, sealed key and root are required")
+	}
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Table("officials").Where("village_id = ? AND id = ?", nc.VillageID, nc.OfficialID).
+			Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("official %d of village %d: %w", nc.OfficialID, nc.VillageID, surat.ErrNotFound)
+		}
+		if err := tx.Table("signer_certificates").Create(&nc).Error; err != nil {
+			return err
+		}
+		vid := nc.VillageID
+		return s.appendAudit(tx, actor, &vid, "pki.certificate.issue", "signer_certificate", nc.ID, nil,
+			certAudit(&nc), fmt.Sprintf("official %d serial %s", nc.OfficialID, nc.Serial))
+	})
+	if err != nil {
+		return translate("create certificate", err)
+	}
+	*c = nc
+	return nil
+}
+
+// CertificateByID returns a signer certificate of any village, or
+// surat.ErrNotFound. It is not village-scoped because the public
+// verification page shows the certificate of any letter.
+func (s *Store) CertificateByID(ctx context.Context, id int64) (*surat.SignerCertificate, error) {
+	var c surat.SignerCertificate
+	err := s.db.WithContext(ctx).Table("signer_certificates").Where("id = ?", id).Take(&c).Error
+	if err != nil {
+		return nil, translate(fmt.Sprintf("certificate %d", id), err)
+	}
+	return &c, nil
+}
+
+// CertificateBySerial returns the signer certificate with that serial (hex,
+// any case, with or without colons), of any village, or surat.ErrNotFound.
+// It serves the administrator's `app pki revoke --serial`.
+func (s *Store) CertificateBySerial(ctx context.Context, serial string) (*surat.SignerCertificate, error) {
+	var c surat.SignerCertificate
+	err := s.db.WithContext(ctx).Table("signer_certificates").Where("serial = ?", surat.NormalizeSerial(serial)).
+		Take(&c).Error
+	if err != nil {
+		return nil, translate("certificate by serial", err)
+	}
+	return &c, nil
+}
+
+// SignerCertificates lists the village's signer certificates, newest first.
+func (s *Store) SignerCertificates(ctx context.Context, villageID int64) ([]surat.SignerCertificate, error) {
+	var cs []surat.SignerCertificate
+	err := s.db.WithContext(ctx).Table("signer_certificates").Where("village_id = ?", villageID).
+		Order("id DESC").Find(&cs).Error
+	return cs, translate("signer certificates", err)
+}
+
+// ActiveCertificateForOfficial returns the newest certificate of the
+// official that may sign now (issued, not expired, not revoked), or
+// surat.ErrNotFound when there is none. A locked certificate is returned:
+// the caller reports the lock.
+func (s *Store) ActiveCertificateForOfficial(ctx context.Context, villageID, officialID int64) (*surat.SignerCertificate, error) {
+	now := s.now()
+	var c surat.SignerCertificate
+	err := s.db.WithContext(ctx).Table("signer_certificates").
+		Where("village_id = ? AND official_id = ? AND revoked_at IS NULL AND not_before <= ? AND not_after > ?",
+			villageID, officialID, now, now).
+		Order("id DESC").Take(&c).Error
+	if err != nil {
+		return nil, translate(fmt.Sprintf("active certificate of official %d", officialID), err)
+	}
+	return &c, nil
+}
+
+// RevokedEntry is one revoked certificate as a CRL lists it.
+type RevokedEntry struct {
+	Serial    string // lower-case hex
+	RevokedAt time.Time
+}
+
+// CRLFunc builds and signs a CRL numbered number listing revoked, at now.
+// It runs inside the store's transaction, so it must not use the Store.
+type CRLFunc func(number int64, revoked []RevokedEntry, now time.Time) ([]byte, error)
+
+// RevokeCertificate revokes a signer certificate of the village for reason,
+// regenerates the CRL of its root with makeCRL (numbered one above the last)
+// and stores both, with an audit row, in one transaction: if makeCRL fails,
+// nothing is revoked. Letters signed before stay valid; the verification
+// page says so.
+//
+// Errors: a *surat.ValidationError on "reason" for an empty reason,
+// surat.ErrNotFound for a certificate of another village, surat.ErrConflict
+// when it is already revoked, and makeCRL's error, wrapped.
+func (s *Store) RevokeCertificate(ctx context.Context, actor surat.Actor, villageID, id int64, reason string,
+	makeCRL CRLFunc) (*surat.SignerCertificate, error) {
+	if err := surat.ValidateReason("reason", reason); err != nil {
+		return nil, err
+	}
+	if makeCRL == nil {
+		return nil, errors.New("store: revoke certificate: no CRL function")
+	}
+	var after surat.SignerCertificate
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		q := tx.Table("signer_certificates").Where("village_id = ? AND id = ?", villageID, id)
+		if s.dialect == "mysql" {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var before surat.SignerCertificate
+		if err := q.Take(&before).Error; err != nil {
+			return fmt.Errorf("certificate %d: %w", id, err)
+		}
+		if before.RevokedAt != nil {
+			return fmt.Errorf("certificate %d is already revoked: %w", id, surat.ErrConflict)
+		}
+		now := s.now()
+		if err := tx.Table("signer_certificates").Where("id = ?", id).Updates(map[string]any{
+			"revoked_at": now, "revoke_reason": strings.TrimSpace(reason),
+		}).Error; err != nil {
+			return err
+		}
+		after = before
+		after.RevokedAt, after.RevokeReason = &now, strings.TrimSpace(reason)
+		vid := villageID
+		if err := s.appendAudit(tx, actor, &vid, "pki.certificate.revoke", "signer_certificate", id,
+			certAudit(&before), certAudit(&after), "serial "+before.Serial); err != nil {
+			return err
+		}
+		return s.regenerateCRL(tx, actor, before.RootID, now, makeCRL)
+	})
+	if err != nil {
+		return nil, translate(fmt.Sprintf("revoke certificate %d", id), err)
+	}
+	return &after, nil
+}
+
+// UpdateCRL regenerates the CRL of a root with makeCRL (numbered one above
+// the last) and stores it, for the first CRL after `app pki init` and to
+// renew it before it expires. A root that does not exist is
+// surat.ErrNotFound.
+func (s *Store) UpdateCRL(ctx context.Context, actor surat.Actor, rootID int64, makeCRL CRLFunc) (*surat.RootCA, error) {
+	if makeCRL == nil {
+		return nil, errors.New("store: update CRL: no CRL function")
+	}
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		return s.regenerateCRL(tx, actor, rootID, s.now(), makeCRL)
+	})
+	if err != nil {
+		return nil, translate(fmt.Sprintf("update CRL of root %d", rootID), err)
+	}
+	return s.RootByID(ctx, rootID)
+}
+
+// regenerateCRL bumps the root's CRL number (locking its row), lists the
+// root's revoked certificates, calls makeCRL and stores the result.
+func (s *Store) regenerateCRL(tx *gorm.DB, actor surat.Actor, rootID int64, now time.Time, makeCRL CRLFunc) error {
+	res := tx.Exec("UPDATE pki_roots SET crl_number = crl_number + 1 WHERE id = ?", rootID)
+	if res.Error != nil {
+		return fmt.Errorf("lock root %d: %w", rootID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("root %d: %w", rootID, surat.ErrNotFound)
+	}
+	var root struct{ CRLNumber int64 }
+	if err := tx.Table("pki_roots").Select("crl_number").Where("id = ?", rootID).Take(&root).Error; err != nil {
+		return fmt.Errorf("root %d: %w", rootID, err)
+	}
+	var revoked []struct {
+		Serial    string
+		RevokedAt time.Time
+	}
+	if err := tx.Table("signer_certificates").Select("serial, revoked_at").
+		Where("root_id = ? AND revoked_at IS NOT NULL", rootID).Order("id").Find(&revoked).Error; err != nil {
+		return fmt.Errorf("revoked certificates: %w", err)
+	}
+	entries := make([]RevokedEntry, len(revoked))
+	for i, r := range revoked {
+		entries[i] = RevokedEntry{Serial: r.Serial, RevokedAt: r.RevokedAt.UTC()}
+	}
+	der, err := makeCRL(root.CRLNumber, entries, now)
+	if err != nil {
+		return fmt.Errorf("build CRL: %w", err)
+	}
+	if len(der) == 0 {
+		return errors.New("build CRL: empty CRL")
+	}
+	if err := tx.Table("pki_roots").Where("id = ?", rootID).Updates(map[string]any{
+		"crl_der": der, "crl_updated_at": now,
+	}).Error; err != nil {
+		return err
+	}
+	return s.appendAudit(tx, actor, nil, "pki.crl.update", "pki_root", rootID, nil, nil,
+		fmt.Sprintf("CRL %d, %d revoked", root.CRLNumber, len(entries)))
+}
+
+// RecordSignFailure counts a wrong passphrase for the certificate
+// atomically. When the count reaches surat.MaxSignFailures, signing with it
+// is locked until now + surat.SignLockDuration, the count restarts, and the
+// lock is audited. It returns the lock's end when the certificate is now
+// locked, else nil. A certificate of another village is surat.ErrNotFound.
+func (s *Store) RecordSignFailure(ctx context.Context, villageID, certID int64) (*time.Time, error) {
+	var locked *time.Time
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		res := tx.Table("signer_certificates").Where("village_id = ? AND id = ?", villageID, certID).
+			Update("sign_failures", gorm.Expr("sign_failures + 1"))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("certificate %d: %w", certID, surat.ErrNotFound)
+		}
+		var c struct{ SignFailures int }
+		if err := tx.Table("signer_certificates").Select("sign_failures").Where("id = ?", certID).
+			Take(&c).Error; err != nil {
+			return err
+		}
+		if c.SignFailures < surat.MaxSignFailures {
+			return nil
+		}
+		until := s.now().Add(surat.SignLockDuration)
+		locked = &until
+		if err := tx.Table("signer_certificates").Where("id = ?", certID).
+			Updates(map[string]any{"sign_failures": 0, "sign_locked_until": until}).Error; err != nil {
+			return err
+		}
+		vid := villageID
+		return s.appendAudit(tx, surat.Actor{Username: "system"}, &vid, "pki.certificate.lock", "signer_certificate",
+			certID, nil, nil, "signing locked after repeated wrong passphrases")
+	})
+	return locked, translate(fmt.Sprintf("record sign failure of certificate %d", certID), err)
+}
+
+// ClearSignFailures resets the wrong-passphrase count and any lock of the
+// certificate after a correct passphrase.
+func (s *Store) ClearSignFailures(ctx context.Context, villageID, certID int64) error {
+	err := s.db.WithContext(ctx).Table("signer_certificates").
+		Where("village_id = ? AND id = ? AND (sign_failures <> 0 OR sign_locked_until IS NOT NULL)", villageID, certID).
+		Updates(map[string]any{"sign_failures": 0, "sign_locked_until": nil}).Error
+	return translate(fmt.Sprintf("clear sign failures of certificate %d", certID), err)
+}
+
+// LetterByVerifyCode returns the signed (or since revoked or replaced)
+// letter with that verification code, of any village, or surat.ErrNotFound
+// for an unknown or malformed code. It is not village-scoped: the public
+// verification page serves every village.
+func (s *Store) LetterByVerifyCode(ctx context.Context, code string) (*surat.Letter, error) {
+	if !surat.ValidVerifyCode(code) {
+		return nil, fmt.Errorf("store: letter by verify code: %w", surat.ErrNotFound)
+	}
+	var l surat.Letter
+	err := s.db.WithContext(ctx).Table("letters").Where("verify_code = ?", code).Take(&l).Error
+	if err != nil {
+		return nil, translate("letter by verify code", err)
+	}
+	return &l, nil
+}
