@@ -23,10 +23,11 @@ import (
 //go:embed templates static
 var files embed.FS
 
-// pageNames lists every page the handlers render. New fails when one of
-// them has no template, so a missing file is a start-up error rather than a
-// 500 at the first visit.
-var pageNames = []string{"login", "setup", "dashboard", "error"}
+// requiredPages are pages the server itself renders outside any handler's
+// own template (errors, login). Every file in templates/pages is a page named
+// after the file; New fails when a required one is missing, so a missing file
+// is a start-up error rather than a 500 at the first visit.
+var requiredPages = []string{"login", "setup", "dashboard", "error"}
 
 // pageTemplate is one page's own template set: the layout, the partials and
 // the page's "content" block. Sets are separate so that two pages defining
@@ -151,8 +152,13 @@ func (s *Server) parsePages() (map[string]*pageTemplate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
-	pages := make(map[string]*pageTemplate, len(pageNames))
-	for _, name := range pageNames {
+	pageFiles, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	pages := make(map[string]*pageTemplate, len(pageFiles))
+	for _, file := range pageFiles {
+		name := strings.TrimSuffix(path.Base(file), ".html")
 		patterns := append([]string{"templates/layout.html"}, partials...)
 		patterns = append(patterns, "templates/pages/"+name+".html")
 		t, err := template.New(name).Funcs(funcs).ParseFS(files, patterns...)
@@ -163,6 +169,11 @@ func (s *Server) parsePages() (map[string]*pageTemplate, error) {
 			return nil, fmt.Errorf("web: template %s defines no content block", name)
 		}
 		pages[name] = &pageTemplate{t: t}
+	}
+	for _, name := range requiredPages {
+		if pages[name] == nil {
+			return nil, fmt.Errorf("web: no template for page %s", name)
+		}
 	}
 	return pages, nil
 }
