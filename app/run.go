@@ -36,6 +36,10 @@ Usage:
   app user add --username U --role R [--village KODE] [--full-name N] [flags]
                                              add a staff account; password read from stdin,
                                              or generated and printed once when stdin is empty
+  app letters preview --out DIR [--module CODE] [--logo FILE] [--paper F4|A4]
+                                             render every letter module with demo data as a draft PDF
+  app pki init|issue|revoke|crl|list [flags]  root CA and signer certificates; passphrases
+                                             on stdin ("app pki" lists the flags)
   app healthcheck                            exit 0 when the local server's /healthz answers 200
 Roles: admin_kabupaten, admin_desa, operator, penandatangan.
 Every flag also reads from its APP_* environment variable; run "app serve -h" to list them.
@@ -62,6 +66,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errors.New("usage: app user add --username U --role R [--village KODE]")
 		}
 		return runUserAdd(ctx, args[1:], getenv, stdin, stdout)
+	case "pki":
+		return runPKI(ctx, args, getenv, stdin, stdout)
+	case "letters":
+		return runLetters(ctx, args, stdout)
 	case "healthcheck":
 		return runHealthcheck(ctx, getenv, stdout)
 	case "help", "-h", "--help":
@@ -171,12 +179,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
+	iss, err := newIssuance(e, auth.DefaultParams)
+	if err != nil {
+		return err
+	}
 	if demoMode {
 		res, err := demo.Seed(ctx, e.st, auth.DefaultParams, time.Now())
 		if err != nil {
 			return err
 		}
-		printDemo(stdout, e.cfg, res)
+		pk, err := demo.SeedPKI(ctx, e.st, iss, res.Village)
+		if err != nil {
+			return err
+		}
+		printDemo(stdout, e.cfg, res, pk)
 	}
 	var setupCode string
 	if n, err := e.st.CountUsers(ctx); err != nil {
@@ -187,7 +203,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			e.cfg.BaseURL, setupCode)
 	}
 	srv, err := web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
-		PasswordParams: auth.DefaultParams, SetupCode: setupCode})
+		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss})
 	if err != nil {
 		return err
 	}
@@ -219,7 +235,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-func printDemo(w io.Writer, cfg config.Config, res *demo.Result) {
+func printDemo(w io.Writer, cfg config.Config, res *demo.Result, pk *demo.PKIResult) {
 	fmt.Fprintln(w, "")
 	fmt.Fprintln(w, "================================================================")
 	fmt.Fprintln(w, " MODE DEMO — JANGAN DIPAKAI UNTUK DATA SUNGGUHAN (not for production)")
@@ -227,6 +243,11 @@ func printDemo(w io.Writer, cfg config.Config, res *demo.Result) {
 	fmt.Fprintf(w, " Buka %s/login\n", cfg.BaseURL)
 	for _, l := range demo.Logins {
 		fmt.Fprintf(w, "   %-9s / %s   (%s)\n", l.Username, demo.Password, l.Role.Label())
+	}
+	if pk.Skipped != "" {
+		fmt.Fprintf(w, " Tanda tangan elektronik demo tidak disiapkan: %s\n", pk.Skipped)
+	} else {
+		fmt.Fprintf(w, " Frasa sandi tanda tangan elektronik (kades, juga root CA demo): %s\n", demo.SigningPassphrase)
 	}
 	fmt.Fprintln(w, "================================================================")
 	fmt.Fprintln(w, "")

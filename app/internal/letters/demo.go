@@ -69,7 +69,7 @@ func DemoVillage() surat.Village {
 	return surat.Village{
 		ID: 1, Code: "3505122001", Name: "Sumberejo", Sebutan: "Desa", Kecamatan: "Sanankulon",
 		Kabupaten: "Blitar", SebutanKab: "Kabupaten", Provinsi: "Jawa Timur",
-		Address: "Jl. Raya Sumberejo No. 1, Sanankulon, Blitar 66151", PostalCode: "66151",
+		Address: "Jl. Raya Sumberejo No. 1", PostalCode: "66151",
 		Phone: "(0342) 555-0101", Email: "pemdes@sumberejo.desa.id",
 		NumberFormat: surat.DefaultNumberFormat, NumberScope: "module", Paper: "F4",
 	}

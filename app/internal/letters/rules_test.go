@@ -447,26 +447,39 @@ func TestDerivedValues(t *testing.T) {
 	}
 }
 
+// TestValidUntil pins the meaning of ValidityDays shared with surat and
+// store: no settings or 0 is the module's period in calendar units, N > 0
+// is N days.
 func TestValidUntil(t *testing.T) {
 	c := shipped(t)
 	m := c.Module("sk_pengantar")
 	issued := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
-	if got, ok := m.ValidUntil(issued, nil); !ok || !got.Equal(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("1 bulan from 31 January = %v, %v", got, ok)
+	modulePeriod := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC) // 1 bulan from 31 January
+	if got, ok := m.ValidUntil(issued, nil); !ok || !got.Equal(modulePeriod) {
+		t.Errorf("no settings: %v, want %v", got, modulePeriod)
 	}
 	s := m.DefaultSettings()
 	if s.ValidityDays != 30 {
-		t.Errorf("default validity %d days, want 30", s.ValidityDays)
+		t.Errorf("default settings: ValidityDays %d, want 30 (1 bulan in days, for the settings form)", s.ValidityDays)
+	}
+	s.ValidityDays = 0
+	if got, ok := m.ValidUntil(issued, &s); !ok || !got.Equal(modulePeriod) {
+		t.Errorf("ValidityDays 0: %v, want the module's period %v", got, modulePeriod)
 	}
 	s.ValidityDays = 14
 	if got, ok := m.ValidUntil(issued, &s); !ok || !got.Equal(time.Date(2026, 2, 14, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("14 days = %v, %v", got, ok)
+		t.Errorf("14 days = %v", got)
 	}
-	s.ValidityDays = 0
-	if _, ok := m.ValidUntil(issued, &s); ok {
-		t.Error("ValidityDays 0 must mean the letter does not expire")
-	}
+	// What the village settings form shows as the default, and what
+	// surat.LetterSettings.Validate accepts.
 	if got := c.Module("sk_ahli_waris").Validity; got.String() != "3 bulan" || got.Days() != 90 {
 		t.Errorf("ahli waris validity %q = %d days", got, got.Days())
+	}
+	for _, m := range c.Modules() {
+		s := m.DefaultSettings()
+		s.ValidityDays = m.Validity.Days()
+		if err := s.Validate(); err != nil {
+			t.Errorf("%s: its validity in days (%d) is rejected by the settings: %v", m.Code, s.ValidityDays, err)
+		}
 	}
 }

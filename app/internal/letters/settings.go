@@ -11,17 +11,24 @@ import (
 // derives the defaults from the module file and applies the settings to a
 // letter.
 
-// DefaultSettings are the settings of a village that has changed nothing:
-// enabled, the module's klasifikasi as kode surat, the village's number
-// format, the module's validity in days (Validity.Days) and its online
-// offer.
+// DefaultSettings are what a village's settings form starts from: enabled,
+// the module's klasifikasi as kode surat, the village's number format, the
+// module's validity expressed in days (Validity.Days) and its online offer.
+//
+// ValidityDays means the same everywhere: in surat.LetterSettings, in the
+// letter_settings table and in surat.LetterNumber, 0 (or no settings row)
+// is "the module's own period" (Module.Validity, in calendar units: "1
+// bulan" from 31 January ends on 3 March) and N > 0 is N days. A letter
+// always has an end of validity. Until a village saves its settings, its
+// letters use the calendar period; once saved, the day count it saved.
 func (m *Module) DefaultSettings() surat.LetterSettings {
 	return surat.LetterSettings{Module: m.Code, Enabled: true, KodeSurat: m.Klasifikasi,
 		ValidityDays: m.Validity.Days(), Online: m.Online}
 }
 
 // Days is the period in days, counting a month as 30 days and a year as
-// 365, for a settings form that edits validity in days.
+// 365: the figure a settings form shows as the module's default when a
+// village edits validity in days.
 func (v Validity) Days() int {
 	switch v.Unit {
 	case "hari":
@@ -34,16 +41,18 @@ func (v Validity) Days() int {
 	return 365 * v.Count
 }
 
-// ValidUntil is the last day a letter issued on issued is valid, and false
-// when it does not expire. With nil settings the module's own period
-// applies in calendar units ("1 bulan" from 31 January is 3 March); with
-// settings, ValidityDays days, and 0 means the letter does not expire.
-func (m *Module) ValidUntil(issued time.Time, s *surat.LetterSettings) (time.Time, bool) {
-	if s == nil {
+// ValidUntil is the last day a letter issued on issued is valid. Without
+// settings, or with ValidityDays 0, the module's own period applies in
+// calendar units ("1 bulan" from 31 January is 3 March); otherwise the
+// village's ValidityDays days.
+//
+// ok reports whether the letter expires. Every module file must declare a
+// validity and no setting removes it, so ok is true for every letter today;
+// it is kept so that callers (the signing step stores it as the letter's
+// valid_until) already handle a letter type without an end date.
+func (m *Module) ValidUntil(issued time.Time, s *surat.LetterSettings) (until time.Time, ok bool) {
+	if s == nil || s.ValidityDays <= 0 {
 		return m.Validity.Until(issued), true
-	}
-	if s.ValidityDays <= 0 {
-		return time.Time{}, false
 	}
 	return issued.AddDate(0, 0, s.ValidityDays), true
 }

@@ -36,10 +36,13 @@ func TestSettings(t *testing.T) {
 	if got := text(&s); !strings.Contains(got, "berlaku sampai dengan 30 November 2026") {
 		t.Errorf("validity override not printed:\n%s", got)
 	}
-	// A letter that does not expire says nothing about validity.
+	// 0 is the module's own period (sk_usaha: 1 bulan), as with no settings.
 	s.ValidityDays = 0
-	if got := text(&s); strings.Contains(got, "berlaku sampai") {
-		t.Errorf("non-expiring letter prints a validity:\n%s", got)
+	if got := text(&s); !strings.Contains(got, "berlaku sampai dengan 23 Desember 2026") {
+		t.Errorf("ValidityDays 0 does not use the module's period:\n%s", got)
+	}
+	if got, want := text(&s), text(nil); got != want {
+		t.Errorf("ValidityDays 0 differs from no settings:\n%s\n---\n%s", got, want)
 	}
 }
 

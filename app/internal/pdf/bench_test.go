@@ -72,3 +72,40 @@ func BenchmarkNewRenderer(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderOnePageParallel renders the signed one-page letter from
+// every CPU at once with one shared Renderer, as concurrent requests of a
+// server do; ns/op is wall time divided by letters, so on N cores it is
+// about the single-letter figure divided by N when rendering scales.
+func BenchmarkRenderOnePageParallel(b *testing.B) {
+	doc := onePageDoc()
+	doc.LogoPNG = testLogo()
+	doc.Seal = testSeal()
+	r := newTestRenderer(b)
+	render(b, r, doc)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := r.Render(doc, Options{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkRenderModule renders shipped modules built from the demo
+// register, sealed as the signing step renders them: sk_pengantar (one
+// page), sk_tidak_mampu (one page with the household table) and
+// sk_kelahiran (two pages).
+func BenchmarkRenderModule(b *testing.B) {
+	c := shippedCatalogue(b)
+	for i, m := range c.Modules() {
+		if m.Code != "sk_pengantar" && m.Code != "sk_tidak_mampu" && m.Code != "sk_kelahiran" {
+			continue
+		}
+		doc := sealedModuleDoc(b, c, m, i)
+		b.Run(m.Code, func(b *testing.B) { benchmarkRender(b, doc) })
+	}
+}

@@ -18,32 +18,79 @@ const (
 	tableBorder = 0.2
 )
 
-// block draws one body block.
-func (l *layout) block(b surat.Block) {
+// block draws one body block. keep is the height of what must follow the
+// block's end on the same page (0 for nothing): the block then breaks its
+// page earlier, so that its last lines go along to the next page.
+func (l *layout) block(b surat.Block, keep float64) {
 	switch b.Kind {
 	case surat.Rows:
-		l.rows(b)
+		l.rows(b, keep)
 	case surat.Table:
-		l.table(b)
+		l.table(b, keep)
 	case surat.Heading:
-		l.heading(b.Text)
+		l.heading(b.Text, keep)
 	default:
-		l.paragraph(b.Text)
+		l.paragraph(b.Text, keep)
 	}
+}
+
+// introduces reports whether b leads into the block after it and must not
+// end a page: a heading, or a sentence ending in a colon ("... sebagai
+// berikut:").
+func introduces(b surat.Block) bool {
+	switch b.Kind {
+	case surat.Heading:
+		return true
+	case surat.Paragraph:
+		return strings.HasSuffix(strings.TrimSpace(b.Text), ":")
+	}
+	return false
+}
+
+// leadHeight is the height of the start of b that an introducing block
+// keeps on its page: two lines of a paragraph, two rows, or a table's
+// header and first row.
+func (l *layout) leadHeight(b surat.Block) float64 {
+	switch b.Kind {
+	case surat.Rows:
+		h := 0.0
+		for i := 0; i < min(2, len(b.Rows)); i++ {
+			h += l.rowHeight(b, b.Rows[i])
+		}
+		return h
+	case surat.Table:
+		return l.tableLead(b)
+	case surat.Heading:
+		l.setFont("B", bodyPt)
+		return float64(len(l.lines(b.Text, l.width()))+1) * bodyLine
+	}
+	l.setFont("", bodyPt)
+	return float64(min(2, len(l.wrap(b.Text, l.width(), firstIndent)))) * bodyLine
 }
 
 // paragraph draws justified text with a first-line indent. A paragraph
 // never leaves its first line alone at the foot of a page nor its last line
-// alone at the head of the next.
-func (l *layout) paragraph(text string) {
+// alone at the head of the next; a paragraph of up to three lines that
+// cannot stay with what must follow it (keep) moves to the next page whole,
+// a longer one takes its last two lines along.
+func (l *layout) paragraph(text string, keep float64) {
 	l.setFont("", bodyPt)
 	lines := l.wrap(text, l.width(), firstIndent)
 	if len(lines) == 0 {
 		return
 	}
-	l.ensure(float64(min(2, len(lines))) * bodyLine)
+	n := len(lines)
+	if keep > 0 && n <= 3 {
+		l.ensure(float64(n)*bodyLine + paraGap + keep)
+	} else {
+		l.ensure(float64(min(2, n)) * bodyLine)
+	}
+	tail := 2 * bodyLine
+	if keep > 0 {
+		tail += paraGap + keep
+	}
 	for i, ln := range lines {
-		if i >= 2 && i == len(lines)-2 && l.y+bodyLine <= l.bottom && l.y+2*bodyLine > l.bottom {
+		if i >= 2 && i == n-2 && l.y+bodyLine <= l.bottom && l.y+tail > l.bottom {
 			l.newPage()
 		}
 		l.ensure(bodyLine)
@@ -62,14 +109,14 @@ func (l *layout) paragraph(text string) {
 }
 
 // heading draws a bold line introducing what follows, kept on the same page
-// as the first lines after it.
-func (l *layout) heading(text string) {
+// as the first lines after it (keep).
+func (l *layout) heading(text string, keep float64) {
 	l.setFont("B", bodyPt)
 	lines := l.lines(text, l.width())
 	if len(lines) == 0 {
 		return
 	}
-	l.ensure(float64(len(lines)+2) * bodyLine)
+	l.ensure(float64(len(lines))*bodyLine + paraGap/2 + max(keep, 2*bodyLine))
 	for _, s := range lines {
 		l.drawText(s, l.left, l.width(), l.y, bodyLine, alignLeft)
 		l.y += bodyLine
@@ -94,19 +141,43 @@ func (l *layout) rowLabelWidth(blocks []surat.Block) float64 {
 	return min(max(w+4, labelMinW), labelMaxW)
 }
 
-// rows draws a borderless label : value table. Long values wrap under the
-// value column; an empty value prints "-". A row is never split across
-// pages.
-func (l *layout) rows(b surat.Block) {
-	l.setFont("", bodyPt)
-	x := l.left + rowsIndent
+// rowColumns are the x of a Rows block's labels and values, and the width
+// of its values.
+func (l *layout) rowColumns(b surat.Block) (x, colon, valueX, valueW float64) {
+	x = l.left + rowsIndent
 	if b.Indent {
 		x += rowsIndent
 	}
-	colon := x + l.labelW
-	valueX := colon + colonW
-	valueW := l.right - valueX
-	for _, r := range b.Rows {
+	colon = x + l.labelW
+	valueX = colon + colonW
+	return x, colon, valueX, l.right - valueX
+}
+
+// rowHeight is the height of one row of b.
+func (l *layout) rowHeight(b surat.Block, r surat.Row) float64 {
+	l.setFont("", bodyPt)
+	_, _, _, valueW := l.rowColumns(b)
+	value := r.Value
+	if strings.TrimSpace(value) == "" {
+		value = "-"
+	}
+	return float64(max(len(l.lines(r.Label, l.labelW-1)), len(l.lines(value, valueW)), 1)) * bodyLine
+}
+
+// rows draws a borderless label : value table. Long values wrap under the
+// value column; an empty value prints "-". A row is never split across
+// pages, a block never leaves one row alone at the foot or the head of a
+// page, and up to three rows stay together; keep is what must follow the
+// last row.
+func (l *layout) rows(b surat.Block, keep float64) {
+	l.setFont("", bodyPt)
+	x, colon, valueX, valueW := l.rowColumns(b)
+	heights := make([]float64, len(b.Rows))
+	for i, r := range b.Rows {
+		heights[i] = l.rowHeight(b, r)
+	}
+	last := len(b.Rows) - 1
+	for i, r := range b.Rows {
 		value := r.Value
 		if strings.TrimSpace(value) == "" {
 			value = "-"
@@ -114,6 +185,29 @@ func (l *layout) rows(b surat.Block) {
 		labels := l.lines(r.Label, l.labelW-1)
 		values := l.lines(value, valueW)
 		n := max(len(labels), len(values), 1)
+		switch {
+		case i == 0 && last <= 2:
+			// Up to three rows stay together, with what must follow.
+			need := 0.0
+			for _, h := range heights {
+				need += h
+			}
+			if keep > 0 {
+				need += paraGap + keep
+			}
+			l.ensure(need)
+		case i == 0:
+			l.ensure(heights[0] + heights[1]) // no first row alone
+		case i == last-1 && i >= 2:
+			// The last two rows go together, with what must follow.
+			tail := heights[i] + heights[last]
+			if keep > 0 {
+				tail += paraGap + keep
+			}
+			if l.y+tail > l.bottom+0.01 {
+				l.newPage()
+			}
+		}
 		l.ensure(float64(n) * bodyLine)
 		for i, s := range labels {
 			l.drawText(s, x, l.labelW, l.y+float64(i)*bodyLine, bodyLine, alignLeft)
@@ -130,7 +224,7 @@ func (l *layout) rows(b surat.Block) {
 // table draws a bordered table with a bold, shaded header row, repeated at
 // the top of each page the table continues on. Columns are as wide as their
 // content allows within the text width; long cells wrap.
-func (l *layout) table(b surat.Block) {
+func (l *layout) table(b surat.Block, keep float64) {
 	cols := len(b.Header)
 	for _, row := range b.Cells {
 		cols = max(cols, len(row))
@@ -191,14 +285,46 @@ func (l *layout) table(b surat.Block) {
 		l.ensure(headerH + first)
 		drawRow(header, headerH, true)
 	}
-	for _, row := range b.Cells {
+	for i, row := range b.Cells {
 		cells, h := cellLines(row, "")
-		if l.ensure(h) && hasHeader {
+		need := h
+		if i == len(b.Cells)-1 && keep > 0 {
+			need += paraGap + 1 + keep
+		}
+		if l.ensure(need) && hasHeader {
 			drawRow(header, headerH, true)
 		}
 		drawRow(cells, h, false)
 	}
 	l.y += paraGap + 1
+}
+
+// tableLead is the height of a table's header and first row.
+func (l *layout) tableLead(b surat.Block) float64 {
+	cols := len(b.Header)
+	for _, row := range b.Cells {
+		cols = max(cols, len(row))
+	}
+	if cols == 0 {
+		return 0
+	}
+	widths := l.columnWidths(b.Header, b.Cells, cols)
+	height := func(row []string, style string) float64 {
+		l.setFont(style, tablePt)
+		n := 1
+		for c := 0; c < cols && c < len(row); c++ {
+			n = max(n, len(l.lines(row[c], widths[c]-2*cellPadX)))
+		}
+		return float64(n)*tableLine + 2*cellPadY
+	}
+	h := 0.0
+	if len(b.Header) > 0 {
+		h += height(b.Header, "B")
+	}
+	if len(b.Cells) > 0 {
+		h += height(b.Cells[0], "")
+	}
+	return h
 }
 
 // shortNumber reports whether a cell is a short number, such as the "No"

@@ -128,7 +128,8 @@ func (l *layout) kop() error {
 func addressLines(address, postal, phone, email, website string) []string {
 	var lines []string
 	first := strings.TrimSpace(address)
-	if p := strings.TrimSpace(postal); p != "" {
+	// An address that already ends in its postal code keeps it once.
+	if p := strings.TrimSpace(postal); p != "" && !strings.Contains(first, p) {
 		if first != "" {
 			first += ", "
 		}

@@ -169,10 +169,22 @@ func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
 	}
 	l.title()
 	l.labelW = l.rowLabelWidth(doc.Blocks)
-	for _, b := range doc.Blocks {
-		l.block(b)
+	plan := l.planSigner()
+	for i, b := range doc.Blocks {
+		// What must follow a block on its page: the signer block after
+		// the last one (a signature never stands alone on a page), the
+		// first lines of the next block after a heading or an
+		// introducing sentence ("... sebagai berikut:").
+		keep := 0.0
+		switch {
+		case i == len(doc.Blocks)-1:
+			keep = signerGap + plan.h
+		case introduces(b):
+			keep = l.leadHeight(doc.Blocks[i+1])
+		}
+		l.block(b, keep)
 	}
-	l.signer()
+	l.signer(plan)
 
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)

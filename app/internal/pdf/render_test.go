@@ -163,7 +163,8 @@ func TestRenderLongLetterFlowsToSecondPage(t *testing.T) {
 
 // TestSignerBlockKeptTogether grows the body one paragraph at a time, so
 // that the end of the body passes every position near the foot of page 1,
-// and checks that the signer block is never split.
+// and checks that the signer block is never split and never leaves the
+// closing paragraph behind.
 func TestSignerBlockKeptTogether(t *testing.T) {
 	r := newTestRenderer(t)
 	extra := surat.Block{Kind: surat.Paragraph, Text: "Bahwa orang tersebut di atas dikenal baik, berkelakuan baik dan tidak pernah tersangkut perkara pidana."}
@@ -171,13 +172,19 @@ func TestSignerBlockKeptTogether(t *testing.T) {
 	for n := 0; n < 16; n++ {
 		doc := onePageDoc()
 		doc.Seal = testSeal()
+		closing := doc.Blocks[len(doc.Blocks)-1]
+		doc.Blocks = doc.Blocks[:len(doc.Blocks)-1]
 		for i := 0; i < n; i++ {
 			doc.Blocks = append(doc.Blocks, extra)
 		}
+		doc.Blocks = append(doc.Blocks, closing)
 		ps := pages(t, render(t, r, doc))
 		sawTwoPages = sawTwoPages || len(ps) > 1
 		at := pageOf(ps, "Sumberejo, 23 November 2026")
-		for _, s := range []string{"a.n. Kepala Desa Sumberejo", "Sekretaris Desa", "Ni Luh Putu Ayu Wédari", "NIPD. 19870412 201001 2 003", "Keaslian dokumen"} {
+		// The closing paragraph goes along: a signature never stands alone
+		// on a page.
+		for _, s := range []string{"a.n. Kepala Desa Sumberejo", "Sekretaris Desa", "Ni Luh Putu Ayu Wédari", "NIPD. 19870412 201001 2 003", "Keaslian dokumen",
+			"Demikian surat keterangan ini dibuat", "sebagaimana mestinya."} {
 			if got := pageOf(ps, s); got != at || got != len(ps)-1 {
 				t.Errorf("%d extra paragraphs: %q on page %d, date on page %d, %d pages", n, s, got, at, len(ps))
 			}
@@ -219,15 +226,16 @@ func TestRenderDraft(t *testing.T) {
 	}
 }
 
-// decodeQR rasterises a page at 150 dpi and returns what zbarimg reads from
-// it: "" when it finds no code.
+// decodeQR rasterises a page at 100 dpi in grey and returns what zbarimg
+// reads from it: "" when it finds no code. 100 dpi is enough for the seal's
+// QR code: the tests that expect one decode it at this resolution too.
 func decodeQR(t *testing.T, data []byte, page int) string {
 	t.Helper()
 	pdftoppm := tool(t, "pdftoppm", "poppler-utils")
 	zbarimg := tool(t, "zbarimg", "zbar-tools")
 	p := writePDF(t, data)
 	prefix := filepath.Join(filepath.Dir(p), "page")
-	run(t, pdftoppm, "-r", "150", "-png", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), "-singlefile", p, prefix)
+	run(t, pdftoppm, "-r", "100", "-gray", "-png", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), "-singlefile", p, prefix)
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(zbarimg, "--raw", "-q", prefix+".png")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -495,5 +503,41 @@ func TestWrapSplitsLongWords(t *testing.T) {
 	joined := regexp.MustCompile(`\s+`).ReplaceAllString(ps[0], "")
 	if !strings.Contains(joined, "https://sumberejo.desa.id/"+strings.Repeat("abcdefghij", 12)) {
 		t.Errorf("long value lost characters when wrapped\n%s", ps[0])
+	}
+}
+
+// TestRowsNeverLeaveOneRowAlone moves a block of twelve data rows down the
+// page line by line, so that the page break falls at every row, and
+// checks that no page holds a single row of the block.
+func TestRowsNeverLeaveOneRowAlone(t *testing.T) {
+	r := newTestRenderer(t)
+	var rows []surat.Row
+	for i := 1; i <= 12; i++ {
+		rows = append(rows, surat.Row{Label: fmt.Sprintf("Baris %02d", i), Value: "Nilai"})
+	}
+	line := surat.Block{Kind: surat.Paragraph, Text: "Satu baris pengisi."}
+	broke := false
+	for n := 0; n < 40; n++ {
+		doc := onePageDoc()
+		for i := 0; i < n; i++ {
+			doc.Blocks = append([]surat.Block{line}, doc.Blocks...)
+		}
+		doc.Blocks = append(doc.Blocks[:len(doc.Blocks)-1], surat.Block{Kind: surat.Rows, Rows: rows}, doc.Blocks[len(doc.Blocks)-1])
+		ps := pages(t, render(t, r, doc))
+		var perPage []int
+		for _, p := range ps {
+			perPage = append(perPage, strings.Count(p, "Baris "))
+		}
+		for i, k := range perPage {
+			if k == 1 {
+				t.Errorf("%d filler lines: page %d holds one row of the block (rows per page %v)", n, i+1, perPage)
+			}
+			if k > 0 && k < 12 {
+				broke = true
+			}
+		}
+	}
+	if !broke {
+		t.Error("the block never broke across pages; the test does not test anything")
 	}
 }

@@ -36,4 +36,13 @@ func TestWriteSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Every shipped module as a sealed letter, as the golden tests render
+	// it (the drafts are what "app letters preview" writes).
+	c := shippedCatalogue(t)
+	for i, m := range c.Modules() {
+		p := filepath.Join(dir, "sealed_"+m.Code+".pdf")
+		if err := os.WriteFile(p, render(t, r, sealedModuleDoc(t, c, m, i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

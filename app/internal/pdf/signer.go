@@ -21,13 +21,25 @@ const (
 	sealMinW   = 38.0 // narrower than this, the seal sentence goes below the block
 )
 
-// signer draws the place and date, the signer's office, the signature space,
-// the name and the NIP line in a column at the right margin, and the seal
-// (QR code and TTE sentence) at the left of the signature space. The whole
-// block stays on one page: if it does not fit under the body it moves to the
-// next page. Its height does not depend on whether the letter is sealed, so
-// a draft and the signed letter break their pages alike.
-func (l *layout) signer() {
+// signerPlan is the signer block laid out but not yet drawn: its lines,
+// column and height, so that the body can keep its last lines with it.
+type signerPlan struct {
+	colX, colW                      float64
+	upperLines, nameLines, nipLines []string
+	seal                            *surat.Seal
+	sealLines                       []string
+	sealBelow                       bool
+	qrTop, textX, textW             float64
+	h                               float64 // the whole block, seal included
+}
+
+// planSigner lays out the place and date, the signer's office, the
+// signature space, the name and the NIP line in a column at the right
+// margin, and the seal (QR code and TTE sentence) at the left of the
+// signature space. Its height does not depend on whether the letter is
+// sealed, unless the seal sentence must go below the block, so a draft and
+// the signed letter break their pages alike.
+func (l *layout) planSigner() signerPlan {
 	s := l.doc.Signer
 	l.setFont("", bodyPt)
 
@@ -61,44 +73,48 @@ func (l *layout) signer() {
 	widest = max(widest, l.textWidth(l.clean(s.NIP)))
 	l.setFont("B", bodyPt)
 	widest = max(widest, l.textWidth(l.clean(name)))
-	colW := min(max(signerMinW, widest+4), l.width()*0.6)
-	colX := l.right - colW
+	var p signerPlan
+	p.colW = min(max(signerMinW, widest+4), l.width()*0.6)
+	p.colX = l.right - p.colW
 
 	l.setFont("", bodyPt)
-	var upperLines []string
 	for _, t := range upper {
-		upperLines = append(upperLines, l.lines(t, colW)...)
+		p.upperLines = append(p.upperLines, l.lines(t, p.colW)...)
 	}
-	nipLines := l.lines(s.NIP, colW)
+	p.nipLines = l.lines(s.NIP, p.colW)
 	l.setFont("B", bodyPt)
-	nameLines := l.lines(name, colW)
+	p.nameLines = l.lines(name, p.colW)
 
-	sigTop := float64(len(upperLines)) * bodyLine
-	h := sigTop + sigSpace + float64(len(nameLines)+len(nipLines))*bodyLine
+	sigTop := float64(len(p.upperLines)) * bodyLine
+	p.h = sigTop + sigSpace + float64(len(p.nameLines)+len(p.nipLines))*bodyLine
 
 	// The seal: the QR code at the left of the signature space, its sentence
 	// beside it, or below the block when the column leaves no room.
-	seal := l.doc.Seal
-	if l.doc.Draft {
-		seal = nil
+	if !l.doc.Draft {
+		p.seal = l.doc.Seal
 	}
-	qrTop := sigTop + (sigSpace-qrSize)/2
-	textX := l.left + qrSize + qrTextGap
-	textW := colX - 4 - textX
-	var sealLines []string
-	sealBelow := textW < sealMinW
-	if seal != nil && strings.TrimSpace(seal.Footer) != "" {
+	p.qrTop = sigTop + (sigSpace-qrSize)/2
+	p.textX = l.left + qrSize + qrTextGap
+	p.textW = p.colX - 4 - p.textX
+	p.sealBelow = p.textW < sealMinW
+	if p.seal != nil && strings.TrimSpace(p.seal.Footer) != "" {
 		l.setFont("", sealPt)
-		if sealBelow {
-			sealLines = l.lines(seal.Footer, l.width())
-			h += 2 + float64(len(sealLines))*sealLine
+		if p.sealBelow {
+			p.sealLines = l.lines(p.seal.Footer, l.width())
+			p.h += 2 + float64(len(p.sealLines))*sealLine
 		} else {
-			sealLines = l.lines(seal.Footer, textW)
-			h = max(h, qrTop+max(qrSize, float64(len(sealLines))*sealLine))
+			p.sealLines = l.lines(p.seal.Footer, p.textW)
+			p.h = max(p.h, p.qrTop+max(qrSize, float64(len(p.sealLines))*sealLine))
 		}
 	}
+	return p
+}
 
-	if l.y+signerGap+h > l.bottom {
+// signer draws the planned signer block. The whole block stays on one
+// page: if it does not fit under the body it moves to the next page (the
+// body's last lines were kept with it, see Render).
+func (l *layout) signer(p signerPlan) {
+	if l.y+signerGap+p.h > l.bottom {
 		l.newPage()
 	} else {
 		l.y += signerGap
@@ -107,41 +123,41 @@ func (l *layout) signer() {
 
 	l.setFont("", bodyPt)
 	y := top
-	for _, t := range upperLines {
-		l.drawText(t, colX, colW, y, bodyLine, alignCenter)
+	for _, t := range p.upperLines {
+		l.drawText(t, p.colX, p.colW, y, bodyLine, alignCenter)
 		y += bodyLine
 	}
 	y += sigSpace
 	l.setFont("B", bodyPt)
-	for _, t := range nameLines {
+	for _, t := range p.nameLines {
 		w := l.textWidth(t)
-		x := colX + (colW-w)/2
+		x := p.colX + (p.colW-w)/2
 		l.drawText(t, x, w, y, bodyLine, alignLeft)
 		l.underline(x, w, y, bodyLine, 0.25)
 		y += bodyLine
 	}
 	l.setFont("", bodyPt)
-	for _, t := range nipLines {
-		l.drawText(t, colX, colW, y, bodyLine, alignCenter)
+	for _, t := range p.nipLines {
+		l.drawText(t, p.colX, p.colW, y, bodyLine, alignCenter)
 		y += bodyLine
 	}
 
-	if seal != nil {
-		l.drawQR(seal.VerifyURL, l.left, top+qrTop, qrSize)
+	if p.seal != nil {
+		l.drawQR(p.seal.VerifyURL, l.left, top+p.qrTop, qrSize)
 		l.setFont("", sealPt)
 		l.f.SetTextColor(40, 40, 40)
-		ty := top + qrTop + (qrSize-float64(len(sealLines))*sealLine)/2
-		tx, tw := textX, textW
-		if sealBelow {
+		ty := top + p.qrTop + (qrSize-float64(len(p.sealLines))*sealLine)/2
+		tx, tw := p.textX, p.textW
+		if p.sealBelow {
 			ty, tx, tw = y+2, l.left, l.width()
 		}
-		for _, t := range sealLines {
+		for _, t := range p.sealLines {
 			l.drawText(t, tx, tw, ty, sealLine, alignLeft)
 			ty += sealLine
 		}
 		l.f.SetTextColor(0, 0, 0)
 	}
-	l.y = top + h
+	l.y = top + p.h
 }
 
 // drawQR draws url as a QR code (error correction M, with its four-module

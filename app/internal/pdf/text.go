@@ -98,6 +98,16 @@ func (l *layout) wrap(s string, width, firstIndent float64) []line {
 		curW := 0.0
 		for _, word := range words {
 			ww := l.textWidth(word)
+			if rest := avail - curW - space; len(cur) > 0 && ww > width && rest > width/4 {
+				// A word longer than a whole line (a URL) starts on this
+				// line rather than leaving a short line behind.
+				head, tail := l.splitWord(word, rest)
+				cur = append(cur, head)
+				lines = append(lines, line{words: cur})
+				avail = width
+				cur, curW = nil, 0
+				word, ww = tail, l.textWidth(tail)
+			}
 			if len(cur) > 0 && curW+space+ww > avail {
 				lines = append(lines, line{words: cur})
 				avail = width

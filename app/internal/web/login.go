@@ -121,7 +121,12 @@ func (s *Server) handleLogin(c *gin.Context) error {
 	}
 	s.setCookie(c, sessionCookie, token, webSessionTTL)
 	s.log.InfoContext(ctx, "login", "user_id", u.ID)
-	c.Redirect(http.StatusSeeOther, "/dashboard")
+	// Back to a form kept when the previous session expired, if any.
+	target, err := s.afterLogin(c, u)
+	if err != nil {
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, target)
 	return nil
 }
 

@@ -227,8 +227,29 @@ func (s *Server) base(c *gin.Context, title string) basePage {
 // entries here, each behind the roles that may use it.
 func navFor(role surat.Role, current string) []navItem {
 	items := []navItem{{Label: "Dasbor", Href: "/dashboard"}}
+	switch role {
+	case surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner:
+		items = append(items, navItem{Label: "Surat", Href: "/surat"})
+	}
+	if role == surat.RoleSigner {
+		items = append(items, navItem{Label: "Persetujuan", Href: "/persetujuan"})
+	}
+	switch role {
+	case surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner:
+		items = append(items, navItem{Label: "Penduduk", Href: "/penduduk"}, navItem{Label: "Keluarga", Href: "/keluarga"})
+	}
+	if role == surat.RoleAdminDesa || role == surat.RoleOperator {
+		items = append(items, navItem{Label: "Permohonan", Href: "/permohonan"})
+	}
+	switch role {
+	case surat.RoleAdminDesa:
+		items = append(items, navItem{Label: "Pengaturan", Href: "/pengaturan"}, navItem{Label: "Audit", Href: "/audit"})
+	case surat.RoleAdminKabupaten:
+		items = append(items, navItem{Label: "Desa", Href: "/kabupaten/desa"},
+			navItem{Label: "Rekap", Href: "/kabupaten/rekap"}, navItem{Label: "Audit", Href: "/audit"})
+	}
 	for i := range items {
-		items[i].Active = items[i].Href == current
+		items[i].Active = items[i].Href == current || strings.HasPrefix(current, items[i].Href+"/")
 	}
 	return items
 }

@@ -10,7 +10,7 @@ import (
 // read to see the whole HTTP surface.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID(), s.accessLog(), s.recoverPanic(), s.securityHeaders(), s.limitBody(maxBodyBytes))
+	e.Use(s.requestID(), s.accessLog(), s.recoverPanic(), s.securityHeaders(), s.limitBodies())
 	e.NoRoute(func(c *gin.Context) {
 		if !isAPI(c) {
 			// Show the 404 page with the user's menu; a broken session
@@ -33,11 +33,150 @@ func (s *Server) routes() {
 	pages.GET("/setup", s.page(s.handleSetupForm))
 	pages.POST("/setup", s.page(s.csrf), s.page(s.handleSetup))
 
-	// Resident pages (permohonan, Layanan Mandiri) come with their own issue.
+	// Public verification of a letter (QR code), rate-limited per client
+	// IP; the PDF check has its own body limit (see limitBodies) and no
+	// CSRF token, since it stores nothing (it checks the Origin instead).
+	pages.GET("/v/:code", s.rateLimit(s.public.page), s.page(s.handleVerify))
+	pages.POST("/v/:code/periksa", s.rateLimit(s.public.upload), s.page(s.handleVerifyUpload))
+	pages.GET("/periksa", s.rateLimit(s.public.page), s.page(s.handleVerifyLookup))
+
+	// Resident pages (Layanan Mandiri): their own cookie and session table,
+	// never the staff session; every request and letter id is checked
+	// against the signed-in resident (another resident's is 404).
+	mandiri := e.Group("/mandiri", s.page(s.loadResident))
+	mandiri.GET("/masuk", s.page(s.handleMandiriLoginForm))
+	mandiri.POST("/masuk", s.page(s.csrf), s.page(s.handleMandiriLogin))
+	mandiri.POST("/keluar", s.page(s.handleMandiriLogout)) // checks CSRF itself
+	resident := mandiri.Group("", s.page(s.requireResident))
+	resident.GET("", s.page(s.handleMandiriHome))
+	resident.GET("/pin", s.page(s.handleMandiriPINForm))
+	resident.POST("/pin", s.page(s.residentCSRF), s.page(s.handleMandiriPIN))
+	resident.GET("/layanan", s.page(s.handleMandiriModules))
+	resident.GET("/permohonan/baru", s.page(s.handleMandiriRequestNew))
+	resident.POST("/permohonan", s.page(s.residentCSRF), s.page(s.handleMandiriRequestCreate))
+	resident.GET("/permohonan/:id", s.page(s.handleMandiriRequestShow))
+	resident.GET("/permohonan/:id/ubah", s.page(s.handleMandiriRequestEditForm))
+	resident.POST("/permohonan/:id/ubah", s.page(s.residentCSRF), s.page(s.handleMandiriRequestUpdate))
+	resident.POST("/permohonan/:id/batal", s.page(s.residentCSRF), s.page(s.handleMandiriRequestCancel))
+	resident.POST("/permohonan/:id/lampiran", s.page(s.residentCSRF), s.page(s.handleMandiriAttachmentAdd))
+	resident.GET("/surat", s.page(s.handleMandiriLetters))
+	resident.GET("/surat/:id/pdf", s.page(s.handleMandiriLetterPDF))
 
 	// Clerk pages: staff of every role, signed in.
 	clerk := pages.Group("/", s.page(s.requireUser))
 	clerk.GET("/dashboard", s.page(s.handleDashboard))
+
+	// Resident register of the caller's village: every village role reads;
+	// operator and admin_desa write (penandatangan 403, the kabupaten admin
+	// 403 everywhere: no village). A resident, household or import job of
+	// another village is 404. The create and edit POSTs sit outside
+	// requireUser: with an expired session keepFormWhenSignedOut keeps the
+	// input and sends the clerk to log in and back to the form.
+	residentReaders := s.page(requireVillage)
+	residentWriters := s.page(requireRole(surat.RoleAdminDesa, surat.RoleOperator))
+	people := clerk.Group("/penduduk", residentReaders)
+	people.GET("", s.page(s.handleResidentList))
+	people.POST("", s.page(s.csrf), s.page(s.handleResidentSearch))
+	people.GET("/baru", residentWriters, s.page(s.handleResidentNew))
+	people.GET("/impor", residentWriters, s.page(s.handleImportForm))
+	people.POST("/impor", residentWriters, s.page(s.csrf), s.page(s.handleImportUpload))
+	people.GET("/impor/:id", residentWriters, s.page(s.handleImportJob))
+	people.GET("/impor/:id/status", residentWriters, s.api(s.handleImportStatus))
+	people.POST("/impor/:id/jalankan", residentWriters, s.page(s.csrf), s.page(s.handleImportRun))
+	people.GET("/:id", s.page(s.handleResidentShow))
+	people.GET("/:id/ubah", residentWriters, s.page(s.handleResidentEdit))
+	people.POST("/:id/meninggal", residentWriters, s.page(s.csrf), s.page(s.handleResidentDeath))
+	people.POST("/:id/pindah", residentWriters, s.page(s.csrf), s.page(s.handleResidentMoved))
+	keep := s.page(s.keepFormWhenSignedOut)
+	pages.POST("/penduduk/baru", keep, s.page(s.requireUser), residentReaders, residentWriters, s.page(s.csrf),
+		s.page(s.handleResidentCreate))
+	pages.POST("/penduduk/:id/ubah", keep, s.page(s.requireUser), residentReaders, residentWriters, s.page(s.csrf),
+		s.page(s.handleResidentUpdate))
+	households := clerk.Group("/keluarga", residentReaders)
+	households.GET("", s.page(s.handleHouseholdList))
+	households.POST("", s.page(s.csrf), s.page(s.handleHouseholdSearch))
+	households.GET("/:id", s.page(s.handleHouseholdShow))
+
+	// Residents' requests (permohonan) and their PINs: operators and
+	// village admins of the request's village.
+	requests := clerk.Group("/permohonan", s.page(requireVillage), s.page(requireRole(surat.RoleAdminDesa, surat.RoleOperator)))
+	requests.GET("", s.page(s.handleRequestQueue))
+	requests.GET("/akun", s.page(s.handlePINIssueForm))
+	requests.POST("/akun", s.page(s.csrf), s.page(s.handlePINIssue))
+	requests.GET("/:id", s.page(s.handleClerkRequestShow))
+	requests.POST("/:id/proses", s.page(s.csrf), s.page(s.handleClerkRequestOpen))
+	requests.POST("/:id/kembalikan", s.page(s.csrf), s.page(s.handleClerkRequestReturn))
+	requests.GET("/:id/lampiran/:aid", s.page(s.handleClerkAttachment))
+
+	// Letter pages of the caller's village: every village role reads the
+	// archive and a letter; clerks (operator, admin_desa) draft, edit,
+	// submit, revoke and replace; the penandatangan approves, returns and
+	// signs. A letter of another village is 404 on every route.
+	letterPages := clerk.Group("/surat", s.page(requireVillage))
+	draftsman := s.page(requireRole(surat.RoleAdminDesa, surat.RoleOperator))
+	signer := s.page(requireRole(surat.RoleSigner))
+	letterPages.GET("", s.page(s.handleArchive))
+	letterPages.GET("/ekspor.xlsx", s.page(s.handleLetterExport))
+	letterPages.GET("/baru", draftsman, s.page(s.handleLetterModules))
+	letterPages.GET("/baru/:module", draftsman, s.page(s.handleLetterNew))
+	letterPages.GET("/cari-penduduk", s.api(requireRole(surat.RoleAdminDesa, surat.RoleOperator)), s.api(s.handleResidentPicker))
+	letterPages.GET("/:id", s.page(s.handleLetterShow))
+	letterPages.GET("/:id/pratinjau.pdf", s.page(s.handleLetterPreview))
+	letterPages.GET("/:id/unduh.pdf", s.page(s.handleLetterDownload))
+	letterPages.GET("/:id/ubah", draftsman, s.page(s.handleLetterEditForm))
+	// The letter form's POSTs keep the input over an expired session (see
+	// keepFormWhenSignedOut), like the resident form's.
+	keepLetter := s.page(s.keepFormWhenSignedOut)
+	pages.POST("/surat/baru/:module", keepLetter, s.page(s.requireUser), s.page(requireVillage), draftsman,
+		s.page(s.csrf), s.page(s.handleLetterCreate))
+	pages.POST("/surat/:id/ubah", keepLetter, s.page(s.requireUser), s.page(requireVillage), draftsman,
+		s.page(s.csrf), s.page(s.handleLetterUpdate))
+	letterPages.POST("/:id/ajukan", draftsman, s.page(s.csrf), s.page(s.handleLetterSubmit))
+	letterPages.POST("/:id/cabut", draftsman, s.page(s.csrf), s.page(s.handleLetterRevoke))
+	letterPages.POST("/:id/ganti", draftsman, s.page(s.csrf), s.page(s.handleLetterReplace))
+	letterPages.POST("/:id/setujui", signer, s.page(s.csrf), s.page(s.handleLetterApprove))
+	letterPages.POST("/:id/kembalikan", signer, s.page(s.csrf), s.page(s.handleLetterReturn))
+	letterPages.POST("/:id/tandatangani", signer, s.page(s.csrf), s.page(s.handleLetterSign))
+	queue := clerk.Group("/persetujuan", s.page(requireVillage), signer)
+	queue.GET("", s.page(s.handleQueue))
+	queue.POST("/tandatangani", s.page(s.csrf), s.page(s.handleBatchSign))
+
+	// Village settings: admin_desa only, always of their own village; an
+	// official, user or certificate id of another village is 404.
+	settings := clerk.Group("/pengaturan", s.page(requireRole(surat.RoleAdminDesa)))
+	settings.GET("", s.page(s.handleSettings))
+	settings.POST("", s.page(s.csrf), s.page(s.handleSettingsSave))
+	settings.GET("/contoh-nomor", s.page(s.handleNumberExample))
+	settings.GET("/logo", s.page(s.handleLogo))
+	settings.POST("/logo", s.page(s.csrf), s.page(s.handleLogoUpload))
+	settings.POST("/logo/hapus", s.page(s.csrf), s.page(s.handleLogoDelete))
+	settings.GET("/surat", s.page(s.handleLetterSettings))
+	settings.GET("/surat/:module", s.page(s.handleLetterSettingForm))
+	settings.POST("/surat/:module", s.page(s.csrf), s.page(s.handleLetterSettingSave))
+	settings.GET("/pejabat", s.page(s.handleOfficials))
+	settings.POST("/pejabat", s.page(s.csrf), s.page(s.handleOfficialCreate))
+	settings.GET("/pejabat/:id", s.page(s.handleOfficialForm))
+	settings.POST("/pejabat/:id", s.page(s.csrf), s.page(s.handleOfficialUpdate))
+	settings.GET("/pengguna", s.page(s.handleUsers))
+	settings.POST("/pengguna", s.page(s.csrf), s.page(s.handleUserCreate))
+	settings.GET("/pengguna/:id", s.page(s.handleUserForm))
+	settings.POST("/pengguna/:id", s.page(s.csrf), s.page(s.handleUserUpdate))
+	settings.POST("/pengguna/:id/sandi", s.page(s.csrf), s.page(s.handleUserPassword))
+	settings.GET("/sertifikat", s.page(s.handleCertificates))
+	settings.POST("/sertifikat", s.page(s.csrf), s.page(s.handleCertificateIssue))
+	settings.GET("/sertifikat/:id", s.page(s.handleCertificate))
+	settings.POST("/sertifikat/:id/cabut", s.page(s.csrf), s.page(s.handleCertificateRevoke))
+
+	// Kabupaten admin: villages and counts only, never a village's
+	// residents or letters.
+	kabupaten := clerk.Group("/kabupaten", s.page(requireRole(surat.RoleAdminKabupaten)))
+	kabupaten.GET("/desa", s.page(s.handleKabupatenVillages))
+	kabupaten.POST("/desa", s.page(s.csrf), s.page(s.handleKabupatenVillageCreate))
+	kabupaten.GET("/rekap", s.page(s.handleKabupatenRecap))
+
+	// Audit log: a village admin reads their village's, the kabupaten
+	// admin every village's.
+	clerk.GET("/audit", s.page(requireRole(surat.RoleAdminDesa, surat.RoleAdminKabupaten)), s.page(s.handleAudit))
 
 	// JSON API, bearer tokens. Resident data always belongs to the caller's
 	// village; the kabupaten admin has none and gets 403. Signers read only.
@@ -52,6 +191,56 @@ func (s *Server) routes() {
 	clerks.POST("", s.api(s.handleAPIResidentCreate))
 	clerks.PUT("/:id", s.api(s.handleAPIResidentUpdate))
 	clerks.POST("/import", s.api(s.handleAPIResidentImport))
+
+	// Letters of the caller's village: clerks (operator, admin_desa) draft,
+	// submit, revoke and replace; the penandatangan approves, returns and
+	// signs; every role of the village reads. A letter of another village
+	// is 404 on every route.
+	authed.GET("/modules", s.api(requireVillage), s.letterAPI(s.handleAPIModuleList))
+	letterRoutes := authed.Group("/letters", s.api(requireVillage))
+	letterClerk := s.api(requireRole(surat.RoleAdminDesa, surat.RoleOperator))
+	letterSigner := s.api(requireRole(surat.RoleSigner))
+	letterRoutes.GET("", s.letterAPI(s.handleAPILetterList))
+	letterRoutes.POST("", letterClerk, s.letterAPI(s.handleAPILetterCreate))
+	letterRoutes.POST("/sign-batch", letterSigner, s.letterAPI(s.handleAPILetterSignBatch))
+	letterRoutes.GET("/:id", s.letterAPI(s.handleAPILetterShow))
+	letterRoutes.PUT("/:id", letterClerk, s.letterAPI(s.handleAPILetterUpdate))
+	letterRoutes.GET("/:id/pdf", s.letterAPI(s.handleAPILetterPDF))
+	letterRoutes.POST("/:id/submit", letterClerk, s.letterAPI(s.handleAPILetterSubmit))
+	letterRoutes.POST("/:id/revoke", letterClerk, s.letterAPI(s.handleAPILetterRevoke))
+	letterRoutes.POST("/:id/replace", letterClerk, s.letterAPI(s.handleAPILetterReplace))
+	letterRoutes.POST("/:id/return", letterSigner, s.letterAPI(s.handleAPILetterReturn))
+	letterRoutes.POST("/:id/approve", letterSigner, s.letterAPI(s.handleAPILetterApprove))
+	letterRoutes.POST("/:id/sign", letterSigner, s.letterAPI(s.handleAPILetterSign))
+
+	// Resident API (Layanan Mandiri app): resident tokens only, which open
+	// nothing else; staff tokens do not open these routes.
+	mandiriAPI := api.Group("/mandiri")
+	mandiriAPI.POST("/auth/token", s.api(s.handleAPIMandiriToken))
+	residentAPI := mandiriAPI.Group("", s.api(s.requireResidentBearer))
+	residentAPI.DELETE("/auth/token", s.api(s.handleAPIMandiriTokenDelete))
+	residentAPI.POST("/pin", s.api(s.handleAPIMandiriPIN))
+	residentAPI.GET("/me", s.api(s.handleAPIMandiriMe))
+	residentAPI.GET("/modules", s.api(s.handleAPIMandiriModules))
+	residentAPI.GET("/requests", s.api(s.handleAPIMandiriRequestList))
+	residentAPI.POST("/requests", s.api(s.handleAPIMandiriRequestCreate))
+	residentAPI.GET("/requests/:id", s.api(s.handleAPIMandiriRequestShow))
+	residentAPI.PUT("/requests/:id", s.api(s.handleAPIMandiriRequestUpdate))
+	residentAPI.POST("/requests/:id/cancel", s.api(s.handleAPIMandiriRequestCancel))
+	residentAPI.POST("/requests/:id/attachments", s.api(s.handleAPIMandiriAttachmentAdd))
+	residentAPI.GET("/letters", s.api(s.handleAPIMandiriLetterList))
+	residentAPI.GET("/letters/:id/pdf", s.api(s.handleAPIMandiriLetterPDF))
+
+	// The OpenAPI description of /api/v1.
+	e.GET("/api/openapi.json", s.handleOpenAPI)
+
+	// Public verification, JSON twin of /v/:code.
+	e.GET("/api/v1/verify/:code", s.rateLimit(s.public.page), s.api(s.handleAPIVerify))
+
+	// The deployment's root certificate and CRL (the CRL distribution
+	// point of every signer certificate).
+	e.GET("/pki/root.crt", s.rateLimit(s.public.page), s.page(s.handleRootCert))
+	e.GET("/pki/crl.der", s.rateLimit(s.public.page), s.page(s.handleCRL))
 
 	// Static files, under their content hash.
 	e.GET("/static/:hash/:name", s.page(s.handleStatic))

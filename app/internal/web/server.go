@@ -18,6 +18,7 @@ import (
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 )
 
@@ -38,6 +39,12 @@ type Deps struct {
 	// SetupCode is the one-time code printed by main when the database has
 	// no users; first-run setup requires it. Empty disables setup.
 	SetupCode string
+	// Issuance drafts, signs and revokes letters and runs the PKI; nil
+	// while a test does not need it.
+	Issuance *issuance.Service
+	// RateLimits are the per-IP limits of the public verification routes;
+	// nil means DefaultRateLimits.
+	RateLimits *RateLimits
 }
 
 // Server serves suratdesa over HTTP. Build it with New; it is safe for
@@ -48,6 +55,14 @@ type Server struct {
 	cfg    config.Config
 	now    func() time.Time
 	params auth.Params
+
+	// issuance is the letter write path and PKI (nil in tests without it).
+	issuance *issuance.Service
+	// public holds the rate limits, upload slots and root cache of the
+	// public verification routes (verify*.go, pki_public.go).
+	public *publicState
+	// mandiri holds the resident (Layanan Mandiri) login state.
+	mandiri *mandiriAuth
 
 	setupCode string
 	// setupDone caches that users exist, after which setup never reopens
@@ -89,8 +104,13 @@ func New(d Deps) (*Server, error) {
 		now:       d.Now,
 		params:    d.PasswordParams,
 		setupCode: d.SetupCode,
+		issuance:  d.Issuance,
 	}
+	s.public = newPublicState(d.RateLimits, s.now)
 	var err error
+	if s.mandiri, err = newMandiriAuth(s.params, s.now); err != nil {
+		return nil, err
+	}
 	if s.csrfKey, err = csrfKeyFrom(d.Config.Secret); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,163 @@
+package issuance_test
+
+// Benchmarks (figures in the report):
+//
+//	go test -run '^$' -bench . -benchmem ./app/internal/issuance/
+//
+// BenchmarkRender vs BenchmarkRenderAndSign gives the signing overhead
+// over rendering (aim: under 2 ms). BenchmarkIssueAndSign is the whole
+// write path on SQLite, draft to signed PDF on disk, one letter per
+// iteration, with the test KDF: in production each Sign call also pays one
+// Argon2id derivation (auth.DefaultParams) to open the key, SignBatch one
+// per batch.
+
+import (
+	"crypto/x509"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/demo"
+	"github.com/suratdesa/suratdesa/app/internal/pdf"
+	"github.com/suratdesa/suratdesa/app/internal/pki"
+	"github.com/suratdesa/suratdesa/app/internal/sign"
+	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// sealedDoc is a final sk_domisili document with number and seal, as Sign
+// renders it.
+func sealedDoc(b *testing.B, e *env) *surat.Document {
+	b.Helper()
+	doc, err := e.svc.Validate(e.ctx, e.village.ID, domisili(e.residents(b, 1)[0]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc.Draft, doc.Number = false, "470/001/3505122001/XI/2026"
+	doc.Seal = &surat.Seal{VerifyURL: baseURL + "/v/QK3M7ZJ2XW5TNB4RCY6HD8PAFE",
+		Footer: "Dokumen ini ditandatangani secara elektronik oleh Kepala Desa Sumberejo menggunakan sertifikat " +
+			"elektronik yang diterbitkan oleh " + demo.RootName + "; tanda tangan elektronik tidak tersertifikasi."}
+	return doc
+}
+
+func BenchmarkRender(b *testing.B) {
+	e := newEnv(b, storetest.SQLite)
+	doc := sealedDoc(b, e)
+	_, r := shared()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(doc, pdf.Options{Created: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRenderAndSign(b *testing.B) {
+	e := newEnv(b, storetest.SQLite)
+	doc := sealedDoc(b, e)
+	_, r := shared()
+	cert, err := pki.ParseCertificatePEM([]byte(e.cert.CertPEM))
+	if err != nil {
+		b.Fatal(err)
+	}
+	root, _ := e.st.ActiveRoot(e.ctx)
+	rootCert, err := pki.ParseCertificatePEM([]byte(root.CertPEM))
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, err := pki.DecryptKey([]byte(e.cert.SealedKey), demo.SigningPassphrase, cert, e.village.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer key.Wipe()
+	roots, err := e.svc.RootPool(e.ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	signer := &sign.LocalSigner{Cert: cert, Chain: []*x509.Certificate{rootCert}, Key: key}
+	meta := sign.Meta{Name: "H. Suparman, S.Sos.", Reason: "Surat Keterangan Domisili", Location: "Desa Sumberejo"}
+	// The overhead alone, on an already rendered PDF: less noisy than the
+	// difference of two render benchmarks on a busy machine.
+	rendered, err := r.Render(doc, pdf.Options{Created: time.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("overhead/sign", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := signer.Sign(e.ctx, rendered, meta); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("overhead/sign+verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := sign.SignAndVerify(e.ctx, signer, rendered, meta, roots, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sign", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p, err := r.Render(doc, pdf.Options{Created: time.Now()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := signer.Sign(e.ctx, p, meta); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sign+verify", func(b *testing.B) { // what Sign does
+		b.ReportAllocs()
+		for b.Loop() {
+			p, err := r.Render(doc, pdf.Options{Created: time.Now()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := sign.SignAndVerify(e.ctx, signer, p, meta, roots, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkIssueAndSign(b *testing.B) {
+	issue := func(b *testing.B, e *env, rs []surat.Resident, i int) {
+		l, err := e.svc.CreateDraft(e.ctx, e.operator, e.village.ID, domisili(rs[i%len(rs)]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if l, err = e.st.Submit(e.ctx, e.operator, e.village.ID, l.ID); err != nil {
+			b.Fatal(err)
+		}
+		if l, err = e.st.Approve(e.ctx, e.kades, e.village.ID, l.ID, l.Version); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, l.ID, demo.SigningPassphrase); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("sequential", func(b *testing.B) {
+		e := newEnv(b, storetest.SQLite)
+		rs := e.residents(b, 20)
+		i := 0
+		for b.Loop() {
+			issue(b, e, rs, i)
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		e := newEnv(b, storetest.SQLite)
+		rs := e.residents(b, 20)
+		var n atomic.Int64
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				issue(b, e, rs, int(n.Add(1)))
+			}
+		})
+	})
+}

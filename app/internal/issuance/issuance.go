@@ -1,0 +1,130 @@
+// Package issuance is the write path of a letter: it turns a request (module,
+// subjects, fields) into a validated document, keeps drafts, and signs an
+// approved letter in one transaction: number, final render with the QR code
+// and the TTE footer, PAdES signature, self-verification and the stored PDF.
+// It also runs the deployment's small CA (root, signer certificates,
+// revocation and CRL) on top of packages pki and store.
+//
+// Every call that reads a village's data takes the village id from the
+// caller, who takes it from the authenticated actor; a letter or resident of
+// another village is surat.ErrNotFound.
+package issuance
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/pdf"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// Errors of the signing and PKI calls. Callers test them with errors.Is.
+var (
+	// ErrWrongPassphrase means the passphrase does not open the signer's (or
+	// the root's) key. Nothing was signed and no number was used.
+	ErrWrongPassphrase = errors.New("issuance: wrong passphrase")
+	// ErrNoCertificate means the signing official has no certificate that
+	// may sign now (none issued, expired or revoked).
+	ErrNoCertificate = errors.New("issuance: official has no usable certificate")
+	// ErrNotSigner means the actor's user is not linked to the official who
+	// is the letter's signer.
+	ErrNotSigner = errors.New("issuance: actor is not the letter's signer")
+	// ErrNoRoot means the deployment has no root CA yet (`app pki init`).
+	ErrNoRoot = errors.New("issuance: no root CA")
+)
+
+// LockedError is returned when signing with a certificate is locked after
+// repeated wrong passphrases. It matches surat.ErrLocked under errors.Is.
+type LockedError struct {
+	Until time.Time
+}
+
+// Error says until when signing is locked.
+func (e *LockedError) Error() string {
+	return "issuance: signing locked until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Is lets errors.Is(err, surat.ErrLocked) match.
+func (e *LockedError) Is(target error) bool { return target == surat.ErrLocked }
+
+// Deps is what the service needs, wired by main.
+type Deps struct {
+	Store     *store.Store
+	Catalogue *letters.Catalogue
+	Renderer  *pdf.Renderer
+	// StorageDir is the root of the PDF store: signed PDFs go to
+	// StorageDir/letters/<village id>/<random hex>.pdf (never a NIK or name
+	// in the path).
+	StorageDir string
+	// BaseURL is the public URL; the verification URL is BaseURL + "/v/" + code.
+	BaseURL string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Log receives operational messages; nil discards them. Passphrases and
+	// keys are never logged.
+	Log *slog.Logger
+	// KDF are the Argon2id costs for sealing new keys (auth.DefaultParams in
+	// production; tests pass cheap ones).
+	KDF auth.Params
+}
+
+// Service issues, signs and revokes letters and runs the PKI. It is safe for
+// concurrent use.
+type Service struct {
+	d Deps
+}
+
+// New checks d and returns the service. Store, Catalogue and Renderer are
+// required.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil || d.Catalogue == nil || d.Renderer == nil {
+		return nil, errors.New("issuance: store, catalogue and renderer are required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.KDF == (auth.Params{}) {
+		d.KDF = auth.DefaultParams
+	}
+	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
+	return &Service{d: d}, nil
+}
+
+// Request is a letter as a form, the API or a resident's request submits it.
+type Request struct {
+	Module   string
+	Subjects map[string]SubjectRef // by the module's subject role
+	Fields   map[string]string
+	// SignerOfficialID is the signing official; 0 means the village's kepala
+	// desa.
+	SignerOfficialID int64
+}
+
+// SubjectRef names the people of one subject role.
+type SubjectRef struct {
+	ResidentID int64         // a resident of the caller's village, or
+	Person     *surat.Person // a typed non-resident identity (roles that allow it)
+	Items      []SubjectRef  // list roles (heirs, followers)
+	Relation   string        // hubungan, for list items that ask for it
+}
+
+// BatchResult is the outcome of one letter of SignBatch.
+type BatchResult struct {
+	LetterID int64
+	Letter   *surat.Letter
+	Err      error
+}
+
+// Catalogue returns the letter catalogue.
+func (s *Service) Catalogue() *letters.Catalogue { return s.d.Catalogue }
+
+// VerifyURL is the public verification URL of a code: BaseURL + "/v/" + code.
+func (s *Service) VerifyURL(code string) string { return s.d.BaseURL + "/v/" + code }

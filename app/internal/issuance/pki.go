@@ -1,0 +1,236 @@
+package issuance
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/pki"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// CRLValidity is how long a CRL is valid (its NextUpdate). Every
+// revocation issues a new one; RenewCRL (`app pki crl`) renews it before.
+const CRLValidity = 30 * 24 * time.Hour
+
+// InitRoot creates the deployment's root CA (ECDSA P-256, its key sealed
+// under passphrase), stores it and issues its first, empty CRL. A
+// deployment has one root: when one exists the result is
+// surat.ErrConflict. A missing name or a passphrase shorter than
+// pki.MinPassphraseLen is a *surat.ValidationError on "name" or
+// "passphrase".
+func (s *Service) InitRoot(ctx context.Context, actor surat.Actor, commonName, passphrase string) (*surat.RootCA, error) {
+	commonName = strings.TrimSpace(commonName)
+	p := surat.Problems{}
+	if commonName == "" {
+		p.Add("name", "Nama otoritas sertifikat wajib diisi")
+	}
+	if len([]rune(passphrase)) < pki.MinPassphraseLen {
+		p.Add("passphrase", fmt.Sprintf("Frasa sandi paling sedikit %d karakter", pki.MinPassphraseLen))
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	switch _, err := s.d.Store.ActiveRoot(ctx); {
+	case err == nil:
+		return nil, fmt.Errorf("issuance: a root CA already exists: %w", surat.ErrConflict)
+	case !errors.Is(err, surat.ErrNotFound):
+		return nil, fmt.Errorf("issuance: root CA: %w", err)
+	}
+	cred, err := pki.NewRootCA(commonName, s.d.Now(), passphrase, s.d.KDF)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: create root CA: %w", err)
+	}
+	key, err := pki.DecryptKey(cred.SealedKey, passphrase, cred.Cert, 0)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: open new root key: %w", err)
+	}
+	defer key.Wipe()
+	root := &surat.RootCA{CommonName: commonName, Fingerprint: pki.Fingerprint(cred.Cert),
+		CertPEM: string(pki.CertificatePEM(cred.Cert)), SealedKey: string(cred.SealedKey)}
+	if err := s.d.Store.SaveRoot(ctx, actor, root); err != nil {
+		return nil, fmt.Errorf("issuance: save root CA: %w", err)
+	}
+	updated, err := s.d.Store.UpdateCRL(ctx, actor, root.ID, crlFunc(cred.Cert, key))
+	if err != nil {
+		return nil, fmt.Errorf("issuance: first CRL: %w", err)
+	}
+	s.d.Log.Info("root CA created", "root_id", root.ID, "fingerprint", root.Fingerprint)
+	return updated, nil
+}
+
+// openRoot parses a stored root and decrypts its key with passphrase; a
+// wrong passphrase is ErrWrongPassphrase and changes nothing.
+func openRoot(r *surat.RootCA, passphrase string) (*x509.Certificate, *pki.Key, error) {
+	cert, err := pki.ParseCertificatePEM([]byte(r.CertPEM))
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuance: root %d: %w", r.ID, err)
+	}
+	key, err := pki.DecryptKey([]byte(r.SealedKey), passphrase, cert, 0)
+	if errors.Is(err, pki.ErrWrongPassphrase) {
+		return nil, nil, ErrWrongPassphrase
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("issuance: open root key %d: %w", r.ID, err)
+	}
+	return cert, key, nil
+}
+
+// crlFunc builds the CRLs of root, signed with its key.
+func crlFunc(root *x509.Certificate, key *pki.Key) store.CRLFunc {
+	return func(number int64, revoked []store.RevokedEntry, now time.Time) ([]byte, error) {
+		entries := make([]pki.Revoked, 0, len(revoked))
+		for _, r := range revoked {
+			serial, ok := new(big.Int).SetString(r.Serial, 16)
+			if !ok {
+				return nil, fmt.Errorf("serial %q is not hex", r.Serial)
+			}
+			entries = append(entries, pki.Revoked{Serial: serial, Time: r.RevokedAt})
+		}
+		return pki.CreateCRL(root, key, entries, number, now, now.Add(CRLValidity))
+	}
+}
+
+// IssueCertificate issues a signer certificate (ECDSA P-256, valid
+// pki.MaxSignerValidity, two years) under the active root to an official of
+// the village, with the key sealed under signerPassphrase, chosen by the
+// official. The root passphrase opens the root key for this one act.
+//
+// Errors: ErrNoRoot before `app pki init`; surat.ErrNotFound for an
+// official of another village; a *surat.ValidationError on "passphrase"
+// for a short signer passphrase or on "official" for an inactive official;
+// ErrWrongPassphrase for a wrong root passphrase (nothing is stored).
+func (s *Service) IssueCertificate(ctx context.Context, actor surat.Actor, villageID, officialID int64, rootPassphrase, signerPassphrase string) (*surat.SignerCertificate, error) {
+	if len([]rune(signerPassphrase)) < pki.MinPassphraseLen {
+		return nil, &surat.ValidationError{Fields: map[string]string{
+			"passphrase": fmt.Sprintf("Frasa sandi penandatangan paling sedikit %d karakter", pki.MinPassphraseLen)}}
+	}
+	o, err := s.d.Store.OfficialByID(ctx, villageID, officialID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: official %d: %w", officialID, err)
+	}
+	if !o.Active {
+		return nil, &surat.ValidationError{Fields: map[string]string{
+			"official": o.Name + " tidak lagi aktif sebagai perangkat desa"}}
+	}
+	v, err := s.d.Store.VillageByID(ctx, villageID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: village %d: %w", villageID, err)
+	}
+	rootRow, err := s.d.Store.ActiveRoot(ctx)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, ErrNoRoot
+	} else if err != nil {
+		return nil, fmt.Errorf("issuance: root CA: %w", err)
+	}
+	rootCert, rootKey, err := openRoot(rootRow, rootPassphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer rootKey.Wipe()
+	cred, err := pki.IssueSigner(rootCert, rootKey, pki.SignerRequest{
+		Subject: pki.SignerSubject{Name: o.Name, Jabatan: o.Jabatan, Village: v.Name,
+			Kabupaten: kabupatenName(v), VillageID: villageID},
+		Passphrase: signerPassphrase,
+		Now:        s.d.Now(),
+		Validity:   pki.MaxSignerValidity,
+		CRLURL:     s.d.BaseURL + "/pki/crl.der",
+		KDF:        s.d.KDF,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("issuance: issue certificate: %w", err)
+	}
+	c := &surat.SignerCertificate{VillageID: villageID, OfficialID: officialID, RootID: rootRow.ID,
+		Serial: surat.NormalizeSerial(cred.Cert.SerialNumber.Text(16)), Fingerprint: pki.Fingerprint(cred.Cert),
+		CertPEM: string(pki.CertificatePEM(cred.Cert)), SealedKey: string(cred.SealedKey),
+		NotBefore: cred.Cert.NotBefore.UTC(), NotAfter: cred.Cert.NotAfter.UTC()}
+	if err := s.d.Store.CreateSignerCertificate(ctx, actor, c); err != nil {
+		return nil, fmt.Errorf("issuance: store certificate: %w", err)
+	}
+	s.d.Log.Info("signer certificate issued", "village_id", villageID, "official_id", officialID,
+		"certificate_id", c.ID, "serial", c.Serial)
+	return c, nil
+}
+
+// RevokeCertificate revokes a signer certificate of the village for reason
+// and, in the same transaction, issues a new CRL of its root, which needs
+// the root passphrase. Letters signed before stay valid. Errors: a
+// *surat.ValidationError on "reason", surat.ErrNotFound (also another
+// village's certificate), surat.ErrConflict when already revoked,
+// ErrWrongPassphrase for a wrong root passphrase; in every case nothing
+// changes.
+func (s *Service) RevokeCertificate(ctx context.Context, actor surat.Actor, villageID, certID int64, reason, rootPassphrase string) (*surat.SignerCertificate, error) {
+	if err := surat.ValidateReason("reason", reason); err != nil {
+		return nil, err
+	}
+	c, err := s.d.Store.CertificateByID(ctx, certID)
+	if err != nil || c.VillageID != villageID {
+		if err == nil {
+			err = surat.ErrNotFound
+		}
+		return nil, fmt.Errorf("issuance: certificate %d: %w", certID, err)
+	}
+	if c.Revoked() {
+		return nil, fmt.Errorf("issuance: certificate %d is already revoked: %w", certID, surat.ErrConflict)
+	}
+	rootRow, err := s.d.Store.RootByID(ctx, c.RootID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: root of certificate %d: %w", certID, err)
+	}
+	rootCert, rootKey, err := openRoot(rootRow, rootPassphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer rootKey.Wipe()
+	after, err := s.d.Store.RevokeCertificate(ctx, actor, villageID, certID, reason, crlFunc(rootCert, rootKey))
+	if err != nil {
+		return nil, fmt.Errorf("issuance: revoke certificate %d: %w", certID, err)
+	}
+	s.d.Log.Info("signer certificate revoked", "village_id", villageID, "certificate_id", certID, "serial", c.Serial)
+	return after, nil
+}
+
+// RenewCRL issues a fresh CRL of the active root (valid CRLValidity), for
+// `app pki crl` before the current one's NextUpdate. Errors: ErrNoRoot,
+// ErrWrongPassphrase (nothing changes).
+func (s *Service) RenewCRL(ctx context.Context, actor surat.Actor, rootPassphrase string) (*surat.RootCA, error) {
+	rootRow, err := s.d.Store.ActiveRoot(ctx)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, ErrNoRoot
+	} else if err != nil {
+		return nil, fmt.Errorf("issuance: root CA: %w", err)
+	}
+	rootCert, rootKey, err := openRoot(rootRow, rootPassphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer rootKey.Wipe()
+	r, err := s.d.Store.UpdateCRL(ctx, actor, rootRow.ID, crlFunc(rootCert, rootKey))
+	if err != nil {
+		return nil, fmt.Errorf("issuance: renew CRL: %w", err)
+	}
+	return r, nil
+}
+
+// RootPool returns a pool of every stored root CA, current and earlier, so
+// that letters signed under an earlier root still verify. Before
+// `app pki init` the pool is empty (it trusts nothing) and err is nil.
+func (s *Service) RootPool(ctx context.Context) (*x509.CertPool, error) {
+	roots, err := s.d.Store.Roots(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: roots: %w", err)
+	}
+	pool := x509.NewCertPool()
+	for _, r := range roots {
+		c, err := pki.ParseCertificatePEM([]byte(r.CertPEM))
+		if err != nil {
+			return nil, fmt.Errorf("issuance: root %d: %w", r.ID, err)
+		}
+		pool.AddCert(c)
+	}
+	return pool, nil
+}

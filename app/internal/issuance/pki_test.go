@@ -1,0 +1,139 @@
+package issuance_test
+
+import (
+	"crypto/x509"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/demo"
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/pki"
+	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+func TestCertificateLifecycle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		root, err := e.st.ActiveRoot(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rootCert, err := pki.ParseCertificatePEM([]byte(root.CertPEM))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := x509.ParseRevocationList(root.CRLDER)
+		if err != nil || first.CheckSignatureFrom(rootCert) != nil || len(first.RevokedCertificateEntries) != 0 {
+			t.Fatalf("InitRoot should issue an empty CRL signed by the root: %v", err)
+		}
+		if _, err := e.svc.InitRoot(e.ctx, e.admin, "Root Kedua", "frasa-sandi-baru"); !errors.Is(err, surat.ErrConflict) {
+			t.Errorf("second root: %v, want ErrConflict", err)
+		}
+
+		// The demo certificate: P-256, two years, chained to the root.
+		cert, err := pki.ParseCertificatePEM([]byte(e.cert.CertPEM))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cert.NotAfter.Sub(cert.NotBefore); d < pki.MaxSignerValidity-time.Minute || d > pki.MaxSignerValidity {
+			t.Errorf("certificate valid %v, want two years", d)
+		}
+		if cert.CheckSignatureFrom(rootCert) != nil || !strings.Contains(cert.Subject.CommonName, "Suparman") {
+			t.Errorf("certificate %s not issued by the root to the kepala desa", cert.Subject)
+		}
+		if len(cert.CRLDistributionPoints) != 1 || cert.CRLDistributionPoints[0] != baseURL+"/pki/crl.der" {
+			t.Errorf("CRL distribution point %v", cert.CRLDistributionPoints)
+		}
+
+		// Issuing needs the root passphrase; a wrong one stores nothing.
+		officials, _ := e.st.Officials(e.ctx, e.village.ID)
+		var sekdes surat.Official
+		for _, o := range officials {
+			if o.CanSignAN {
+				sekdes = o
+			}
+		}
+		if _, err := e.svc.IssueCertificate(e.ctx, e.admin, e.village.ID, sekdes.ID, "bukan-root", "sekdes-12345"); !errors.Is(err, issuance.ErrWrongPassphrase) {
+			t.Errorf("wrong root passphrase: %v", err)
+		}
+		if _, err := e.svc.IssueCertificate(e.ctx, e.admin, e.village.ID, sekdes.ID, demo.SigningPassphrase, "pendek"); err == nil {
+			t.Error("short signer passphrase accepted")
+		}
+		if cs, _ := e.st.SignerCertificates(e.ctx, e.village.ID); len(cs) != 1 {
+			t.Fatalf("%d certificates after refused issuance, want 1", len(cs))
+		}
+		sc, err := e.svc.IssueCertificate(e.ctx, e.admin, e.village.ID, sekdes.ID, demo.SigningPassphrase, "sekdes-12345")
+		if err != nil || sc.OfficialID != sekdes.ID {
+			t.Fatalf("issue: %+v %v", sc, err)
+		}
+		if strings.Contains(sc.SealedKey, "sekdes-12345") {
+			t.Error("sealed key contains the passphrase")
+		}
+
+		// Revocation: reason and root passphrase required; nothing changes
+		// otherwise. A letter signed before stays valid.
+		l := e.approved(t, domisili(e.residents(t, 1)[0]))
+		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, l.ID, demo.SigningPassphrase); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "", demo.SigningPassphrase); err == nil {
+			t.Error("revocation without reason accepted")
+		}
+		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci bocor", "bukan-root"); !errors.Is(err, issuance.ErrWrongPassphrase) {
+			t.Errorf("wrong root passphrase: %v", err)
+		}
+		if c, _ := e.st.CertificateByID(e.ctx, e.cert.ID); c.Revoked() {
+			t.Fatal("certificate revoked with a wrong root passphrase")
+		}
+		if r, _ := e.st.ActiveRoot(e.ctx); r.CRLNumber != root.CRLNumber {
+			t.Errorf("CRL number moved from %d to %d without revocation", root.CRLNumber, r.CRLNumber)
+		}
+		rev, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci bocor", demo.SigningPassphrase)
+		if err != nil || !rev.Revoked() {
+			t.Fatalf("revoke: %+v %v", rev, err)
+		}
+		after, _ := e.st.ActiveRoot(e.ctx)
+		crl, err := x509.ParseRevocationList(after.CRLDER)
+		if err != nil || crl.CheckSignatureFrom(rootCert) != nil {
+			t.Fatalf("CRL after revocation: %v", err)
+		}
+		if after.CRLNumber != root.CRLNumber+1 || crl.Number.Int64() != after.CRLNumber {
+			t.Errorf("CRL number %d (stored %d), want %d", crl.Number, after.CRLNumber, root.CRLNumber+1)
+		}
+		if len(crl.RevokedCertificateEntries) != 1 || crl.RevokedCertificateEntries[0].SerialNumber.Cmp(cert.SerialNumber) != 0 {
+			t.Errorf("CRL lists %v, want serial %x", crl.RevokedCertificateEntries, cert.SerialNumber)
+		}
+		if _, _, err := e.svc.SignedPDF(e.ctx, e.village.ID, l.ID); err != nil {
+			t.Errorf("letter signed before revocation: %v", err)
+		}
+		l2 := e.approved(t, domisili(e.residents(t, 2)[1]))
+		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, l2.ID, demo.SigningPassphrase); !errors.Is(err, issuance.ErrNoCertificate) {
+			t.Errorf("signing with a revoked certificate: %v, want ErrNoCertificate", err)
+		}
+		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "lagi", demo.SigningPassphrase); !errors.Is(err, surat.ErrConflict) {
+			t.Errorf("revoking twice: %v", err)
+		}
+		if strings.Contains(e.log.String(), demo.SigningPassphrase) || strings.Contains(e.log.String(), "sekdes-12345") {
+			t.Error("a passphrase reached the log")
+		}
+	})
+}
+
+func TestSeedPKIIsIdempotent(t *testing.T) {
+	e := newEnv(t, storetest.SQLite) // newEnv ran SeedPKI once
+	again, err := demo.SeedPKI(e.ctx, e.st, e.svc, e.village)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.RootCreated || again.CertificateCreated || again.Serial != e.cert.Serial {
+		t.Errorf("second SeedPKI: %+v", again)
+	}
+	roots, _ := e.st.Roots(e.ctx)
+	certs, _ := e.st.SignerCertificates(e.ctx, e.village.ID)
+	if len(roots) != 1 || len(certs) != 1 {
+		t.Errorf("%d roots and %d certificates after two seeds, want 1 and 1", len(roots), len(certs))
+	}
+}

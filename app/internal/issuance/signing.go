@@ -1,0 +1,393 @@
+package issuance
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/pki"
+	"github.com/suratdesa/suratdesa/app/internal/sign"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// MaxBatch is the largest number of letters SignBatch signs in one call.
+const MaxBatch = 100
+
+// unlocked is a signing official's certificate with its key decrypted, held
+// for one request or one batch and wiped after.
+type unlocked struct {
+	officialID int64
+	cert       *surat.SignerCertificate
+	x509       *x509.Certificate
+	root       *x509.Certificate
+	caName     string // the root's common name, printed in the TTE footer
+	roots      *x509.CertPool
+	key        *pki.Key
+}
+
+// signingOfficial is the official linked to actor's user in villageID, or
+// ErrNotSigner when the user has none (or belongs to another village).
+func (s *Service) signingOfficial(ctx context.Context, actor surat.Actor, villageID int64) (int64, error) {
+	if actor.UserID == 0 {
+		return 0, ErrNotSigner
+	}
+	u, err := s.d.Store.UserByID(ctx, actor.UserID)
+	if errors.Is(err, surat.ErrNotFound) {
+		return 0, ErrNotSigner
+	} else if err != nil {
+		return 0, fmt.Errorf("issuance: user %d: %w", actor.UserID, err)
+	}
+	if u.Disabled || u.OfficialID == nil || u.VillageID == nil || *u.VillageID != villageID {
+		return 0, ErrNotSigner
+	}
+	return *u.OfficialID, nil
+}
+
+// unlock finds the official's usable certificate and decrypts its key with
+// passphrase. Nothing else happens before the key is open: a wrong
+// passphrase only counts a failure (the fifth in a row locks signing for
+// surat.SignLockDuration) and a correct one clears the count.
+func (s *Service) unlock(ctx context.Context, villageID, officialID int64, passphrase string) (*unlocked, error) {
+	cert, err := s.d.Store.ActiveCertificateForOfficial(ctx, villageID, officialID)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, ErrNoCertificate
+	} else if err != nil {
+		return nil, fmt.Errorf("issuance: certificate of official %d: %w", officialID, err)
+	}
+	if cert.LockedAt(s.d.Now()) {
+		return nil, &LockedError{Until: cert.SignLockedUntil.UTC()}
+	}
+	xc, err := pki.ParseCertificatePEM([]byte(cert.CertPEM))
+	if err != nil {
+		return nil, fmt.Errorf("issuance: certificate %d: %w", cert.ID, err)
+	}
+	rootRow, err := s.d.Store.RootByID(ctx, cert.RootID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: root of certificate %d: %w", cert.ID, err)
+	}
+	rc, err := pki.ParseCertificatePEM([]byte(rootRow.CertPEM))
+	if err != nil {
+		return nil, fmt.Errorf("issuance: root %d: %w", rootRow.ID, err)
+	}
+	roots, err := s.RootPool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, err := pki.DecryptKey([]byte(cert.SealedKey), passphrase, xc, villageID)
+	if errors.Is(err, pki.ErrWrongPassphrase) {
+		until, ferr := s.d.Store.RecordSignFailure(ctx, villageID, cert.ID)
+		if ferr != nil {
+			return nil, fmt.Errorf("issuance: record wrong passphrase: %w", ferr)
+		}
+		s.d.Log.Warn("wrong signing passphrase", "village_id", villageID, "certificate_id", cert.ID,
+			"locked", until != nil)
+		if until != nil {
+			return nil, fmt.Errorf("%w: %w", ErrWrongPassphrase, &LockedError{Until: until.UTC()})
+		}
+		return nil, ErrWrongPassphrase
+	} else if err != nil {
+		return nil, fmt.Errorf("issuance: open key of certificate %d: %w", cert.ID, err)
+	}
+	if cert.SignFailures > 0 || cert.SignLockedUntil != nil {
+		if err := s.d.Store.ClearSignFailures(ctx, villageID, cert.ID); err != nil {
+			key.Wipe()
+			return nil, fmt.Errorf("issuance: clear sign failures: %w", err)
+		}
+	}
+	return &unlocked{officialID: officialID, cert: cert, x509: xc, root: rc, caName: rootRow.CommonName,
+		roots: roots, key: key}, nil
+}
+
+// Sign signs an approved letter of the village as the actor, who must be
+// linked (users.official_id) to the letter's signing official. In one
+// transaction (store.FinalizeLetter) the letter gets its number, is
+// rendered with the QR code and the TTE footer, signed (PAdES B-B),
+// verified against our roots, written to the PDF store and recorded as
+// ditandatangani; a deceased of sk_kematian is recorded MATI.
+//
+// The key is decrypted before any number is taken: a wrong passphrase
+// changes no letter and consumes no number. Errors: surat.ErrNotFound
+// (also another village's letter), ErrNotSigner, *surat.TransitionError
+// when the letter is not disetujui, ErrNoCertificate, ErrWrongPassphrase,
+// *LockedError (errors.Is surat.ErrLocked; the fifth wrong passphrase
+// returns both), *surat.ValidationError when the stored request no longer
+// builds (a resident moved away), or a signing or storage failure.
+func (s *Service) Sign(ctx context.Context, actor surat.Actor, villageID, letterID int64, passphrase string) (*surat.Letter, error) {
+	l, err := s.d.Store.LetterByID(ctx, villageID, letterID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: letter %d: %w", letterID, err)
+	}
+	official, err := s.signingOfficial(ctx, actor, villageID)
+	if err != nil {
+		return nil, err
+	}
+	if l.SignerOfficialID == nil || *l.SignerOfficialID != official {
+		return nil, ErrNotSigner
+	}
+	if err := surat.CheckTransition(l.ID, l.Status, surat.LetterSigned); err != nil {
+		return nil, err
+	}
+	u, err := s.unlock(ctx, villageID, official, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer u.key.Wipe()
+	return s.finalize(ctx, actor, villageID, letterID, u)
+}
+
+// SignBatch signs several approved letters with one passphrase: the key is
+// decrypted once (a wrong passphrase counts one failure) and wiped after.
+// Each letter is finalised in its own transaction, so one that fails (not
+// approved, not the actor's to sign) leaves the others signed; the results
+// are in the order of letterIDs. The returned error is for the whole batch:
+// an empty or too large batch (*surat.ValidationError on "letters"),
+// ErrNotSigner, ErrNoCertificate, ErrWrongPassphrase or *LockedError.
+func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID int64, letterIDs []int64, passphrase string) ([]BatchResult, error) {
+	switch {
+	case len(letterIDs) == 0:
+		return nil, &surat.ValidationError{Fields: map[string]string{"letters": "Pilih paling sedikit satu surat"}}
+	case len(letterIDs) > MaxBatch:
+		return nil, &surat.ValidationError{Fields: map[string]string{
+			"letters": fmt.Sprintf("Paling banyak %d surat sekali tanda tangan", MaxBatch)}}
+	}
+	official, err := s.signingOfficial(ctx, actor, villageID)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.unlock(ctx, villageID, official, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer u.key.Wipe()
+	results := make([]BatchResult, len(letterIDs))
+	for i, id := range letterIDs {
+		results[i].LetterID = id
+		if err := ctx.Err(); err != nil {
+			results[i].Err = err
+			continue
+		}
+		results[i].Letter, results[i].Err = s.finalize(ctx, actor, villageID, id, u)
+	}
+	return results, nil
+}
+
+// finalize signs one letter with an unlocked key.
+func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID, letterID int64, u *unlocked) (*surat.Letter, error) {
+	l, err := s.d.Store.LetterByID(ctx, villageID, letterID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: letter %d: %w", letterID, err)
+	}
+	if l.SignerOfficialID == nil || *l.SignerOfficialID != u.officialID {
+		return nil, ErrNotSigner
+	}
+	if err := surat.CheckTransition(l.ID, l.Status, surat.LetterSigned); err != nil {
+		return nil, err
+	}
+	req, err := s.RequestOf(l)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.prepare(ctx, villageID, req)
+	if err != nil {
+		return nil, err
+	}
+	// Catch a request that no longer builds (a resident who moved away)
+	// before the counter row is locked.
+	if _, err := p.build(s.d.Catalogue, s.d.Now(), ""); err != nil {
+		return nil, err
+	}
+	var written string // the PDF file, removed again if the transaction fails
+	f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
+		if n.Letter.Version != l.Version {
+			return store.FinalArtifact{}, fmt.Errorf("letter %d changed while signing: %w", letterID, surat.ErrConflict)
+		}
+		signedAt := s.d.Now().UTC()
+		doc, err := p.build(s.d.Catalogue, n.Date, n.Number)
+		if err != nil {
+			return store.FinalArtifact{}, err
+		}
+		code := newVerifyCode()
+		doc.Seal = &surat.Seal{VerifyURL: s.VerifyURL(code), Footer: footer(doc.Signer, p.village, u.caName, s.VerifyURL(code))}
+		rendered, err := s.render(doc, signedAt)
+		if err != nil {
+			return store.FinalArtifact{}, err
+		}
+		signer := &sign.LocalSigner{Cert: u.x509, Chain: []*x509.Certificate{u.root}, Key: u.key}
+		meta := sign.Meta{Name: p.signer.Name, Reason: p.module.Title + " nomor " + n.Number,
+			Location: villageName(p.village) + ", " + kabupatenName(p.village), SigningTime: signedAt}
+		// The CMS signing time is the wall clock (set by the CMS library), so
+		// the self-check runs at the wall clock too.
+		signed, _, err := sign.SignAndVerify(ctx, signer, rendered, meta, u.roots, time.Now())
+		if err != nil {
+			return store.FinalArtifact{}, err
+		}
+		if written, err = s.writePDF(villageID, signed); err != nil {
+			return store.FinalArtifact{}, err
+		}
+		sum := sha256.Sum256(signed)
+		art := store.FinalArtifact{VerifyCode: code, PDFPath: written, PDFSHA256: hex.EncodeToString(sum[:]),
+			SignedAt: signedAt, CertificateID: &u.cert.ID, MarkDeadResidentIDs: p.markDead}
+		if until, ok := p.module.ValidUntil(n.Date, p.settings); ok {
+			art.ValidUntil = &until
+		}
+		return art, nil
+	}
+	after, err := s.d.Store.FinalizeLetter(ctx, actor, villageID, letterID, p.module.Klasifikasi, f)
+	if err != nil {
+		if written != "" {
+			if rerr := os.Remove(s.pdfFile(written)); rerr != nil {
+				s.d.Log.Error("remove PDF of failed signing", "letter_id", letterID, "err", rerr)
+			}
+		}
+		return nil, fmt.Errorf("issuance: sign letter %d: %w", letterID, err)
+	}
+	s.d.Log.Info("letter signed", "village_id", villageID, "letter_id", letterID, "number", after.NumberString(),
+		"certificate_id", u.cert.ID)
+	return after, nil
+}
+
+// footer is the honest TTE sentence printed under the QR code: who signed,
+// that the certificate comes from the deployment's own CA (named after its
+// kabupaten or instansi), and that the signature is therefore an
+// uncertified one under PP 71/2019, not one certified by BSrE or another
+// PSrE.
+func footer(sb surat.SignerBlock, v *surat.Village, caName, verifyURL string) string {
+	office := strings.TrimSpace(sb.Jabatan)
+	if !strings.Contains(strings.ToLower(office), strings.ToLower(v.Name)) {
+		office += " " + villageName(v)
+	}
+	if len(sb.Above) > 0 {
+		office += " (" + strings.Join(sb.Above, " ") + ")"
+	}
+	return "Dokumen ini ditandatangani secara elektronik oleh " + office + " menggunakan sertifikat elektronik " +
+		"yang diterbitkan oleh " + caName + ", otoritas sertifikat milik penyelenggara aplikasi ini sendiri; " +
+		"tanda tangan elektronik ini tidak tersertifikasi (bukan sertifikat BSrE atau PSrE lain). " +
+		"Keaslian dokumen dapat diperiksa dengan memindai kode QR atau di " + verifyURL + "."
+}
+
+func villageName(v *surat.Village) string {
+	seb := v.Sebutan
+	if seb == "" {
+		seb = "Desa"
+	}
+	return seb + " " + v.Name
+}
+
+func kabupatenName(v *surat.Village) string {
+	seb := v.SebutanKab
+	if seb == "" {
+		seb = "Kabupaten"
+	}
+	return seb + " " + v.Kabupaten
+}
+
+// verifyCodeEncoding is base32 (A-Z, 2-7) without padding.
+var verifyCodeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newVerifyCode returns 128 random bits as 26 base32 characters.
+func newVerifyCode() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand since Go 1.24)
+	return verifyCodeEncoding.EncodeToString(b)
+}
+
+// writePDF stores a signed PDF under letters/<village id>/<random hex>.pdf
+// in the storage directory, through a temporary file renamed into place so
+// a reader never sees half a file. It returns the path relative to the
+// storage directory, with forward slashes.
+func (s *Service) writePDF(villageID int64, b []byte) (string, error) {
+	name := make([]byte, 16)
+	rand.Read(name)
+	rel := path.Join("letters", strconv.FormatInt(villageID, 10), hex.EncodeToString(name)+".pdf")
+	full := s.pdfFile(rel)
+	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
+		return "", fmt.Errorf("issuance: PDF directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(full), ".signing-*.pdf")
+	if err != nil {
+		return "", fmt.Errorf("issuance: write PDF: %w", err)
+	}
+	_, werr := tmp.Write(b)
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), full)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("issuance: write PDF: %w", werr)
+	}
+	return rel, nil
+}
+
+// pdfFile is the file of a stored PDF path.
+func (s *Service) pdfFile(rel string) string {
+	return filepath.Join(s.d.StorageDir, filepath.FromSlash(rel))
+}
+
+// SignedPDF returns a signed (or since revoked or replaced) letter of the
+// village and its stored PDF, after checking the file's SHA-256 against
+// the one recorded at signing: a file that does not match is an error and
+// never served. A letter without a signed PDF, or of another village, is
+// surat.ErrNotFound.
+func (s *Service) SignedPDF(ctx context.Context, villageID, letterID int64) (*surat.Letter, []byte, error) {
+	l, err := s.d.Store.LetterByID(ctx, villageID, letterID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuance: letter %d: %w", letterID, err)
+	}
+	if l.PDFPath == "" || l.PDFSHA256 == "" {
+		return nil, nil, fmt.Errorf("issuance: letter %d has no signed PDF: %w", letterID, surat.ErrNotFound)
+	}
+	if !filepath.IsLocal(filepath.FromSlash(l.PDFPath)) {
+		return nil, nil, fmt.Errorf("issuance: letter %d: stored PDF path is outside the storage", letterID)
+	}
+	b, err := os.ReadFile(s.pdfFile(l.PDFPath))
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuance: PDF of letter %d: %w", letterID, err)
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != l.PDFSHA256 {
+		s.d.Log.Error("stored PDF does not match its SHA-256", "village_id", villageID, "letter_id", letterID)
+		return nil, nil, fmt.Errorf("issuance: PDF of letter %d does not match its recorded SHA-256", letterID)
+	}
+	return l, b, nil
+}
+
+// Revoke withdraws a signed letter of the village for reason (required);
+// the verification page shows DICABUT at once. Errors are the store's: a
+// *surat.ValidationError on "reason", surat.ErrNotFound,
+// *surat.TransitionError for a letter that is not signed.
+func (s *Service) Revoke(ctx context.Context, actor surat.Actor, villageID, letterID int64, reason string) (*surat.Letter, error) {
+	l, err := s.d.Store.Revoke(ctx, actor, villageID, letterID, reason)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: revoke letter %d: %w", letterID, err)
+	}
+	return l, nil
+}
+
+// Replace starts the correction of a signed letter: a new draft with the
+// old one's request, ReplacesID set. The old letter becomes diganti when
+// the new one is signed. Errors are the store's (see store.Replace).
+func (s *Service) Replace(ctx context.Context, actor surat.Actor, villageID, letterID int64) (*surat.Letter, error) {
+	l, err := s.d.Store.Replace(ctx, actor, villageID, letterID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: replace letter %d: %w", letterID, err)
+	}
+	return l, nil
+}

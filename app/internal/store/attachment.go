@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// MaxAttachments is how many documents one request may carry.
+const MaxAttachments = 10
+
+func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []surat.Attachment) error {
+	if len(atts) == 0 {
+		return nil
+	}
+	var n int64
+	if err := tx.Table("request_attachments").Where("village_id = ? AND request_id = ?", villageID, requestID).
+		Count(&n).Error; err != nil {
+		return err
+	}
+	if int(n)+len(atts) > MaxAttachments {
+		return &surat.ValidationError{Fields: map[string]string{"lampiran": fmt.Sprintf(
+			"Satu permohonan paling banyak %d lampiran", MaxAttachments)}}
+	}
+	for i := range atts {
+		a := atts[i]
+		a.ID, a.VillageID, a.RequestID, a.CreatedAt = 0, villageID, requestID, s.now()
+		if err := tx.Table("request_attachments").Create(&a).Error; err != nil {
+			return fmt.Errorf("attachment of request %d: %w", requestID, err)
+		}
+		atts[i] = a
+	}
+	return nil
+}
+
+// AddAttachments adds stored documents to a request of residentID that is
+// not yet signed, taken or cancelled. Another resident's request is
+// surat.ErrNotFound; a closed one is a *RequestStateError. The files must
+// already be stored; on error the caller removes them.
+func (s *Store) AddAttachments(ctx context.Context, villageID, residentID, requestID int64, atts []surat.Attachment) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		cur, err := s.lockRequest(tx, villageID, requestID)
+		if err != nil {
+			return err
+		}
+		if cur.ResidentID != residentID {
+			return fmt.Errorf("request %d of another resident: %w", requestID, surat.ErrNotFound)
+		}
+		if !cur.Effective.Cancellable() {
+			return &RequestStateError{Status: cur.Effective,
+				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat diberi lampiran lagi."}
+		}
+		if err := s.addAttachments(tx, villageID, requestID, atts); err != nil {
+			return err
+		}
+		return s.addEvent(tx, villageID, requestID, "", nil, fmt.Sprintf("%d lampiran ditambahkan", len(atts)))
+	})
+	return translate(fmt.Sprintf("attachments of request %d", requestID), err)
+}
+
+// Attachments lists a request's documents in upload order.
+func (s *Store) Attachments(ctx context.Context, villageID, requestID int64) ([]surat.Attachment, error) {
+	var as []surat.Attachment
+	err := s.db.WithContext(ctx).Table("request_attachments").Where("village_id = ? AND request_id = ?", villageID, requestID).
+		Order("id").Find(&as).Error
+	return as, translate("attachments", err)
+}
+
+// AttachmentByID returns one document of a request of the village, or
+// surat.ErrNotFound.
+func (s *Store) AttachmentByID(ctx context.Context, villageID, requestID, id int64) (*surat.Attachment, error) {
+	var a surat.Attachment
+	err := s.db.WithContext(ctx).Table("request_attachments").
+		Where("village_id = ? AND request_id = ? AND id = ?", villageID, requestID, id).Take(&a).Error
+	if err != nil {
+		return nil, translate(fmt.Sprintf("attachment %d", id), err)
+	}
+	return &a, nil
+}

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// HouseholdQuery is a search of a village's households (Kartu Keluarga),
+// ordered by No. KK and paged by keyset. Zero values mean "any".
+type HouseholdQuery struct {
+	// Text matches the start of a No. KK when it is all digits, otherwise
+	// part of the head's name or of the address.
+	Text  string
+	Dusun string
+	RW    string
+	RT    string
+	// After and Before are household ids, as in ResidentQuery.
+	After, Before int64
+	Limit         int // 1..100, default 25
+}
+
+// HouseholdSummary is a household with what its list shows.
+type HouseholdSummary struct {
+	surat.Household
+	// HeadName is the name of the kepala keluarga, "" when none is recorded.
+	HeadName string
+	Members  int
+}
+
+// HouseholdResults is one page of a HouseholdQuery.
+type HouseholdResults struct {
+	Households       []HouseholdSummary
+	Count            int // at most ResidentCountCap
+	CountCapped      bool
+	HasPrev, HasNext bool
+}
+
+// FindHouseholds searches the village's households with q.
+func (s *Store) FindHouseholds(ctx context.Context, villageID int64, q HouseholdQuery) (*HouseholdResults, error) {
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 25
+	}
+	where := func(db *gorm.DB) *gorm.DB {
+		db = db.Where("h.village_id = ?", villageID)
+		if q.Dusun != "" {
+			db = db.Where("h.dusun = ?", q.Dusun)
+		}
+		if q.RW != "" {
+			db = db.Where("h.rw = ?", q.RW)
+		}
+		if q.RT != "" {
+			db = db.Where("h.rt = ?", q.RT)
+		}
+		switch term := strings.TrimSpace(q.Text); {
+		case term == "":
+		case isDigits(term) && len(term) <= 16:
+			lo, hi := digitRange(term)
+			db = db.Where("h.no_kk BETWEEN ? AND ?", lo, hi)
+		default:
+			pat := "%" + likeLiteral(term) + "%"
+			heads := s.db.WithContext(ctx).Table("residents").Select("id").
+				Where("village_id = ? AND relation = ? AND name LIKE ? ESCAPE '!'", villageID, surat.RelationHead, pat)
+			db = db.Where("(h.address LIKE ? ESCAPE '!' OR h.head_id IN (?))", pat, heads)
+		}
+		return db
+	}
+	var count int64
+	bounded := where(s.db.WithContext(ctx).Table("households AS h")).Select("1").Limit(ResidentCountCap + 1)
+	if err := s.db.WithContext(ctx).Table("(?) AS m", bounded).Count(&count).Error; err != nil {
+		return nil, translate("count households", err)
+	}
+	res := &HouseholdResults{Count: int(min(count, ResidentCountCap)), CountCapped: count > ResidentCountCap}
+
+	page := where(s.db.WithContext(ctx).Table("households AS h")).Select("h.*")
+	backward := false
+	cursorKK := ""
+	if id := max(q.After, q.Before); id != 0 {
+		var c struct{ NoKK string }
+		err := s.db.WithContext(ctx).Table("households").Select("no_kk").Where("village_id = ? AND id = ?", villageID, id).
+			Take(&c).Error
+		switch {
+		case err == nil:
+			cursorKK, backward = c.NoKK, q.Before != 0
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return nil, translate("household cursor", err)
+		}
+	}
+	switch {
+	case cursorKK == "":
+		page = page.Order("h.no_kk")
+	case backward:
+		page = page.Where("h.no_kk < ?", cursorKK).Order("h.no_kk DESC")
+	default:
+		page = page.Where("h.no_kk > ?", cursorKK).Order("h.no_kk")
+	}
+	var hs []surat.Household
+	if err := page.Limit(q.Limit + 1).Find(&hs).Error; err != nil {
+		return nil, translate("find households", err)
+	}
+	more := len(hs) > q.Limit
+	if more {
+		hs = hs[:q.Limit]
+	}
+	switch {
+	case cursorKK == "":
+		res.HasNext = more
+	case backward:
+		for i, j := 0, len(hs)-1; i < j; i, j = i+1, j-1 {
+			hs[i], hs[j] = hs[j], hs[i]
+		}
+		res.HasPrev, res.HasNext = more, true
+	default:
+		res.HasPrev, res.HasNext = true, more
+	}
+	sums, err := s.summarize(ctx, villageID, hs)
+	if err != nil {
+		return nil, err
+	}
+	res.Households = sums
+	return res, nil
+}
+
+// summarize adds head names and member counts to households of the village.
+func (s *Store) summarize(ctx context.Context, villageID int64, hs []surat.Household) ([]HouseholdSummary, error) {
+	out := make([]HouseholdSummary, len(hs))
+	if len(hs) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(hs))
+	var heads []int64
+	for i, h := range hs {
+		ids[i] = h.ID
+		out[i].Household = h
+		if h.HeadID != nil {
+			heads = append(heads, *h.HeadID)
+		}
+	}
+	var counts []struct {
+		HouseholdID int64
+		N           int
+	}
+	if err := s.db.WithContext(ctx).Table("residents").Select("household_id, COUNT(*) AS n").
+		Where("village_id = ? AND household_id IN ?", villageID, ids).Group("household_id").Find(&counts).Error; err != nil {
+		return nil, translate("household sizes", err)
+	}
+	byHH := make(map[int64]int, len(counts))
+	for _, c := range counts {
+		byHH[c.HouseholdID] = c.N
+	}
+	names := map[int64]string{}
+	if len(heads) > 0 {
+		var rs []struct {
+			ID   int64
+			Name string
+		}
+		if err := s.db.WithContext(ctx).Table("residents").Select("id, name").
+			Where("village_id = ? AND id IN ?", villageID, heads).Find(&rs).Error; err != nil {
+			return nil, translate("household heads", err)
+		}
+		for _, r := range rs {
+			names[r.ID] = r.Name
+		}
+	}
+	for i := range out {
+		out[i].Members = byHH[out[i].ID]
+		if out[i].HeadID != nil {
+			out[i].HeadName = names[*out[i].HeadID]
+		}
+	}
+	return out, nil
+}
+
+// HouseholdByID returns a household of the village with its head's name and
+// member count, or surat.ErrNotFound (also for other villages' households).
+func (s *Store) HouseholdByID(ctx context.Context, villageID, id int64) (*HouseholdSummary, error) {
+	var h surat.Household
+	if err := s.db.WithContext(ctx).Table("households").Where("village_id = ? AND id = ?", villageID, id).
+		Take(&h).Error; err != nil {
+		return nil, translate(fmt.Sprintf("household %d", id), err)
+	}
+	sums, err := s.summarize(ctx, villageID, []surat.Household{h})
+	if err != nil {
+		return nil, err
+	}
+	return &sums[0], nil
+}
+
+// Dusuns lists the distinct dusun names of the village's households, for
+// the list filters.
+func (s *Store) Dusuns(ctx context.Context, villageID int64) ([]string, error) {
+	var ds []string
+	err := s.db.WithContext(ctx).Table("households").Where("village_id = ? AND dusun <> ''", villageID).
+		Distinct("dusun").Order("dusun").Pluck("dusun", &ds).Error
+	return ds, translate("dusun list", err)
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// letterFormTokenTTL is how long a claimed form token is remembered. A form
+// resubmitted later than that is treated as new; nobody double-clicks across
+// two days.
+const letterFormTokenTTL = 48 * time.Hour
+
+// letterFormToken is a row of letter_form_tokens.
+type letterFormToken struct {
+	Token     string
+	VillageID int64
+	UserID    int64
+	LetterID  *int64
+	CreatedAt time.Time
+}
+
+// ClaimLetterForm records that the user submitted the "new letter" form
+// carrying token, so that the same form submitted again creates no second
+// letter. It returns claimed=true for the first submission, which must then
+// either BindLetterForm the letter it created or ReleaseLetterForm the token.
+// For a repeated submission it returns claimed=false and the id of the
+// letter the first one created, or 0 while that one is still in progress.
+// A token claimed by another user or village is reported as in progress,
+// never revealing that user's letter. Claims older than two days are
+// forgotten on the way.
+func (s *Store) ClaimLetterForm(ctx context.Context, villageID, userID int64, token string) (letterID int64, claimed bool, err error) {
+	if token == "" || len(token) > 64 {
+		return 0, false, &surat.ValidationError{Fields: map[string]string{"form_token": "Formulir tidak lengkap; muat ulang halaman."}}
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Table("letter_form_tokens").Where("created_at < ?", s.now().Add(-letterFormTokenTTL)).
+		Delete(&letterFormToken{}).Error; err != nil {
+		return 0, false, translate("purge letter form tokens", err)
+	}
+	row := letterFormToken{Token: token, VillageID: villageID, UserID: userID, CreatedAt: s.now()}
+	err = db.Table("letter_form_tokens").Create(&row).Error
+	if err == nil {
+		return 0, true, nil
+	}
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return 0, false, translate("claim letter form", err)
+	}
+	var prev letterFormToken
+	if err := db.Table("letter_form_tokens").Where("token = ?", token).Take(&prev).Error; err != nil {
+		return 0, false, translate("read letter form claim", err)
+	}
+	if prev.VillageID != villageID || prev.UserID != userID || prev.LetterID == nil {
+		return 0, false, nil
+	}
+	return *prev.LetterID, false, nil
+}
+
+// BindLetterForm records the letter the claimed token's submission created.
+func (s *Store) BindLetterForm(ctx context.Context, villageID int64, token string, letterID int64) error {
+	err := s.db.WithContext(ctx).Table("letter_form_tokens").Where("token = ? AND village_id = ?", token, villageID).
+		Update("letter_id", letterID).Error
+	return translate(fmt.Sprintf("bind letter form to letter %d", letterID), err)
+}
+
+// ReleaseLetterForm forgets a claim that created no letter (the input was
+// refused), so that the corrected form, which carries the same token, can
+// be submitted again.
+func (s *Store) ReleaseLetterForm(ctx context.Context, villageID int64, token string) error {
+	err := s.db.WithContext(ctx).Table("letter_form_tokens").
+		Where("token = ? AND village_id = ? AND letter_id IS NULL", token, villageID).Delete(&letterFormToken{}).Error
+	return translate("release letter form", err)
+}

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// Figures for the dashboards. Every function counts within the village it
+// is given, except the kabupaten-wide ones, which the web layer offers only
+// to the kabupaten admin.
+
+// KeyCount is a number of letters under one key: a status, a module code,
+// or a village id in decimal.
+type KeyCount struct {
+	Key string
+	N   int64
+}
+
+// letterDate is the date a letter counts under: its letter date once
+// signed, its creation time before (the same rule as LetterFilter).
+const letterDate = "COALESCE(issued_at, created_at)"
+
+// LetterCountsByStatus counts the village's letters dated in [from, to) by
+// status, largest first.
+func (s *Store) LetterCountsByStatus(ctx context.Context, villageID int64, from, to time.Time) ([]KeyCount, error) {
+	var out []KeyCount
+	err := s.db.WithContext(ctx).Table("letters").Select("status AS `key`, COUNT(*) AS n").
+		Where("village_id = ? AND "+letterDate+" >= ? AND "+letterDate+" < ?", villageID, from.UTC(), to.UTC()).
+		Group("status").Order("n DESC, status").Scan(&out).Error
+	return out, translate("count letters by status", err)
+}
+
+// LetterCountsByModule counts the village's letters dated in [from, to) by
+// module code, largest first.
+func (s *Store) LetterCountsByModule(ctx context.Context, villageID int64, from, to time.Time) ([]KeyCount, error) {
+	var out []KeyCount
+	err := s.db.WithContext(ctx).Table("letters").Select("module AS `key`, COUNT(*) AS n").
+		Where("village_id = ? AND "+letterDate+" >= ? AND "+letterDate+" < ?", villageID, from.UTC(), to.UTC()).
+		Group("module").Order("n DESC, module").Scan(&out).Error
+	return out, translate("count letters by module", err)
+}
+
+// SignedPerMonth counts the village's letters signed in each month of year,
+// months taken in letter time (WIB), so a letter signed at 06:00 WIB on
+// 1 March counts for March. Letters revoked or replaced later still count:
+// they were signed. Index 0 is January.
+func (s *Store) SignedPerMonth(ctx context.Context, villageID int64, year int) ([12]int64, error) {
+	var counts [12]int64
+	zone := surat.LetterTime(time.Time{}).Location()
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
+	to := from.AddDate(1, 0, 0)
+	var times []time.Time
+	// Bucketing in Go keeps the SQL the same on SQLite and MySQL, whose
+	// date functions differ; a village signs at most some thousands of
+	// letters a year.
+	err := s.db.WithContext(ctx).Table("letters").
+		Where("village_id = ? AND signed_at >= ? AND signed_at < ?", villageID, from.UTC(), to.UTC()).
+		Pluck("signed_at", &times).Error
+	if err != nil {
+		return counts, translate(fmt.Sprintf("signed letters of %d", year), err)
+	}
+	for _, t := range times {
+		counts[t.In(zone).Month()-1]++
+	}
+	return counts, nil
+}
+
+// ExpiringCertificates lists the village's signer certificates that are
+// not revoked, still valid now and expire before until, soonest first.
+func (s *Store) ExpiringCertificates(ctx context.Context, villageID int64, until time.Time) ([]surat.SignerCertificate, error) {
+	now := s.now()
+	var cs []surat.SignerCertificate
+	err := s.db.WithContext(ctx).Table("signer_certificates").
+		Where("village_id = ? AND revoked_at IS NULL AND not_after > ? AND not_after <= ?", villageID, now, until.UTC()).
+		Order("not_after, id").Find(&cs).Error
+	return cs, translate("expiring certificates", err)
+}
+
+// VillageSummary is one village with its counts, for the kabupaten admin.
+type VillageSummary struct {
+	surat.Village
+	Residents int64 // alive residents in the register
+	Letters   int64 // letters signed in the period asked for
+	Users     int64
+}
+
+// VillageSummaries lists every village by name with its alive residents,
+// its staff accounts and the letters signed in [from, to). It is
+// kabupaten-wide: only the kabupaten admin may see it.
+func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time) ([]VillageSummary, error) {
+	vs, err := s.Villages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	count := func(op string, q func() ([]KeyCount, error)) (map[string]int64, error) {
+		kc, err := q()
+		if err != nil {
+			return nil, translate(op, err)
+		}
+		m := make(map[string]int64, len(kc))
+		for _, c := range kc {
+			m[c.Key] = c.N
+		}
+		return m, nil
+	}
+	residents, err := count("count residents per village", func() ([]KeyCount, error) {
+		var out []KeyCount
+		err := s.db.WithContext(ctx).Table("residents").Select("village_id AS `key`, COUNT(*) AS n").
+			Where("life_status = ?", surat.LifeAlive).Group("village_id").Scan(&out).Error
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	letters, err := count("count letters per village", func() ([]KeyCount, error) {
+		var out []KeyCount
+		err := s.db.WithContext(ctx).Table("letters").Select("village_id AS `key`, COUNT(*) AS n").
+			Where("signed_at >= ? AND signed_at < ?", from.UTC(), to.UTC()).Group("village_id").Scan(&out).Error
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	users, err := count("count users per village", func() ([]KeyCount, error) {
+		var out []KeyCount
+		err := s.db.WithContext(ctx).Table("users").Select("village_id AS `key`, COUNT(*) AS n").
+			Where("village_id IS NOT NULL").Group("village_id").Scan(&out).Error
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VillageSummary, len(vs))
+	for i, v := range vs {
+		k := fmt.Sprint(v.ID)
+		out[i] = VillageSummary{Village: v, Residents: residents[k], Letters: letters[k], Users: users[k]}
+	}
+	return out, nil
+}
+
+// RecapRow is the number of letters of one module signed by one village.
+type RecapRow struct {
+	VillageID int64
+	Module    string
+	N         int64
+}
+
+// LetterRecap counts the letters signed in [from, to) by village and
+// module, across the kabupaten; letters revoked or replaced later count,
+// since they were issued. Only the kabupaten admin may see it.
+func (s *Store) LetterRecap(ctx context.Context, from, to time.Time) ([]RecapRow, error) {
+	var out []RecapRow
+	err := s.db.WithContext(ctx).Table("letters").Select("village_id, module, COUNT(*) AS n").
+		Where("signed_at >= ? AND signed_at < ?", from.UTC(), to.UTC()).
+		Group("village_id, module").Order("village_id, module").Scan(&out).Error
+	return out, translate("letter recap", err)
+}

@@ -1,0 +1,194 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// signWithCert is fakeSign that also records the signer certificate and an
+// end of validity, as the issuance service does.
+func signWithCert(certID int64, validUntil time.Time) store.FinalizeFunc {
+	return func(n surat.LetterNumber) (store.FinalArtifact, error) {
+		a, err := fakeSign(n)
+		a.CertificateID, a.ValidUntil = &certID, &validUntil
+		return a, err
+	}
+}
+
+func TestPublicLetterByVerifyCode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		ck := newClock(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
+		st := storetest.Open(t, b, ck.Now)
+		e := newLetterEnv(t, st, "3505122001", "module")
+		root := &surat.RootCA{CommonName: "Root", Fingerprint: "aa", CertPEM: "pem", SealedKey: `{"v":1}`}
+		if err := st.SaveRoot(ctx, admin, root); err != nil {
+			t.Fatal(err)
+		}
+		cert := &surat.SignerCertificate{VillageID: e.village.ID, OfficialID: e.signer.ID, RootID: root.ID,
+			Serial: "1b2c", Fingerprint: "cc", CertPEM: "pem", SealedKey: "{}",
+			NotBefore: ck.Now().Add(-time.Hour), NotAfter: ck.Now().Add(365 * 24 * time.Hour)}
+		if err := st.CreateSignerCertificate(ctx, admin, cert); err != nil {
+			t.Fatal(err)
+		}
+
+		ck.Set(ck.Now().Add(90 * time.Minute))
+		validUntil := time.Date(2027, 5, 23, 16, 59, 59, 0, time.UTC)
+		withCert, err := st.FinalizeLetter(ctx, e.clerk, e.village.ID, e.approved(t, "sk_domisili").ID, "470",
+			signWithCert(cert.ID, validUntil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := st.LetterByID(ctx, e.village.ID, withCert.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.PublicLetterByVerifyCode(ctx, *want.VerifyCode)
+		if err != nil {
+			t.Fatalf("PublicLetterByVerifyCode: %v", err)
+		}
+		if got.ID != want.ID || got.VillageID != e.village.ID || got.Module != "sk_domisili" ||
+			got.Status != surat.LetterSigned || got.SubjectName != "Budi Santoso" ||
+			got.Number == nil || *got.Number != *want.Number || got.VerifyCode != *want.VerifyCode ||
+			got.PDFSHA256 != want.PDFSHA256 || len(got.PDFSHA256) != 64 ||
+			got.SignerOfficialID == nil || *got.SignerOfficialID != e.signer.ID ||
+			got.RevokedAt != nil || got.RevokeReason != "" || got.ReplacedByID != nil {
+			t.Fatalf("public letter %+v, want the facts of %+v", got, want)
+		}
+		for name, pair := range map[string][2]*time.Time{
+			"issued_at": {got.IssuedAt, want.IssuedAt}, "signed_at": {got.SignedAt, want.SignedAt},
+			"valid_until": {got.ValidUntil, want.ValidUntil},
+		} {
+			if pair[0] == nil || pair[1] == nil || !pair[0].Equal(*pair[1]) {
+				t.Errorf("%s = %v, want %v", name, pair[0], pair[1])
+			}
+		}
+		if !got.SignedAt.Equal(ck.Now()) || !got.ValidUntil.Equal(validUntil) {
+			t.Errorf("signed_at %v valid_until %v, want %v and %v", got.SignedAt, got.ValidUntil, ck.Now(), validUntil)
+		}
+		if got.CertSerial == nil || *got.CertSerial != cert.Serial || got.CertFingerprint == nil || *got.CertFingerprint != "cc" ||
+			got.CertNotBefore == nil || !got.CertNotBefore.Equal(cert.NotBefore) ||
+			got.CertNotAfter == nil || !got.CertNotAfter.Equal(cert.NotAfter) || got.CertRevokedAt != nil {
+			t.Errorf("certificate of the public letter: serial %v fingerprint %v %v..%v revoked %v",
+				got.CertSerial, got.CertFingerprint, got.CertNotBefore, got.CertNotAfter, got.CertRevokedAt)
+		}
+
+		// A code in lower case, an unknown code and a malformed one.
+		for _, code := range []string{"", "abc", "AAAAAAAAAAAAAAAAAAAAAAAAAA", "' OR 1=1 --"} {
+			if l, err := st.PublicLetterByVerifyCode(ctx, code); !errors.Is(err, surat.ErrNotFound) {
+				t.Errorf("code %q: %+v, %v; want ErrNotFound", code, l, err)
+			}
+		}
+
+		// Revocations show at once, of the letter and of its certificate.
+		ck.Set(ck.Now().Add(time.Hour))
+		if _, err := st.Revoke(ctx, e.clerk, e.village.ID, withCert.ID, "Data pemohon keliru"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.RevokeCertificate(ctx, admin, e.village.ID, cert.ID, "Kunci hilang",
+			func(int64, []store.RevokedEntry, time.Time) ([]byte, error) { return []byte{0x30, 0x00}, nil }); err != nil {
+			t.Fatal(err)
+		}
+		got, err = st.PublicLetterByVerifyCode(ctx, *want.VerifyCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != surat.LetterRevoked || got.RevokedAt == nil || !got.RevokedAt.Equal(ck.Now()) ||
+			got.RevokeReason != "Data pemohon keliru" || got.CertRevokedAt == nil || !got.CertRevokedAt.Equal(ck.Now()) {
+			t.Errorf("after revocation: status %s at %v reason %q, certificate revoked %v",
+				got.Status, got.RevokedAt, got.RevokeReason, got.CertRevokedAt)
+		}
+
+		// A letter signed without a stored certificate, later replaced.
+		plain, err := e.finalize(e.approved(t, "sk_usaha").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = st.PublicLetterByVerifyCode(ctx, *plain.VerifyCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Module != "sk_usaha" || got.ValidUntil != nil || got.CertSerial != nil || got.CertFingerprint != nil ||
+			got.CertNotBefore != nil || got.CertNotAfter != nil || got.CertRevokedAt != nil {
+			t.Errorf("letter without certificate: %+v", got)
+		}
+		repl, err := st.Replace(ctx, e.clerk, e.village.ID, plain.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, err := st.Submit(ctx, e.clerk, e.village.ID, repl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Approve(ctx, e.clerk, e.village.ID, repl.ID, sub.Version); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.finalize(repl.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err = st.PublicLetterByVerifyCode(ctx, *plain.VerifyCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != surat.LetterReplaced || got.ReplacedByID == nil || *got.ReplacedByID != repl.ID || got.RevokedAt == nil {
+			t.Errorf("replaced letter: status %s replaced by %v at %v", got.Status, got.ReplacedByID, got.RevokedAt)
+		}
+	})
+}
+
+// BenchmarkPublicLetterByVerifyCode looks up random letters of 1,000
+// signed ones after ANALYZE (which on SQLite writes the sqlite_stat4 data
+// that once made every lookup compile its statement twice): the database
+// part of every scan of a QR code. Parallel, as the web server calls it.
+func BenchmarkPublicLetterByVerifyCode(b *testing.B) {
+	for _, backend := range storetest.Backends() {
+		ctx := context.Background()
+		st, dsn := storetest.OpenDSN(b, backend, nil)
+		e := newLetterEnv(b, st, "3505122001", "module")
+		codes := make([]string, 1000)
+		for i := range codes {
+			l, err := e.finalize(e.approved(b, "sk_domisili").ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			codes[i] = *l.VerifyCode
+		}
+		analyze(b, backend, dsn)
+		b.Run(string(backend), func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := st.PublicLetterByVerifyCode(ctx, codes[rand.IntN(len(codes))]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// analyze updates the planner statistics of the letters table through a
+// connection of its own, as an administrator would.
+func analyze(b *testing.B, backend storetest.Backend, dsn string) {
+	b.Helper()
+	query := "ANALYZE"
+	if backend == storetest.MySQL {
+		query = "ANALYZE TABLE letters, signer_certificates"
+	}
+	db, err := sql.Open(string(backend), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query); err != nil {
+		b.Fatalf("%s: %v", query, err)
+	}
+}

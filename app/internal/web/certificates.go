@@ -1,0 +1,320 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// Signer certificates of /pengaturan/sertifikat. Issuing one needs the root
+// passphrase (held by the admin) and the official's own passphrase, typed
+// twice by the official, who must be present: it seals the new key and is
+// never stored or logged. Revoking needs the root passphrase and a reason;
+// letters signed before stay valid.
+
+// certificateRow is one certificate in the list.
+type certificateRow struct {
+	surat.SignerCertificate
+	Official string
+	Status   string // Aktif, Kedaluwarsa, Dicabut, Belum berlaku
+	Active   bool
+}
+
+// NotBeforeWIB is the start of validity in WIB.
+func (r certificateRow) NotBeforeWIB() string { return surat.FormatDate(surat.LetterTime(r.NotBefore)) }
+
+// NotAfterWIB is the end of validity in WIB.
+func (r certificateRow) NotAfterWIB() string { return surat.FormatDate(surat.LetterTime(r.NotAfter)) }
+
+// RevokedWIB is when the certificate was revoked, in WIB.
+func (r certificateRow) RevokedWIB() string {
+	if r.RevokedAt == nil {
+		return ""
+	}
+	return surat.LetterTime(*r.RevokedAt).Format("02-01-2006 15:04") + " WIB"
+}
+
+// FingerprintGroups is the fingerprint in groups of four, easier to read
+// aloud and compare.
+func (r certificateRow) FingerprintGroups() string {
+	var parts []string
+	for i := 0; i < len(r.Fingerprint); i += 4 {
+		parts = append(parts, r.Fingerprint[i:min(i+4, len(r.Fingerprint))])
+	}
+	return strings.Join(parts, " ")
+}
+
+// certificatesPage lists the certificates with the issuance form.
+type certificatesPage struct {
+	basePage
+	Tabs         []settingsTab
+	Certificates []certificateRow
+	Officials    []officialChoice
+	OfficialID   string
+	Errors       map[string]string
+	// FormError is a message about the whole form (no root CA yet).
+	FormError string
+}
+
+// certificatePage shows one certificate with the revocation form.
+type certificatePage struct {
+	basePage
+	Tabs        []settingsTab
+	Certificate certificateRow
+	Reason      string
+	Errors      map[string]string
+}
+
+// certificateRowOf describes a certificate at now.
+func certificateRowOf(cert surat.SignerCertificate, official string, now time.Time) certificateRow {
+	r := certificateRow{SignerCertificate: cert, Official: official}
+	switch {
+	case cert.RevokedAt != nil:
+		r.Status = "Dicabut"
+	case now.Before(cert.NotBefore):
+		r.Status = "Belum berlaku"
+	case !now.Before(cert.NotAfter):
+		r.Status = "Kedaluwarsa"
+	default:
+		r.Status, r.Active = "Aktif", true
+	}
+	return r
+}
+
+// certOfficialNames maps the village's officials' ids to their names.
+func (s *Server) certOfficialNames(ctx context.Context, vid int64) (map[int64]string, error) {
+	os, err := s.store.Officials(ctx, vid)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(os))
+	for _, o := range os {
+		m[o.ID] = o.Name + " (" + o.Jabatan + ")"
+	}
+	return m, nil
+}
+
+// handleCertificates lists the village's signer certificates.
+func (s *Server) handleCertificates(c *gin.Context) error {
+	return s.renderCertificates(c, http.StatusOK, "", nil, "")
+}
+
+func (s *Server) renderCertificates(c *gin.Context, status int, officialID string, errs map[string]string, formErr string) error {
+	ctx := c.Request.Context()
+	vid, err := adminVillage(c)
+	if err != nil {
+		return err
+	}
+	certs, err := s.store.SignerCertificates(ctx, vid)
+	if err != nil {
+		return err
+	}
+	names, err := s.certOfficialNames(ctx, vid)
+	if err != nil {
+		return err
+	}
+	os, err := s.store.Officials(ctx, vid)
+	if err != nil {
+		return err
+	}
+	p := certificatesPage{basePage: s.base(c, "Sertifikat tanda tangan elektronik"),
+		Tabs: settingsTabs("/pengaturan/sertifikat"), OfficialID: officialID, Errors: errs, FormError: formErr,
+		Officials: []officialChoice{{"", "— pilih pejabat —"}}}
+	for _, o := range os {
+		if o.Active && (o.IsHead || o.CanSignAN || o.CanSignUB) {
+			p.Officials = append(p.Officials, officialChoice{idString(o.ID), officialLabel(o)})
+		}
+	}
+	now := s.now()
+	for _, cert := range certs {
+		p.Certificates = append(p.Certificates, certificateRowOf(cert, names[cert.OfficialID], now))
+	}
+	s.settingsNotice(c, &p.basePage)
+	s.render(c, status, "settings_certificates", p)
+	return nil
+}
+
+// issuanceOrFail is the issuance service; the PKI pages need it.
+func (s *Server) issuanceOrFail() (*issuance.Service, error) {
+	if s.issuance == nil {
+		return nil, errors.New("web: issuance service not configured")
+	}
+	return s.issuance, nil
+}
+
+// handleCertificateIssue issues a certificate for an official of the
+// village.
+func (s *Server) handleCertificateIssue(c *gin.Context) error {
+	ctx := c.Request.Context()
+	vid, err := adminVillage(c)
+	if err != nil {
+		return err
+	}
+	iss, err := s.issuanceOrFail()
+	if err != nil {
+		return err
+	}
+	officialID := c.PostForm("official_id")
+	rootPass, pass, confirm := c.PostForm("root_passphrase"), c.PostForm("signer_passphrase"), c.PostForm("signer_passphrase_confirm")
+	p := surat.Problems{}
+	oid, perr := strconv.ParseInt(officialID, 10, 64)
+	if perr != nil || oid <= 0 {
+		p.Add("official_id", "Pilih pejabat yang akan menerima sertifikat")
+	} else if o, err := s.store.OfficialByID(ctx, vid, oid); err != nil {
+		if !errors.Is(err, surat.ErrNotFound) {
+			return err
+		}
+		p.Add("official_id", "Pejabat tidak ditemukan")
+	} else if !o.Active || !(o.IsHead || o.CanSignAN || o.CanSignUB) {
+		p.Add("official_id", "Pejabat ini tidak aktif atau tidak berwenang menandatangani surat")
+	}
+	if rootPass == "" {
+		p.Add("root_passphrase", "Frasa sandi root CA wajib diisi")
+	}
+	if msg := signerPassphraseProblem(pass); msg != "" {
+		p.Add("signer_passphrase", msg)
+	} else if pass != confirm {
+		p.Add("signer_passphrase_confirm", "Ulangi frasa sandi yang sama")
+	}
+	if len(p) > 0 {
+		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID, p, "")
+	}
+	_, err = iss.IssueCertificate(ctx, actorOf(currentUser(c)), vid, oid, rootPass, pass)
+	switch {
+	case errors.Is(err, issuance.ErrWrongPassphrase):
+		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID,
+			map[string]string{"root_passphrase": "Frasa sandi root CA salah"}, "")
+	case errors.Is(err, issuance.ErrNoRoot):
+		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID, nil,
+			"Root CA belum dibuat. Minta administrator server menjalankan perintah \"app pki init\" lebih dahulu.")
+	case errors.Is(err, surat.ErrNotFound):
+		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID,
+			map[string]string{"official_id": "Pejabat tidak ditemukan"}, "")
+	}
+	if fields, ok := surat.FieldErrors(err); ok {
+		// The service names its fields after its arguments.
+		mapped := map[string]string{}
+		for k, msg := range fields {
+			switch k {
+			case "passphrase":
+				k = "signer_passphrase"
+			case "official":
+				k = "official_id"
+			}
+			mapped[k] = msg
+		}
+		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID, mapped, "")
+	}
+	if err != nil {
+		return err
+	}
+	redirectWithNotice(c, "/pengaturan/sertifikat", "sertifikat")
+	return nil
+}
+
+// signerPassphraseProblem checks a signer passphrase: at least 8 characters, at most 128.
+func signerPassphraseProblem(pass string) string {
+	switch n := len([]rune(pass)); {
+	case n < 8:
+		return "Frasa sandi minimal 8 karakter"
+	case len(pass) > 128:
+		return "Frasa sandi paling banyak 128 karakter"
+	}
+	return ""
+}
+
+// villageCertificate is the certificate named by :id, of the admin's
+// village; another village's is not found.
+func (s *Server) villageCertificate(c *gin.Context) (int64, certificateRow, error) {
+	ctx := c.Request.Context()
+	vid, err := adminVillage(c)
+	if err != nil {
+		return 0, certificateRow{}, err
+	}
+	id, err := idParam(c)
+	if err != nil {
+		return 0, certificateRow{}, err
+	}
+	cert, err := s.store.CertificateByID(ctx, id)
+	if err != nil {
+		return 0, certificateRow{}, err
+	}
+	if cert.VillageID != vid {
+		return 0, certificateRow{}, fmt.Errorf("certificate %d of another village: %w", id, surat.ErrNotFound)
+	}
+	names, err := s.certOfficialNames(ctx, vid)
+	if err != nil {
+		return 0, certificateRow{}, err
+	}
+	return vid, certificateRowOf(*cert, names[cert.OfficialID], s.now()), nil
+}
+
+// handleCertificate shows one certificate and, while it is not revoked,
+// the revocation form.
+func (s *Server) handleCertificate(c *gin.Context) error {
+	_, row, err := s.villageCertificate(c)
+	if err != nil {
+		return err
+	}
+	return s.renderCertificate(c, http.StatusOK, row, "", nil)
+}
+
+func (s *Server) renderCertificate(c *gin.Context, status int, row certificateRow, reason string, errs map[string]string) error {
+	p := certificatePage{basePage: s.base(c, "Sertifikat "+row.Serial), Tabs: settingsTabs("/pengaturan/sertifikat"),
+		Certificate: row, Reason: reason, Errors: errs}
+	s.render(c, status, "settings_certificate", p)
+	return nil
+}
+
+// handleCertificateRevoke revokes a certificate of the village.
+func (s *Server) handleCertificateRevoke(c *gin.Context) error {
+	ctx := c.Request.Context()
+	vid, row, err := s.villageCertificate(c)
+	if err != nil {
+		return err
+	}
+	iss, err := s.issuanceOrFail()
+	if err != nil {
+		return err
+	}
+	reason, rootPass := strings.TrimSpace(c.PostForm("reason")), c.PostForm("root_passphrase")
+	p := surat.Problems{}
+	if fields, ok := surat.FieldErrors(surat.ValidateReason("reason", reason)); ok {
+		p.Add("reason", fields["reason"])
+	}
+	if rootPass == "" {
+		p.Add("root_passphrase", "Frasa sandi root CA wajib diisi")
+	}
+	if row.RevokedAt != nil {
+		p.Add("reason", "Sertifikat ini sudah dicabut")
+	}
+	if len(p) > 0 {
+		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason, p)
+	}
+	_, err = iss.RevokeCertificate(ctx, actorOf(currentUser(c)), vid, row.ID, reason, rootPass)
+	switch {
+	case errors.Is(err, issuance.ErrWrongPassphrase):
+		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason,
+			map[string]string{"root_passphrase": "Frasa sandi root CA salah"})
+	case errors.Is(err, surat.ErrConflict):
+		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason,
+			map[string]string{"reason": "Sertifikat ini sudah dicabut"})
+	}
+	if fields, ok := surat.FieldErrors(err); ok {
+		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason, fields)
+	}
+	if err != nil {
+		return err
+	}
+	redirectWithNotice(c, "/pengaturan/sertifikat", "sertifikat-cabut")
+	return nil
+}

@@ -1,0 +1,264 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/importer"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// The import page works in two steps. The upload is parsed and imported as
+// a dry run (all the work, rolled back), and the report is shown: every bad
+// row with its column and reason, or what the import would change and the
+// warnings to check. The checked file is kept in import_jobs; "Impor" then
+// starts the import in the background and the page shows a progress bar,
+// which a small script (static/import.js) updates by polling the job's
+// status, or, without JavaScript, a refresh of the page. The import is one
+// transaction: a file is applied whole or not at all.
+const (
+	// importTimeout bounds one background import; a job still running
+	// after importStale is shown as interrupted (the process ended: its
+	// transaction was rolled back).
+	importTimeout = 10 * time.Minute
+	importStale   = 15 * time.Minute
+)
+
+// importUploadPage is /penduduk/impor.
+type importUploadPage struct {
+	basePage
+	Error    string // beside the file input
+	Rows     []surat.RowError
+	Filename string
+	MaxMB    int
+}
+
+// importJobPage is /penduduk/impor/:id.
+type importJobPage struct {
+	basePage
+	Job      *store.ImportJob
+	Warnings []surat.RowError
+	Progress importProgress
+}
+
+// importProgress is the job state the page and the polling script show.
+type importProgress struct {
+	Status  string `json:"status"`
+	Label   string `json:"label"`
+	Percent int    `json:"percent"`
+	Done    bool   `json:"done"`
+	Message string `json:"message"`
+}
+
+func (s *Server) renderImportUpload(c *gin.Context, status int, p importUploadPage) {
+	p.basePage = s.base(c, "Impor penduduk")
+	p.MaxMB = maxBodyBytes >> 20
+	s.render(c, status, "import_upload", p)
+}
+
+// handleImportForm shows the upload form.
+func (s *Server) handleImportForm(c *gin.Context) error {
+	s.renderImportUpload(c, http.StatusOK, importUploadPage{})
+	return nil
+}
+
+// handleImportUpload checks an uploaded CSV or XLSX file with a dry run.
+// A file that is not a spreadsheet (415), too large (413) or has bad rows
+// (422, every row listed) is reported on the upload page and kept nowhere;
+// a good file becomes a job waiting for confirmation (303 to its page).
+func (s *Server) handleImportUpload(c *gin.Context) error {
+	fail := func(status int, p importUploadPage) error {
+		s.renderImportUpload(c, status, p)
+		return nil
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(http.StatusRequestEntityTooLarge, importUploadPage{
+				Error: fmt.Sprintf("Berkas terlalu besar: paling besar %d MB.", maxBodyBytes>>20)})
+		}
+		return fail(http.StatusUnprocessableEntity, importUploadPage{Error: "Pilih berkas .xlsx atau .csv untuk diunggah."})
+	}
+	name := filepath.Base(fh.Filename)
+	if len(name) > 200 {
+		name = name[len(name)-200:]
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	content, err := io.ReadAll(io.LimitReader(f, importer.MaxFileSize+1))
+	if err != nil {
+		return fmt.Errorf("read upload: %w", err)
+	}
+	recs, problems, err := importer.Parse(bytes.NewReader(content), name)
+	switch {
+	case errors.Is(err, importer.ErrTooLarge):
+		return fail(http.StatusRequestEntityTooLarge, importUploadPage{Filename: name, Error: "Berkas ditolak: " + err.Error()})
+	case errors.Is(err, importer.ErrUnsupportedFormat):
+		return fail(http.StatusUnsupportedMediaType, importUploadPage{Filename: name, Error: "Berkas ditolak: " + err.Error()})
+	case err != nil:
+		return fail(http.StatusUnprocessableEntity, importUploadPage{Filename: name, Error: "Berkas ditolak: " + err.Error()})
+	case len(problems) > 0:
+		return fail(http.StatusUnprocessableEntity, importUploadPage{Filename: name, Rows: problems,
+			Error: fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(problems))})
+	}
+	ctx := c.Request.Context()
+	vid := villageOf(c)
+	u := currentUser(c)
+	start := time.Now()
+	res, err := s.store.ImportResidents(ctx, actorOf(u), vid, recs, true)
+	var rowErr *surat.ImportError
+	switch {
+	case errors.As(err, &rowErr):
+		return fail(http.StatusUnprocessableEntity, importUploadPage{Filename: name, Rows: rowErr.Rows,
+			Error: fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(rowErr.Rows))})
+	case err != nil:
+		return err
+	}
+	warnings, err := json.Marshal(importer.Warnings(recs))
+	if err != nil {
+		return fmt.Errorf("import warnings: %w", err)
+	}
+	job := &store.ImportJob{UserID: u.ID, Filename: name, Content: content, RowsTotal: len(recs),
+		Created: res.Created, Updated: res.Updated, HouseholdsCreated: res.HouseholdsCreated,
+		HouseholdsUpdated: res.HouseholdsUpdated, Warnings: string(warnings),
+		DryRunMS: max(1, time.Since(start).Milliseconds())}
+	if err := s.store.CreateImportJob(ctx, vid, job); err != nil {
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penduduk/impor/%d", job.ID))
+	return nil
+}
+
+// importJobOf loads the :id job of the caller's village.
+func (s *Server) importJobOf(c *gin.Context) (*store.ImportJob, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, fmt.Errorf("import job %q: %w", c.Param("id"), surat.ErrNotFound)
+	}
+	return s.store.ImportJobByID(c.Request.Context(), villageOf(c), id)
+}
+
+// progressOf describes a job for the page and the polling script. While it
+// runs, the bar advances with the time spent against the dry run's time
+// (the same work on the same rows), held below 100 until the commit.
+func (s *Server) progressOf(j *store.ImportJob) importProgress {
+	switch j.Status {
+	case store.ImportReady:
+		return importProgress{Status: j.Status, Label: "Siap diimpor", Percent: 0}
+	case store.ImportRunning:
+		if j.StartedAt != nil && s.now().Sub(*j.StartedAt) > importStale {
+			return importProgress{Status: store.ImportFailed, Label: "Terputus", Done: true,
+				Message: "Impor terputus sebelum selesai; tidak ada data yang diubah. Unggah berkas lagi."}
+		}
+		pct := 1
+		if j.StartedAt != nil && j.DryRunMS > 0 {
+			pct = int(s.now().Sub(*j.StartedAt).Milliseconds() * 100 / j.DryRunMS)
+		}
+		return importProgress{Status: j.Status, Label: "Sedang mengimpor…", Percent: min(max(pct, 1), 95)}
+	case store.ImportDone:
+		return importProgress{Status: j.Status, Label: "Selesai", Percent: 100, Done: true,
+			Message: fmt.Sprintf("Impor selesai: %d penduduk baru, %d diperbarui, %d KK baru, %d KK diperbarui.",
+				j.Created, j.Updated, j.HouseholdsCreated, j.HouseholdsUpdated)}
+	}
+	return importProgress{Status: j.Status, Label: "Gagal", Done: true, Message: j.Error}
+}
+
+// handleImportJob shows a job: the dry-run report with the Impor button,
+// the progress of a running import, or its result.
+func (s *Server) handleImportJob(c *gin.Context) error {
+	j, err := s.importJobOf(c)
+	if err != nil {
+		return err
+	}
+	p := importJobPage{basePage: s.base(c, "Impor penduduk"), Job: j, Progress: s.progressOf(j)}
+	if j.Warnings != "" {
+		if err := json.Unmarshal([]byte(j.Warnings), &p.Warnings); err != nil {
+			return fmt.Errorf("import job %d warnings: %w", j.ID, err)
+		}
+	}
+	s.render(c, http.StatusOK, "import_job", p)
+	return nil
+}
+
+// handleImportStatus is the job's progress as JSON, polled by import.js.
+func (s *Server) handleImportStatus(c *gin.Context) error {
+	j, err := s.importJobOf(c)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, s.progressOf(j))
+	return nil
+}
+
+// handleImportRun starts the import of a checked job in the background and
+// returns to its page. Only the first of two clicks starts it; the second
+// just shows the page.
+func (s *Server) handleImportRun(c *gin.Context) error {
+	j, err := s.importJobOf(c)
+	if err != nil {
+		return err
+	}
+	vid := villageOf(c)
+	ctx := c.Request.Context()
+	content, err := s.store.StartImportJob(ctx, vid, j.ID)
+	switch {
+	case errors.Is(err, surat.ErrConflict):
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penduduk/impor/%d", j.ID))
+		return nil
+	case err != nil:
+		return err
+	}
+	actor := actorOf(currentUser(c))
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), importTimeout)
+	go func() {
+		defer cancel()
+		s.runImport(bg, actor, vid, j, content)
+	}()
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penduduk/impor/%d", j.ID))
+	return nil
+}
+
+// runImport parses the kept file again and imports it in one transaction,
+// then records the outcome on the job.
+func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int64, j *store.ImportJob, content []byte) {
+	var res surat.ImportResult
+	failure := ""
+	recs, problems, err := importer.Parse(bytes.NewReader(content), j.Filename)
+	switch {
+	case err != nil:
+		failure = "Berkas ditolak: " + err.Error()
+	case len(problems) > 0:
+		failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(problems))
+	default:
+		res, err = s.store.ImportResidents(ctx, actor, villageID, recs, false)
+		var rowErr *surat.ImportError
+		switch {
+		case errors.As(err, &rowErr):
+			failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(rowErr.Rows))
+		case err != nil:
+			s.log.ErrorContext(ctx, "import failed", "job_id", j.ID, "err", err)
+			failure = "Impor gagal karena kesalahan server; tidak ada data yang diubah. Coba lagi atau hubungi admin."
+		}
+	}
+	if err := s.store.FinishImportJob(context.WithoutCancel(ctx), villageID, j.ID, res, failure); err != nil {
+		s.log.ErrorContext(ctx, "import job not finished", "job_id", j.ID, "err", err)
+		return
+	}
+	s.log.InfoContext(ctx, "residents imported", "village_id", villageID, "job_id", j.ID, "rows", len(recs),
+		"created", res.Created, "updated", res.Updated, "failed", failure != "")
+}

@@ -1,0 +1,304 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// The signer's pages: the queue of letters to approve and to sign, approving,
+// returning with a reason, and signing one letter or a batch with the
+// passphrase of the signer's key.
+
+// maxBatch bounds one batch signature; the queue page shows at most this many
+// approved letters.
+const maxBatch = 50
+
+// queuePage is /persetujuan.
+type queuePage struct {
+	basePage
+	Submitted []queueItem
+	Approved  []queueItem
+	// More counts letters beyond the ones shown.
+	MoreSubmitted, MoreApproved int64
+	// Results lists the outcome of a batch signature per letter.
+	Results     []batchLine
+	ActionError string
+	Errors      map[string]string
+	Selected    map[int64]bool
+}
+
+// queueItem is one letter in the queue.
+type queueItem struct {
+	ID          int64
+	Version     int
+	ModuleTitle string
+	SubjectName string
+	Date        string
+	SignerName  string
+}
+
+// batchLine is one letter's outcome in a batch signature.
+type batchLine struct {
+	ID          int64
+	ModuleTitle string
+	SubjectName string
+	Number      string
+	Error       string
+}
+
+// handleQueue shows the letters waiting for the signer.
+func (s *Server) handleQueue(c *gin.Context) error {
+	return s.renderQueue(c, http.StatusOK, queuePage{Errors: map[string]string{}})
+}
+
+func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
+	iss, err := s.letterService()
+	if err != nil {
+		return err
+	}
+	ctx, vid := c.Request.Context(), villageOf(c)
+	flash := p.Flash
+	p.basePage = s.base(c, "Persetujuan surat")
+	switch {
+	case flash != "":
+		p.Flash = flash
+	case p.Flash == "":
+		p.Flash = notice(c)
+	}
+	if p.Errors == nil {
+		p.Errors = map[string]string{}
+	}
+	officials, err := s.officialNames(ctx, vid)
+	if err != nil {
+		return err
+	}
+	list := func(st surat.LetterStatus) ([]queueItem, int64, error) {
+		page, err := s.store.ListLetters(ctx, vid, store.LetterFilter{Status: st, PerPage: maxBatch})
+		if err != nil {
+			return nil, 0, err
+		}
+		var out []queueItem
+		for _, l := range page.Letters {
+			it := queueItem{ID: l.ID, Version: l.Version, ModuleTitle: l.Module, SubjectName: l.SubjectName,
+				Date: surat.FormatDate(surat.LetterTime(l.UpdatedAt))}
+			if m := iss.Catalogue().Module(l.Module); m != nil {
+				it.ModuleTitle = m.Title
+			}
+			if l.SignerOfficialID != nil {
+				it.SignerName = officials[*l.SignerOfficialID]
+			}
+			out = append(out, it)
+		}
+		return out, page.Total - int64(len(out)), nil
+	}
+	if p.Submitted, p.MoreSubmitted, err = list(surat.LetterSubmitted); err != nil {
+		return err
+	}
+	if p.Approved, p.MoreApproved, err = list(surat.LetterApproved); err != nil {
+		return err
+	}
+	s.render(c, status, "letter_queue", p)
+	return nil
+}
+
+// officialNames maps the village's officials to "Name — Jabatan".
+func (s *Server) officialNames(ctx context.Context, vid int64) (map[int64]string, error) {
+	os, err := s.store.Officials(ctx, vid)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(os))
+	for _, o := range os {
+		out[o.ID] = o.Name + " — " + o.Jabatan
+	}
+	return out, nil
+}
+
+// handleLetterApprove approves a submitted letter at the version the signer
+// looked at.
+func (s *Server) handleLetterApprove(c *gin.Context) error {
+	version, err := strconv.Atoi(c.Request.PostFormValue("version"))
+	if err != nil {
+		return &badRequestError{Msg: "Versi surat tidak terbaca. Muat ulang halaman, lalu ulangi."}
+	}
+	return s.letterAction(c, "disetujui", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
+		return s.store.Approve(ctx, a, vid, id, version)
+	})
+}
+
+// handleLetterReturn sends a letter back to draft with a reason for the
+// clerk.
+func (s *Server) handleLetterReturn(c *gin.Context) error {
+	reason := c.Request.PostFormValue("reason")
+	return s.letterAction(c, "dikembalikan", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
+		return s.store.Return(ctx, a, vid, id, reason)
+	})
+}
+
+// handleLetterSign signs one approved letter with the signer's passphrase.
+// The passphrase is never logged, stored or sent back.
+func (s *Server) handleLetterSign(c *gin.Context) error {
+	iss, err := s.letterService()
+	if err != nil {
+		return err
+	}
+	id, err := letterID(c)
+	if err != nil {
+		return err
+	}
+	pass := c.Request.PostFormValue("passphrase")
+	if pass == "" {
+		return s.letterRefusal(c, id, &surat.ValidationError{Fields: map[string]string{
+			"passphrase": "Frasa sandi wajib diisi"}}, letterPage{})
+	}
+	l, err := iss.Sign(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), id, pass)
+	if err != nil {
+		if errors.Is(err, issuance.ErrWrongPassphrase) {
+			return s.letterRefusal(c, id, &surat.ValidationError{Fields: map[string]string{
+				"passphrase": signMessage(err, s.now())}}, letterPage{})
+		}
+		return s.letterRefusal(c, id, err, letterPage{})
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=ditandatangani", l.ID))
+	return nil
+}
+
+// handleBatchSign signs the selected approved letters with one passphrase
+// and shows the outcome of each.
+func (s *Server) handleBatchSign(c *gin.Context) error {
+	iss, err := s.letterService()
+	if err != nil {
+		return err
+	}
+	form := c.Request.PostForm
+	p := queuePage{Errors: map[string]string{}, Selected: map[int64]bool{}}
+	var ids []int64
+	for _, v := range form["id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return &badRequestError{Msg: "Pilihan surat tidak terbaca. Muat ulang halaman, lalu ulangi."}
+		}
+		if !p.Selected[id] {
+			ids = append(ids, id)
+			p.Selected[id] = true
+		}
+	}
+	pass := form.Get("passphrase")
+	switch {
+	case len(ids) == 0:
+		p.Errors["id"] = "Pilih paling sedikit satu surat yang akan ditandatangani"
+	case len(ids) > maxBatch:
+		p.Errors["id"] = fmt.Sprintf("Paling banyak %d surat sekali tanda tangan", maxBatch)
+	}
+	if pass == "" {
+		p.Errors["passphrase"] = "Frasa sandi wajib diisi"
+	}
+	if len(p.Errors) > 0 {
+		return s.renderQueue(c, http.StatusUnprocessableEntity, p)
+	}
+	ctx, vid := c.Request.Context(), villageOf(c)
+	results, err := iss.SignBatch(ctx, actorOf(currentUser(c)), vid, ids, pass)
+	if err != nil {
+		if errors.Is(err, issuance.ErrWrongPassphrase) {
+			p.Errors["passphrase"] = signMessage(err, s.now())
+			return s.renderQueue(c, http.StatusUnprocessableEntity, p)
+		}
+		if st, msg, ok := signRefusal(err, s.now()); ok {
+			p.ActionError = msg
+			return s.renderQueue(c, st, p)
+		}
+		return err
+	}
+	signed := 0
+	for _, r := range results {
+		line := batchLine{ID: r.LetterID}
+		l := r.Letter
+		if l == nil {
+			if l, err = s.store.LetterByID(ctx, vid, r.LetterID); err != nil && !errors.Is(err, surat.ErrNotFound) {
+				return err
+			}
+		}
+		if l != nil {
+			line.SubjectName, line.ModuleTitle, line.Number = l.SubjectName, l.Module, l.NumberString()
+			if m := iss.Catalogue().Module(l.Module); m != nil {
+				line.ModuleTitle = m.Title
+			}
+		}
+		if r.Err != nil {
+			line.Error = signMessage(r.Err, s.now())
+		} else {
+			signed++
+			p.Selected[r.LetterID] = false
+		}
+		p.Results = append(p.Results, line)
+	}
+	p.Flash = fmt.Sprintf("%d dari %d surat berhasil ditandatangani.", signed, len(results))
+	status := http.StatusOK
+	if signed < len(results) {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.renderQueue(c, status, p)
+}
+
+// signRefusal maps the signing errors a signer can act on to a status and
+// an Indonesian message.
+func signRefusal(err error, now time.Time) (int, string, bool) {
+	var locked *issuance.LockedError
+	switch {
+	case errors.Is(err, issuance.ErrWrongPassphrase):
+		return http.StatusUnprocessableEntity, signMessage(err, now), true
+	case errors.As(err, &locked), errors.Is(err, surat.ErrLocked):
+		return http.StatusTooManyRequests, signMessage(err, now), true
+	case errors.Is(err, issuance.ErrNoCertificate), errors.Is(err, issuance.ErrNotSigner), errors.Is(err, issuance.ErrNoRoot):
+		return http.StatusUnprocessableEntity, signMessage(err, now), true
+	}
+	return 0, "", false
+}
+
+// signMessage is the Indonesian message of a signing error.
+func signMessage(err error, now time.Time) string {
+	var (
+		locked *issuance.LockedError
+		te     *surat.TransitionError
+	)
+	switch {
+	case errors.Is(err, issuance.ErrWrongPassphrase):
+		return "Frasa sandi salah. Setelah beberapa kali salah, penandatanganan dikunci sementara."
+	case errors.As(err, &locked):
+		mins := max(1, int(locked.Until.Sub(now).Minutes())+1)
+		return fmt.Sprintf("Penandatanganan dikunci sementara karena frasa sandi salah berkali-kali. Coba lagi dalam %d menit.", mins)
+	case errors.Is(err, surat.ErrLocked):
+		return "Penandatanganan dikunci sementara karena frasa sandi salah berkali-kali. Coba lagi nanti."
+	case errors.Is(err, issuance.ErrNoCertificate):
+		return "Pejabat penandatangan belum memiliki sertifikat elektronik yang berlaku. Minta admin desa menerbitkannya."
+	case errors.Is(err, issuance.ErrNotSigner):
+		return "Anda bukan pejabat penandatangan surat ini."
+	case errors.Is(err, issuance.ErrNoRoot):
+		return "Sertifikat induk (root CA) belum dibuat. Hubungi admin."
+	case errors.As(err, &te):
+		return te.Message()
+	case errors.Is(err, surat.ErrNotFound):
+		return "Surat tidak ditemukan."
+	case errors.Is(err, surat.ErrConflict):
+		return "Surat telah diubah oleh pengguna lain. Muat ulang halaman."
+	}
+	if fields, ok := surat.FieldErrors(err); ok {
+		var msgs []string
+		for _, m := range fields {
+			msgs = append(msgs, m)
+		}
+		return strings.Join(msgs, "; ")
+	}
+	return "Surat gagal ditandatangani karena kesalahan pada server."
+}

@@ -1,0 +1,440 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// mandiriMember is a KK member offered for a subject role.
+type mandiriMember struct {
+	ID       int64
+	Label    string
+	Selected bool
+	// Relation is the chosen hubungan of a list item.
+	Relation string
+}
+
+// mandiriSubjectInput is one subject role of the request form.
+type mandiriSubjectInput struct {
+	Role, Label string
+	List        bool
+	Required    bool
+	Members     []mandiriMember
+	// Relations are the hubungan choices of each list item, when asked.
+	Relations []string
+	Error     string
+}
+
+// mandiriFieldInput is one module field of the request form.
+type mandiriFieldInput struct {
+	Name, Label, Value, Hint, Error string
+	// Kind is text, textarea, date, time, number or select.
+	Kind     string
+	Required bool
+	Options  []string
+}
+
+// requestFormPage is the request form, for a new request or a correction.
+type requestFormPage struct {
+	mandiriBase
+	Module   offeredModuleView
+	Action   string
+	Editing  bool
+	Version  int
+	Message  string // the clerk's message when correcting
+	Subjects []mandiriSubjectInput
+	Fields   []mandiriFieldInput
+	Error    string
+	Errors   map[string]string
+}
+
+// requestFormView builds the form of module m for a resident's KK members
+// with the values of f and the messages of errs.
+func requestFormView(m *letters.Module, self int64, members []surat.Resident, f surat.RequestForm, errs map[string]string) ([]mandiriSubjectInput, []mandiriFieldInput) {
+	var subs []mandiriSubjectInput
+	for i, sp := range m.Subjects {
+		in := mandiriSubjectInput{Role: sp.Role, Label: sp.Label, List: sp.Kind.IsList(), Required: sp.Required,
+			Relations: sp.ItemRelations, Error: errs["subject."+sp.Role]}
+		chosen := f.Subjects[sp.Role]
+		picked := map[int64]string{}
+		if chosen.ResidentID != 0 {
+			picked[chosen.ResidentID] = chosen.Relation
+		}
+		for _, it := range chosen.Items {
+			picked[it.ResidentID] = it.Relation
+		}
+		if f.Subjects == nil && i == 0 && !in.List {
+			picked[self] = "" // a new form is about the resident themself
+		}
+		for _, r := range members {
+			rel, ok := picked[r.ID]
+			label := r.Name
+			if l := surat.FamilyRelation.Label(r.Relation); l != "" {
+				label += " (" + strings.ToLower(l) + ")"
+			}
+			in.Members = append(in.Members, mandiriMember{ID: r.ID, Label: label, Selected: ok, Relation: rel})
+		}
+		subs = append(subs, in)
+	}
+	var fields []mandiriFieldInput
+	for _, fs := range m.Fields {
+		in := mandiriFieldInput{Name: fs.Name, Label: fs.Label, Value: f.Fields[fs.Name], Hint: fs.Hint,
+			Error: errs["field."+fs.Name], Required: fs.Required, Kind: "text"}
+		switch fs.Type {
+		case letters.TypeTextarea:
+			in.Kind = "textarea"
+		case letters.TypeDate:
+			in.Kind = "date"
+		case letters.TypeTime:
+			in.Kind = "time"
+		case letters.TypeInt, letters.TypeMoney:
+			in.Kind = "number"
+		case letters.TypeEnum:
+			in.Kind = "select"
+			in.Options = fs.Options
+		}
+		fields = append(fields, in)
+	}
+	return subs, fields
+}
+
+// postedRequestForm reads the request form of module m from a posted HTML
+// form: subject.<role> holds resident ids (one, or several for a list),
+// relation.<role>.<id> a list item's hubungan, field.<name> the values.
+// Values that are not ids become 0 and fail the KK check.
+func postedRequestForm(c *gin.Context, m *letters.Module) surat.RequestForm {
+	f := surat.RequestForm{Subjects: map[string]surat.RequestSubject{}, Fields: map[string]string{}}
+	for _, sp := range m.Subjects {
+		vals := c.PostFormArray("subject." + sp.Role)
+		var sub surat.RequestSubject
+		for _, v := range vals {
+			if strings.TrimSpace(v) == "" {
+				continue
+			}
+			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil || id <= 0 {
+				id = -1
+			}
+			if sp.Kind.IsList() {
+				sub.Items = append(sub.Items, surat.RequestSubject{ResidentID: id,
+					Relation: strings.TrimSpace(c.PostForm(fmt.Sprintf("relation.%s.%d", sp.Role, id)))})
+			} else {
+				sub.ResidentID = id
+			}
+		}
+		if sub.ResidentID != 0 || len(sub.Items) > 0 {
+			f.Subjects[sp.Role] = sub
+		}
+	}
+	for _, fs := range m.Fields {
+		if v := strings.TrimSpace(c.PostForm("field." + fs.Name)); v != "" {
+			f.Fields[fs.Name] = v
+		}
+	}
+	return f
+}
+
+func (s *Server) renderRequestForm(c *gin.Context, status int, login *store.ResidentLogin, m *letters.Module, p requestFormPage, f surat.RequestForm) error {
+	members, err := s.householdOf(c.Request.Context(), &login.Resident)
+	if err != nil {
+		return err
+	}
+	title := "Ajukan " + m.Title
+	if p.Editing {
+		title = "Perbaiki permohonan"
+	}
+	p.mandiriBase = s.mandiriBaseFor(c, title)
+	p.Module = offeredModuleViewOf(m)
+	if p.Errors == nil {
+		p.Errors = map[string]string{}
+	}
+	p.Subjects, p.Fields = requestFormView(m, login.Resident.ID, members, f, p.Errors)
+	if len(p.Errors) > 0 && p.Error == "" {
+		p.Error = "Permohonan belum dapat dikirim. Periksa isian yang ditandai."
+		if msg := p.Errors["module"]; msg != "" {
+			p.Error = msg
+		}
+	}
+	s.render(c, status, "mandiri_request_form", p)
+	return nil
+}
+
+// handleMandiriRequestNew shows the form of an offered module
+// (?modul=<code>); a module the village does not offer is 404.
+func (s *Server) handleMandiriRequestNew(c *gin.Context) error {
+	login := currentResident(c)
+	m, err := s.offeredModule(c.Request.Context(), login.Account.VillageID, c.Query("modul"))
+	if _, ok := surat.FieldErrors(err); ok {
+		return fmt.Errorf("module %q not offered: %w", c.Query("modul"), surat.ErrNotFound)
+	} else if err != nil {
+		return err
+	}
+	return s.renderRequestForm(c, http.StatusOK, login, m, requestFormPage{Action: "/mandiri/permohonan"}, surat.RequestForm{})
+}
+
+// handleMandiriRequestCreate checks and stores a new request with its
+// attachments. Any problem re-shows the form with messages and stores
+// nothing: no request row, no file.
+func (s *Server) handleMandiriRequestCreate(c *gin.Context) error {
+	ctx := c.Request.Context()
+	login := currentResident(c)
+	vid := login.Account.VillageID
+	code := c.PostForm("module")
+	m, err := s.offeredModule(ctx, vid, code)
+	if _, ok := surat.FieldErrors(err); ok {
+		// The error page lists the field message: the module is not offered
+		// online here. Nothing is stored.
+		return err
+	} else if err != nil {
+		return err
+	}
+	f := postedRequestForm(c, m)
+	p := requestFormPage{Action: "/mandiri/permohonan"}
+	formData, subjectID, err := s.checkRequest(ctx, login, m, f)
+	if fields, ok := surat.FieldErrors(err); ok {
+		p.Errors = fields
+		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
+	} else if err != nil {
+		return err
+	}
+	ups, err := s.uploadsFromForm(c, vid)
+	if msg := uploadProblem(err); msg != "" {
+		p.Errors = map[string]string{"lampiran": msg}
+		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
+	} else if err != nil {
+		return err
+	}
+	r := &surat.LetterRequest{ResidentID: login.Resident.ID, SubjectResidentID: subjectID, Module: m.Code, FormData: formData}
+	if err := s.store.CreateRequest(ctx, vid, r, attachmentsOf(ups)); err != nil {
+		s.discardUploads(ups)
+		return err
+	}
+	s.log.InfoContext(ctx, "resident request created", "request_id", r.ID, "module", r.Module)
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=dikirim", r.ID))
+	return nil
+}
+
+// uploadsFromForm stores the files of the form's "lampiran" inputs.
+func (s *Server) uploadsFromForm(c *gin.Context, villageID int64) ([]storedUpload, error) {
+	mf := c.Request.MultipartForm
+	if mf == nil {
+		return nil, nil
+	}
+	return s.storeAttachments(villageID, mf.File["lampiran"])
+}
+
+// uploadProblem is the Indonesian message for a refused upload, or "".
+func uploadProblem(err error) string {
+	var (
+		tooBig *http.MaxBytesError
+		media  *unsupportedMediaError
+	)
+	switch {
+	case errors.As(err, &tooBig) && tooBig.Limit == maxAttachmentBytes:
+		return "Lampiran terlalu besar: paling besar 5 MB per berkas."
+	case errors.As(err, &media):
+		return media.Msg
+	}
+	if fields, ok := surat.FieldErrors(err); ok && fields["lampiran"] != "" {
+		return fields["lampiran"]
+	}
+	return ""
+}
+
+// requestDetailPage is one of the resident's requests.
+type requestDetailPage struct {
+	mandiriBase
+	Request     requestRow
+	Subject     string
+	Message     string
+	Timeline    []timelineEntry
+	Attachments []mandiriAttachmentRow
+	CanEdit     bool
+	CanCancel   bool
+	CanAttach   bool
+	LetterID    int64
+	Download    bool
+	VerifyURL   string
+}
+
+// mandiriAttachmentRow is one document of a request.
+type mandiriAttachmentRow struct {
+	ID   int64
+	Kind string
+	Size string
+}
+
+func mandiriAttachmentRows(as []surat.Attachment) []mandiriAttachmentRow {
+	var out []mandiriAttachmentRow
+	for _, a := range as {
+		out = append(out, mandiriAttachmentRow{ID: a.ID, Kind: a.Kind(), Size: fmt.Sprintf("%d KB", (a.Size+1023)/1024)})
+	}
+	return out
+}
+
+// handleMandiriRequestShow shows one of the resident's requests with its
+// timeline; another resident's request is 404.
+func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
+	ctx := c.Request.Context()
+	login := currentResident(c)
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.store.RequestOfResident(ctx, login.Account.VillageID, login.Resident.ID, id)
+	if err != nil {
+		return err
+	}
+	p := requestDetailPage{mandiriBase: s.mandiriBaseFor(c, "Permohonan #"+strconv.FormatInt(r.ID, 10)),
+		Request: s.requestRowOf(r), CanEdit: r.Effective == surat.RequestIncomplete,
+		CanCancel: r.Effective.Cancellable(), CanAttach: r.Effective.Cancellable()}
+	if r.Effective == surat.RequestIncomplete {
+		p.Message = r.Message
+	}
+	subj, err := s.store.ResidentByID(ctx, r.VillageID, r.SubjectResidentID)
+	if err != nil {
+		return err
+	}
+	p.Subject = subj.Name
+	if p.Timeline, err = s.timelineOf(c, r); err != nil {
+		return err
+	}
+	as, err := s.store.Attachments(ctx, r.VillageID, r.ID)
+	if err != nil {
+		return err
+	}
+	p.Attachments = mandiriAttachmentRows(as)
+	if r.LetterID != nil && (r.Effective == surat.RequestReady || r.Effective == surat.RequestTaken) {
+		l, err := s.store.LetterByID(ctx, r.VillageID, *r.LetterID)
+		if err != nil {
+			return err
+		}
+		p.LetterID = l.ID
+		p.Download = l.Status == surat.LetterSigned
+		if l.VerifyCode != nil {
+			p.VerifyURL = s.mandiriVerifyURL(*l.VerifyCode)
+		}
+	}
+	s.render(c, http.StatusOK, "mandiri_request", p)
+	return nil
+}
+
+// residentRequestForEdit loads a request of the resident and its module for
+// the correction form.
+func (s *Server) residentRequestForEdit(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, *letters.Module, error) {
+	login := currentResident(c)
+	id, err := paramID(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r, err := s.store.RequestOfResident(c.Request.Context(), login.Account.VillageID, login.Resident.ID, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if r.Effective != surat.RequestIncomplete {
+		return nil, nil, nil, &store.RequestStateError{Status: r.Effective,
+			Msg: "Permohonan berstatus " + r.Effective.Label() + " tidak dapat diubah; hanya permohonan yang belum lengkap."}
+	}
+	m, err := s.offeredModule(c.Request.Context(), login.Account.VillageID, r.Module)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return login, r, m, nil
+}
+
+// handleMandiriRequestEditForm shows the correction form of a request the
+// clerk returned as incomplete.
+func (s *Server) handleMandiriRequestEditForm(c *gin.Context) error {
+	login, r, m, err := s.residentRequestForEdit(c)
+	if err != nil {
+		return s.renderStateError(c, err)
+	}
+	f, err := requestFormOf(r)
+	if err != nil {
+		return err
+	}
+	p := requestFormPage{Action: fmt.Sprintf("/mandiri/permohonan/%d/ubah", r.ID), Editing: true, Version: r.Version,
+		Message: r.Message}
+	return s.renderRequestForm(c, http.StatusOK, login, m, p, f)
+}
+
+// handleMandiriRequestUpdate saves a correction and sends the request back
+// for review.
+func (s *Server) handleMandiriRequestUpdate(c *gin.Context) error {
+	ctx := c.Request.Context()
+	login, r, m, err := s.residentRequestForEdit(c)
+	if err != nil {
+		return s.renderStateError(c, err)
+	}
+	f := postedRequestForm(c, m)
+	version, _ := strconv.Atoi(c.PostForm("version"))
+	p := requestFormPage{Action: fmt.Sprintf("/mandiri/permohonan/%d/ubah", r.ID), Editing: true, Version: r.Version,
+		Message: r.Message}
+	formData, subjectID, err := s.checkRequest(ctx, login, m, f)
+	if fields, ok := surat.FieldErrors(err); ok {
+		p.Errors = fields
+		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
+	} else if err != nil {
+		return err
+	}
+	upd := &surat.LetterRequest{ID: r.ID, Module: m.Code, SubjectResidentID: subjectID, FormData: formData, Version: version}
+	if err := s.store.UpdateRequest(ctx, login.Account.VillageID, login.Resident.ID, upd); err != nil {
+		return s.renderStateError(c, err)
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=diperbaiki", r.ID))
+	return nil
+}
+
+// handleMandiriRequestCancel cancels one of the resident's requests before
+// signing.
+func (s *Server) handleMandiriRequestCancel(c *gin.Context) error {
+	login := currentResident(c)
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.CancelRequest(c.Request.Context(), login.Account.VillageID, login.Resident.ID, id); err != nil {
+		return s.renderStateError(c, err)
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=dibatalkan", id))
+	return nil
+}
+
+// handleMandiriAttachmentAdd adds documents to one of the resident's open
+// requests.
+func (s *Server) handleMandiriAttachmentAdd(c *gin.Context) error {
+	ctx := c.Request.Context()
+	login := currentResident(c)
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	vid := login.Account.VillageID
+	if _, err := s.store.RequestOfResident(ctx, vid, login.Resident.ID, id); err != nil {
+		return err
+	}
+	ups, err := s.uploadsFromForm(c, vid)
+	if msg := uploadProblem(err); msg != "" {
+		return &surat.ValidationError{Fields: map[string]string{"lampiran": msg}}
+	} else if err != nil {
+		return err
+	}
+	if len(ups) == 0 {
+		return &surat.ValidationError{Fields: map[string]string{"lampiran": "Pilih berkas yang akan dilampirkan"}}
+	}
+	if err := s.store.AddAttachments(ctx, vid, login.Resident.ID, id, attachmentsOf(ups)); err != nil {
+		s.discardUploads(ups)
+		return s.renderStateError(c, err)
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=lampiran", id))
+	return nil
+}

@@ -1,0 +1,291 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// Staff accounts of /pengaturan/pengguna: a village admin creates accounts
+// with a role, resets passwords, disables accounts and links a
+// penandatangan to the official they sign as.
+
+// villageRoles are the roles a village admin can give.
+var villageRoles = []surat.Role{surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner}
+
+// userForm is an account as the create and edit forms submit it.
+type userForm struct {
+	Username        string `form:"username"`
+	FullName        string `form:"full_name"`
+	Role            string `form:"role"`
+	OfficialID      string `form:"official_id"`
+	Disabled        bool   `form:"disabled"`
+	Password        string `form:"password"`
+	PasswordConfirm string `form:"password_confirm"`
+}
+
+// officialChoice is one official in a select.
+type officialChoice struct{ Value, Label string }
+
+// userRow is an account in the list.
+type userRow struct {
+	surat.User
+	Official string
+}
+
+// usersPage lists the accounts with a form for a new one; with Editing set
+// it edits one account.
+type usersPage struct {
+	basePage
+	Tabs      []settingsTab
+	Users     []userRow
+	Editing   *surat.User
+	Self      bool // Editing is the signed-in admin
+	Form      userForm
+	Errors    map[string]string
+	Roles     []surat.Role
+	Officials []officialChoice
+}
+
+// officialChoices lists the village's officials for a select.
+func (s *Server) officialChoices(ctx context.Context, vid int64) ([]officialChoice, map[int64]string, error) {
+	os, err := s.store.Officials(ctx, vid)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := []officialChoice{{"", "— tidak ditautkan —"}}
+	names := map[int64]string{}
+	for _, o := range os {
+		out = append(out, officialChoice{idString(o.ID), officialLabel(o)})
+		names[o.ID] = o.Name
+	}
+	return out, names, nil
+}
+
+// handleUsers lists the village's accounts.
+func (s *Server) handleUsers(c *gin.Context) error {
+	return s.renderUsers(c, http.StatusOK, userForm{Role: string(surat.RoleOperator)}, nil)
+}
+
+func (s *Server) renderUsers(c *gin.Context, status int, f userForm, errs map[string]string) error {
+	ctx := c.Request.Context()
+	vid, err := adminVillage(c)
+	if err != nil {
+		return err
+	}
+	us, err := s.store.VillageUsers(ctx, vid)
+	if err != nil {
+		return err
+	}
+	choices, names, err := s.officialChoices(ctx, vid)
+	if err != nil {
+		return err
+	}
+	f.Password, f.PasswordConfirm = "", ""
+	p := usersPage{basePage: s.base(c, "Pengguna"), Tabs: settingsTabs("/pengaturan/pengguna"), Form: f, Errors: errs,
+		Roles: villageRoles, Officials: choices}
+	for _, u := range us {
+		r := userRow{User: u}
+		if u.OfficialID != nil {
+			r.Official = names[*u.OfficialID]
+		}
+		p.Users = append(p.Users, r)
+	}
+	s.settingsNotice(c, &p.basePage)
+	s.render(c, status, "settings_users", p)
+	return nil
+}
+
+// parseUserForm reads the role and official of the form.
+func parseUserForm(f *userForm, p surat.Problems) (surat.Role, *int64) {
+	role := surat.Role(f.Role)
+	valid := false
+	for _, r := range villageRoles {
+		valid = valid || r == role
+	}
+	if !valid {
+		p.Add("role", "Pilih peran: admin desa, operator atau penandatangan")
+	}
+	var official *int64
+	if f.OfficialID != "" {
+		id, err := strconv.ParseInt(f.OfficialID, 10, 64)
+		if err != nil || id <= 0 {
+			p.Add("official_id", "Pilih pejabat dari daftar")
+		} else {
+			official = &id
+		}
+	}
+	if official != nil && role != surat.RoleSigner {
+		p.Add("official_id", "Hanya pengguna berperan penandatangan yang ditautkan ke pejabat")
+	}
+	if len([]rune(f.FullName)) > 100 {
+		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
+	}
+	return role, official
+}
+
+// handleUserCreate adds an account to the village.
+func (s *Server) handleUserCreate(c *gin.Context) error {
+	ctx := c.Request.Context()
+	vid, err := adminVillage(c)
+	if err != nil {
+		return err
+	}
+	var f userForm
+	if err := c.ShouldBind(&f); err != nil {
+		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
+	}
+	f.Username, f.FullName = normalizeUsername(f.Username), strings.TrimSpace(f.FullName)
+	p := surat.Problems{}
+	if f.Username == "" {
+		p.Add("username", "Nama pengguna wajib diisi")
+	}
+	if f.FullName == "" {
+		p.Add("full_name", "Nama lengkap wajib diisi")
+	}
+	role, official := parseUserForm(&f, p)
+	if official != nil {
+		if _, err := s.store.OfficialByID(ctx, vid, *official); err != nil {
+			p.Add("official_id", "Pejabat tidak ditemukan")
+		}
+	}
+	if msg := auth.ValidatePassword(f.Password); msg != "" {
+		p.Add("password", msg)
+	} else if f.Password != f.PasswordConfirm {
+		p.Add("password_confirm", "Ulangi kata sandi yang sama")
+	}
+	if len(p) > 0 {
+		return s.renderUsers(c, http.StatusUnprocessableEntity, f, p)
+	}
+	hash, err := auth.Hash(f.Password, s.params)
+	if err != nil {
+		return err
+	}
+	u := &surat.User{Username: f.Username, FullName: f.FullName, PasswordHash: hash, Role: role, VillageID: &vid,
+		OfficialID: official}
+	err = s.store.CreateUser(ctx, actorOf(currentUser(c)), u)
+	if fields, ok := surat.FieldErrors(err); ok {
+		return s.renderUsers(c, http.StatusUnprocessableEntity, f, fields)
+	}
+	if err != nil {
+		return err
+	}
+	redirectWithNotice(c, "/pengaturan/pengguna", "pengguna")
+	return nil
+}
+
+// editedUser is the account named by :id, of the admin's village.
+func (s *Server) editedUser(c *gin.Context) (int64, *surat.User, error) {
+	vid, err := adminVillage(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	id, err := idParam(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	u, err := s.store.VillageUser(c.Request.Context(), vid, id)
+	return vid, u, err
+}
+
+// handleUserForm shows one account for editing.
+func (s *Server) handleUserForm(c *gin.Context) error {
+	vid, u, err := s.editedUser(c)
+	if err != nil {
+		return err
+	}
+	f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled}
+	if u.OfficialID != nil {
+		f.OfficialID = idString(*u.OfficialID)
+	}
+	return s.renderUser(c, http.StatusOK, vid, u, f, nil)
+}
+
+func (s *Server) renderUser(c *gin.Context, status int, vid int64, u *surat.User, f userForm, errs map[string]string) error {
+	choices, _, err := s.officialChoices(c.Request.Context(), vid)
+	if err != nil {
+		return err
+	}
+	f.Password, f.PasswordConfirm = "", ""
+	p := usersPage{basePage: s.base(c, "Ubah pengguna"), Tabs: settingsTabs("/pengaturan/pengguna"), Editing: u,
+		Self: u.ID == currentUser(c).ID, Form: f, Errors: errs, Roles: villageRoles, Officials: choices}
+	s.render(c, status, "settings_user", p)
+	return nil
+}
+
+// handleUserUpdate saves an account's name, role, official and status.
+func (s *Server) handleUserUpdate(c *gin.Context) error {
+	vid, u, err := s.editedUser(c)
+	if err != nil {
+		return err
+	}
+	var f userForm
+	if err := c.ShouldBind(&f); err != nil {
+		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
+	}
+	f.Username, f.FullName = u.Username, strings.TrimSpace(f.FullName)
+	p := surat.Problems{}
+	role, official := parseUserForm(&f, p)
+	if u.ID == currentUser(c).ID && (role != surat.RoleAdminDesa || f.Disabled) {
+		// An admin who demotes or disables themselves may leave the
+		// village without anyone who can manage it.
+		p.Add("role", "Anda tidak dapat mengubah peran atau menonaktifkan akun Anda sendiri")
+	}
+	if len(p) > 0 {
+		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, p)
+	}
+	_, err = s.store.UpdateVillageUser(c.Request.Context(), actorOf(currentUser(c)), vid, u.ID,
+		store.UserChange{FullName: f.FullName, Role: role, OfficialID: official, Disabled: f.Disabled})
+	if fields, ok := surat.FieldErrors(err); ok {
+		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, fields)
+	}
+	if err != nil {
+		return err
+	}
+	redirectWithNotice(c, "/pengaturan/pengguna", "pengguna")
+	return nil
+}
+
+// handleUserPassword sets a new password for an account and ends its
+// sessions.
+func (s *Server) handleUserPassword(c *gin.Context) error {
+	vid, u, err := s.editedUser(c)
+	if err != nil {
+		return err
+	}
+	pw, confirm := c.PostForm("password"), c.PostForm("password_confirm")
+	p := surat.Problems{}
+	if msg := auth.ValidatePassword(pw); msg != "" {
+		p.Add("password", msg)
+	} else if pw != confirm {
+		p.Add("password_confirm", "Ulangi kata sandi yang sama")
+	}
+	if len(p) > 0 {
+		f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled}
+		if u.OfficialID != nil {
+			f.OfficialID = idString(*u.OfficialID)
+		}
+		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, p)
+	}
+	hash, err := auth.Hash(pw, s.params)
+	if err != nil {
+		return err
+	}
+	if err := s.store.ResetVillageUserPassword(c.Request.Context(), actorOf(currentUser(c)), vid, u.ID, hash); err != nil {
+		return err
+	}
+	if u.ID == currentUser(c).ID {
+		// The admin's own sessions are gone too: start again at login.
+		c.Redirect(http.StatusSeeOther, "/login")
+		return nil
+	}
+	redirectWithNotice(c, "/pengaturan/pengguna", "sandi")
+	return nil
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# bench-verify.sh: wrk benchmark of the public verification page /v/<code>
+# (issue 5, item 8) against a SQLite database holding N signed letters, and
+# of a bare Gin handler measured in the same run for comparison.
+#
+#   scripts/bench-verify.sh                 # N=100000, 30 s per target
+#   N=20000 DURATION=10s scripts/bench-verify.sh
+#
+# What it does:
+#   1. builds the web package's test binary, which holds two helpers that
+#      skip in normal test runs (app/internal/web/bench_verify_test.go);
+#   2. TestBenchVerifySeed: a fresh SQLite database with one village, a root
+#      CA, a signer certificate and N letters: 24 drafted, approved, rendered
+#      and PAdES-signed through the issuance service, the others inserted in
+#      one transaction as copies of those rows with their own random
+#      verification code, number and subject name (every 50th revoked);
+#   3. TestBenchVerifyServe: the real web.Server on that database with the
+#      rate limits switched off (web.Deps.RateLimits.Disabled, which exists
+#      for this benchmark only; production always limits), the access log at
+#      info level written to a file, plus a bare Gin engine whose only route
+#      writes "ok";
+#   4. wrk against the bare handler, then against /v/<random existing code>
+#      (scripts/bench-verify.lua), and prints requests/s and p99 for both.
+#
+# Needs wrk (Debian: apt-get install wrk) and curl. wrk and the server share
+# this machine's cores, so figures are a floor for a dedicated server.
+set -euo pipefail
+
+N=${N:-100000}
+DURATION=${DURATION:-30s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-50}
+ADDR=${ADDR:-127.0.0.1:18080}
+BARE_ADDR=${BARE_ADDR:-127.0.0.1:18081}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+for tool in wrk curl go; do
+  command -v "$tool" >/dev/null || { echo "bench-verify: $tool is not installed (apt-get install $tool)" >&2; exit 1; }
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-verify.XXXXXX")
+server=
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building"
+(cd "$root" && go test -c -o "$work/web.test" ./app/internal/web)
+
+echo "== seeding $N letters"
+start=$(date +%s)
+BENCH_VERIFY_SEED="$work/bench.db" BENCH_VERIFY_N="$N" BENCH_VERIFY_CODES="$work/codes.txt" \
+  "$work/web.test" -test.run '^TestBenchVerifySeed$' -test.count 1 -test.timeout 60m >"$work/seed.log" 2>&1 \
+  || { cat "$work/seed.log"; exit 1; }
+echo "   $(wc -l <"$work/codes.txt") codes in $(( $(date +%s) - start )) s, database $(du -h "$work/bench.db" | cut -f1)"
+
+echo "== starting the server"
+BENCH_VERIFY_DB="$work/bench.db" BENCH_VERIFY_ADDR="$ADDR" BENCH_VERIFY_BARE_ADDR="$BARE_ADDR" \
+  BENCH_VERIFY_LOG="$work/access.log" \
+  "$work/web.test" -test.run '^TestBenchVerifyServe$' -test.count 1 -test.timeout 0 >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null "http://$ADDR/healthz" 2>/dev/null && break
+  sleep 0.2
+done
+code=$(head -n 1 "$work/codes.txt")
+status=$(curl -s -o "$work/page.html" -w '%{http_code}' "http://$ADDR/v/$code")
+[ "$status" = 200 ] || { echo "GET /v/$code = $status"; cat "$work/serve.log"; exit 1; }
+echo "   GET /v/$code = 200, $(wc -c <"$work/page.html") bytes"
+
+# cpu_ticks: user+system CPU the server process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+hz=$(getconf CLK_TCK)
+
+run() { # key, label, wrk arguments...
+  local key=$1 label=$2; shift 2
+  local before after
+  before=$(cpu_ticks)
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
+  after=$(cpu_ticks)
+  local rps p99 errs total us
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$key.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/$key.txt")
+  errs=$(awk '/Non-2xx/ {print $5}' "$work/$key.txt")
+  total=$(awk '/requests in/ {print $1}' "$work/$key.txt")
+  # Server CPU per request: independent of what else runs on the machine.
+  us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
+  printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   non-2xx %s\n' \
+    "$label" "$rps" "$p99" "$us" "${errs:-0}"
+  [ -z "${VERBOSE:-}" ] || cat "$work/$key.txt"
+}
+
+echo "== warm-up"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" >/dev/null
+
+echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+run bare "bare Gin handler" "http://$BARE_ADDR/bare"
+run verify "/v/<code>, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt"
