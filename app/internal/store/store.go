@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -36,6 +37,11 @@ type Store struct {
 	sqlDB   *sql.DB
 	dialect string
 	now     func() time.Time
+
+	// publicStmt is the prepared lookup of the public verification page,
+	// made at its first use (see publicLetterStmt).
+	publicMu   sync.Mutex
+	publicStmt *sql.Stmt
 }
 
 // Options configures Open.
@@ -136,7 +142,15 @@ func mysqlDSN(dsn string) string {
 }
 
 // Close releases the connection pool.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+func (s *Store) Close() error {
+	s.publicMu.Lock()
+	if s.publicStmt != nil {
+		s.publicStmt.Close()
+		s.publicStmt = nil
+	}
+	s.publicMu.Unlock()
+	return s.sqlDB.Close()
+}
 
 // Dialect is "sqlite" or "mysql".
 func (s *Store) Dialect() string { return s.dialect }

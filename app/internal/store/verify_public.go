@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -114,13 +112,6 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 	return &l, nil
 }
 
-// publicStmts holds the prepared publicLetterQuery of each open store, by
-// its *sql.DB. It lives outside Store so that the hot path keeps to this
-// file; an entry is closed and dropped when its Store is garbage collected,
-// and Store.Close closing the pool closes the statement's connections
-// anyway.
-var publicStmts sync.Map // *sql.DB -> *sql.Stmt
-
 // publicLetterStmt returns the store's prepared lookup, preparing it at the
 // first call. On MySQL this saves the prepare and close round trips that
 // database/sql otherwise makes for every query with arguments (158 -> 73 µs
@@ -128,22 +119,16 @@ var publicStmts sync.Map // *sql.DB -> *sql.Stmt
 // only the SQL text in a prepared statement and compiles it at every query,
 // so there it changes nothing. A failed prepare is not remembered.
 func (s *Store) publicLetterStmt(ctx context.Context) (*sql.Stmt, error) {
-	if st, ok := publicStmts.Load(s.sqlDB); ok {
-		return st.(*sql.Stmt), nil
+	s.publicMu.Lock()
+	defer s.publicMu.Unlock()
+	if s.publicStmt != nil {
+		return s.publicStmt, nil
 	}
 	st, err := s.sqlDB.PrepareContext(ctx, publicLetterQuery[s.dialect])
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	if prev, loaded := publicStmts.LoadOrStore(s.sqlDB, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	runtime.AddCleanup(s, func(db *sql.DB) {
-		if st, ok := publicStmts.LoadAndDelete(db); ok {
-			st.(*sql.Stmt).Close()
-		}
-	}, s.sqlDB)
+	s.publicStmt = st
 	return st, nil
 }
 
