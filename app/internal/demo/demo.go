@@ -21,6 +21,10 @@ const Password = "demo12345"
 // VillageCode is the kode desa of the demo village.
 const VillageCode = "3505122001"
 
+// OnlineModules are the letter modules the demo village offers to residents
+// online (Layanan Mandiri).
+var OnlineModules = []string{"sk_pengantar", "sk_domisili", "sk_tidak_mampu", "sk_usaha", "sp_skck"}
+
 // Login is a demo account as printed at start.
 type Login struct {
 	Username string
@@ -66,6 +70,14 @@ func Seed(ctx context.Context, st *store.Store, params auth.Params, now time.Tim
 			return nil, fmt.Errorf("demo: village: %w", err)
 		}
 		res.Created = true
+		// Offer the letters residents ask for most in Layanan Mandiri,
+		// so that the demo shows the self-service flow.
+		for _, m := range OnlineModules {
+			ls := &surat.LetterSettings{Module: m, Enabled: true, Online: true}
+			if err := st.SaveLetterSetting(ctx, actor, v.ID, ls); err != nil {
+				return nil, fmt.Errorf("demo: settings of %s: %w", m, err)
+			}
+		}
 	case err != nil:
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -56,5 +56,18 @@ func TestSeedIsRealisticAndIdempotent(t *testing.T) {
 		if err := auth.Verify(Password, u.PasswordHash); err != nil {
 			t.Errorf("kades password: %v", err)
 		}
+		settings, err := st.LetterSettings(ctx, res.Village.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var online []string
+		for m, ls := range settings {
+			if ls.Online && ls.Enabled {
+				online = append(online, m)
+			}
+		}
+		if len(online) != len(OnlineModules) {
+			t.Errorf("modules offered online %v, want %v", online, OnlineModules)
+		}
 	})
 }

@@ -64,6 +64,23 @@ func (s *Service) InitRoot(ctx context.Context, actor surat.Actor, commonName, p
 	return updated, nil
 }
 
+// openActiveRoot returns the active root CA with its certificate and
+// unsealed key; the caller wipes the key. Errors: ErrNoRoot,
+// ErrWrongPassphrase.
+func (s *Service) openActiveRoot(ctx context.Context, passphrase string) (*surat.RootCA, *x509.Certificate, *pki.Key, error) {
+	rootRow, err := s.d.Store.ActiveRoot(ctx)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, nil, nil, ErrNoRoot
+	} else if err != nil {
+		return nil, nil, nil, fmt.Errorf("issuance: root CA: %w", err)
+	}
+	rootCert, rootKey, err := openRoot(rootRow, passphrase)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rootRow, rootCert, rootKey, nil
+}
+
 // openRoot parses a stored root and decrypts its key with passphrase; a
 // wrong passphrase is ErrWrongPassphrase and changes nothing.
 func openRoot(r *surat.RootCA, passphrase string) (*x509.Certificate, *pki.Key, error) {
@@ -121,13 +138,7 @@ func (s *Service) IssueCertificate(ctx context.Context, actor surat.Actor, villa
 	if err != nil {
 		return nil, fmt.Errorf("issuance: village %d: %w", villageID, err)
 	}
-	rootRow, err := s.d.Store.ActiveRoot(ctx)
-	if errors.Is(err, surat.ErrNotFound) {
-		return nil, ErrNoRoot
-	} else if err != nil {
-		return nil, fmt.Errorf("issuance: root CA: %w", err)
-	}
-	rootCert, rootKey, err := openRoot(rootRow, rootPassphrase)
+	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, rootPassphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -198,13 +209,7 @@ func (s *Service) RevokeCertificate(ctx context.Context, actor surat.Actor, vill
 // `app pki crl` before the current one's NextUpdate. Errors: ErrNoRoot,
 // ErrWrongPassphrase (nothing changes).
 func (s *Service) RenewCRL(ctx context.Context, actor surat.Actor, rootPassphrase string) (*surat.RootCA, error) {
-	rootRow, err := s.d.Store.ActiveRoot(ctx)
-	if errors.Is(err, surat.ErrNotFound) {
-		return nil, ErrNoRoot
-	} else if err != nil {
-		return nil, fmt.Errorf("issuance: root CA: %w", err)
-	}
-	rootCert, rootKey, err := openRoot(rootRow, rootPassphrase)
+	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, rootPassphrase)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/jung-kurt/gofpdf"
+
+	"github.com/suratdesa/suratdesa/app/internal/imgscale"
 )
 
 // maxLogoPixels bounds the longer side of a logo in the PDF: printed 25 mm
@@ -121,37 +123,17 @@ func plainPNG(data []byte) bool {
 // flattenLogo lays img on white paper and scales it down, averaging, so
 // that its longer side is at most maxSide pixels.
 func flattenLogo(img image.Image, maxSide int) *image.RGBA {
-	b := img.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	dw, dh := sw, sh
-	if m := max(sw, sh); m > maxSide {
-		dw, dh = max(1, sw*maxSide/m), max(1, sh*maxSide/m)
-	}
+	dw, dh := imgscale.Fit(img.Bounds(), maxSide)
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for dy := 0; dy < dh; dy++ {
-		y0 := dy * sh / dh
-		y1 := max((dy+1)*sh/dh, y0+1)
-		for dx := 0; dx < dw; dx++ {
-			x0 := dx * sw / dw
-			x1 := max((dx+1)*sw/dw, x0+1)
-			var r, g, bl, n uint64
-			for y := y0; y < y1; y++ {
-				for x := x0; x < x1; x++ {
-					// Premultiplied colour over white: c + (1 - a).
-					cr, cg, cb, ca := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-					r += uint64(cr + 0xFFFF - ca)
-					g += uint64(cg + 0xFFFF - ca)
-					bl += uint64(cb + 0xFFFF - ca)
-					n++
-				}
-			}
-			i := dst.PixOffset(dx, dy)
-			dst.Pix[i+0] = uint8(r / n >> 8)
-			dst.Pix[i+1] = uint8(g / n >> 8)
-			dst.Pix[i+2] = uint8(bl / n >> 8)
-			dst.Pix[i+3] = 0xFF
-		}
-	}
+	imgscale.Boxes(img, dw, dh, func(x, y int, b imgscale.Box) {
+		// Premultiplied colour over white: c + (1 - a), summed over the box.
+		white := b.N*0xFFFF - b.A
+		i := dst.PixOffset(x, y)
+		dst.Pix[i+0] = uint8((b.R + white) / b.N >> 8)
+		dst.Pix[i+1] = uint8((b.G + white) / b.N >> 8)
+		dst.Pix[i+2] = uint8((b.B + white) / b.N >> 8)
+		dst.Pix[i+3] = 0xFF
+	})
 	return dst
 }
 

@@ -136,12 +136,11 @@ func (s *Store) ResetVillageUserPassword(ctx context.Context, actor surat.Actor,
 	return translate(fmt.Sprintf("reset password of user %d", id), err)
 }
 
-// CreateVillageWithAdmin creates a village and its first admin_desa account
-// in one transaction, auditing both: a problem with either leaves nothing
-// behind. u.PasswordHash must be set; u.Role and u.VillageID are set here.
-// Problems of both are returned together as one *surat.ValidationError (a
-// kode desa or username already taken included).
-func (s *Store) CreateVillageWithAdmin(ctx context.Context, actor surat.Actor, v *surat.Village, u *surat.User) error {
+// checkVillageWithAdmin gives v the default number format when it has
+// none and returns the problems of a new village v with its first admin u
+// that need no database: the village's fields, the username's form and a
+// missing password hash.
+func checkVillageWithAdmin(v *surat.Village, u *surat.User) surat.Problems {
 	if v.NumberFormat == "" {
 		v.NumberFormat = surat.DefaultNumberFormat
 	}
@@ -157,6 +156,16 @@ func (s *Store) CreateVillageWithAdmin(ctx context.Context, actor surat.Actor, v
 	if u.PasswordHash == "" {
 		p.Add("password", "Kata sandi wajib diisi")
 	}
+	return p
+}
+
+// CreateVillageWithAdmin creates a village and its first admin_desa account
+// in one transaction, auditing both: a problem with either leaves nothing
+// behind. u.PasswordHash must be set; u.Role and u.VillageID are set here.
+// Problems of both are returned together as one *surat.ValidationError (a
+// kode desa or username already taken included).
+func (s *Store) CreateVillageWithAdmin(ctx context.Context, actor surat.Actor, v *surat.Village, u *surat.User) error {
+	p := checkVillageWithAdmin(v, u)
 	if err := p.Err(); err != nil {
 		return err
 	}

@@ -52,10 +52,7 @@ func (s *Store) CreateUser(ctx context.Context, actor surat.Actor, u *surat.User
 		if err := tx.Table("users").Create(u).Error; err != nil {
 			return err
 		}
-		// The audit row never carries the password hash.
-		safe := *u
-		safe.PasswordHash = ""
-		return s.appendAudit(tx, actor, u.VillageID, "user.create", "user", u.ID, nil, safe, string(u.Role))
+		return s.appendAudit(tx, actor, u.VillageID, "user.create", "user", u.ID, nil, userAudit(u), string(u.Role))
 	})
 	return translate("create user", err)
 }

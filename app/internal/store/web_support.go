@@ -16,21 +16,7 @@ import (
 // *surat.ValidationError. When any user already exists it writes nothing and
 // returns surat.ErrConflict: setup can never add a second admin.
 func (s *Store) SetupFirstAdmin(ctx context.Context, v *surat.Village, u *surat.User) error {
-	if v.NumberFormat == "" {
-		v.NumberFormat = surat.DefaultNumberFormat
-	}
-	p := surat.Problems{}
-	if fields, ok := surat.FieldErrors(v.Validate()); ok {
-		for f, msg := range fields {
-			p.Add(f, msg)
-		}
-	}
-	if !usernameRE.MatchString(u.Username) {
-		p.Add("username", "Nama pengguna 3-50 karakter: huruf kecil, angka, titik, garis bawah atau minus")
-	}
-	if u.PasswordHash == "" {
-		p.Add("password", "Kata sandi wajib diisi")
-	}
+	p := checkVillageWithAdmin(v, u)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -61,10 +47,7 @@ func (s *Store) SetupFirstAdmin(ctx context.Context, v *surat.Village, u *surat.
 		if err := tx.Table("users").Create(u).Error; err != nil {
 			return err
 		}
-		// The audit row never carries the password hash.
-		safe := *u
-		safe.PasswordHash = ""
-		return s.appendAudit(tx, actor, &v.ID, "user.create", "user", u.ID, nil, safe, string(u.Role))
+		return s.appendAudit(tx, actor, &v.ID, "user.create", "user", u.ID, nil, userAudit(u), string(u.Role))
 	})
 	return translate("setup first admin", err)
 }

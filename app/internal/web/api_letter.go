@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -416,6 +417,37 @@ func (s *Server) routeLetter(c *gin.Context) (*surat.Letter, error) {
 	return s.store.LetterByID(c.Request.Context(), villageOf(c), id)
 }
 
+// changeLetter answers a change of the route's letter: the letter is loaded
+// from the caller's village (404 for another village's) before change reads
+// the body, and the changed letter is the answer (200).
+func (s *Server) changeLetter(c *gin.Context, change func(ctx context.Context, actor surat.Actor, villageID int64,
+	l *surat.Letter) (*surat.Letter, error)) error {
+	l, err := s.routeLetter(c)
+	if err != nil {
+		return err
+	}
+	l, err = change(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), l)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, s.letterOut(l))
+	return nil
+}
+
+// writeLetterDetail answers with the letter and its form; a 201 also
+// carries the letter's Location.
+func (s *Server) writeLetterDetail(c *gin.Context, status int, l *surat.Letter) error {
+	out, err := s.letterDetail(l)
+	if err != nil {
+		return err
+	}
+	if status == http.StatusCreated {
+		c.Header("Location", letterPath(l.ID))
+	}
+	c.JSON(status, out)
+	return nil
+}
+
 // handleAPILetterCreate validates the body and stores it as a draft of the
 // caller's village: 201 with the draft, 422 with a message per field.
 func (s *Server) handleAPILetterCreate(c *gin.Context) error {
@@ -440,13 +472,7 @@ func (s *Server) handleAPILetterCreate(c *gin.Context) error {
 	if err != nil {
 		return inputKeys(err)
 	}
-	out, err := s.letterDetail(l)
-	if err != nil {
-		return err
-	}
-	c.Header("Location", letterPath(l.ID))
-	c.JSON(http.StatusCreated, out)
-	return nil
+	return s.writeLetterDetail(c, http.StatusCreated, l)
 }
 
 // handleAPILetterUpdate replaces the form of a draft with the body, which
@@ -480,12 +506,7 @@ func (s *Server) handleAPILetterUpdate(c *gin.Context) error {
 	if err != nil {
 		return inputKeys(err)
 	}
-	out, err := s.letterDetail(l)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, out)
-	return nil
+	return s.writeLetterDetail(c, http.StatusOK, l)
 }
 
 // letterList is one page of letters.
@@ -537,20 +558,7 @@ func (s *Server) handleAPILetterList(c *gin.Context) error {
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		p.Add("to", "Tanggal akhir tidak boleh sebelum tanggal awal")
 	}
-	intParam := func(name string, dst *int, maxVal int, msg string) {
-		v := c.Query(name)
-		if v == "" {
-			return
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxVal {
-			p.Add(name, msg)
-			return
-		}
-		*dst = n
-	}
-	intParam("page", &f.Page, 1_000_000, "Halaman harus angka mulai dari 1")
-	intParam("per_page", &f.PerPage, 100, "Jumlah per halaman harus angka 1 sampai 100")
+	pageParams(c, p, &f.Page, &f.PerPage)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -573,12 +581,7 @@ func (s *Server) handleAPILetterShow(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.letterDetail(l)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, out)
-	return nil
+	return s.writeLetterDetail(c, http.StatusOK, l)
 }
 
 // reasonInput is the body of return and revoke.
@@ -606,58 +609,37 @@ func optionalJSON(c *gin.Context, v any) error {
 
 // handleAPILetterSubmit sends a draft for approval.
 func (s *Server) handleAPILetterSubmit(c *gin.Context) error {
-	l, err := s.routeLetter(c)
-	if err != nil {
-		return err
-	}
-	l, err = s.store.Submit(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), l.ID)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, s.letterOut(l))
-	return nil
+	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
+		return s.store.Submit(ctx, actor, villageID, l.ID)
+	})
 }
 
 // handleAPILetterReturn sends a submitted or approved letter back to draft
 // with a reason for the clerk.
 func (s *Server) handleAPILetterReturn(c *gin.Context) error {
-	l, err := s.routeLetter(c)
-	if err != nil {
-		return err
-	}
-	var in reasonInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if in.ReplacedBy != 0 {
-		return &badRequestError{Msg: `Kolom "replaced_by" hanya untuk pencabutan surat.`}
-	}
-	l, err = s.store.Return(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), l.ID, in.Reason)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, s.letterOut(l))
-	return nil
+	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
+		var in reasonInput
+		if err := decodeJSON(c, &in); err != nil {
+			return nil, err
+		}
+		if in.ReplacedBy != 0 {
+			return nil, &badRequestError{Msg: `Kolom "replaced_by" hanya untuk pencabutan surat.`}
+		}
+		return s.store.Return(ctx, actor, villageID, l.ID, in.Reason)
+	})
 }
 
 // handleAPILetterApprove approves a submitted letter. With {"version": n}
 // the approval fails with 409 when the letter is no longer what the signer
 // reviewed.
 func (s *Server) handleAPILetterApprove(c *gin.Context) error {
-	l, err := s.routeLetter(c)
-	if err != nil {
-		return err
-	}
-	in := versionInput{Version: l.Version}
-	if err := optionalJSON(c, &in); err != nil {
-		return err
-	}
-	l, err = s.store.Approve(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), l.ID, in.Version)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, s.letterOut(l))
-	return nil
+	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
+		in := versionInput{Version: l.Version}
+		if err := optionalJSON(c, &in); err != nil {
+			return nil, err
+		}
+		return s.store.Approve(ctx, actor, villageID, l.ID, in.Version)
+	})
 }
 
 // passphraseInput is the body of sign and sign-batch.
@@ -677,28 +659,21 @@ func requirePassphrase(pass string, p surat.Problems) {
 // signer's passphrase: 200 with the letter (number, verify_url, sha256,
 // signed_at). A wrong passphrase signs nothing and uses no number.
 func (s *Server) handleAPILetterSign(c *gin.Context) error {
-	l, err := s.routeLetter(c)
-	if err != nil {
-		return err
-	}
-	var in passphraseInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	p := surat.Problems{}
-	requirePassphrase(in.Passphrase, p)
-	if in.IDs != nil {
-		p.Add("ids", "Daftar surat hanya untuk tanda tangan sekaligus (/api/v1/letters/sign-batch)")
-	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	l, err = s.issuance.Sign(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), l.ID, in.Passphrase)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, s.letterOut(l))
-	return nil
+	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
+		var in passphraseInput
+		if err := decodeJSON(c, &in); err != nil {
+			return nil, err
+		}
+		p := surat.Problems{}
+		requirePassphrase(in.Passphrase, p)
+		if in.IDs != nil {
+			p.Add("ids", "Daftar surat hanya untuk tanda tangan sekaligus (/api/v1/letters/sign-batch)")
+		}
+		if err := p.Err(); err != nil {
+			return nil, err
+		}
+		return s.issuance.Sign(ctx, actor, villageID, l.ID, in.Passphrase)
+	})
 }
 
 // batchItem is the outcome for one letter of a batch signature.
@@ -802,25 +777,16 @@ func (s *Server) handleAPILetterPDF(c *gin.Context) error {
 // replaced_by, the letter of the same village that replaces it, the letter
 // becomes diganti and its verification page points to the replacement.
 func (s *Server) handleAPILetterRevoke(c *gin.Context) error {
-	l, err := s.routeLetter(c)
-	if err != nil {
-		return err
-	}
-	var in reasonInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	ctx, actor := c.Request.Context(), actorOf(currentUser(c))
-	if in.ReplacedBy != 0 {
-		l, err = s.store.RevokeReplaced(ctx, actor, villageOf(c), l.ID, in.ReplacedBy, in.Reason)
-	} else {
-		l, err = s.issuance.Revoke(ctx, actor, villageOf(c), l.ID, in.Reason)
-	}
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, s.letterOut(l))
-	return nil
+	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
+		var in reasonInput
+		if err := decodeJSON(c, &in); err != nil {
+			return nil, err
+		}
+		if in.ReplacedBy != 0 {
+			return s.store.RevokeReplaced(ctx, actor, villageID, l.ID, in.ReplacedBy, in.Reason)
+		}
+		return s.issuance.Revoke(ctx, actor, villageID, l.ID, in.Reason)
+	})
 }
 
 // handleAPILetterReplace starts the correction of a signed letter: 201 with
@@ -834,13 +800,7 @@ func (s *Server) handleAPILetterReplace(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.letterDetail(nl)
-	if err != nil {
-		return err
-	}
-	c.Header("Location", letterPath(nl.ID))
-	c.JSON(http.StatusCreated, out)
-	return nil
+	return s.writeLetterDetail(c, http.StatusCreated, nl)
 }
 
 // errNoIssuance is a server built without the issuance service.

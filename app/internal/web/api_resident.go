@@ -243,6 +243,37 @@ func residentID(c *gin.Context) (int64, error) {
 	return id, nil
 }
 
+// pageParams reads the page (from 1) and per_page (1 to 100) query
+// parameters of a list into page and perPage, which keep their defaults
+// when a parameter is absent; a bad value is a problem on its name.
+func pageParams(c *gin.Context, p surat.Problems, page, perPage *int) {
+	intParam := func(name string, dst *int, maxVal int, msg string) {
+		v := c.Query(name)
+		if v == "" {
+			return
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxVal {
+			p.Add(name, msg)
+			return
+		}
+		*dst = n
+	}
+	intParam("page", page, 1_000_000, "Halaman harus angka mulai dari 1")
+	intParam("per_page", perPage, 100, "Jumlah per halaman harus angka 1 sampai 100")
+}
+
+// routeResident loads the resident of the route from the caller's
+// village: 404 for a resident of another village, checked before any body
+// is read.
+func (s *Server) routeResident(c *gin.Context) (*surat.Resident, error) {
+	id, err := residentID(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ResidentByID(c.Request.Context(), villageOf(c), id)
+}
+
 // handleAPIResidentList searches the caller's village: q (name, or NIK or
 // No. KK prefix), dusun, rw, rt, status (status dasar id or label), page and
 // per_page (at most 100).
@@ -259,20 +290,7 @@ func (s *Server) handleAPIResidentList(c *gin.Context) error {
 			p.Add("status", "Status dasar tidak dikenal")
 		}
 	}
-	intParam := func(name string, dst *int, maxVal int, msg string) {
-		v := c.Query(name)
-		if v == "" {
-			return
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxVal {
-			p.Add(name, msg)
-			return
-		}
-		*dst = n
-	}
-	intParam("page", &f.Page, 1_000_000, "Halaman harus angka mulai dari 1")
-	intParam("per_page", &f.PerPage, 100, "Jumlah per halaman harus angka 1 sampai 100")
+	pageParams(c, p, &f.Page, &f.PerPage)
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -291,11 +309,7 @@ func (s *Server) handleAPIResidentList(c *gin.Context) error {
 // handleAPIResidentShow returns one resident of the caller's village; a
 // resident of another village is 404.
 func (s *Server) handleAPIResidentShow(c *gin.Context) error {
-	id, err := residentID(c)
-	if err != nil {
-		return err
-	}
-	r, err := s.store.ResidentByID(c.Request.Context(), villageOf(c), id)
+	r, err := s.routeResident(c)
 	if err != nil {
 		return err
 	}
@@ -330,16 +344,11 @@ func (s *Server) handleAPIResidentCreate(c *gin.Context) error {
 // meanwhile, 404 for a resident of another village (checked before the body,
 // so a foreign id never answers 422 either).
 func (s *Server) handleAPIResidentUpdate(c *gin.Context) error {
-	id, err := residentID(c)
+	prev, err := s.routeResident(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	vid := villageOf(c)
-	prev, err := s.store.ResidentByID(ctx, vid, id)
-	if err != nil {
-		return err
-	}
+	ctx, vid, id := c.Request.Context(), villageOf(c), prev.ID
 	var in residentInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err

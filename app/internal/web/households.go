@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -33,6 +30,10 @@ func (f *householdSearch) trim() {
 	if len([]rune(f.Q)) > 100 {
 		f.Q = string([]rune(f.Q)[:100])
 	}
+}
+
+func (f householdSearch) sensitive() bool {
+	return strings.IndexFunc(f.Q, unicode.IsDigit) >= 0
 }
 
 func (f householdSearch) values() url.Values {
@@ -57,30 +58,15 @@ type householdListPage struct {
 
 // handleHouseholdList shows one page of the village's households.
 func (s *Server) handleHouseholdList(c *gin.Context) error {
-	ctx := c.Request.Context()
-	var f householdSearch
-	if err := c.ShouldBindQuery(&f); err != nil {
-		return &badRequestError{Msg: "Alamat pencarian tidak dapat dibaca."}
+	f, ls, err := readListSearch[householdSearch](s, c, "/keluarga")
+	if err != nil || ls.Redirected {
+		return err
 	}
-	f.trim()
-	base := f.values()
 	notice := ""
-	if key := c.Query("cari"); key != "" {
-		st, err := s.store.FormStashFor(ctx, auth.TokenHash(key), currentUser(c).ID)
-		switch {
-		case errors.Is(err, surat.ErrNotFound):
-			f, base, notice = householdSearch{}, url.Values{}, residentNotices["kedaluwarsa"]
-		case err != nil:
-			return err
-		default:
-			if err := json.Unmarshal([]byte(st.Data), &f); err != nil {
-				return fmt.Errorf("search stash: %w", err)
-			}
-			base = url.Values{"cari": {key}}
-		}
-	} else if strings.IndexFunc(f.Q, unicode.IsDigit) >= 0 {
-		return s.redirectToHouseholds(c, f)
+	if ls.Expired {
+		notice = residentNotices["kedaluwarsa"]
 	}
+	ctx := c.Request.Context()
 	q := store.HouseholdQuery{Text: f.Q, Dusun: f.Dusun, RW: f.RW, RT: f.RT}
 	q.After, _ = strconv.ParseInt(c.Query("setelah"), 10, 64)
 	q.Before, _ = strconv.ParseInt(c.Query("sebelum"), 10, 64)
@@ -93,25 +79,12 @@ func (s *Server) handleHouseholdList(c *gin.Context) error {
 		return err
 	}
 	p := householdListPage{basePage: s.base(c, "Keluarga"), Search: f, Results: res, Dusuns: dusuns, Notice: notice}
-	link := func(key string, id int64) string {
-		v := url.Values{}
-		for k, vs := range base {
-			v[k] = vs
-		}
-		if key != "" {
-			v.Set(key, strconv.FormatInt(id, 10))
-		}
-		if len(v) == 0 {
-			return "/keluarga"
-		}
-		return "/keluarga?" + v.Encode()
-	}
 	if n := len(res.Households); n > 0 {
 		if res.HasPrev {
-			p.PrevURL, p.FirstURL = link("sebelum", res.Households[0].ID), link("", 0)
+			p.PrevURL, p.FirstURL = ls.link("sebelum", res.Households[0].ID), ls.link("", 0)
 		}
 		if res.HasNext {
-			p.NextURL = link("setelah", res.Households[n-1].ID)
+			p.NextURL = ls.link("setelah", res.Households[n-1].ID)
 		}
 	}
 	s.render(c, http.StatusOK, "household_list", p)
@@ -120,38 +93,7 @@ func (s *Server) handleHouseholdList(c *gin.Context) error {
 
 // handleHouseholdSearch takes the search form (POST-redirect-GET).
 func (s *Server) handleHouseholdSearch(c *gin.Context) error {
-	var f householdSearch
-	if err := c.ShouldBind(&f); err != nil {
-		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
-	}
-	f.trim()
-	return s.redirectToHouseholds(c, f)
-}
-
-func (s *Server) redirectToHouseholds(c *gin.Context, f householdSearch) error {
-	if strings.IndexFunc(f.Q, unicode.IsDigit) < 0 {
-		target := "/keluarga"
-		if v := f.values(); len(v) > 0 {
-			target += "?" + v.Encode()
-		}
-		c.Redirect(http.StatusSeeOther, target)
-		return nil
-	}
-	key, err := auth.NewToken(24)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("search stash: %w", err)
-	}
-	uid := currentUser(c).ID
-	if err := s.store.SaveFormStash(c.Request.Context(), &store.FormStash{KeyHash: auth.TokenHash(key), UserID: &uid,
-		Path: "/keluarga", Data: string(data)}, searchStashTTL); err != nil {
-		return err
-	}
-	c.Redirect(http.StatusSeeOther, "/keluarga?cari="+url.QueryEscape(key))
-	return nil
+	return submitListSearch[householdSearch](s, c, "/keluarga")
 }
 
 // householdDetailPage is /keluarga/:id.

@@ -35,6 +35,50 @@ type villageForm struct {
 	PasswordConfirm string `form:"password_confirm"`
 }
 
+// normalize trims the form's text fields and normalizes the username.
+func (f *villageForm) normalize() {
+	for _, p := range []*string{&f.Code, &f.Name, &f.Sebutan, &f.Kecamatan, &f.Kabupaten, &f.SebutanKab, &f.Provinsi,
+		&f.Address, &f.FullName} {
+		*p = strings.TrimSpace(*p)
+	}
+	f.Username = normalizeUsername(f.Username)
+}
+
+// village is the village the form describes, with the default letter
+// numbering and paper.
+func (f *villageForm) village() *surat.Village {
+	return &surat.Village{Code: f.Code, Name: f.Name, Sebutan: f.Sebutan, Kecamatan: f.Kecamatan, Kabupaten: f.Kabupaten,
+		SebutanKab: f.SebutanKab, Provinsi: f.Provinsi, Address: f.Address, NumberFormat: surat.DefaultNumberFormat,
+		NumberScope: "module", Paper: "F4"}
+}
+
+// check adds to p the problems of v (the form's village) and of the first
+// admin; noName is the message for a missing full name.
+func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
+	if fields, ok := surat.FieldErrors(v.Validate()); ok {
+		for k, msg := range fields {
+			p.Add(k, msg)
+		}
+	}
+	if len([]rune(v.Address)) > 200 {
+		p.Add("address", "Alamat paling banyak 200 karakter")
+	}
+	switch {
+	case f.FullName == "":
+		p.Add("full_name", noName)
+	case len([]rune(f.FullName)) > 100:
+		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
+	}
+	if f.Username == "" {
+		p.Add("username", "Nama pengguna wajib diisi")
+	}
+	if msg := auth.ValidatePassword(f.Password); msg != "" {
+		p.Add("password", msg)
+	} else if f.Password != f.PasswordConfirm {
+		p.Add("password_confirm", "Ulangi kata sandi yang sama")
+	}
+}
+
 // kabupatenVillagesPage lists the villages with the form for a new one.
 type kabupatenVillagesPage struct {
 	basePage
@@ -85,38 +129,11 @@ func (s *Server) handleKabupatenVillageCreate(c *gin.Context) error {
 	if err := c.ShouldBind(&f); err != nil {
 		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
 	}
-	for _, p := range []*string{&f.Code, &f.Name, &f.Sebutan, &f.Kecamatan, &f.Kabupaten, &f.SebutanKab, &f.Provinsi,
-		&f.Address, &f.FullName} {
-		*p = strings.TrimSpace(*p)
-	}
+	f.normalize()
 	f.Code = strings.NewReplacer(".", "", " ", "").Replace(f.Code) // 35.05.12.2001 as printed
-	f.Username = normalizeUsername(f.Username)
-	v := &surat.Village{Code: f.Code, Name: f.Name, Sebutan: f.Sebutan, Kecamatan: f.Kecamatan, Kabupaten: f.Kabupaten,
-		SebutanKab: f.SebutanKab, Provinsi: f.Provinsi, Address: f.Address, NumberFormat: surat.DefaultNumberFormat,
-		NumberScope: "module", Paper: "F4"}
+	v := f.village()
 	p := surat.Problems{}
-	if fields, ok := surat.FieldErrors(v.Validate()); ok {
-		for k, msg := range fields {
-			p.Add(k, msg)
-		}
-	}
-	if len([]rune(v.Address)) > 200 {
-		p.Add("address", "Alamat paling banyak 200 karakter")
-	}
-	switch {
-	case f.FullName == "":
-		p.Add("full_name", "Nama lengkap admin wajib diisi")
-	case len([]rune(f.FullName)) > 100:
-		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
-	}
-	if f.Username == "" {
-		p.Add("username", "Nama pengguna wajib diisi")
-	}
-	if msg := auth.ValidatePassword(f.Password); msg != "" {
-		p.Add("password", msg)
-	} else if f.Password != f.PasswordConfirm {
-		p.Add("password_confirm", "Ulangi kata sandi yang sama")
-	}
+	f.check(p, v, "Nama lengkap admin wajib diisi")
 	if len(p) > 0 {
 		return s.renderKabupatenVillages(c, http.StatusUnprocessableEntity, f, p)
 	}

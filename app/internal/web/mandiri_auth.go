@@ -278,17 +278,12 @@ func (s *Server) residentLoginProblem(err error) (status int, code, msg string, 
 // newResidentSession starts a resident session of kind and returns its
 // secret token; only the token's hash is stored.
 func (s *Server) newResidentSession(ctx context.Context, accountID int64, kind string, ttl time.Duration) (string, *store.ResidentSession, error) {
-	token, err := auth.NewToken(32)
+	token, csrf, err := sessionTokens(kind == sessionKindWeb)
 	if err != nil {
 		return "", nil, err
 	}
 	sess := &store.ResidentSession{TokenHash: auth.TokenHash(token), Kind: kind, AccountID: accountID,
-		ExpiresAt: s.now().UTC().Add(ttl), CreatedAt: s.now().UTC()}
-	if kind == sessionKindWeb {
-		if sess.CSRFToken, err = auth.NewToken(32); err != nil {
-			return "", nil, err
-		}
-	}
+		CSRFToken: csrf, ExpiresAt: s.now().UTC().Add(ttl), CreatedAt: s.now().UTC()}
 	if err := s.store.CreateResidentSession(ctx, sess); err != nil {
 		return "", nil, err
 	}
@@ -298,21 +293,7 @@ func (s *Server) newResidentSession(ctx context.Context, accountID int64, kind s
 // loadResident puts the resident of the mandiri cookie into the context
 // when it names a live session, and drops a cookie that does not.
 func (s *Server) loadResident(c *gin.Context) error {
-	ck, err := c.Cookie(mandiriCookie)
-	if err != nil || ck == "" {
-		return nil
-	}
-	sess, login, err := s.store.ResidentSessionLogin(c.Request.Context(), auth.TokenHash(ck), sessionKindWeb)
-	switch {
-	case errors.Is(err, surat.ErrNotFound):
-		s.setCookie(c, mandiriCookie, "", -1)
-		return nil
-	case err != nil:
-		return err
-	}
-	c.Set(ctxResident, login)
-	c.Set(ctxResidentSession, sess)
-	return nil
+	return loadCookieSession(s, c, mandiriCookie, s.store.ResidentSessionLogin, ctxResidentSession, ctxResident)
 }
 
 // requireResident sends visitors without a resident session to the

@@ -233,14 +233,11 @@ func (s *Server) needsConfirmation(p *residentFormPage, r *surat.Resident) bool 
 
 // handleResidentEdit shows a resident of the village in the form.
 func (s *Server) handleResidentEdit(c *gin.Context) error {
-	id, err := residentID(c)
+	r, err := s.routeResident(c)
 	if err != nil {
 		return err
 	}
-	r, err := s.store.ResidentByID(c.Request.Context(), villageOf(c), id)
-	if err != nil {
-		return err
-	}
+	id := r.ID
 	p, err := s.newResidentFormPage(c, "Ubah data "+r.Name)
 	if err != nil {
 		return err
@@ -262,16 +259,11 @@ func (s *Server) handleResidentEdit(c *gin.Context) error {
 // carries the current version, so pressing Simpan again deliberately
 // replaces the colleague's values.
 func (s *Server) handleResidentUpdate(c *gin.Context) error {
-	id, err := residentID(c)
+	prev, err := s.routeResident(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	vid := villageOf(c)
-	prev, err := s.store.ResidentByID(ctx, vid, id)
-	if err != nil {
-		return err
-	}
+	ctx, vid, id := c.Request.Context(), villageOf(c), prev.ID
 	var f residentFormValues
 	if err := c.ShouldBind(&f); err != nil {
 		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}

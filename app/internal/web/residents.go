@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -111,34 +109,16 @@ func canWriteResidents(u *surat.User) bool {
 
 // handleResidentList shows one page of the village's residents.
 func (s *Server) handleResidentList(c *gin.Context) error {
-	ctx := c.Request.Context()
 	u := currentUser(c)
-	var f residentSearch
-	if err := c.ShouldBindQuery(&f); err != nil {
-		return &badRequestError{Msg: "Alamat pencarian tidak dapat dibaca."}
+	f, ls, err := readListSearch[residentSearch](s, c, "/penduduk")
+	if err != nil || ls.Redirected {
+		return err
 	}
-	f.trim()
-	base := url.Values{}
 	notice := residentNotices[c.Query("pesan")]
-	switch key := c.Query("cari"); {
-	case key != "":
-		st, err := s.store.FormStashFor(ctx, auth.TokenHash(key), u.ID)
-		switch {
-		case errors.Is(err, surat.ErrNotFound):
-			f, notice = residentSearch{}, residentNotices["kedaluwarsa"]
-		case err != nil:
-			return err
-		default:
-			if err := json.Unmarshal([]byte(st.Data), &f); err != nil {
-				return fmt.Errorf("search stash: %w", err)
-			}
-			base.Set("cari", key)
-		}
-	case f.sensitive():
-		return s.redirectToSearch(c, f)
-	default:
-		base = f.values()
+	if ls.Expired {
+		notice = residentNotices["kedaluwarsa"]
 	}
+	ctx := c.Request.Context()
 	q := f.query()
 	q.After, _ = strconv.ParseInt(c.Query("setelah"), 10, 64)
 	q.Before, _ = strconv.ParseInt(c.Query("sebelum"), 10, 64)
@@ -152,26 +132,13 @@ func (s *Server) handleResidentList(c *gin.Context) error {
 	}
 	p := residentListPage{basePage: s.base(c, "Penduduk"), Search: f, Results: res, Dusuns: dusuns,
 		CanWrite: canWriteResidents(u), Notice: notice, Sexes: surat.Sex.Options, Statuses: surat.LifeStatus.Options}
-	link := func(key string, id int64) string {
-		v := url.Values{}
-		for k, vs := range base {
-			v[k] = vs
-		}
-		if key != "" {
-			v.Set(key, strconv.FormatInt(id, 10))
-		}
-		if len(v) == 0 {
-			return "/penduduk"
-		}
-		return "/penduduk?" + v.Encode()
-	}
 	if n := len(res.Residents); n > 0 {
 		if res.HasPrev {
-			p.PrevURL = link("sebelum", res.Residents[0].ID)
-			p.FirstURL = link("", 0)
+			p.PrevURL = ls.link("sebelum", res.Residents[0].ID)
+			p.FirstURL = ls.link("", 0)
 		}
 		if res.HasNext {
-			p.NextURL = link("setelah", res.Residents[n-1].ID)
+			p.NextURL = ls.link("setelah", res.Residents[n-1].ID)
 		}
 	}
 	s.render(c, http.StatusOK, "resident_list", p)
@@ -181,40 +148,7 @@ func (s *Server) handleResidentList(c *gin.Context) error {
 // handleResidentSearch takes the search form and redirects to the list
 // (POST-redirect-GET), keeping a NIK or No. KK out of the URL.
 func (s *Server) handleResidentSearch(c *gin.Context) error {
-	var f residentSearch
-	if err := c.ShouldBind(&f); err != nil {
-		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
-	}
-	f.trim()
-	return s.redirectToSearch(c, f)
-}
-
-// redirectToSearch sends the browser to the list for f: in the URL for a
-// name search, under a stash key for a search with digits.
-func (s *Server) redirectToSearch(c *gin.Context, f residentSearch) error {
-	if !f.sensitive() {
-		target := "/penduduk"
-		if v := f.values(); len(v) > 0 {
-			target += "?" + v.Encode()
-		}
-		c.Redirect(http.StatusSeeOther, target)
-		return nil
-	}
-	key, err := auth.NewToken(24)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("search stash: %w", err)
-	}
-	uid := currentUser(c).ID
-	if err := s.store.SaveFormStash(c.Request.Context(), &store.FormStash{KeyHash: auth.TokenHash(key), UserID: &uid,
-		Path: "/penduduk", Data: string(data)}, searchStashTTL); err != nil {
-		return err
-	}
-	c.Redirect(http.StatusSeeOther, "/penduduk?cari="+url.QueryEscape(key))
-	return nil
+	return submitListSearch[residentSearch](s, c, "/penduduk")
 }
 
 // residentDetailPage is /penduduk/:id.

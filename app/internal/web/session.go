@@ -105,42 +105,59 @@ func actorOf(u *surat.User) surat.Actor {
 // newSession creates a session of kind for the user and returns its secret
 // token; only the token's hash is stored.
 func (s *Server) newSession(ctx context.Context, userID int64, kind string, ttl time.Duration) (string, *store.Session, error) {
-	token, err := auth.NewToken(32)
-	if err != nil {
-		return "", nil, err
-	}
-	csrf, err := auth.NewToken(32)
+	// Bearer requests carry no cookies, so an API session needs no CSRF
+	// token.
+	token, csrf, err := sessionTokens(kind != sessionKindAPI)
 	if err != nil {
 		return "", nil, err
 	}
 	sess := &store.Session{TokenHash: auth.TokenHash(token), Kind: kind, UserID: userID, CSRFToken: csrf,
 		ExpiresAt: s.now().UTC().Add(ttl), CreatedAt: s.now().UTC()}
-	if kind == sessionKindAPI {
-		sess.CSRFToken = "" // bearer requests carry no cookies, so need no CSRF token
-	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", nil, err
 	}
 	return token, sess, nil
 }
 
+// sessionTokens returns a new session's secret token and, when withCSRF,
+// its CSRF token ("" otherwise).
+func sessionTokens(withCSRF bool) (token, csrf string, err error) {
+	if token, err = auth.NewToken(32); err != nil {
+		return "", "", err
+	}
+	if withCSRF {
+		if csrf, err = auth.NewToken(32); err != nil {
+			return "", "", err
+		}
+	}
+	return token, csrf, nil
+}
+
 // loadSession puts the browser session's user into the context when the
 // session cookie names a live session, and drops a cookie that does not.
 func (s *Server) loadSession(c *gin.Context) error {
-	ck, err := c.Cookie(sessionCookie)
+	return loadCookieSession(s, c, sessionCookie, s.store.SessionUser, ctxSession, ctxUser)
+}
+
+// loadCookieSession looks up the web session named by the cookie with
+// lookup and puts the session and its login into the context under
+// sessKey and loginKey; a cookie that names no live session is dropped.
+func loadCookieSession[S, L any](s *Server, c *gin.Context, cookie string,
+	lookup func(ctx context.Context, tokenHash, kind string) (S, L, error), sessKey, loginKey string) error {
+	ck, err := c.Cookie(cookie)
 	if err != nil || ck == "" {
 		return nil
 	}
-	sess, u, err := s.store.SessionUser(c.Request.Context(), auth.TokenHash(ck), sessionKindWeb)
+	sess, login, err := lookup(c.Request.Context(), auth.TokenHash(ck), sessionKindWeb)
 	switch {
 	case errors.Is(err, surat.ErrNotFound):
-		s.setCookie(c, sessionCookie, "", -1)
+		s.setCookie(c, cookie, "", -1)
 		return nil
 	case err != nil:
 		return err
 	}
-	c.Set(ctxUser, u)
-	c.Set(ctxSession, sess)
+	c.Set(loginKey, login)
+	c.Set(sessKey, sess)
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/imgscale"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -512,37 +513,18 @@ func reencodeLogo(data []byte) ([]byte, string) {
 // scaleDown shrinks img by averaging so that its longer side is at most
 // maxSide pixels, keeping transparency; a smaller image is only copied.
 func scaleDown(img image.Image, maxSide int) *image.NRGBA {
-	b := img.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	dw, dh := sw, sh
-	if m := max(sw, sh); m > maxSide {
-		dw, dh = max(1, sw*maxSide/m), max(1, sh*maxSide/m)
-	}
+	dw, dh := imgscale.Fit(img.Bounds(), maxSide)
 	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
-	for dy := 0; dy < dh; dy++ {
-		y0 := dy * sh / dh
-		y1 := max((dy+1)*sh/dh, y0+1)
-		for dx := 0; dx < dw; dx++ {
-			x0 := dx * sw / dw
-			x1 := max((dx+1)*sw/dw, x0+1)
-			// Average premultiplied values, then un-premultiply, so
-			// transparent pixels do not darken the edges.
-			var r, g, bl, a, n uint64
-			for y := y0; y < y1; y++ {
-				for x := x0; x < x1; x++ {
-					cr, cg, cb, ca := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-					r, g, bl, a = r+uint64(cr), g+uint64(cg), bl+uint64(cb), a+uint64(ca)
-					n++
-				}
-			}
-			px := color.NRGBA64{}
-			if a > 0 {
-				px = color.NRGBA64{R: uint16(r * 0xFFFF / a), G: uint16(g * 0xFFFF / a), B: uint16(bl * 0xFFFF / a),
-					A: uint16(a / n)}
-			}
-			dst.Set(dx, dy, px)
+	imgscale.Boxes(img, dw, dh, func(x, y int, b imgscale.Box) {
+		// Average premultiplied values, then un-premultiply, so
+		// transparent pixels do not darken the edges.
+		px := color.NRGBA64{}
+		if b.A > 0 {
+			px = color.NRGBA64{R: uint16(b.R * 0xFFFF / b.A), G: uint16(b.G * 0xFFFF / b.A), B: uint16(b.B * 0xFFFF / b.A),
+				A: uint16(b.A / b.N)}
 		}
-	}
+		dst.Set(x, y, px)
+	})
 	return dst
 }
 

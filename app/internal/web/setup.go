@@ -15,19 +15,8 @@ import (
 // setupForm is first-run setup's input: the one-time code, the village
 // profile and the first admin.
 type setupForm struct {
-	SetupCode       string `form:"setup_code"`
-	Code            string `form:"code"`
-	Name            string `form:"name"`
-	Sebutan         string `form:"sebutan"`
-	Kecamatan       string `form:"kecamatan"`
-	Kabupaten       string `form:"kabupaten"`
-	SebutanKab      string `form:"sebutan_kab"`
-	Provinsi        string `form:"provinsi"`
-	Address         string `form:"address"`
-	FullName        string `form:"full_name"`
-	Username        string `form:"username"`
-	Password        string `form:"password"`
-	PasswordConfirm string `form:"password_confirm"`
+	SetupCode string `form:"setup_code"`
+	villageForm
 }
 
 // setupPage is the setup form with the input kept and field messages.
@@ -47,7 +36,7 @@ func (s *Server) handleSetupForm(c *gin.Context) error {
 	if !open {
 		return surat.ErrNotFound
 	}
-	return s.renderSetup(c, http.StatusOK, setupPage{Form: setupForm{Sebutan: "Desa", SebutanKab: "Kabupaten"}})
+	return s.renderSetup(c, http.StatusOK, setupPage{Form: setupForm{villageForm: villageForm{Sebutan: "Desa", SebutanKab: "Kabupaten"}}})
 }
 
 func (s *Server) renderSetup(c *gin.Context, status int, p setupPage) error {
@@ -77,40 +66,15 @@ func (s *Server) handleSetup(c *gin.Context) error {
 	if err := c.ShouldBind(&f); err != nil {
 		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
 	}
-	for _, p := range []*string{&f.SetupCode, &f.Code, &f.Name, &f.Sebutan, &f.Kecamatan, &f.Kabupaten,
-		&f.SebutanKab, &f.Provinsi, &f.Address, &f.FullName} {
-		*p = strings.TrimSpace(*p)
-	}
-	f.Username = normalizeUsername(f.Username)
+	f.SetupCode = strings.TrimSpace(f.SetupCode)
+	f.normalize()
 
-	v := &surat.Village{Code: f.Code, Name: f.Name, Sebutan: f.Sebutan, Kecamatan: f.Kecamatan,
-		Kabupaten: f.Kabupaten, SebutanKab: f.SebutanKab, Provinsi: f.Provinsi, Address: f.Address,
-		NumberFormat: surat.DefaultNumberFormat, NumberScope: "module", Paper: "F4"}
+	v := f.village()
 	p := surat.Problems{}
 	if subtle.ConstantTimeCompare([]byte(strings.ToUpper(f.SetupCode)), []byte(strings.ToUpper(s.setupCode))) != 1 {
 		p.Add("setup_code", "Kode pengaturan salah. Pakai kode yang dicetak saat server dijalankan.")
 	}
-	if fields, ok := surat.FieldErrors(v.Validate()); ok {
-		for k, msg := range fields {
-			p.Add(k, msg)
-		}
-	}
-	if len([]rune(v.Address)) > 200 {
-		p.Add("address", "Alamat paling banyak 200 karakter")
-	}
-	if f.FullName == "" {
-		p.Add("full_name", "Nama lengkap wajib diisi")
-	} else if len([]rune(f.FullName)) > 100 {
-		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
-	}
-	if f.Username == "" {
-		p.Add("username", "Nama pengguna wajib diisi")
-	}
-	if msg := auth.ValidatePassword(f.Password); msg != "" {
-		p.Add("password", msg)
-	} else if f.Password != f.PasswordConfirm {
-		p.Add("password_confirm", "Ulangi kata sandi yang sama")
-	}
+	f.check(p, v, "Nama lengkap wajib diisi")
 	if len(p) > 0 {
 		return s.renderSetup(c, http.StatusUnprocessableEntity, setupPage{Form: f, Errors: p})
 	}
