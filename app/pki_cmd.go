@@ -7,9 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
@@ -89,6 +92,9 @@ func runPKI(ctx context.Context, args []string, getenv func(string) string, stdi
 		return err
 	}
 	in := &lineReader{r: bufio.NewReader(io.LimitReader(orEmpty(stdin), 64<<10))}
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		in.tty, in.prompt = f, os.Stderr
+	}
 	c := &pkiCmd{e: e, svc: svc, in: in, out: stdout}
 	switch sub {
 	case "init":
@@ -119,10 +125,28 @@ func orEmpty(r io.Reader) io.Reader {
 }
 
 // lineReader reads passphrases, one a line, without echoing them anywhere.
-type lineReader struct{ r *bufio.Reader }
+type lineReader struct {
+	r *bufio.Reader
+	// tty is stdin when it is a terminal: each passphrase is then asked for
+	// with a prompt on prompt and typed without echo.
+	tty    *os.File
+	prompt io.Writer
+}
 
-// passphrase reads the next line; what names it in the error.
+// passphrase reads the next line; what names it in the prompt and the error.
 func (l *lineReader) passphrase(what string) (string, error) {
+	if l.tty != nil {
+		fmt.Fprintf(l.prompt, "%s: ", what)
+		b, err := term.ReadPassword(int(l.tty.Fd()))
+		fmt.Fprintln(l.prompt)
+		if err != nil {
+			return "", fmt.Errorf("%s tidak terbaca dari terminal: %w", what, err)
+		}
+		if len(b) == 0 {
+			return "", fmt.Errorf("%s kosong", what)
+		}
+		return string(b), nil
+	}
 	line, err := l.r.ReadString('\n')
 	if err != nil && (err != io.EOF || line == "") {
 		return "", fmt.Errorf("%s tidak terbaca dari stdin (satu frasa sandi per baris)", what)
