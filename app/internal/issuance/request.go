@@ -318,10 +318,11 @@ func (p *prepared) letterOf() (*surat.Letter, error) {
 		FormData: data, SignerOfficialID: &signer}, nil
 }
 
-// CreateDraft validates req like Validate and stores it as a new draft of
-// the village created by actor. Errors: *surat.ValidationError for the
-// user's mistakes (also a module the village has disabled), or the store's.
-func (s *Service) CreateDraft(ctx context.Context, actor surat.Actor, villageID int64, req Request) (*surat.Letter, error) {
+// NewDraft validates req like Validate and returns the draft row it would
+// store, without storing it, for a caller that stores the letter together
+// with other changes in one transaction (store.OpenRequestDraft). Errors
+// are those of Validate.
+func (s *Service) NewDraft(ctx context.Context, villageID int64, req Request) (*surat.Letter, error) {
 	p, err := s.prepare(ctx, villageID, req)
 	if err != nil {
 		return nil, err
@@ -329,7 +330,14 @@ func (s *Service) CreateDraft(ctx context.Context, actor surat.Actor, villageID 
 	if _, err := p.build(s.d.Catalogue, s.d.Now(), ""); err != nil {
 		return nil, err
 	}
-	l, err := p.letterOf()
+	return p.letterOf()
+}
+
+// CreateDraft validates req like Validate and stores it as a new draft of
+// the village created by actor. Errors: *surat.ValidationError for the
+// user's mistakes (also a module the village has disabled), or the store's.
+func (s *Service) CreateDraft(ctx context.Context, actor surat.Actor, villageID int64, req Request) (*surat.Letter, error) {
+	l, err := s.NewDraft(ctx, villageID, req)
 	if err != nil {
 		return nil, err
 	}

@@ -128,6 +128,21 @@ func (s *Store) checkLetterRefs(tx *gorm.DB, villageID int64, l *surat.Letter) e
 // is the stored letter. A subject or signer outside the village, or a module
 // the village has disabled, is a *surat.ValidationError.
 func (s *Store) CreateLetter(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) error {
+	var nl *surat.Letter
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		var err error
+		nl, err = s.createLetter(tx, actor, villageID, l)
+		return err
+	})
+	if err != nil {
+		return translate("create letter", err)
+	}
+	*l = *nl
+	return nil
+}
+
+// createLetter is CreateLetter inside tx; it returns the stored letter.
+func (s *Store) createLetter(tx *gorm.DB, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
 	nl := surat.Letter{
 		VillageID: villageID, Module: l.Module, Status: surat.LetterDraft,
 		SubjectResidentID: l.SubjectResidentID, SubjectName: strings.TrimSpace(l.SubjectName),
@@ -135,31 +150,27 @@ func (s *Store) CreateLetter(ctx context.Context, actor surat.Actor, villageID i
 		Version: 1,
 	}
 	if err := nl.ValidateDraft(); err != nil {
-		return err
+		return nil, err
 	}
-	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		var set struct{ Enabled bool }
-		err := tx.Table("letter_settings").Select("enabled").Where("village_id = ? AND module = ?", villageID, nl.Module).
-			Take(&set).Error
-		switch {
-		case err == nil && !set.Enabled:
-			return &surat.ValidationError{Fields: map[string]string{"module": "Jenis surat ini tidak diaktifkan di desa ini"}}
-		case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
-			return err
-		}
-		if err := s.checkLetterRefs(tx, villageID, &nl); err != nil {
-			return err
-		}
-		if err := tx.Table("letters").Create(&nl).Error; err != nil {
-			return err
-		}
-		return s.appendAudit(tx, actor, &villageID, "letter.create", "letter", nl.ID, nil, nl, nl.Module)
-	})
-	if err != nil {
-		return translate("create letter", err)
+	var set struct{ Enabled bool }
+	err := tx.Table("letter_settings").Select("enabled").Where("village_id = ? AND module = ?", villageID, nl.Module).
+		Take(&set).Error
+	switch {
+	case err == nil && !set.Enabled:
+		return nil, &surat.ValidationError{Fields: map[string]string{"module": "Jenis surat ini tidak diaktifkan di desa ini"}}
+	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
+		return nil, err
 	}
-	*l = nl
-	return nil
+	if err := s.checkLetterRefs(tx, villageID, &nl); err != nil {
+		return nil, err
+	}
+	if err := tx.Table("letters").Create(&nl).Error; err != nil {
+		return nil, err
+	}
+	if err := s.appendAudit(tx, actor, &villageID, "letter.create", "letter", nl.ID, nil, nl, nl.Module); err != nil {
+		return nil, err
+	}
+	return &nl, nil
 }
 
 // LetterByID returns a letter of the village, or surat.ErrNotFound (also for

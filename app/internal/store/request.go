@@ -312,6 +312,71 @@ func (s *Store) OpenRequest(ctx context.Context, actor surat.Actor, villageID, i
 	})
 }
 
+// OpenRequestDraft stores l (the draft fields of a new letter, as
+// CreateLetter takes them) as the letter draft of a request under review
+// that has none yet, links it and notes it in the timeline, all in one
+// transaction: when two clerks open the same request at once, the second
+// gets a *RequestStateError and no letter is stored for it. On success l is
+// the stored letter. The letter's own problems are a *surat.ValidationError.
+func (s *Store) OpenRequestDraft(ctx context.Context, actor surat.Actor, villageID, id int64, l *surat.Letter) (*surat.LetterRequest, error) {
+	var created *surat.Letter
+	r, err := s.moveRequest(ctx, &actor, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
+		if cur.Effective != surat.RequestInReview {
+			return "", "", &RequestStateError{Status: cur.Effective,
+				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat diproses lagi."}
+		}
+		if cur.LetterID != nil {
+			return "", "", &RequestStateError{Status: cur.Effective,
+				Msg: "Permohonan ini baru saja diproses petugas lain dan draf suratnya sudah dibuat. Buka kembali permohonan untuk melihatnya."}
+		}
+		nl, err := s.createLetter(tx, actor, villageID, l)
+		if err != nil {
+			return "", "", err
+		}
+		if err := tx.Table("letter_requests").Where("id = ?", id).Update("letter_id", nl.ID).Error; err != nil {
+			return "", "", err
+		}
+		created = nl
+		return surat.RequestInReview, "Permohonan diproses petugas; draf surat dibuat", nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	*l = *created
+	return r, nil
+}
+
+// errUnchanged ends a moveRequest check that needs no change; the
+// transaction rolls back and the caller reports success.
+var errUnchanged = errors.New("request unchanged")
+
+// CollectRequest records that the resident collected the signed letter on
+// paper at the village office: a request that shows siap diambil becomes
+// sudah diambil, with a timeline entry and an audit row by the clerk. It
+// reports whether the request changed; a request already taken is left as
+// it is (a second click adds nothing). Any other status is a
+// *RequestStateError; another village's request is surat.ErrNotFound.
+func (s *Store) CollectRequest(ctx context.Context, actor surat.Actor, villageID, id int64) (*surat.LetterRequest, bool, error) {
+	r, err := s.moveRequest(ctx, &actor, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
+		switch cur.Effective {
+		case surat.RequestReady:
+			return surat.RequestTaken, "Surat diambil di kantor desa", nil
+		case surat.RequestTaken:
+			return "", "", errUnchanged
+		}
+		return "", "", &RequestStateError{Status: cur.Effective,
+			Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat dicatat sudah diambil; hanya permohonan yang siap diambil."}
+	})
+	if errors.Is(err, errUnchanged) {
+		r, err = s.RequestByID(ctx, villageID, id)
+		return r, false, err
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return r, true, nil
+}
+
 // ReturnRequest sends a request under review back to the resident as
 // incomplete (belum_lengkap) with the clerk's message saying what is
 // missing. A request whose letter is already submitted or signed is a

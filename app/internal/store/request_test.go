@@ -245,3 +245,120 @@ func TestResidentAccounts(t *testing.T) {
 		}
 	})
 }
+
+func TestRequestOpenDraftAndCollect(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		e := newLetterEnv(t, st, "3505122001", "module")
+		o := newLetterEnv(t, st, "3505122002", "module")
+		vid := e.village.ID
+		letters := func() int64 {
+			t.Helper()
+			p, err := st.ListLetters(ctx, vid, store.LetterFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Total
+		}
+		draftOf := func() *surat.Letter {
+			return &surat.Letter{Module: "sk_domisili", SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
+				FormData: `{"keperluan":"Bank"}`}
+		}
+		events := func(id int64, msg string) int {
+			t.Helper()
+			es, err := st.RequestEvents(ctx, vid, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, ev := range es {
+				if ev.Message == msg {
+					n++
+				}
+			}
+			return n
+		}
+
+		// Two clerks both saw the request without a letter and prepared a
+		// draft; the second to claim it gets a clear refusal and stores
+		// nothing.
+		r := e.newRequest(t)
+		a, bl := draftOf(), draftOf()
+		got, err := st.OpenRequestDraft(ctx, e.clerk, vid, r.ID, a)
+		if err != nil || a.ID == 0 || got.LetterID == nil || *got.LetterID != a.ID || a.Status != surat.LetterDraft {
+			t.Fatalf("first open: %+v %+v %v", got, a, err)
+		}
+		_, err = st.OpenRequestDraft(ctx, e.clerk, vid, r.ID, bl)
+		var state *store.RequestStateError
+		if !errors.As(err, &state) || !errors.Is(err, surat.ErrConflict) || !strings.Contains(state.Msg, "petugas lain") {
+			t.Errorf("second open: %v", err)
+		}
+		if bl.ID != 0 || letters() != 1 {
+			t.Errorf("second open stored letter %d; %d letters", bl.ID, letters())
+		}
+		if _, err := st.OpenRequestDraft(ctx, o.clerk, o.village.ID, r.ID, draftOf()); !errors.Is(err, surat.ErrNotFound) {
+			t.Errorf("other village open: %v", err)
+		}
+
+		// At the same moment: one wins, the other stores nothing.
+		r2 := e.newRequest(t)
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := st.OpenRequestDraft(ctx, e.clerk, vid, r2.ID, draftOf())
+				errs <- err
+			}()
+		}
+		var ok, refused int
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case errors.As(err, &state):
+				refused++
+			default:
+				t.Errorf("concurrent open: %v", err)
+			}
+		}
+		if ok != 1 || refused != 1 || letters() != 2 {
+			t.Errorf("concurrent open: %d opened, %d refused, %d letters", ok, refused, letters())
+		}
+
+		// Collected at the office: only once signed, once.
+		if _, _, err := st.CollectRequest(ctx, e.clerk, vid, r.ID); !errors.As(err, &state) ||
+			!strings.Contains(state.Msg, "tidak dapat dicatat sudah diambil") {
+			t.Errorf("collect before signing: %v", err)
+		}
+		l, err := st.Submit(ctx, e.clerk, vid, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Approve(ctx, e.clerk, vid, l.ID, l.Version); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.finalize(l.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.CollectRequest(ctx, o.clerk, o.village.ID, r.ID); !errors.Is(err, surat.ErrNotFound) {
+			t.Errorf("other village collect: %v", err)
+		}
+		got, changed, err := st.CollectRequest(ctx, e.clerk, vid, r.ID)
+		if err != nil || !changed || got.Effective != surat.RequestTaken {
+			t.Fatalf("collect: %+v %v %v", got, changed, err)
+		}
+		got, changed, err = st.CollectRequest(ctx, e.clerk, vid, r.ID)
+		if err != nil || changed || got.Effective != surat.RequestTaken {
+			t.Errorf("second collect: %+v %v %v", got, changed, err)
+		}
+		if n := events(r.ID, "Surat diambil di kantor desa"); n != 1 {
+			t.Errorf("%d collect events, want 1", n)
+		}
+		if _, err := st.CancelRequest(ctx, vid, e.resident.ID, r2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.CollectRequest(ctx, e.clerk, vid, r2.ID); !errors.As(err, &state) || !strings.Contains(state.Msg, "Dibatalkan") {
+			t.Errorf("collect a cancelled request: %v", err)
+		}
+	})
+}

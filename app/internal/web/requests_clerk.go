@@ -78,6 +78,7 @@ type clerkRequestPage struct {
 	LetterID    int64
 	CanOpen     bool
 	CanReturn   bool
+	CanCollect  bool
 	Error       string
 	Errors      map[string]string
 	ReturnMsg   string
@@ -90,6 +91,7 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 	p.Status = r.Effective
 	p.CanOpen = r.Effective == surat.RequestInReview && s.issuance != nil
 	p.CanReturn = r.Effective == surat.RequestInReview
+	p.CanCollect = r.Effective == surat.RequestReady
 	if r.LetterID != nil {
 		p.LetterID = *r.LetterID
 	}
@@ -214,18 +216,48 @@ func (s *Server) handleClerkRequestOpen(c *gin.Context) error {
 			}
 		}
 		letterID = l.ID
+		if _, err := s.store.OpenRequest(ctx, actor, vid, r.ID, letterID); err != nil {
+			return s.renderStateError(c, err)
+		}
 	} else {
-		l, err := s.issuance.CreateDraft(ctx, actor, vid, req)
+		// The draft is stored in the same transaction that claims the
+		// request, so a clerk who loses a race leaves no letter behind.
+		l, err := s.issuance.NewDraft(ctx, vid, req)
 		if err != nil {
 			return s.clerkDraftProblem(c, r, err)
 		}
+		if _, err := s.store.OpenRequestDraft(ctx, actor, vid, r.ID, l); err != nil {
+			if _, ok := surat.FieldErrors(err); ok {
+				return s.clerkDraftProblem(c, r, err)
+			}
+			return s.renderStateError(c, err)
+		}
 		letterID = l.ID
-	}
-	if _, err := s.store.OpenRequest(ctx, actor, vid, r.ID, letterID); err != nil {
-		return s.renderStateError(c, err)
 	}
 	s.log.InfoContext(ctx, "request opened", "request_id", r.ID, "letter_id", letterID)
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d", letterID))
+	return nil
+}
+
+// handleClerkRequestCollected records that the resident collected the
+// signed letter on paper at the office: siap diambil becomes sudah
+// diambil. A second click changes nothing; any other status is a 409 with
+// the reason.
+func (s *Server) handleClerkRequestCollected(c *gin.Context) error {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	r, err := s.clerkRequest(c)
+	if err != nil {
+		return err
+	}
+	_, changed, err := s.store.CollectRequest(ctx, actorOf(u), *u.VillageID, r.ID)
+	if err != nil {
+		return s.renderStateError(c, err)
+	}
+	if changed {
+		s.log.InfoContext(ctx, "request collected at the office", "request_id", r.ID)
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/permohonan/%d", r.ID))
 	return nil
 }
 

@@ -106,6 +106,7 @@ func (s *Server) routes() {
 	requests.GET("/:id", s.page(s.handleClerkRequestShow))
 	requests.POST("/:id/proses", s.page(s.csrf), s.page(s.handleClerkRequestOpen))
 	requests.POST("/:id/kembalikan", s.page(s.csrf), s.page(s.handleClerkRequestReturn))
+	requests.POST("/:id/diambil", s.page(s.csrf), s.page(s.handleClerkRequestCollected))
 	requests.GET("/:id/lampiran/:aid", s.page(s.handleClerkAttachment))
 
 	// Letter pages of the caller's village: every village role reads the
