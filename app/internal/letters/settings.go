@@ -1,6 +1,7 @@
 package letters
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -55,6 +56,16 @@ func (m *Module) ValidUntil(issued time.Time, s *surat.LetterSettings) (until ti
 		return m.Validity.Until(issued), true
 	}
 	return issued.AddDate(0, 0, s.ValidityDays), true
+}
+
+// ValidityText is the validity a village's letters of m have, as shown to
+// clerks and residents: the module's period ("1 bulan") without settings or
+// with ValidityDays 0, else "N hari" — the same reading as ValidUntil.
+func (m *Module) ValidityText(s *surat.LetterSettings) string {
+	if s == nil || s.ValidityDays <= 0 {
+		return m.Validity.String()
+	}
+	return fmt.Sprintf("%d hari", s.ValidityDays)
 }
 
 // kodeSurat is the kode surat a letter prints: the village's, else the

@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -68,17 +67,12 @@ type fieldSpec struct {
 	Hint      string   `json:"hint,omitempty"`
 }
 
-func moduleOut(m *letters.Module, set surat.LetterSettings, hasSet bool) moduleJSON {
+func moduleOut(vm villageModule) moduleJSON {
+	m := vm.Module
 	out := moduleJSON{Code: m.Code, Title: m.Title, Description: m.Description, KodeSurat: m.Klasifikasi,
-		Validity: m.Validity.String(), Online: m.Online, Subjects: []subjectSpec{}, Fields: []fieldSpec{}}
-	if hasSet {
-		out.Online = set.Online
-		if set.KodeSurat != "" {
-			out.KodeSurat = set.KodeSurat
-		}
-		if set.ValidityDays > 0 {
-			out.Validity = fmt.Sprintf("%d hari", set.ValidityDays)
-		}
+		Validity: vm.validity(), Online: vm.online(), Subjects: []subjectSpec{}, Fields: []fieldSpec{}}
+	if vm.Settings != nil && vm.Settings.KodeSurat != "" {
+		out.KodeSurat = vm.Settings.KodeSurat
 	}
 	for _, s := range m.Subjects {
 		out.Subjects = append(out.Subjects, subjectSpec{Role: s.Role, Label: s.Label, Kind: string(s.Kind),
@@ -95,19 +89,15 @@ func moduleOut(m *letters.Module, set surat.LetterSettings, hasSet bool) moduleJ
 // handleAPIModuleList lists the letter modules the caller's village has
 // enabled, ordered by code.
 func (s *Server) handleAPIModuleList(c *gin.Context) error {
-	settings, err := s.store.LetterSettings(c.Request.Context(), villageOf(c))
+	vms, err := s.villageModules(c.Request.Context(), villageOf(c), s.issuance.Catalogue())
 	if err != nil {
 		return err
 	}
 	out := struct {
 		Items []moduleJSON `json:"items"`
 	}{Items: []moduleJSON{}}
-	for _, m := range s.issuance.Catalogue().Modules() {
-		set, ok := settings[m.Code]
-		if ok && !set.Enabled {
-			continue
-		}
-		out.Items = append(out.Items, moduleOut(m, set, ok))
+	for _, vm := range vms {
+		out.Items = append(out.Items, moduleOut(vm))
 	}
 	c.JSON(http.StatusOK, out)
 	return nil

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -186,8 +185,9 @@ type mandiriFieldSpecJSON struct {
 	Hint     string   `json:"hint"`
 }
 
-func mandiriModuleOut(m *letters.Module) mandiriModuleJSON {
-	out := mandiriModuleJSON{Code: m.Code, Title: m.Title, Description: m.Description, Validity: m.Validity.String(),
+func mandiriModuleOut(vm villageModule) mandiriModuleJSON {
+	m := vm.Module
+	out := mandiriModuleJSON{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.validity(),
 		Subjects: []mandiriSubjectJSON{}, Fields: []mandiriFieldSpecJSON{}}
 	for _, sp := range m.Subjects {
 		rel := sp.ItemRelations
@@ -393,7 +393,7 @@ func (s *Server) handleAPIMandiriRequestCreate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	formData, subjectID, err := s.checkRequest(ctx, login, m,
+	formData, subjectID, err := s.checkRequest(ctx, login, m.Module,
 		surat.RequestForm{Subjects: body.Subjects, Fields: body.Fields})
 	if err != nil {
 		return err
@@ -442,7 +442,7 @@ func (s *Server) handleAPIMandiriRequestUpdate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	formData, subjectID, err := s.checkRequest(ctx, login, m, surat.RequestForm{Subjects: body.Subjects, Fields: body.Fields})
+	formData, subjectID, err := s.checkRequest(ctx, login, m.Module, surat.RequestForm{Subjects: body.Subjects, Fields: body.Fields})
 	if err != nil {
 		return err
 	}

@@ -102,16 +102,13 @@ type letterModulesPage struct {
 // enabledModules lists the catalogue's modules the village has not
 // disabled, ordered by title.
 func (s *Server) enabledModules(ctx context.Context, villageID int64, cat *letters.Catalogue) ([]*letters.Module, error) {
-	settings, err := s.store.LetterSettings(ctx, villageID)
+	vms, err := s.villageModules(ctx, villageID, cat)
 	if err != nil {
 		return nil, err
 	}
-	var out []*letters.Module
-	for _, m := range cat.Modules() {
-		if set, ok := settings[m.Code]; ok && !set.Enabled {
-			continue
-		}
-		out = append(out, m)
+	out := make([]*letters.Module, len(vms))
+	for i, vm := range vms {
+		out[i] = vm.Module
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Title < out[j].Title })
 	return out, nil

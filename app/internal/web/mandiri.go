@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
-	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -281,8 +280,9 @@ type offeredModuleView struct {
 	Needs []string
 }
 
-func offeredModuleViewOf(m *letters.Module) offeredModuleView {
-	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: m.Validity.String()}
+func offeredModuleViewOf(vm villageModule) offeredModuleView {
+	m := vm.Module
+	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.validity()}
 	for _, sp := range m.Subjects {
 		n := sp.Label
 		if !sp.Required {

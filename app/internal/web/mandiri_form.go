@@ -143,7 +143,7 @@ func postedRequestForm(c *gin.Context, m *letters.Module) surat.RequestForm {
 	return f
 }
 
-func (s *Server) renderRequestForm(c *gin.Context, status int, login *store.ResidentLogin, m *letters.Module, p requestFormPage, f surat.RequestForm) error {
+func (s *Server) renderRequestForm(c *gin.Context, status int, login *store.ResidentLogin, m villageModule, p requestFormPage, f surat.RequestForm) error {
 	members, err := s.householdOf(c.Request.Context(), &login.Resident)
 	if err != nil {
 		return err
@@ -157,7 +157,7 @@ func (s *Server) renderRequestForm(c *gin.Context, status int, login *store.Resi
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
-	p.Subjects, p.Fields = requestFormView(m, login.Resident.ID, members, f, p.Errors)
+	p.Subjects, p.Fields = requestFormView(m.Module, login.Resident.ID, members, f, p.Errors)
 	if len(p.Errors) > 0 && p.Error == "" {
 		p.Error = "Permohonan belum dapat dikirim. Periksa isian yang ditandai."
 		if msg := p.Errors["module"]; msg != "" {
@@ -197,9 +197,9 @@ func (s *Server) handleMandiriRequestCreate(c *gin.Context) error {
 	} else if err != nil {
 		return err
 	}
-	f := postedRequestForm(c, m)
+	f := postedRequestForm(c, m.Module)
 	p := requestFormPage{Action: "/mandiri/permohonan"}
-	formData, subjectID, err := s.checkRequest(ctx, login, m, f)
+	formData, subjectID, err := s.checkRequest(ctx, login, m.Module, f)
 	if fields, ok := surat.FieldErrors(err); ok {
 		p.Errors = fields
 		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
@@ -330,23 +330,23 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 
 // residentRequestForEdit loads a request of the resident and its module for
 // the correction form.
-func (s *Server) residentRequestForEdit(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, *letters.Module, error) {
+func (s *Server) residentRequestForEdit(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, villageModule, error) {
 	login := currentResident(c)
 	id, err := paramID(c)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, villageModule{}, err
 	}
 	r, err := s.store.RequestOfResident(c.Request.Context(), login.Account.VillageID, login.Resident.ID, id)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, villageModule{}, err
 	}
 	if r.Effective != surat.RequestIncomplete {
-		return nil, nil, nil, &store.RequestStateError{Status: r.Effective,
+		return nil, nil, villageModule{}, &store.RequestStateError{Status: r.Effective,
 			Msg: "Permohonan berstatus " + r.Effective.Label() + " tidak dapat diubah; hanya permohonan yang belum lengkap."}
 	}
 	m, err := s.offeredModule(c.Request.Context(), login.Account.VillageID, r.Module)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, villageModule{}, err
 	}
 	return login, r, m, nil
 }
@@ -375,11 +375,11 @@ func (s *Server) handleMandiriRequestUpdate(c *gin.Context) error {
 	if err != nil {
 		return s.renderStateError(c, err)
 	}
-	f := postedRequestForm(c, m)
+	f := postedRequestForm(c, m.Module)
 	version, _ := strconv.Atoi(c.PostForm("version"))
 	p := requestFormPage{Action: fmt.Sprintf("/mandiri/permohonan/%d/ubah", r.ID), Editing: true, Version: r.Version,
 		Message: r.Message}
-	formData, subjectID, err := s.checkRequest(ctx, login, m, f)
+	formData, subjectID, err := s.checkRequest(ctx, login, m.Module, f)
 	if fields, ok := surat.FieldErrors(err); ok {
 		p.Errors = fields
 		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)

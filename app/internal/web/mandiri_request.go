@@ -22,22 +22,18 @@ import (
 // enabled and marked online in the village's settings, or, without a
 // settings row, online by the module file's default. Without the issuance
 // service there is no catalogue and nothing is offered.
-func (s *Server) offeredModules(ctx context.Context, villageID int64) ([]*letters.Module, error) {
+func (s *Server) offeredModules(ctx context.Context, villageID int64) ([]villageModule, error) {
 	if s.issuance == nil {
 		return nil, nil
 	}
-	settings, err := s.store.LetterSettings(ctx, villageID)
+	vms, err := s.villageModules(ctx, villageID, s.issuance.Catalogue())
 	if err != nil {
 		return nil, err
 	}
-	var out []*letters.Module
-	for _, m := range s.issuance.Catalogue().Modules() {
-		set, ok := settings[m.Code]
-		if !ok {
-			set = m.DefaultSettings()
-		}
-		if set.Enabled && set.Online {
-			out = append(out, m)
+	var out []villageModule
+	for _, vm := range vms {
+		if vm.online() {
+			out = append(out, vm)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Title < out[j].Title })
@@ -46,17 +42,17 @@ func (s *Server) offeredModules(ctx context.Context, villageID int64) ([]*letter
 
 // offeredModule returns the module with that code when the village offers
 // it online, and a *surat.ValidationError on "module" otherwise.
-func (s *Server) offeredModule(ctx context.Context, villageID int64, code string) (*letters.Module, error) {
+func (s *Server) offeredModule(ctx context.Context, villageID int64, code string) (villageModule, error) {
 	ms, err := s.offeredModules(ctx, villageID)
 	if err != nil {
-		return nil, err
+		return villageModule{}, err
 	}
 	for _, m := range ms {
 		if m.Code == code {
 			return m, nil
 		}
 	}
-	return nil, &surat.ValidationError{Fields: map[string]string{
+	return villageModule{}, &surat.ValidationError{Fields: map[string]string{
 		"module": "Jenis surat ini tidak dapat diajukan secara mandiri di desa ini. Silakan datang ke kantor desa."}}
 }
 

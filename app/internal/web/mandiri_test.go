@@ -525,8 +525,18 @@ func TestMandiriBadInput(t *testing.T) {
 			t.Fatalf("%d requests stored after refusals", n)
 		}
 		if err := e.st.SaveLetterSetting(ctx, surat.Actor{Username: "test"}, lv.v.ID,
-			&surat.LetterSettings{Module: "sk_domisili", Enabled: true, Online: true}); err != nil {
+			&surat.LetterSettings{Module: "sk_domisili", Enabled: true, Online: true, ValidityDays: 90}); err != nil {
 			t.Fatal(err)
+		}
+		// The resident sees the validity the village set, as the clerk does.
+		var offered struct{ Items []mandiriModuleJSON }
+		e.call("GET", "/api/v1/mandiri/modules", tok, nil, http.StatusOK, &offered)
+		validity := map[string]string{}
+		for _, m := range offered.Items {
+			validity[m.Code] = m.Validity
+		}
+		if validity["sk_domisili"] != "90 hari" || validity["sk_usaha"] != "1 bulan" {
+			t.Errorf("offered validity %v, want sk_domisili 90 hari and sk_usaha its module period", validity)
 		}
 		// A missing required field is the module's own message.
 		e.call("POST", "/api/v1/mandiri/requests", tok, domisili(budi.ID, func(m map[string]any) {
