@@ -58,9 +58,9 @@ func runLettersPreview(ctx context.Context, args []string, stdout io.Writer, now
 	if *templates != "" {
 		src, where = os.DirFS(*templates), *templates
 	}
-	cat, err := letters.Load(src)
+	cat, err := loadCatalogue(src, where)
 	if err != nil {
-		return fmt.Errorf("letter modules in %s:\n%w", where, err)
+		return err
 	}
 	modules := cat.Modules()
 	if *module != "" {

@@ -16,11 +16,8 @@ import (
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/letters"
-	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
-	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
 
 const pkiUsage = `usage:
@@ -37,22 +34,6 @@ const pkiUsage = `usage:
 
 // cliActor is who the audit log records for `app pki` commands.
 var cliActor = surat.Actor{Username: "cli"}
-
-// newIssuance loads the letter catalogue (a broken module file stops the
-// application with its file and line), prepares the PDF renderer and builds
-// the issuance service on e's store.
-func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
-	cat, err := letters.Load(lettertpl.FS)
-	if err != nil {
-		return nil, fmt.Errorf("letter modules in templates/letters:\n%w", err)
-	}
-	r, err := pdf.NewRenderer()
-	if err != nil {
-		return nil, err
-	}
-	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r,
-		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf})
-}
 
 // runPKI runs `app pki ...`. Passphrases are read from stdin, one a line,
 // never from flags (which end up in shell history and process lists).

@@ -23,7 +23,6 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/importer"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
-	"github.com/suratdesa/suratdesa/app/internal/web"
 )
 
 const usage = `suratdesa — penerbitan surat desa dengan tanda tangan elektronik dan verifikasi QR
@@ -116,17 +115,9 @@ func setup(ctx context.Context, name string, args []string, getenv func(string) 
 	if err := os.MkdirAll(cfg.Storage, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("storage directory %s: %w", cfg.Storage, err)
 	}
-	st, err := store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log})
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
-	}
-	n, err := st.Migrate(ctx)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	if n > 0 {
-		log.Info("database migrated", "applied", n)
 	}
 	return &env{cfg: cfg, log: log, st: st}, fs.Args(), nil
 }
@@ -202,8 +193,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "\nBelum ada pengguna. Buka %s/setup untuk pengaturan awal.\nKode pengaturan (sekali pakai): %s\n\n",
 			e.cfg.BaseURL, setupCode)
 	}
-	srv, err := web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
-		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss})
+	srv, err := newWeb(e, iss, setupCode)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/pdf"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/web"
+	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
+)
+
+// This file is the one place that builds the program's parts: the store,
+// the letter catalogue, the PDF renderer, the services on top of them and
+// the web server. Commands in run.go and the *_cmd.go files ask for the
+// parts they need and never construct them themselves.
+
+// openStore opens the database cfg names and migrates it to the newest
+// schema.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "applied", n)
+	}
+	return st, nil
+}
+
+// newIssuance loads the letter catalogue (a broken module file stops the
+// application with its file and line), prepares the PDF renderer and builds
+// the issuance service on e's store.
+func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
+	cat, err := loadCatalogue(lettertpl.FS, "templates/letters")
+	if err != nil {
+		return nil, err
+	}
+	r, err := pdf.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r,
+		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf})
+}
+
+// loadCatalogue loads the letter modules from src; where names src in the
+// error, which lists every broken file with its line.
+func loadCatalogue(src fs.FS, where string) (*letters.Catalogue, error) {
+	cat, err := letters.Load(src)
+	if err != nil {
+		return nil, fmt.Errorf("letter modules in %s:\n%w", where, err)
+	}
+	return cat, nil
+}
+
+// newWeb builds the HTTP server on e's store and the services. setupCode is
+// the one-time first-run code, "" when the database already has users.
+func newWeb(e *env, iss *issuance.Service, setupCode string) (*web.Server, error) {
+	return web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
+		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss})
+}
