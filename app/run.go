@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
@@ -208,6 +209,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Background jobs stop, and are waited for, before the store closes.
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	defer func() { stopJobs(); jobs.Wait() }()
+	jobs.Go(func() { purgeSessions(jobCtx, e.st, sessionPurgeEvery, e.log) })
+
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", e.cfg.BaseURL)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -163,8 +163,16 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	return translate("delete session", err)
 }
 
-// PurgeExpiredSessions deletes sessions past their expiry.
+// PurgeExpiredSessions deletes the staff and resident sessions past their
+// expiry (they no longer open anything, see SessionUser) and returns how
+// many rows it deleted.
 func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Table("sessions").Where("expires_at <= ?", s.now()).Delete(&Session{})
-	return res.RowsAffected, translate("purge sessions", res.Error)
+	now := s.now()
+	res := s.db.WithContext(ctx).Table("sessions").Where("expires_at <= ?", now).Delete(&Session{})
+	if res.Error != nil {
+		return 0, translate("purge sessions", res.Error)
+	}
+	n := res.RowsAffected
+	res = s.db.WithContext(ctx).Table("resident_sessions").Where("expires_at <= ?", now).Delete(&ResidentSession{})
+	return n + res.RowsAffected, translate("purge resident sessions", res.Error)
 }

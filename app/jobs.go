@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/store"
+)
+
+// sessionPurgeEvery is how often serve deletes expired sessions. Expired
+// rows already open nothing; purging keeps the tables small and leaves no
+// stale token hashes lying around.
+const sessionPurgeEvery = time.Hour
+
+// purgeSessions deletes expired staff and resident sessions at once and then
+// every interval, until ctx is done. A failed round is logged and retried at
+// the next tick. With several replicas each one purges; the deletes are
+// idempotent, so that costs only a few cheap queries.
+func purgeSessions(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := st.PurgeExpiredSessions(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn("purging expired sessions failed", "err", err)
+		case n > 0:
+			log.Info("expired sessions purged", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
