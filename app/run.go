@@ -40,6 +40,8 @@ Usage:
                                              render every letter module with demo data as a draft PDF
   app pki init|issue|revoke|crl|list [flags]  root CA and signer certificates; passphrases
                                              on stdin ("app pki" lists the flags)
+  app audit verify [--village KODE]          check the audit log's hash chains; exits non-zero
+                                             naming the first bad entry of a broken chain
   app healthcheck                            exit 0 when the local server's /healthz answers 200
 Roles: admin_kabupaten, admin_desa, operator, penandatangan.
 Every flag also reads from its APP_* environment variable; run "app serve -h" to list them.
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runPKI(ctx, args, getenv, stdin, stdout)
 	case "letters":
 		return runLetters(ctx, args, stdout)
+	case "audit":
+		return runAudit(ctx, args, getenv, stdout)
 	case "healthcheck":
 		return runHealthcheck(ctx, getenv, stdout)
 	case "help", "-h", "--help":

@@ -105,26 +105,79 @@ func (s *Store) AuditLog(ctx context.Context, villageID int64, limit int) ([]sur
 	return es, translate("audit log", err)
 }
 
+// AuditCheck is the result of VerifyAuditChain.
+type AuditCheck struct {
+	// Entries is how many entries were read: the whole chain when it is
+	// intact, up to and including FirstBad otherwise.
+	Entries int64
+	// FirstBad is the first entry whose stored hash does not match its
+	// fields, or whose link does not match the hash of the entry before it
+	// (an entry was changed, inserted or removed); nil when every entry
+	// matches.
+	FirstBad *surat.AuditEntry
+	// Truncated reports that every entry matches but the chain head, which
+	// records the last hash and the number of entries, names an entry that
+	// is not in the log: entries at the end were removed (or the head was
+	// changed).
+	Truncated bool
+}
+
+// Intact reports whether the chain verified.
+func (c AuditCheck) Intact() bool { return c.FirstBad == nil && !c.Truncated }
+
+// auditBatch is how many entries VerifyAuditChain reads at a time, so a
+// chain of millions of entries is checked in constant memory.
+const auditBatch = 1000
+
 // VerifyAuditChain recomputes the chain of a village (0 for deployment-wide)
-// and returns the id of the first entry whose hash or link does not match, or
-// 0 when the chain is intact.
-func (s *Store) VerifyAuditChain(ctx context.Context, villageID int64) (int64, error) {
-	var es []surat.AuditEntry
-	q := s.db.WithContext(ctx).Table("audit_log")
-	if villageID == 0 {
-		q = q.Where("village_id IS NULL")
-	} else {
-		q = q.Where("village_id = ?", villageID)
+// entry by entry, in the order they were appended, and checks that its end
+// is the entry the chain head records. Entries appended while it runs are
+// checked too or not at all; they never count as a break.
+func (s *Store) VerifyAuditChain(ctx context.Context, villageID int64) (AuditCheck, error) {
+	return s.verifyAuditChain(ctx, villageID, auditBatch)
+}
+
+func (s *Store) verifyAuditChain(ctx context.Context, villageID int64, batch int) (AuditCheck, error) {
+	var c AuditCheck
+	// The head is read first: the entry it names must be met on the way,
+	// whatever is appended after this read.
+	var heads []struct {
+		LastHash string
+		Entries  int64
 	}
-	if err := q.Order("id").Find(&es).Error; err != nil {
-		return 0, translate("verify audit", err)
+	if err := s.db.WithContext(ctx).Table("audit_heads").Select("last_hash, entries").
+		Where("chain_id = ?", villageID).Find(&heads).Error; err != nil {
+		return c, translate("verify audit: head", err)
 	}
-	prev := ""
-	for _, e := range es {
-		if e.PrevHash != prev || entryHash(e) != e.Hash {
-			return e.ID, nil
+	headSeen := len(heads) == 0
+	prev, lastID := "", int64(0)
+	for {
+		var es []surat.AuditEntry
+		q := s.db.WithContext(ctx).Table("audit_log").Where("id > ?", lastID)
+		if villageID == 0 {
+			q = q.Where("village_id IS NULL")
+		} else {
+			q = q.Where("village_id = ?", villageID)
 		}
-		prev = e.Hash
+		if err := q.Order("id").Limit(batch).Find(&es).Error; err != nil {
+			return c, translate("verify audit", err)
+		}
+		for i := range es {
+			e := &es[i]
+			c.Entries++
+			if e.PrevHash != prev || entryHash(*e) != e.Hash {
+				c.FirstBad = e
+				return c, nil
+			}
+			if !headSeen && c.Entries == heads[0].Entries && e.Hash == heads[0].LastHash {
+				headSeen = true
+			}
+			prev, lastID = e.Hash, e.ID
+		}
+		if len(es) < batch {
+			break
+		}
 	}
-	return 0, nil
+	c.Truncated = !headSeen
+	return c, nil
 }
