@@ -67,17 +67,17 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		total += res.Entries
 		switch {
+		case res.Intact():
+			fmt.Fprintf(stdout, "utuh   %s: %d entri diperiksa\n", c.name, res.Entries)
 		case res.FirstBad != nil:
 			b := res.FirstBad
 			fmt.Fprintf(stdout, "RUSAK  %s: entri %d (%s, %s) tidak cocok dengan isinya atau dengan entri sebelumnya; %d entri diperiksa\n",
 				c.name, b.ID, b.CreatedAt.UTC().Format(time.RFC3339), b.Action, res.Entries)
 			broken = append(broken, fmt.Sprintf("%s: entri %d", c.name, b.ID))
-		case res.Truncated:
+		default:
 			fmt.Fprintf(stdout, "RUSAK  %s: %d entri cocok, tetapi entri terakhir yang tercatat tidak ada (entri di ujung rantai hilang)\n",
 				c.name, res.Entries)
 			broken = append(broken, c.name+": ujung rantai")
-		default:
-			fmt.Fprintf(stdout, "utuh   %s: %d entri diperiksa\n", c.name, res.Entries)
 		}
 	}
 	fmt.Fprintf(stdout, "%d rantai, %d entri diperiksa, %d rusak\n", len(chains), total, len(broken))

@@ -81,13 +81,6 @@ type Signer struct {
 	ANJabatan string
 }
 
-// Validate checks in against its module and returns nil or the same
-// errors as Build.
-func (c *Catalogue) Validate(in Input) error {
-	_, err := c.Build(in)
-	return err
-}
-
 // Build validates in and returns the complete letter document.
 //
 // Problems the user can fix are returned as a *surat.ValidationError with

@@ -66,17 +66,6 @@ func NewRenderer() (*Renderer, error) {
 	return &Renderer{regular: regular, bold: bold, glyphs: glyphs, watermark: mark}, nil
 }
 
-// Render renders doc once with a fresh Renderer. Callers that render more
-// than one letter should keep a Renderer: preparing the fonts costs more than
-// rendering a letter.
-func Render(doc *surat.Document, opt Options) ([]byte, error) {
-	r, err := NewRenderer()
-	if err != nil {
-		return nil, err
-	}
-	return r.Render(doc, opt)
-}
-
 // Page geometry and type sizes, in millimetres and points.
 const (
 	marginLeft   = 20.0

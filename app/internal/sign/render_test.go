@@ -73,7 +73,11 @@ func renderLetter(t testing.TB) []byte {
 			Footer:    "Dokumen ini ditandatangani secara elektronik oleh Kepala Desa Sumberejo.",
 		},
 	}
-	rendered, err := pdf.Render(doc, pdf.Options{})
+	r, err := pdf.NewRenderer()
+	if err != nil {
+		t.Fatalf("NewRenderer: %v", err)
+	}
+	rendered, err := r.Render(doc, pdf.Options{})
 	if err != nil {
 		t.Fatalf("Render: %v", err)
 	}

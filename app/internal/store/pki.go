@@ -343,19 +343,3 @@ func (s *Store) ClearSignFailures(ctx context.Context, villageID, certID int64) 
 		Updates(map[string]any{"sign_failures": 0, "sign_locked_until": nil}).Error
 	return translate(fmt.Sprintf("clear sign failures of certificate %d", certID), err)
 }
-
-// LetterByVerifyCode returns the signed (or since revoked or replaced)
-// letter with that verification code, of any village, or surat.ErrNotFound
-// for an unknown or malformed code. It is not village-scoped: the public
-// verification page serves every village.
-func (s *Store) LetterByVerifyCode(ctx context.Context, code string) (*surat.Letter, error) {
-	if !surat.ValidVerifyCode(code) {
-		return nil, fmt.Errorf("store: letter by verify code: %w", surat.ErrNotFound)
-	}
-	var l surat.Letter
-	err := s.db.WithContext(ctx).Table("letters").Where("verify_code = ?", code).Take(&l).Error
-	if err != nil {
-		return nil, translate("letter by verify code", err)
-	}
-	return &l, nil
-}

@@ -120,12 +120,6 @@ func TestPKIStore(t *testing.T) {
 			t.Errorf("second revoke = %v, want ErrConflict", err)
 		}
 
-		if _, err := st.LetterByVerifyCode(ctx, "not-a-code"); !errors.Is(err, surat.ErrNotFound) {
-			t.Errorf("malformed code = %v, want ErrNotFound", err)
-		}
-		if _, err := st.LetterByVerifyCode(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, surat.ErrNotFound) {
-			t.Errorf("unknown code = %v, want ErrNotFound", err)
-		}
 		if c, err := st.VerifyAuditChain(ctx, 0); err != nil || !c.Intact() {
 			t.Errorf("deployment audit chain broken: %+v %v", c, err)
 		}

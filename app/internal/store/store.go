@@ -156,12 +156,6 @@ func (s *Store) Close() error {
 	return s.sqlDB.Close()
 }
 
-// Dialect is "sqlite" or "mysql".
-func (s *Store) Dialect() string { return s.dialect }
-
-// Now is the store's clock, in UTC.
-func (s *Store) Now() time.Time { return s.now() }
-
 // Ping checks that the database answers, for /healthz.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

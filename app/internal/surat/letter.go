@@ -339,8 +339,7 @@ type LetterNumber struct {
 // Tokens are matched without regard to case or spaces, as in OpenSID
 // ("[Tahun]", "[nomor_surat, 3]"); everything else is literal text.
 type NumberFormat struct {
-	pattern string
-	parts   []numberPart
+	parts []numberPart
 }
 
 type numberPart struct {
@@ -366,7 +365,7 @@ func ParseNumberFormat(pattern string) (NumberFormat, error) {
 // parseNumberFormat parses pattern and returns an Indonesian message, or ""
 // when the format is good.
 func parseNumberFormat(pattern string) (NumberFormat, string) {
-	f := NumberFormat{pattern: pattern}
+	var f NumberFormat
 	if strings.TrimSpace(pattern) == "" {
 		return f, "Format nomor surat wajib diisi"
 	}
@@ -422,9 +421,6 @@ func parseNumberFormat(pattern string) (NumberFormat, string) {
 	}
 	return f, ""
 }
-
-// String is the format as written.
-func (f NumberFormat) String() string { return f.pattern }
 
 // Format fills the format with p.
 func (f NumberFormat) Format(p NumberParts) string {

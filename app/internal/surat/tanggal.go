@@ -48,15 +48,6 @@ func FormatDate(t time.Time) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), MonthName(t.Month()), t.Year())
 }
 
-// FormatDayDate prints t with its weekday: "Senin, 23 November 2026".
-// The zero time prints as "".
-func FormatDayDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return DayName(t.Weekday()) + ", " + FormatDate(t)
-}
-
 // AgeOn is the age in whole years of someone born on birth, on day at.
 // It is 0 for a zero birth date or a birth after at.
 func AgeOn(birth, at time.Time) int {

@@ -10,8 +10,8 @@ func TestIndonesianDates(t *testing.T) {
 	if got := FormatDate(d); got != "23 November 2026" {
 		t.Errorf("FormatDate = %q", got)
 	}
-	if got := FormatDayDate(d); got != "Senin, 23 November 2026" {
-		t.Errorf("FormatDayDate = %q", got)
+	if got := DayName(d.Weekday()); got != "Senin" {
+		t.Errorf("DayName = %q", got)
 	}
 	if got := FormatDate(time.Time{}); got != "" {
 		t.Errorf("zero date = %q", got)

@@ -351,8 +351,8 @@ func TestMandiriFullFlow(t *testing.T) {
 			t.Fatalf("letters: %+v", ls.Items)
 		}
 		code := ls.Items[0].VerifyURL[strings.LastIndex(ls.Items[0].VerifyURL, "/")+1:]
-		if vl, err := e.st.LetterByVerifyCode(ctx, code); err != nil || vl.ID != letterID {
-			t.Errorf("LetterByVerifyCode: %+v %v", vl, err)
+		if vl, err := e.st.PublicLetterByVerifyCode(ctx, code); err != nil || vl.ID != letterID {
+			t.Errorf("PublicLetterByVerifyCode: %+v %v", vl, err)
 		}
 		if rec := e.do("GET", "/v/"+code, nil, nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "ASLI") ||
 			strings.Contains(rec.Body.String(), siti.NIK) {
