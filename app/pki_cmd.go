@@ -29,6 +29,9 @@ const pkiUsage = `usage:
   app pki revoke --serial HEX --reason "..."
                  revoke a certificate and renew the CRL; stdin: root passphrase
   app pki crl    renew the CRL before it expires; stdin: root passphrase
+  app pki passphrase --serial HEX
+                 change a signer's passphrase; stdin: the current one,
+                 then the new one twice
   app pki list [--village KODE]
                  list the root CA, officials and their certificates`
 
@@ -55,6 +58,9 @@ func runPKI(ctx context.Context, args []string, getenv func(string) string, stdi
 		"revoke": func(fs *flag.FlagSet) {
 			fs.StringVar(&serial, "serial", "", "certificate serial number in hex")
 			fs.StringVar(&reason, "reason", "", "why the certificate is revoked")
+		},
+		"passphrase": func(fs *flag.FlagSet) {
+			fs.StringVar(&serial, "serial", "", "certificate serial number in hex (see app pki list)")
 		},
 		"crl":  func(fs *flag.FlagSet) {},
 		"list": func(fs *flag.FlagSet) { fs.StringVar(&villageCode, "village", "", "only this kode desa") },
@@ -86,6 +92,8 @@ func runPKI(ctx context.Context, args []string, getenv func(string) string, stdi
 		return c.revoke(ctx, serial, reason)
 	case "crl":
 		return c.crl(ctx)
+	case "passphrase":
+		return c.passphrase(ctx, serial)
 	default:
 		return c.list(ctx, villageCode)
 	}
@@ -276,6 +284,47 @@ func (c *pkiCmd) revoke(ctx context.Context, serial, reason string) error {
 	}
 	fmt.Fprintf(c.out, "sertifikat %s dicabut pada %s; CRL diperbarui\n", after.Serial,
 		after.RevokedAt.UTC().Format(time.RFC3339))
+	return nil
+}
+
+// passphrase re-seals a signer's key under a new passphrase, typed by the
+// official: the certificate and the letters signed with it stay valid.
+func (c *pkiCmd) passphrase(ctx context.Context, serial string) error {
+	if strings.TrimSpace(serial) == "" {
+		return errors.New("--serial HEX wajib diisi (lihat: app pki list)")
+	}
+	cert, err := c.e.st.CertificateBySerial(ctx, serial)
+	if errors.Is(err, surat.ErrNotFound) {
+		return fmt.Errorf("sertifikat dengan nomor seri %s tidak ditemukan", serial)
+	} else if err != nil {
+		return err
+	}
+	if cert.Revoked() {
+		return fmt.Errorf("sertifikat %s sudah dicabut pada %s", cert.Serial, cert.RevokedAt.UTC().Format(time.RFC3339))
+	}
+	oldPass, err := c.in.passphrase("frasa sandi penandatangan saat ini")
+	if err != nil {
+		return err
+	}
+	newPass, err := c.in.newPassphrase("frasa sandi penandatangan baru")
+	if err != nil {
+		return err
+	}
+	err = c.svc.ChangeSignerPassphrase(ctx, cliActor, cert.VillageID, cert.ID, oldPass, newPass)
+	var locked *issuance.LockedError
+	switch {
+	case errors.As(err, &locked):
+		msg := "frasa sandi penandatangan salah terlalu sering"
+		if !errors.Is(err, issuance.ErrWrongPassphrase) {
+			msg = "sertifikat ini terkunci karena frasa sandi salah terlalu sering"
+		}
+		return fmt.Errorf("%s; coba lagi setelah %s", msg, locked.Until.UTC().Format(time.RFC3339))
+	case errors.Is(err, issuance.ErrWrongPassphrase):
+		return errors.New("frasa sandi penandatangan saat ini salah; tidak ada yang diubah")
+	case err != nil:
+		return pkiError(err)
+	}
+	fmt.Fprintf(c.out, "frasa sandi sertifikat %s diganti; sertifikat dan surat yang sudah ditandatangani tetap berlaku\n", cert.Serial)
 	return nil
 }
 

@@ -94,6 +94,24 @@ func TestPKICommands(t *testing.T) {
 		t.Errorf("list: %v\n%s", err, out)
 	}
 
+	// The official changes the passphrase: the old one stops working.
+	const newPass = "kades-baru-rahasia-8"
+	_, err = pki("salah-sekali-1\n"+newPass+"\n"+newPass+"\n", "passphrase", "--serial", serial)
+	wantErr(err, "frasa sandi penandatangan saat ini salah")
+	_, err = pki(signerPass+"\n"+newPass+"\nlain-lagi-999\n", "passphrase", "--serial", serial)
+	wantErr(err, "tidak sama")
+	_, err = pki("", "passphrase")
+	wantErr(err, "--serial")
+	out, err = pki(signerPass+"\n"+newPass+"\n"+newPass+"\n", "passphrase", "--serial", serial)
+	if err != nil || !strings.Contains(out, "diganti") || strings.Contains(out, newPass) {
+		t.Fatalf("passphrase: %v\n%s", err, out)
+	}
+	_, err = pki(signerPass+"\n"+signerPass+"\n"+signerPass+"\n", "passphrase", "--serial", serial)
+	wantErr(err, "saat ini salah")
+	if _, err := pki(newPass+"\n"+signerPass+"\n"+signerPass+"\n", "passphrase", "--serial", serial); err != nil {
+		t.Errorf("changing back with the new passphrase: %v", err)
+	}
+
 	_, err = pki(rootPass+"\n", "revoke", "--serial", serial)
 	wantErr(err, "--reason")
 	_, err = pki("salah-akar-123\n", "revoke", "--serial", serial, "--reason", "Kunci hilang")
@@ -110,6 +128,8 @@ func TestPKICommands(t *testing.T) {
 		t.Errorf("list after revocation:\n%s", out)
 	}
 	_, err = pki(rootPass+"\n", "revoke", "--serial", serial, "--reason", "lagi")
+	wantErr(err, "sudah dicabut")
+	_, err = pki(signerPass+"\n"+newPass+"\n"+newPass+"\n", "passphrase", "--serial", serial)
 	wantErr(err, "sudah dicabut")
 	_, err = pki(rootPass+"\n", "revoke", "--serial", "abcdef", "--reason", "x")
 	wantErr(err, "tidak ditemukan")

@@ -38,7 +38,8 @@ Usage:
                                              or generated and printed once when stdin is empty
   app letters preview --out DIR [--module CODE] [--logo FILE] [--paper F4|A4]
                                              render every letter module with demo data as a draft PDF
-  app pki init|issue|revoke|crl|list [flags]  root CA and signer certificates; passphrases
+  app pki init|issue|passphrase|revoke|crl|list [flags]
+                                             root CA and signer certificates; passphrases
                                              on stdin ("app pki" lists the flags)
   app audit verify [--village KODE]          check the audit log's hash chains; exits non-zero
                                              naming the first bad entry of a broken chain

@@ -239,3 +239,58 @@ func (s *Service) RootPool(ctx context.Context) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// ChangeSignerPassphrase seals the private key of a village's signer
+// certificate under newPassphrase, after opening it with oldPassphrase; the
+// certificate, and every letter signed with it, stay as they are. A wrong
+// old passphrase counts like a failed signing (the fifth in a row locks the
+// certificate for surat.SignLockDuration).
+//
+// Errors: surat.ErrNotFound (also another village's certificate),
+// surat.ErrConflict for a revoked certificate, *LockedError while signing
+// with it is locked, ErrWrongPassphrase (possibly wrapping a *LockedError),
+// a *surat.ValidationError on "passphrase" for a new passphrase shorter
+// than pki.MinPassphraseLen; in every case nothing changes.
+func (s *Service) ChangeSignerPassphrase(ctx context.Context, actor surat.Actor, villageID, certID int64, oldPassphrase, newPassphrase string) error {
+	if len([]rune(newPassphrase)) < pki.MinPassphraseLen {
+		return &surat.ValidationError{Fields: map[string]string{
+			"passphrase": fmt.Sprintf("Frasa sandi penandatangan paling sedikit %d karakter", pki.MinPassphraseLen)}}
+	}
+	c, err := s.d.Store.CertificateByID(ctx, certID)
+	if err != nil || c.VillageID != villageID {
+		if err == nil {
+			err = surat.ErrNotFound
+		}
+		return fmt.Errorf("issuance: certificate %d: %w", certID, err)
+	}
+	if c.Revoked() {
+		return fmt.Errorf("issuance: certificate %d is revoked: %w", certID, surat.ErrConflict)
+	}
+	if c.LockedAt(s.d.Now()) {
+		return &LockedError{Until: c.SignLockedUntil.UTC()}
+	}
+	xc, err := pki.ParseCertificatePEM([]byte(c.CertPEM))
+	if err != nil {
+		return fmt.Errorf("issuance: certificate %d: %w", certID, err)
+	}
+	blob, err := pki.ChangePassphrase([]byte(c.SealedKey), oldPassphrase, newPassphrase, xc, villageID, s.d.KDF)
+	if errors.Is(err, pki.ErrWrongPassphrase) {
+		until, ferr := s.d.Store.RecordSignFailure(ctx, villageID, certID)
+		if ferr != nil {
+			return fmt.Errorf("issuance: record wrong passphrase: %w", ferr)
+		}
+		s.d.Log.Warn("wrong passphrase when changing it", "village_id", villageID, "certificate_id", certID,
+			"locked", until != nil)
+		if until != nil {
+			return fmt.Errorf("%w: %w", ErrWrongPassphrase, &LockedError{Until: until.UTC()})
+		}
+		return ErrWrongPassphrase
+	} else if err != nil {
+		return fmt.Errorf("issuance: change passphrase of certificate %d: %w", certID, err)
+	}
+	if err := s.d.Store.ResealSignerKey(ctx, actor, villageID, certID, c.SealedKey, string(blob)); err != nil {
+		return fmt.Errorf("issuance: store resealed key: %w", err)
+	}
+	s.d.Log.Info("signer passphrase changed", "village_id", villageID, "certificate_id", certID, "serial", c.Serial)
+	return nil
+}

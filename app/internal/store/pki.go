@@ -343,3 +343,35 @@ func (s *Store) ClearSignFailures(ctx context.Context, villageID, certID int64) 
 		Updates(map[string]any{"sign_failures": 0, "sign_locked_until": nil}).Error
 	return translate(fmt.Sprintf("clear sign failures of certificate %d", certID), err)
 }
+
+// ResealSignerKey replaces the sealed private key of a village's signer
+// certificate (the same key under a new passphrase) and audits it without
+// the key. oldSealed must be the blob the caller opened: when the key was
+// changed in between, or the certificate was revoked, the result is
+// surat.ErrConflict and nothing changes. A certificate of another village
+// is surat.ErrNotFound. Failed-passphrase counts and locks are cleared.
+func (s *Store) ResealSignerKey(ctx context.Context, actor surat.Actor, villageID, certID int64, oldSealed, newSealed string) error {
+	if newSealed == "" {
+		return errors.New("store: reseal key: empty sealed key")
+	}
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		var c surat.SignerCertificate
+		if err := tx.Table("signer_certificates").Where("village_id = ? AND id = ?", villageID, certID).
+			Take(&c).Error; err != nil {
+			return fmt.Errorf("certificate %d: %w", certID, err)
+		}
+		res := tx.Table("signer_certificates").
+			Where("id = ? AND sealed_key = ? AND revoked_at IS NULL", certID, oldSealed).
+			Updates(map[string]any{"sealed_key": newSealed, "sign_failures": 0, "sign_locked_until": nil})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("certificate %d was revoked or its key changed meanwhile: %w", certID, surat.ErrConflict)
+		}
+		vid := villageID
+		return s.appendAudit(tx, actor, &vid, "pki.certificate.passphrase", "signer_certificate", certID,
+			certAudit(&c), certAudit(&c), "serial "+c.Serial)
+	})
+	return translate(fmt.Sprintf("reseal key of certificate %d", certID), err)
+}
