@@ -7,14 +7,14 @@
 #   N=20000 DURATION=10s scripts/bench-verify.sh
 #
 # What it does:
-#   1. builds the web package's test binary, which holds two helpers that
-#      skip in normal test runs (app/internal/web/bench_verify_test.go);
-#   2. TestBenchVerifySeed: a fresh SQLite database with one village, a root
+#   1. builds app/cmd/benchverify, the benchmark's own program (not part of
+#      the application binary);
+#   2. benchverify seed: a fresh SQLite database with one village, a root
 #      CA, a signer certificate and N letters: 24 drafted, approved, rendered
 #      and PAdES-signed through the issuance service, the others inserted in
 #      one transaction as copies of those rows with their own random
 #      verification code, number and subject name (every 50th revoked);
-#   3. TestBenchVerifyServe: the real web.Server on that database with the
+#   3. benchverify serve: the real web.Server on that database with the
 #      rate limits switched off (web.Deps.RateLimits.Disabled, which exists
 #      for this benchmark only; production always limits), the access log at
 #      info level written to a file, plus a bare Gin engine whose only route
@@ -46,19 +46,17 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== building"
-(cd "$root" && go test -c -o "$work/web.test" ./app/internal/web)
+(cd "$root" && go build -o "$work/benchverify" ./app/cmd/benchverify)
 
 echo "== seeding $N letters"
 start=$(date +%s)
-BENCH_VERIFY_SEED="$work/bench.db" BENCH_VERIFY_N="$N" BENCH_VERIFY_CODES="$work/codes.txt" \
-  "$work/web.test" -test.run '^TestBenchVerifySeed$' -test.count 1 -test.timeout 60m >"$work/seed.log" 2>&1 \
+"$work/benchverify" seed --db "$work/bench.db" --n "$N" --codes "$work/codes.txt" >"$work/seed.log" 2>&1 \
   || { cat "$work/seed.log"; exit 1; }
 echo "   $(wc -l <"$work/codes.txt") codes in $(( $(date +%s) - start )) s, database $(du -h "$work/bench.db" | cut -f1)"
 
 echo "== starting the server"
-BENCH_VERIFY_DB="$work/bench.db" BENCH_VERIFY_ADDR="$ADDR" BENCH_VERIFY_BARE_ADDR="$BARE_ADDR" \
-  BENCH_VERIFY_LOG="$work/access.log" \
-  "$work/web.test" -test.run '^TestBenchVerifyServe$' -test.count 1 -test.timeout 0 >"$work/serve.log" 2>&1 &
+"$work/benchverify" serve --db "$work/bench.db" --addr "$ADDR" --bare-addr "$BARE_ADDR" \
+  --log "$work/access.log" >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
   curl -fsS -o /dev/null "http://$ADDR/healthz" 2>/dev/null && break

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/pdf"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/web"
+	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
+)
+
+const usage = `usage:
+  benchverify seed --db FILE [--n 100000] [--codes FILE]
+  benchverify serve --db FILE [--addr 127.0.0.1:18080] [--bare-addr 127.0.0.1:18081] [--log FILE] [--seconds 900]`
+
+// cheapKDF seals the benchmark's keys quickly; the keys guard nothing.
+var cheapKDF = auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
+
+// The passphrases of the benchmark's root CA and signer certificate.
+const (
+	rootPass = "akar-rahasia-123"
+	signPass = "tanda-tangan-456"
+)
+
+// run is the whole program; ready, when not nil, is called once serve
+// listens (tests use it).
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	return runWith(ctx, args, stderr, nil)
+}
+
+func runWith(ctx context.Context, args []string, stderr io.Writer, ready func(addr, bareAddr string)) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("benchverify "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", "", "SQLite database file")
+	switch args[0] {
+	case "seed":
+		n := fs.Int("n", 100000, fmt.Sprintf("letters in all (at least %d)", realLetters))
+		codes := fs.String("codes", "", "write every verification code to this file, one a line")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *db == "" || *n < realLetters {
+			return fmt.Errorf("--db is required and --n at least %d\n%s", realLetters, usage)
+		}
+		start := time.Now()
+		all, err := seed(ctx, *db, *n)
+		if err != nil {
+			return err
+		}
+		if *codes != "" {
+			if err := os.WriteFile(*codes, []byte(strings.Join(all, "\n")+"\n"), 0o600); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stderr, "seeded %d letters (%d signed for real) into %s in %s\n", len(all), realLetters, *db,
+			time.Since(start).Round(time.Second))
+		return nil
+	case "serve":
+		addr := fs.String("addr", "127.0.0.1:18080", "address of the application")
+		bareAddr := fs.String("bare-addr", "127.0.0.1:18081", "address of the bare Gin handler")
+		logPath := fs.String("log", "", "write the access log here (default: discard)")
+		secs := fs.Int("seconds", 900, "stop after this many seconds")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *db == "" {
+			return errors.New("--db is required\n" + usage)
+		}
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(*secs)*time.Second)
+		defer cancel()
+		return serve(ctx, *db, *addr, *bareAddr, *logPath, stderr, ready)
+	default:
+		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	}
+}
+
+// newIssuance is the issuance service of the benchmark; signed PDFs go
+// under storageDir/letters, next to the database.
+func newIssuance(st *store.Store, baseURL, storageDir string) (*issuance.Service, error) {
+	cat, err := letters.Load(lettertpl.FS)
+	if err != nil {
+		return nil, err
+	}
+	r, err := pdf.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return issuance.New(issuance.Deps{Store: st, Catalogue: cat, Renderer: r, StorageDir: storageDir,
+		BaseURL: baseURL, KDF: cheapKDF})
+}
+
+// serve runs the application and the bare handler until ctx ends.
+func serve(ctx context.Context, path, addr, bareAddr, logPath string, stderr io.Writer, ready func(addr, bareAddr string)) error {
+	var logw io.Writer = io.Discard
+	if logPath != "" {
+		f, err := os.Create(logPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		bw := bufio.NewWriterSize(f, 64<<10)
+		defer bw.Flush()
+		logw = &syncWriter{w: bw}
+	}
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st, err := store.Open(ctx, store.Options{Driver: "sqlite", DSN: path, Log: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var lns [2]net.Listener
+	for i, a := range []string{addr, bareAddr} {
+		if lns[i], err = net.Listen("tcp", a); err != nil {
+			return err
+		}
+		defer lns[i].Close()
+	}
+	base := "http://" + lns[0].Addr().String()
+	iss, err := newIssuance(st, base, filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{Log: log, Store: st, Config: config.Config{BaseURL: base, Secret: strings.Repeat("b", 32)},
+		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, RateLimits: &web.RateLimits{Disabled: true}})
+	if err != nil {
+		return err
+	}
+	bare := gin.New()
+	bare.GET("/bare", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+
+	errc := make(chan error, 2)
+	for i, h := range []http.Handler{srv.Handler(), bare} {
+		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+		go func() { errc <- hs.Serve(lns[i]) }()
+		defer hs.Close()
+	}
+	fmt.Fprintf(stderr, "benchverify: app on %s, bare gin on %s\n", lns[0].Addr(), lns[1].Addr())
+	if ready != nil {
+		ready(lns[0].Addr().String(), lns[1].Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// syncWriter serialises writes to a buffered file, as the server's logger
+// writes from many goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
