@@ -46,7 +46,7 @@
 // # Values
 //
 // Enumerations take OpenSID's numeric id or the label of
-// reference/opensid.md §6.3 (surat.Enum.Lookup), plus the abbreviations of
+// docs/design.md §10 (surat.Enum.Lookup), plus the abbreviations of
 // OpenSID's import and Dukcapil exports (L/P, BK/K/CH/CM, SLTA, S1, ...).
 // Dates take Excel date cells and serials, YYYY-MM-DD, DD-MM-YYYY,
 // DD/MM/YYYY, DD.MM.YYYY and "17 Agustus 1945"; never month first. NIK and No.

@@ -1,6 +1,6 @@
 package issuance_test
 
-// Helpers running the independent tools of TTE.md on our output: poppler's
+// Helpers running the independent tools of docs/signing.md §4 on our output: poppler's
 // pdfsig/pdftotext/pdftoppm, NSS certutil, qpdf and zbarimg. A test skips,
 // saying which package to install, only when a tool is missing.
 

@@ -55,7 +55,7 @@ type Subject struct {
 
 func (s Subject) given() bool { return s.Resident != nil || s.Person != nil || len(s.Items) > 0 }
 
-// SignMode is how the official signs (reference/opensid.md §4.7).
+// SignMode is how the official signs (docs/design.md §4).
 type SignMode string
 
 // The signing modes.

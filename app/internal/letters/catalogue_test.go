@@ -26,7 +26,7 @@ func shipped(t testing.TB) *Catalogue {
 	return c
 }
 
-// The 27 modules of reference/opensid.md §1.5, in the table's order.
+// The 27 modules (docs/design.md §4), in the order they were specified.
 var wantCodes = []string{
 	"sk_pengantar", "sk_domisili", "sk_tidak_mampu", "sk_usaha", "sk_domisili_usaha",
 	"sk_penghasilan_ortu", "sk_kelahiran", "sk_kematian", "sk_pindah", "sp_kartu_keluarga",

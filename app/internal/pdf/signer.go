@@ -14,7 +14,7 @@ const (
 	signerGap  = 6.0  // between the body and the signer block
 	signerMinW = 72.0 // the signer column, at the right margin
 	sigSpace   = 28.0 // the signature space between the office and the name
-	qrSize     = 26.0 // the QR code with its quiet zone; TTE.md asks >= 20
+	qrSize     = 26.0 // the QR code with its quiet zone; docs/signing.md §5 asks >= 20
 	qrTextGap  = 3.0  // between the QR code and the seal sentence
 	sealPt     = 7.5
 	sealLine   = 3.1

@@ -2,7 +2,7 @@
 // one signer certificate per signing official, their private keys sealed
 // under a passphrase, and the certificate revocation list.
 //
-// Every key is ECDSA P-256 (TTE.md: Ed25519 is not verifiable by pdfsig or
+// Every key is ECDSA P-256 (docs/signing.md §2: Ed25519 is not verifiable by pdfsig or
 // Acrobat, RSA-3072 breaks some signers). The package does no I/O: callers
 // store certificates (DER or PEM) and sealed key blobs wherever they like.
 package pki
@@ -37,7 +37,7 @@ const (
 
 // oidDocumentSigning is id-kp-documentSigning (RFC 9336). It is added next to
 // emailProtection, never alone: NSS (pdfsig) rejects a certificate whose only
-// extended key usage is documentSigning (TTE.md, EXP-2).
+// extended key usage is documentSigning (docs/signing.md §2).
 var oidDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
 
 // oidTitle is the X.520 title attribute, where the signer's jabatan goes.

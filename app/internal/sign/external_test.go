@@ -1,6 +1,6 @@
 package sign
 
-// Independent checks of TTE.md: poppler's pdfsig with our root trusted in a
+// The independent checks of docs/signing.md §4: poppler's pdfsig with our root trusted in a
 // fresh NSS database, and qpdf --check. Each test skips, saying why, only
 // when its tool is not installed (Debian: poppler-utils qpdf libnss3-tools).
 

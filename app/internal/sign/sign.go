@@ -1,8 +1,8 @@
 // Package sign puts a PAdES baseline B-B signature on a rendered PDF and
 // verifies signed PDFs, ours or uploaded ones.
 //
-// A signature is an incremental update appended to the PDF (TTE.md, "Signing
-// a PDF"): a /Sig dictionary with /SubFilter /ETSI.CAdES.detached whose
+// A signature is an incremental update appended to the PDF (docs/signing.md
+// §3): a /Sig dictionary with /SubFilter /ETSI.CAdES.detached whose
 // /ByteRange covers the whole file except the hex /Contents, an invisible
 // signature widget on the first page, an AcroForm with /SigFlags 3, and a
 // detached CMS SignedData (SHA-256, ECDSA) carrying the signer certificate,
@@ -97,7 +97,7 @@ func (s *LocalSigner) Sign(ctx context.Context, pdf []byte, meta Meta) ([]byte, 
 }
 
 // SignAndVerify signs pdf with s, then verifies the result against roots at
-// now, as TTE.md asks before anything is stored. It returns the signed PDF
+// now, as docs/signing.md §3 requires before anything is stored. It returns the signed PDF
 // and the verification result.
 //
 // It returns the error of s.Sign, or ErrSelfCheck wrapping the verdict when

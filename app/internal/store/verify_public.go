@@ -12,7 +12,7 @@ import (
 
 // PublicLetter is what the public verification page needs of a signed
 // letter and its signer certificate, read in one query because every
-// scanned QR code asks for it (DESIGN.md §9, §11). It carries no personal
+// scanned QR code asks for it (docs/design.md §7, §11). It carries no personal
 // data beyond the subject's name, which the page masks, and none of the
 // form data. The village and the official are looked up by id separately:
 // they are few and the page caches them.

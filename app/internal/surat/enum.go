@@ -59,7 +59,7 @@ func opts(labels ...string) []Option {
 }
 
 // The enumerations of the population register, with OpenSID's ids
-// (reference/opensid.md §6.3).
+// (docs/design.md §10).
 var (
 	Sex = Enum{Name: "jenis_kelamin", Title: "Jenis Kelamin", Options: opts("LAKI-LAKI", "PEREMPUAN")}
 

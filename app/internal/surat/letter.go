@@ -17,7 +17,7 @@ import (
 // revoked or replaced by a corrected letter.
 type LetterStatus string
 
-// The letter statuses of DESIGN.md §4, stored as these strings.
+// The letter statuses of docs/design.md §3, stored as these strings.
 const (
 	LetterDraft     LetterStatus = "draf"
 	LetterSubmitted LetterStatus = "diajukan"

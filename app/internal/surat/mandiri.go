@@ -6,7 +6,7 @@ import (
 )
 
 // RequestStatus is where a resident's letter request (permohonan) stands,
-// with the six statuses of OpenSID's Layanan Mandiri (DESIGN.md §4).
+// with the six statuses of OpenSID's Layanan Mandiri (docs/design.md §8).
 type RequestStatus string
 
 // The request statuses. RequestIncomplete, RequestInReview, RequestTaken

@@ -6,7 +6,7 @@ import "time"
 // exactly one village.
 type Role string
 
-// The roles of DESIGN.md §4.
+// The roles of docs/design.md §3.
 const (
 	RoleAdminKabupaten Role = "admin_kabupaten"
 	RoleAdminDesa      Role = "admin_desa"

@@ -23,7 +23,7 @@ import (
 // without logging in, so the page shows what proves or disproves the letter
 // (status, village, type, number, dates, signer, certificate, the PDF's
 // SHA-256) and nothing about the person beyond a masked name: never a NIK,
-// KK number, birth date, address or the letter body (DESIGN.md §9). The
+// KK number, birth date, address or the letter body (docs/design.md §7). The
 // PDF upload check lives in verify_upload.go.
 
 // verifyStatus is the big word at the top of the page, also the "status"
@@ -459,7 +459,7 @@ func (s *Server) handleAPIVerify(c *gin.Context) error {
 }
 
 // signatureStatement is the honest sentence of what the signature proves
-// (TTE.md, "Legal wording"): our own CA, not a certified one.
+// (docs/signing.md §1): our own CA, not a certified one.
 const signatureStatement = "Surat ini ditandatangani secara elektronik menggunakan sertifikat elektronik " +
 	"yang diterbitkan oleh CA (otoritas sertifikat) milik penyelenggara aplikasi ini, bukan oleh " +
 	"Penyelenggara Sertifikasi Elektronik Indonesia seperti BSrE. Menurut UU ITE dan PP 71/2019 ini " +
