@@ -361,8 +361,7 @@ func (s *Service) UpdateDraft(ctx context.Context, actor surat.Actor, villageID,
 		req.Module = old.Module
 	}
 	if req.Module != old.Module {
-		return nil, &surat.ValidationError{Fields: map[string]string{
-			"module": "Jenis surat tidak dapat diubah; buat surat baru"}}
+		return nil, surat.Invalid("module", surat.ProblemModuleFixed)
 	}
 	p, err := s.prepare(ctx, villageID, req)
 	if err != nil {

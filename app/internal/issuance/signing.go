@@ -22,9 +22,6 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
-// MaxBatch is the largest number of letters SignBatch signs in one call.
-const MaxBatch = 100
-
 // unlocked is a signing official's certificate with its key decrypted, held
 // for one request or one batch and wiped after.
 type unlocked struct {
@@ -117,10 +114,14 @@ func (s *Service) unlock(ctx context.Context, villageID, officialID int64, passp
 // verified against our roots, written to the PDF store and recorded as
 // ditandatangani; a deceased of sk_kematian is recorded MATI.
 //
-// The key is decrypted before any number is taken: a wrong passphrase
-// changes no letter and consumes no number. Errors: surat.ErrNotFound
-// (also another village's letter), ErrNotSigner, *surat.TransitionError
-// when the letter is not disetujui, ErrNoCertificate, ErrWrongPassphrase,
+// The letter is read once: its status and signer are checked on that read
+// before the key is decrypted (so a letter that cannot be signed costs no
+// passphrase attempt), and checked again on the locked row inside the
+// transaction, where a letter changed meanwhile is surat.ErrConflict. The
+// key is decrypted before any number is taken: a wrong passphrase changes
+// no letter and consumes no number. Errors: surat.ErrNotFound (also
+// another village's letter), ErrNotSigner, *surat.TransitionError when the
+// letter is not disetujui, ErrNoCertificate, ErrWrongPassphrase,
 // *LockedError (errors.Is surat.ErrLocked; the fifth wrong passphrase
 // returns both), *surat.ValidationError when the stored request no longer
 // builds (a resident moved away), or a signing or storage failure.
@@ -133,10 +134,7 @@ func (s *Service) Sign(ctx context.Context, actor surat.Actor, villageID, letter
 	if err != nil {
 		return nil, err
 	}
-	if l.SignerOfficialID == nil || *l.SignerOfficialID != official {
-		return nil, ErrNotSigner
-	}
-	if err := surat.CheckTransition(l.ID, l.Status, surat.LetterSigned); err != nil {
+	if err := signable(l, official); err != nil {
 		return nil, err
 	}
 	u, err := s.unlock(ctx, villageID, official, passphrase)
@@ -144,27 +142,37 @@ func (s *Service) Sign(ctx context.Context, actor surat.Actor, villageID, letter
 		return nil, err
 	}
 	defer u.key.Wipe()
-	return s.finalize(ctx, actor, villageID, letterID, u)
+	return s.finalize(ctx, actor, l, u)
+}
+
+// signable checks, on a letter as read, that official may sign it now.
+func signable(l *surat.Letter, official int64) error {
+	if l.SignerOfficialID == nil || *l.SignerOfficialID != official {
+		return ErrNotSigner
+	}
+	return surat.CheckTransition(l.ID, l.Status, surat.LetterSigned)
 }
 
 // SignBatch signs several approved letters with one passphrase: the key is
-// decrypted once (a wrong passphrase counts one failure) and wiped after.
-// Each letter is finalised in its own transaction, so one that fails (not
-// approved, not the actor's to sign) leaves the others signed; the results
-// are in the order of letterIDs. The returned error is for the whole batch:
-// an empty or too large batch (*surat.ValidationError on "letters"),
-// ErrNotSigner, ErrNoCertificate, ErrWrongPassphrase or *LockedError.
+// decrypted once (a wrong passphrase counts one failure) and wiped after,
+// and the letters are read in one query. Each letter is finalised in its
+// own transaction, so one that fails (not approved, not the actor's to
+// sign, another village's) leaves the others signed; the results are in
+// the order of letterIDs. The returned error is for the whole batch: a
+// *surat.ValidationError on "ids" for an empty batch, one larger than
+// surat.MaxSignBatch or one naming a letter twice, ErrNotSigner,
+// ErrNoCertificate, ErrWrongPassphrase or *LockedError.
 func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID int64, letterIDs []int64, passphrase string) ([]BatchResult, error) {
-	switch {
-	case len(letterIDs) == 0:
-		return nil, &surat.ValidationError{Fields: map[string]string{"letters": "Pilih paling sedikit satu surat"}}
-	case len(letterIDs) > MaxBatch:
-		return nil, &surat.ValidationError{Fields: map[string]string{
-			"letters": fmt.Sprintf("Paling banyak %d surat sekali tanda tangan", MaxBatch)}}
+	if err := CheckBatch(letterIDs); err != nil {
+		return nil, err
 	}
 	official, err := s.signingOfficial(ctx, actor, villageID)
 	if err != nil {
 		return nil, err
+	}
+	ls, err := s.d.Store.LettersByID(ctx, villageID, letterIDs)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: letters of batch: %w", err)
 	}
 	u, err := s.unlock(ctx, villageID, official, passphrase)
 	if err != nil {
@@ -174,27 +182,44 @@ func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID in
 	results := make([]BatchResult, len(letterIDs))
 	for i, id := range letterIDs {
 		results[i].LetterID = id
-		if err := ctx.Err(); err != nil {
-			results[i].Err = err
-			continue
+		l := ls[id]
+		switch {
+		case ctx.Err() != nil:
+			results[i].Err = ctx.Err()
+		case l == nil:
+			results[i].Err = fmt.Errorf("issuance: letter %d: %w", id, surat.ErrNotFound)
+		default:
+			if results[i].Err = signable(l, official); results[i].Err == nil {
+				results[i].Letter, results[i].Err = s.finalize(ctx, actor, l, u)
+			}
 		}
-		results[i].Letter, results[i].Err = s.finalize(ctx, actor, villageID, id, u)
 	}
 	return results, nil
 }
 
-// finalize signs one letter with an unlocked key.
-func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID, letterID int64, u *unlocked) (*surat.Letter, error) {
-	l, err := s.d.Store.LetterByID(ctx, villageID, letterID)
-	if err != nil {
-		return nil, fmt.Errorf("issuance: letter %d: %w", letterID, err)
+// CheckBatch checks the letters of a batch signature before anything is
+// read: at least one, at most surat.MaxSignBatch, none twice. Problems are
+// a *surat.ValidationError on "ids".
+func CheckBatch(letterIDs []int64) error {
+	switch {
+	case len(letterIDs) == 0:
+		return surat.Invalid("ids", surat.ProblemBatchEmpty)
+	case len(letterIDs) > surat.MaxSignBatch:
+		return surat.Invalid("ids", surat.ProblemBatchTooLarge)
 	}
-	if l.SignerOfficialID == nil || *l.SignerOfficialID != u.officialID {
-		return nil, ErrNotSigner
+	seen := make(map[int64]bool, len(letterIDs))
+	for _, id := range letterIDs {
+		if seen[id] {
+			return surat.Invalid("ids", surat.ProblemBatchDuplicate)
+		}
+		seen[id] = true
 	}
-	if err := surat.CheckTransition(l.ID, l.Status, surat.LetterSigned); err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// finalize signs letter l, as read by the caller, with an unlocked key.
+func (s *Service) finalize(ctx context.Context, actor surat.Actor, l *surat.Letter, u *unlocked) (*surat.Letter, error) {
+	villageID, letterID := l.VillageID, l.ID
 	req, err := s.RequestOf(l)
 	if err != nil {
 		return nil, err
@@ -210,6 +235,8 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID, le
 	}
 	var written string // the PDF file, removed again if the transaction fails
 	f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
+		// The store has checked the status on the locked row; any other
+		// change since the read above (signer, content) bumped the version.
 		if n.Letter.Version != l.Version {
 			return store.FinalArtifact{}, fmt.Errorf("letter %d changed while signing: %w", letterID, surat.ErrConflict)
 		}
@@ -367,27 +394,4 @@ func (s *Service) SignedPDF(ctx context.Context, villageID, letterID int64) (*su
 		return nil, nil, fmt.Errorf("issuance: PDF of letter %d does not match its recorded SHA-256", letterID)
 	}
 	return l, b, nil
-}
-
-// Revoke withdraws a signed letter of the village for reason (required);
-// the verification page shows DICABUT at once. Errors are the store's: a
-// *surat.ValidationError on "reason", surat.ErrNotFound,
-// *surat.TransitionError for a letter that is not signed.
-func (s *Service) Revoke(ctx context.Context, actor surat.Actor, villageID, letterID int64, reason string) (*surat.Letter, error) {
-	l, err := s.d.Store.Revoke(ctx, actor, villageID, letterID, reason)
-	if err != nil {
-		return nil, fmt.Errorf("issuance: revoke letter %d: %w", letterID, err)
-	}
-	return l, nil
-}
-
-// Replace starts the correction of a signed letter: a new draft with the
-// old one's request, ReplacesID set. The old letter becomes diganti when
-// the new one is signed. Errors are the store's (see store.Replace).
-func (s *Service) Replace(ctx context.Context, actor surat.Actor, villageID, letterID int64) (*surat.Letter, error) {
-	l, err := s.d.Store.Replace(ctx, actor, villageID, letterID)
-	if err != nil {
-		return nil, fmt.Errorf("issuance: replace letter %d: %w", letterID, err)
-	}
-	return l, nil
 }

@@ -98,7 +98,7 @@ func (s *Store) checkLetterRefs(tx *gorm.DB, villageID int64, l *surat.Letter) e
 			Take(&r).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			p.Add("subject_resident_id", "Penduduk tidak ditemukan di desa ini")
+			p.AddCode("subject_resident_id", surat.ProblemResidentNotInVillage)
 		case err != nil:
 			return err
 		case strings.TrimSpace(l.SubjectName) == "":
@@ -110,13 +110,13 @@ func (s *Store) checkLetterRefs(tx *gorm.DB, villageID int64, l *surat.Letter) e
 		err := tx.Table("officials").Where("village_id = ? AND id = ?", villageID, *l.SignerOfficialID).Take(&o).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			p.Add("signer_official_id", "Pejabat penandatangan tidak ditemukan di desa ini")
+			p.AddCode("signer_official_id", surat.ProblemOfficialNotInVillage)
 		case err != nil:
 			return err
 		case !o.Active:
-			p.Add("signer_official_id", "Pejabat ini sudah tidak aktif")
+			p.AddCode("signer_official_id", surat.ProblemOfficialInactive)
 		case !o.IsHead && !o.CanSignAN && !o.CanSignUB:
-			p.Add("signer_official_id", "Pejabat ini tidak berwenang menandatangani surat")
+			p.AddCode("signer_official_id", surat.ProblemOfficialCannotSign)
 		}
 	}
 	return p.Err()
@@ -157,7 +157,7 @@ func (s *Store) createLetter(tx *gorm.DB, actor surat.Actor, villageID int64, l 
 		Take(&set).Error
 	switch {
 	case err == nil && !set.Enabled:
-		return nil, &surat.ValidationError{Fields: map[string]string{"module": "Jenis surat ini tidak diaktifkan di desa ini"}}
+		return nil, surat.Invalid("module", surat.ProblemModuleDisabled)
 	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
 		return nil, err
 	}
@@ -182,6 +182,23 @@ func (s *Store) LetterByID(ctx context.Context, villageID, id int64) (*surat.Let
 		return nil, translate(fmt.Sprintf("letter %d", id), err)
 	}
 	return &l, nil
+}
+
+// LettersByID returns the letters of the village among ids, by id, in one
+// query; ids of other villages or of no letter are simply absent.
+func (s *Store) LettersByID(ctx context.Context, villageID int64, ids []int64) (map[int64]*surat.Letter, error) {
+	var ls []surat.Letter
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Table("letters").Where("village_id = ? AND id IN ?", villageID, ids).
+			Find(&ls).Error; err != nil {
+			return nil, translate("letters by id", err)
+		}
+	}
+	out := make(map[int64]*surat.Letter, len(ls))
+	for i := range ls {
+		out[ls[i].ID] = &ls[i]
+	}
+	return out, nil
 }
 
 // LetterFilter narrows a letter list. Zero values mean "any".
@@ -345,8 +362,7 @@ func (s *Store) Submit(ctx context.Context, actor surat.Actor, villageID, id int
 	return s.moveLetter(ctx, actor, villageID, id, surat.LetterSubmitted, "letter.submit",
 		func(tx *gorm.DB, l *surat.Letter, set map[string]any) error {
 			if l.SignerOfficialID == nil {
-				return &surat.ValidationError{Fields: map[string]string{
-					"signer_official_id": "Pilih pejabat penandatangan sebelum surat diajukan"}}
+				return surat.Invalid("signer_official_id", surat.ProblemSignerRequired)
 			}
 			return s.checkLetterRefs(tx, villageID, l)
 		})

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -600,7 +599,7 @@ func optionalJSON(c *gin.Context, v any) error {
 // handleAPILetterSubmit sends a draft for approval.
 func (s *Server) handleAPILetterSubmit(c *gin.Context) error {
 	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
-		return s.store.Submit(ctx, actor, villageID, l.ID)
+		return s.issuance.Submit(ctx, actor, villageID, l.ID)
 	})
 }
 
@@ -615,7 +614,7 @@ func (s *Server) handleAPILetterReturn(c *gin.Context) error {
 		if in.ReplacedBy != 0 {
 			return nil, &badRequestError{Msg: `Kolom "replaced_by" hanya untuk pencabutan surat.`}
 		}
-		return s.store.Return(ctx, actor, villageID, l.ID, in.Reason)
+		return s.issuance.Return(ctx, actor, villageID, l.ID, in.Reason)
 	})
 }
 
@@ -628,7 +627,7 @@ func (s *Server) handleAPILetterApprove(c *gin.Context) error {
 		if err := optionalJSON(c, &in); err != nil {
 			return nil, err
 		}
-		return s.store.Approve(ctx, actor, villageID, l.ID, in.Version)
+		return s.issuance.Approve(ctx, actor, villageID, l.ID, in.Version)
 	})
 }
 
@@ -641,7 +640,7 @@ type passphraseInput struct {
 // requirePassphrase reports an empty passphrase on its field.
 func requirePassphrase(pass string, p surat.Problems) {
 	if pass == "" {
-		p.Add("passphrase", "Passphrase wajib diisi")
+		p.AddCode("passphrase", surat.ProblemPassphraseRequired)
 	}
 }
 
@@ -685,18 +684,8 @@ func (s *Server) handleAPILetterSignBatch(c *gin.Context) error {
 	}
 	p := surat.Problems{}
 	requirePassphrase(in.Passphrase, p)
-	seen := map[int64]bool{}
-	switch {
-	case len(in.IDs) == 0:
-		p.Add("ids", "Pilih paling sedikit satu surat")
-	case len(in.IDs) > issuance.MaxBatch:
-		p.Add("ids", fmt.Sprintf("Paling banyak %d surat sekaligus", issuance.MaxBatch))
-	}
-	for _, id := range in.IDs {
-		if seen[id] {
-			p.Add("ids", fmt.Sprintf("Surat %d disebut lebih dari sekali", id))
-		}
-		seen[id] = true
+	if fields, ok := surat.FieldErrors(issuance.CheckBatch(in.IDs)); ok {
+		p.Add("ids", fields["ids"])
 	}
 	if err := p.Err(); err != nil {
 		return err
@@ -717,7 +706,7 @@ func (s *Server) handleAPILetterSignBatch(c *gin.Context) error {
 			it.OK, it.Letter = true, &lj
 			out.Signed++
 		} else {
-			pr := s.letterProblem(r.Err)
+			pr := classify(r.Err, s.now())
 			s.logProblem(c, pr, r.Err)
 			it.Error, it.Message = pr.Code, pr.Message
 			out.Failed++
@@ -773,7 +762,7 @@ func (s *Server) handleAPILetterRevoke(c *gin.Context) error {
 			return nil, err
 		}
 		if in.ReplacedBy != 0 {
-			return s.store.RevokeReplaced(ctx, actor, villageID, l.ID, in.ReplacedBy, in.Reason)
+			return s.issuance.RevokeReplaced(ctx, actor, villageID, l.ID, in.ReplacedBy, in.Reason)
 		}
 		return s.issuance.Revoke(ctx, actor, villageID, l.ID, in.Reason)
 	})
@@ -791,84 +780,4 @@ func (s *Server) handleAPILetterReplace(c *gin.Context) error {
 		return err
 	}
 	return s.writeLetterDetail(c, http.StatusCreated, nl)
-}
-
-// errNoIssuance is a server built without the issuance service.
-var errNoIssuance = errors.New("web: letter routes need the issuance service")
-
-// letterAPI adapts a handler of a letter route. The workflow and signing
-// errors that classify does not know (a refused status change, a wrong
-// passphrase, a locked signer, a missing certificate) get their own machine
-// codes and Indonesian messages; everything else goes to the JSON adapter.
-func (s *Server) letterAPI(h handlerFunc) gin.HandlerFunc {
-	return s.api(func(c *gin.Context) error {
-		if s.issuance == nil {
-			return errNoIssuance
-		}
-		err := h(c)
-		if err == nil {
-			return nil
-		}
-		p, ok := letterSpecific(err, s.now())
-		if !ok {
-			return err
-		}
-		s.logProblem(c, p, err)
-		if p.RetryAfter > 0 {
-			c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
-		}
-		c.AbortWithStatusJSON(p.Status, errorBody{Error: p.Code, Message: p.Message, Fields: p.Fields})
-		return nil
-	})
-}
-
-// letterProblem classifies err for the caller, letter errors included.
-func (s *Server) letterProblem(err error) problem {
-	if p, ok := letterSpecific(err, s.now()); ok {
-		return p
-	}
-	return classify(err, s.now())
-}
-
-// letterSpecific classifies the letter errors classify does not know; ok is
-// false for every other error.
-func letterSpecific(err error, now time.Time) (p problem, ok bool) {
-	var (
-		trans  *surat.TransitionError
-		locked *issuance.LockedError
-	)
-	ok = true
-	switch {
-	case errors.Is(err, issuance.ErrWrongPassphrase):
-		p = problem{Status: http.StatusUnprocessableEntity, Code: "wrong_passphrase",
-			Message: "Passphrase salah. Surat tidak ditandatangani dan tidak ada nomor surat yang terpakai.",
-			Fields:  map[string]string{"passphrase": "Passphrase salah"}}
-		// The wrong passphrase that locks signing says so at once.
-		if errors.As(err, &locked) {
-			wait := locked.Until.Sub(now)
-			p.Message += fmt.Sprintf(" Karena passphrase salah berulang kali, penandatanganan dikunci selama %d menit.",
-				int(wait.Minutes())+1)
-			p.RetryAfter = max(1, int(wait.Seconds())+1)
-		}
-	case errors.As(err, &locked):
-		wait := locked.Until.Sub(now)
-		p = problem{Status: http.StatusTooManyRequests, Code: "signing_locked",
-			Message: fmt.Sprintf("Penandatanganan dikunci sementara karena passphrase salah berulang kali. Coba lagi dalam %d menit.",
-				int(wait.Minutes())+1),
-			RetryAfter: max(1, int(wait.Seconds())+1)}
-	case errors.As(err, &trans):
-		p = problem{Status: http.StatusConflict, Code: "invalid_transition", Message: trans.Message()}
-	case errors.Is(err, issuance.ErrNotSigner):
-		p = problem{Status: http.StatusForbidden, Code: "not_signer",
-			Message: "Anda bukan pejabat penandatangan surat ini."}
-	case errors.Is(err, issuance.ErrNoCertificate):
-		p = problem{Status: http.StatusConflict, Code: "no_certificate",
-			Message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Hubungi admin."}
-	case errors.Is(err, issuance.ErrNoRoot):
-		p = problem{Status: http.StatusConflict, Code: "no_root_ca",
-			Message: "Sertifikat induk (root CA) belum dibuat. Hubungi admin."}
-	default:
-		ok = false
-	}
-	return p, ok
 }

@@ -57,15 +57,6 @@ var letterNotices = map[string]string{
 // notice is the message of the ?ok= key of the request, or "".
 func notice(c *gin.Context) string { return letterNotices[c.Query("ok")] }
 
-// letterService is the issuance service, or an error when the server was
-// built without one (a test that does not need letters).
-func (s *Server) letterService() (*issuance.Service, error) {
-	if s.issuance == nil {
-		return nil, errors.New("web: letters need the issuance service")
-	}
-	return s.issuance, nil
-}
-
 // isClerk reports whether the user drafts and manages letters.
 func isClerk(u *surat.User) bool {
 	return u.Role == surat.RoleAdminDesa || u.Role == surat.RoleOperator
@@ -118,10 +109,7 @@ func (s *Server) enabledModules(ctx context.Context, villageID int64, cat *lette
 // issue. The search works without JavaScript (?q=); letters.js filters the
 // list as the clerk types.
 func (s *Server) handleLetterModules(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	mods, err := s.enabledModules(c.Request.Context(), villageOf(c), iss.Catalogue())
 	if err != nil {
 		return err
@@ -141,10 +129,7 @@ func (s *Server) handleLetterModules(c *gin.Context) error {
 // enabledModule returns the module named by :module when the village has it
 // enabled, and surat.ErrNotFound otherwise.
 func (s *Server) enabledModule(c *gin.Context) (*letters.Module, error) {
-	iss, err := s.letterService()
-	if err != nil {
-		return nil, err
-	}
+	iss := s.issuance
 	m := iss.Catalogue().Module(c.Param("module"))
 	if m == nil {
 		return nil, fmt.Errorf("module %q: %w", c.Param("module"), surat.ErrNotFound)
@@ -326,13 +311,10 @@ func (s *Server) restoreLetterForm(c *gin.Context) (url.Values, bool, error) {
 // handleLetterCreate validates the submitted form and stores a new draft.
 // A refused form comes back with the messages beside the inputs and the
 // input kept (422). The same form submitted twice creates one letter: the
-// second submission is sent to the letter of the first.
+// second submission is sent to the letter of the first (see
+// issuance.CreateDraftOnce).
 func (s *Server) handleLetterCreate(c *gin.Context) error {
 	m, err := s.enabledModule(c)
-	if err != nil {
-		return err
-	}
-	iss, err := s.letterService()
 	if err != nil {
 		return err
 	}
@@ -349,65 +331,36 @@ func (s *Server) handleLetterCreate(c *gin.Context) error {
 		p.FormError = "Formulir tidak lengkap. Periksa isian, lalu kirim lagi."
 		return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, nil)
 	}
-	existing, claimed, err := s.claimLetterForm(ctx, vid, u.ID, p.Token)
-	if err != nil {
-		return err
-	}
-	if !claimed {
-		if existing == 0 {
-			// The first submission is still being processed after all
-			// the waiting: show the archive, where its letter will
-			// appear, rather than create a second one.
-			c.Redirect(http.StatusSeeOther, "/surat?ok=diproses")
-			return nil
-		}
-		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=sudah", existing))
-		return nil
-	}
 	req, problems, err := s.requestFromForm(ctx, vid, m, form)
 	if err != nil {
-		return errors.Join(err, s.store.ReleaseLetterForm(ctx, vid, p.Token))
-	}
-	var l *surat.Letter
-	if len(problems) == 0 {
-		l, err = iss.CreateDraft(ctx, actorOf(u), vid, req)
-	} else {
-		_, err = iss.Validate(ctx, vid, req)
-		err = mergeProblems(problems, err)
-	}
-	if err != nil {
-		if rerr := s.store.ReleaseLetterForm(ctx, vid, p.Token); rerr != nil {
-			return rerr
-		}
-		if fields, ok := surat.FieldErrors(err); ok {
-			return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, fields)
-		}
 		return err
 	}
-	if err := s.store.BindLetterForm(ctx, vid, p.Token, l.ID); err != nil {
+	if len(problems) > 0 {
+		_, err := s.issuance.Validate(ctx, vid, req)
+		fields, _ := surat.FieldErrors(mergeProblems(problems, err))
+		if fields == nil {
+			return err
+		}
+		return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, fields)
+	}
+	id, outcome, err := s.issuance.CreateDraftOnce(ctx, actorOf(u), vid, p.Token, req)
+	if fields, ok := surat.FieldErrors(err); ok {
+		return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, fields)
+	} else if err != nil {
 		return err
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=dibuat", l.ID))
+	switch outcome {
+	case issuance.FormCreated:
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=dibuat", id))
+	case issuance.FormRepeated:
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=sudah", id))
+	default:
+		// The first submission is still being processed after all the
+		// waiting: show the archive, where its letter will appear, rather
+		// than create a second one.
+		c.Redirect(http.StatusSeeOther, "/surat?ok=diproses")
+	}
 	return nil
-}
-
-// claimLetterForm claims the form token; a submission that finds the
-// first one of the same form still in progress (a double click) waits up to
-// five seconds for its outcome: the letter it created, or its release after
-// a refusal, in which case this submission takes over the claim.
-func (s *Server) claimLetterForm(ctx context.Context, vid, userID int64, token string) (int64, bool, error) {
-	for range 50 {
-		existing, claimed, err := s.store.ClaimLetterForm(ctx, vid, userID, token)
-		if err != nil || claimed || existing != 0 {
-			return existing, claimed, err
-		}
-		select {
-		case <-ctx.Done():
-			return 0, false, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return 0, false, nil
 }
 
 // mergeProblems adds the service's field messages (from err, a
@@ -432,10 +385,7 @@ func (s *Server) handleLetterEditForm(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	req, err := iss.RequestOf(l)
 	if err != nil {
 		return err
@@ -465,10 +415,7 @@ func (s *Server) handleLetterUpdate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	form := c.Request.PostForm
 	version, _ := strconv.Atoi(form.Get("version"))
@@ -501,10 +448,7 @@ func (s *Server) draftForEdit(c *gin.Context) (*surat.Letter, *letters.Module, e
 	if err != nil {
 		return nil, nil, err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return nil, nil, err
-	}
+	iss := s.issuance
 	l, err := s.store.LetterByID(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return nil, nil, err
@@ -1030,10 +974,7 @@ func (s *Server) handleLetterShow(c *gin.Context) error {
 
 // renderLetter fills the letter page for l and the current user.
 func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p letterPage) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	ctx, u, vid := c.Request.Context(), currentUser(c), villageOf(c)
 	p.Letter = l
 	p.ModuleTitle = l.Module
@@ -1156,7 +1097,7 @@ func (s *Server) subjectLines(ctx context.Context, vid int64, m *letters.Module,
 // handleLetterSubmit sends a draft for approval.
 func (s *Server) handleLetterSubmit(c *gin.Context) error {
 	return s.letterAction(c, "diajukan", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
-		return s.store.Submit(ctx, a, vid, id)
+		return s.issuance.Submit(ctx, a, vid, id)
 	})
 }
 
@@ -1179,41 +1120,31 @@ func (s *Server) letterAction(c *gin.Context, ok string,
 }
 
 // letterRefusal shows the letter again with the reason an action was
-// refused, when the refusal is one the user can act on; other errors go to
-// the error page.
+// refused, when the refusal is one the user can act on (see
+// inlineRefusal); other errors go to the error page. Status and words are
+// the error table's, as on the API.
 func (s *Server) letterRefusal(c *gin.Context, id int64, err error, p letterPage) error {
-	var te *surat.TransitionError
-	status := http.StatusUnprocessableEntity
+	pr := classify(err, s.now())
+	if !inlineRefusal(pr) {
+		return err
+	}
+	s.logProblem(c, pr, err)
+	s.retryAfter(c, pr)
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
-	switch {
-	case errors.As(err, &te):
-		status, p.ActionError = http.StatusConflict, te.Message()
-	case errors.Is(err, surat.ErrConflict):
-		status, p.ActionError = http.StatusConflict, classify(err, s.now()).Message
-	default:
-		fields, ok := surat.FieldErrors(err)
-		if !ok {
-			if st, msg, ok := signRefusal(err, s.now()); ok {
-				status, p.ActionError = st, msg
-				break
-			}
-			return err
-		}
-		for k, v := range fields {
-			p.Errors[k] = v
-		}
-		p.ActionError = "Tindakan belum dapat dilakukan. Periksa pesan di bawah."
-		if msg := fields[signerField]; msg != "" {
-			p.ActionError = msg
-		}
+	for k, v := range pr.Fields {
+		p.Errors[k] = v
+	}
+	p.ActionError = pr.Message
+	if msg := pr.Fields[signerField]; msg != "" {
+		p.ActionError = msg
 	}
 	l, lerr := s.store.LetterByID(c.Request.Context(), villageOf(c), id)
 	if lerr != nil {
 		return errors.Join(err, lerr)
 	}
-	return s.renderLetter(c, status, l, p)
+	return s.renderLetter(c, pr.Status, l, p)
 }
 
 // handleLetterPreview renders the DRAF PDF of an unsigned letter inline. It
@@ -1223,10 +1154,7 @@ func (s *Server) handleLetterPreview(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	b, err := iss.DraftPDF(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return err

@@ -138,10 +138,7 @@ func (s *Server) handleArchive(c *gin.Context) error {
 }
 
 func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterFilter, errs map[string]string) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	p := archivePage{basePage: s.base(c, "Arsip surat"), Filter: f, Errors: errs, CanCreate: isClerk(currentUser(c))}
 	if p.Flash == "" {
@@ -208,10 +205,7 @@ func (s *Server) handleLetterDownload(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	l, b, err := iss.SignedPDF(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return err
@@ -222,10 +216,7 @@ func (s *Server) handleLetterDownload(c *gin.Context) error {
 
 // handleLetterRevoke revokes a signed letter with a reason.
 func (s *Server) handleLetterRevoke(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	reason := c.Request.PostFormValue("reason")
 	return s.letterAction(c, "dicabut", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
 		return iss.Revoke(ctx, a, vid, id, reason)
@@ -235,10 +226,7 @@ func (s *Server) handleLetterRevoke(c *gin.Context) error {
 // handleLetterReplace starts a corrected draft of a signed letter and opens
 // it for editing.
 func (s *Server) handleLetterReplace(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	id, err := letterID(c)
 	if err != nil {
 		return err

@@ -366,7 +366,7 @@ func (s *Server) residentLetterPDF(c *gin.Context, login *store.ResidentLogin, i
 	if err != nil {
 		return nil, err
 	}
-	if l.Status != surat.LetterSigned || s.issuance == nil {
+	if l.Status != surat.LetterSigned {
 		return nil, fmt.Errorf("letter %d is %s: %w", id, l.Status, surat.ErrNotFound)
 	}
 	_, b, err := s.issuance.SignedPDF(ctx, vid, id)

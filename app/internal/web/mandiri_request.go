@@ -23,9 +23,6 @@ import (
 // settings row, online by the module file's default. Without the issuance
 // service there is no catalogue and nothing is offered.
 func (s *Server) offeredModules(ctx context.Context, villageID int64) ([]villageModule, error) {
-	if s.issuance == nil {
-		return nil, nil
-	}
 	vms, err := s.villageModules(ctx, villageID, s.issuance.Catalogue())
 	if err != nil {
 		return nil, err
@@ -187,10 +184,8 @@ func requestStateMessage(err error) string {
 
 // moduleTitle is a module's title, or its code when the catalogue lacks it.
 func (s *Server) moduleTitle(code string) string {
-	if s.issuance != nil {
-		if m := s.issuance.Catalogue().Module(code); m != nil {
-			return m.Title
-		}
+	if m := s.issuance.Catalogue().Module(code); m != nil {
+		return m.Title
 	}
 	return code
 }

@@ -191,9 +191,6 @@ func (s *Server) handleClerkRequestOpen(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.issuance == nil {
-		return fmt.Errorf("open request %d: no issuance service", r.ID)
-	}
 	if r.Effective != surat.RequestInReview {
 		return s.renderStateError(c, &store.RequestStateError{Status: r.Effective,
 			Msg: "Permohonan berstatus " + r.Effective.Label() + " tidak dapat diproses lagi."})

@@ -39,8 +39,8 @@ type Deps struct {
 	// SetupCode is the one-time code printed by main when the database has
 	// no users; first-run setup requires it. Empty disables setup.
 	SetupCode string
-	// Issuance drafts, signs and revokes letters and runs the PKI; nil
-	// while a test does not need it.
+	// Issuance is the letter lifecycle (draft, submit, approve, return,
+	// sign, revoke, replace), the catalogue and the PKI; required.
 	Issuance *issuance.Service
 	// RateLimits are the per-IP limits of the public verification routes;
 	// nil means DefaultRateLimits.
@@ -56,7 +56,7 @@ type Server struct {
 	now    func() time.Time
 	params auth.Params
 
-	// issuance is the letter write path and PKI (nil in tests without it).
+	// issuance is the letter lifecycle, the catalogue and the PKI.
 	issuance *issuance.Service
 	// public holds the rate limits, upload slots and root cache of the
 	// public verification routes (verify*.go, pki_public.go).
@@ -85,8 +85,8 @@ type Server struct {
 // when a dependency is missing, a template does not parse or a trusted proxy
 // is not an IP address or CIDR.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil {
-		return nil, errors.New("web: store is required")
+	if d.Store == nil || d.Issuance == nil {
+		return nil, errors.New("web: store and issuance are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)

@@ -186,21 +186,13 @@ func redirectWithNotice(c *gin.Context, path, ok string) {
 	c.Redirect(http.StatusSeeOther, path+"?ok="+ok)
 }
 
-// catalogueIfAny is the letter catalogue, or nil when the server runs without
-// the issuance service (some tests).
-func (s *Server) catalogueIfAny() *letters.Catalogue {
-	if s.issuance == nil {
-		return nil
-	}
-	return s.issuance.Catalogue()
-}
+// catalogue is the letter catalogue.
+func (s *Server) catalogue() *letters.Catalogue { return s.issuance.Catalogue() }
 
 // moduleTitleOf is a module's title, or its code when unknown.
 func (s *Server) moduleTitleOf(code string) string {
-	if cat := s.catalogueIfAny(); cat != nil {
-		if m := cat.Module(code); m != nil {
-			return m.Title
-		}
+	if m := s.catalogue().Module(code); m != nil {
+		return m.Title
 	}
 	return code
 }
@@ -284,10 +276,8 @@ func (s *Server) exampleNumber(ctx context.Context, v *surat.Village, module, fo
 		return "", "Format nomor surat tidak valid"
 	}
 	kode := "470"
-	if cat := s.catalogueIfAny(); cat != nil {
-		if m := cat.Module(module); m != nil {
-			kode = m.Klasifikasi
-		}
+	if m := s.catalogue().Module(module); m != nil {
+		kode = m.Klasifikasi
 	}
 	if ls, err := s.store.LetterSetting(ctx, v.ID, module); err == nil && ls.KodeSurat != "" {
 		kode = ls.KodeSurat

@@ -17,13 +17,10 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/letters"
-	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
-	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
 
 // The subject of the letters signed in these tests. Every personal datum
@@ -47,22 +44,7 @@ var cheapKDF = testParams
 
 // withVerifyIssuance wires a real issuance service on the env's store.
 func withVerifyIssuance(t *testing.T) envOption {
-	return func(d *Deps) {
-		cat, err := letters.Load(lettertpl.FS)
-		if err != nil {
-			t.Fatalf("load catalogue: %v", err)
-		}
-		r, err := pdf.NewRenderer()
-		if err != nil {
-			t.Fatalf("renderer: %v", err)
-		}
-		iss, err := issuance.New(issuance.Deps{Store: d.Store, Catalogue: cat, Renderer: r,
-			StorageDir: t.TempDir(), BaseURL: d.Config.BaseURL, Now: d.Now, KDF: cheapKDF})
-		if err != nil {
-			t.Fatalf("issuance: %v", err)
-		}
-		d.Issuance = iss
-	}
+	return func(d *Deps) { d.Issuance = testIssuance(t, d, "") }
 }
 
 func withRateLimits(rl RateLimits) envOption { return func(d *Deps) { d.RateLimits = &rl } }
