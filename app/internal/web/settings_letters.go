@@ -54,7 +54,6 @@ type letterSettingPage struct {
 	Example       string
 }
 
-
 // handleLetterSettings lists the modules with their settings.
 func (s *Server) handleLetterSettings(c *gin.Context) error {
 	ctx := c.Request.Context()
