@@ -8,7 +8,7 @@ import (
 
 // MaxSignBatch is the most letters one batch signature takes: the signer
 // reviews each, and the queue page lists at most this many.
-const MaxSignBatch = 100
+const MaxSignBatch = 500
 
 // ProblemCode names a refusal that the store or a service detects and the
 // user can fix (a resident of another village, an official who may not
