@@ -102,6 +102,9 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&d)
 	}
+	if d.Verify == nil {
+		d.Verify = testVerify(t, d.Store, d.Now)
+	}
 	srv, err := New(d)
 	if err != nil {
 		t.Fatalf("New: %v", err)

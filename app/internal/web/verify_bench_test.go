@@ -13,6 +13,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // BenchmarkVerifyPage measures a scan of a QR code through the full router
@@ -74,8 +75,12 @@ func BenchmarkVerifyPage(b *testing.B) {
 	if l, err = iss.Sign(ctx, signer, v.ID, l.ID, vfSignPass); err != nil {
 		b.Fatal(err)
 	}
+	ver, err := verify.New(verify.Deps{Store: st, Catalogue: iss.Catalogue(), Now: time.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
 	srv, err := New(Deps{Log: slog.New(slog.DiscardHandler), Store: st, Now: time.Now, PasswordParams: testParams,
-		Config: config.Config{BaseURL: base, Secret: strings.Repeat("k", 32)}, Issuance: iss,
+		Config: config.Config{BaseURL: base, Secret: strings.Repeat("k", 32)}, Issuance: iss, Verify: ver,
 		RateLimits: &RateLimits{Disabled: true}})
 	if err != nil {
 		b.Fatal(err)
