@@ -23,6 +23,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/importer"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 	"github.com/suratdesa/suratdesa/app/internal/web"
 )
 
@@ -202,8 +203,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "\nBelum ada pengguna. Buka %s/setup untuk pengaturan awal.\nKode pengaturan (sekali pakai): %s\n\n",
 			e.cfg.BaseURL, setupCode)
 	}
+	ver, err := verify.New(verify.Deps{Store: e.st, Catalogue: iss.Catalogue(), Now: time.Now})
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
-		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss})
+		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver})
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
 
@@ -334,8 +335,12 @@ func TestBenchVerifyServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ver, err := verify.New(verify.Deps{Store: st, Catalogue: iss.Catalogue(), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := New(Deps{Log: log, Store: st, Config: config.Config{BaseURL: base, Secret: strings.Repeat("b", 32)},
-		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, RateLimits: &RateLimits{Disabled: true}})
+		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, Verify: ver, RateLimits: &RateLimits{Disabled: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

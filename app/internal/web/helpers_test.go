@@ -150,6 +150,9 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	if d.Issuance == nil {
 		d.Issuance = testIssuance(t, &d, d.Config.Storage)
 	}
+	if d.Verify == nil {
+		d.Verify = testVerify(t, d.Store, d.Now)
+	}
 	srv, err := New(d)
 	if err != nil {
 		t.Fatalf("New: %v", err)

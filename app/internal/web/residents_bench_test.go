@@ -24,7 +24,7 @@ import (
 func BenchmarkResidentListPage(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.Open(b, storetest.SQLite, nil)
-	srv, err := New(Deps{Log: slog.New(slog.DiscardHandler), Store: st, PasswordParams: testParams,
+	srv, err := New(Deps{Log: slog.New(slog.DiscardHandler), Store: st, PasswordParams: testParams, Verify: testVerify(b, st, nil),
 		Config: config.Config{BaseURL: "http://localhost:8080", Secret: strings.Repeat("k", 32)}})
 	if err != nil {
 		b.Fatal(err)

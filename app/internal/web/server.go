@@ -2,7 +2,9 @@
 // handlers that return errors to one HTML and one JSON adapter, middleware,
 // server-side sessions and the embedded HTML templates and CSS. It calls the
 // store with the village of the authenticated user and never passes
-// *gin.Context further down.
+// *gin.Context further down. Decisions live in the services below it: the
+// public check of a letter (status, masking, upload verdicts) is package
+// verify, whose handlers here only parse, call it once and render.
 package web
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // Deps is everything the web layer needs, wired by main.
@@ -42,6 +45,9 @@ type Deps struct {
 	// Issuance is the letter lifecycle (draft, submit, approve, return,
 	// sign, revoke, replace), the catalogue and the PKI; required.
 	Issuance *issuance.Service
+	// Verify is the public check of letters (the /v/ pages, their JSON
+	// twin and the PKI files); required.
+	Verify *verify.Service
 	// RateLimits are the per-IP limits of the public verification routes;
 	// nil means DefaultRateLimits.
 	RateLimits *RateLimits
@@ -58,8 +64,10 @@ type Server struct {
 
 	// issuance is the letter lifecycle, the catalogue and the PKI.
 	issuance *issuance.Service
-	// public holds the rate limits, upload slots and root cache of the
-	// public verification routes (verify*.go, pki_public.go).
+	// verify is the public check behind verify*.go and pki_public.go.
+	verify *verify.Service
+	// public holds the rate limits and upload slots of the public
+	// verification routes.
 	public *publicState
 	// mandiri holds the resident (Layanan Mandiri) login state.
 	mandiri *mandiriAuth
@@ -88,6 +96,9 @@ func New(d Deps) (*Server, error) {
 	if d.Store == nil || d.Issuance == nil {
 		return nil, errors.New("web: store and issuance are required")
 	}
+	if d.Verify == nil {
+		return nil, errors.New("web: verify service is required")
+	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -105,6 +116,7 @@ func New(d Deps) (*Server, error) {
 		params:    d.PasswordParams,
 		setupCode: d.SetupCode,
 		issuance:  d.Issuance,
+		verify:    d.Verify,
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	var err error
