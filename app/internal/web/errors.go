@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -65,6 +66,9 @@ type problem struct {
 // errors become statuses. Anything it does not recognise is a 500 whose
 // message reveals nothing about the cause.
 func classify(err error, now time.Time) problem {
+	if p, ok := classifyMandiri(err, now); ok {
+		return p
+	}
 	var (
 		ve     *surat.ValidationError
 		locked *lockedError
@@ -114,6 +118,37 @@ func classify(err error, now time.Time) problem {
 	}
 	return problem{Status: http.StatusInternalServerError, Code: "internal_error",
 		Message: "Terjadi kesalahan pada server. Silakan coba lagi; bila terus berulang, hubungi admin dengan menyebutkan kode permintaan."}
+}
+
+// classifyMandiri maps the errors of package mandiri and the request
+// states (Layanan Mandiri) for classify.
+func classifyMandiri(err error, now time.Time) (problem, bool) {
+	var (
+		locked  *mandiri.LockedError
+		blocked *mandiri.IPBlockedError
+		attach  *mandiri.AttachmentError
+		state   *surat.RequestStateError
+	)
+	switch {
+	case errors.Is(err, mandiri.ErrInvalidCredentials):
+		return problem{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: "NIK atau PIN salah."}, true
+	case errors.As(err, &locked):
+		return classify(&lockedError{Until: locked.Until}, now), true
+	case errors.As(err, &blocked):
+		secs := max(1, int(blocked.Until.Sub(now).Seconds())+1)
+		return problem{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: fmt.Sprintf(
+			"Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam %d menit.", secs/60+1),
+			RetryAfter: secs}, true
+	case errors.As(err, &attach) && attach.TooLarge:
+		return problem{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large", Message: fmt.Sprintf(
+			"Lampiran terlalu besar: paling besar %d MB per berkas.", mandiri.MaxAttachmentBytes>>20)}, true
+	case errors.As(err, &attach):
+		return problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+			Message: "Lampiran harus berupa foto JPEG/PNG atau berkas PDF. Berkas lain (juga yang hanya diganti namanya) tidak diterima."}, true
+	case errors.As(err, &state):
+		return problem{Status: http.StatusConflict, Code: "invalid_state", Message: state.Message()}, true
+	}
+	return problem{}, false
 }
 
 // logProblem logs a server-side failure with its cause; client errors are

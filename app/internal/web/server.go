@@ -19,6 +19,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 )
 
@@ -42,6 +43,10 @@ type Deps struct {
 	// Issuance drafts, signs and revokes letters and runs the PKI; nil
 	// while a test does not need it.
 	Issuance *issuance.Service
+	// Mandiri is the residents' self-service (Layanan Mandiri) policy:
+	// resident logins, PINs, requests and opening them into drafts;
+	// required.
+	Mandiri *mandiri.Service
 	// RateLimits are the per-IP limits of the public verification routes;
 	// nil means DefaultRateLimits.
 	RateLimits *RateLimits
@@ -61,8 +66,8 @@ type Server struct {
 	// public holds the rate limits, upload slots and root cache of the
 	// public verification routes (verify*.go, pki_public.go).
 	public *publicState
-	// mandiri holds the resident (Layanan Mandiri) login state.
-	mandiri *mandiriAuth
+	// mandiri decides everything about residents' self-service.
+	mandiri *mandiri.Service
 
 	setupCode string
 	// setupDone caches that users exist, after which setup never reopens
@@ -85,8 +90,8 @@ type Server struct {
 // when a dependency is missing, a template does not parse or a trusted proxy
 // is not an IP address or CIDR.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil {
-		return nil, errors.New("web: store is required")
+	if d.Store == nil || d.Mandiri == nil {
+		return nil, errors.New("web: store and mandiri are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -105,12 +110,10 @@ func New(d Deps) (*Server, error) {
 		params:    d.PasswordParams,
 		setupCode: d.SetupCode,
 		issuance:  d.Issuance,
+		mandiri:   d.Mandiri,
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	var err error
-	if s.mandiri, err = newMandiriAuth(s.params, s.now); err != nil {
-		return nil, err
-	}
 	if s.csrfKey, err = csrfKeyFrom(d.Config.Secret); err != nil {
 		return nil, err
 	}
