@@ -21,6 +21,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/importer"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
@@ -207,8 +208,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	mand, err := mandiri.New(mandiri.Deps{Store: e.st, Issuance: iss, StorageDir: e.cfg.Storage, Now: time.Now,
+		PINParams: auth.DefaultParams, Log: e.log})
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
-		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver})
+		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver, Mandiri: mand})
 	if err != nil {
 		return err
 	}

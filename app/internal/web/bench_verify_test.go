@@ -339,8 +339,10 @@ func TestBenchVerifyServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Deps{Log: log, Store: st, Config: config.Config{BaseURL: base, Secret: strings.Repeat("b", 32)},
-		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, Verify: ver, RateLimits: &RateLimits{Disabled: true}})
+	d := Deps{Log: log, Store: st, Config: config.Config{BaseURL: base, Secret: strings.Repeat("b", 32)},
+		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, Verify: ver, RateLimits: &RateLimits{Disabled: true}}
+	d.Mandiri = testMandiri(t, d)
+	srv, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

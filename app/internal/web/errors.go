@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -43,10 +43,6 @@ func (e *badRequestError) Error() string { return "bad request: " + e.Msg }
 type unsupportedMediaError struct{ Msg string }
 
 func (e *unsupportedMediaError) Error() string { return "unsupported media: " + e.Msg }
-
-// errInvalidPIN means a resident login with an unknown NIK or a wrong PIN;
-// the two are deliberately indistinguishable.
-var errInvalidPIN = errors.New("invalid resident credentials")
 
 // lockedError is a login refused because the account is locked until Until.
 type lockedError struct{ Until time.Time }
@@ -136,6 +132,11 @@ var errorTable = []errorRule{
 		}},
 	{match: as[*badRequestError](), status: http.StatusBadRequest, code: "bad_request",
 		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*badRequestError](err).Msg }},
+	{match: func(err error) bool { a := asT[*mandiri.AttachmentError](err); return a != nil && a.TooLarge },
+		status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
+		message: fmt.Sprintf("Lampiran terlalu besar: paling besar %d MB per berkas.", mandiri.MaxAttachmentBytes>>20)},
+	{match: as[*mandiri.AttachmentError](), status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+		message: "Lampiran harus berupa foto JPEG/PNG atau berkas PDF. Berkas lain (juga yang hanya diganti namanya) tidak diterima."},
 
 	// Signing. The wrong passphrase that locks signing says so at once.
 	{match: is(issuance.ErrWrongRootPassphrase), status: http.StatusUnprocessableEntity, code: "wrong_root_passphrase",
@@ -174,9 +175,15 @@ var errorTable = []errorRule{
 			p.Message = fmt.Sprintf("Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins)
 			p.RetryAfter = secs
 		}},
-	{match: as[*ipBlockedError](), status: http.StatusTooManyRequests, code: "rate_limited",
+	{match: as[*mandiri.LockedError](), status: http.StatusTooManyRequests, code: "account_locked",
 		detail: func(err error, now time.Time, p *problem) {
-			secs, mins := waitFor(asT[*ipBlockedError](err).Until, now)
+			secs, mins := waitFor(asT[*mandiri.LockedError](err).Until, now)
+			p.Message = fmt.Sprintf("Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
+		}},
+	{match: as[*mandiri.IPBlockedError](), status: http.StatusTooManyRequests, code: "rate_limited",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, mins := waitFor(asT[*mandiri.IPBlockedError](err).Until, now)
 			p.Message = fmt.Sprintf("Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam %d menit.", mins)
 			p.RetryAfter = secs
 		}},
@@ -188,7 +195,7 @@ var errorTable = []errorRule{
 		}},
 	{match: is(errInvalidCredentials), status: http.StatusUnauthorized, code: "invalid_credentials",
 		message: "Nama pengguna atau kata sandi salah."},
-	{match: is(errInvalidPIN), status: http.StatusUnauthorized, code: "invalid_credentials",
+	{match: is(mandiri.ErrInvalidCredentials), status: http.StatusUnauthorized, code: "invalid_credentials",
 		message: "NIK atau PIN salah."},
 	{match: is(errCSRF), status: http.StatusForbidden, code: "csrf_failed",
 		message: "Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman kami. Muat ulang halaman, lalu kirim lagi."},
@@ -198,8 +205,8 @@ var errorTable = []errorRule{
 	// The workflow, then the sentinels every layer wraps.
 	{match: as[*surat.TransitionError](), status: http.StatusConflict, code: "invalid_transition",
 		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*surat.TransitionError](err).Message() }},
-	{match: as[*store.RequestStateError](), status: http.StatusConflict, code: "invalid_state",
-		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*store.RequestStateError](err).Msg }},
+	{match: as[*surat.RequestStateError](), status: http.StatusConflict, code: "invalid_state",
+		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*surat.RequestStateError](err).Message() }},
 	{match: is(surat.ErrNotFound), status: http.StatusNotFound, code: "not_found",
 		message: "Data atau halaman tidak ditemukan."},
 	{match: is(surat.ErrForbidden), status: http.StatusForbidden, code: "forbidden",

@@ -14,7 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -57,15 +57,18 @@ func TestErrorTable(t *testing.T) {
 		{"no certificate", wrapped(issuance.ErrNoCertificate), 409, "no_certificate", "belum memiliki sertifikat", ""},
 		{"no root", issuance.ErrNoRoot, 409, "no_root_ca", "root CA", ""},
 		{"account locked", &lockedError{Until: in(5 * time.Minute)}, 429, "account_locked", "Coba lagi dalam 5 menit", "300"},
-		{"ip blocked", &ipBlockedError{Until: in(15 * time.Minute)}, 429, "rate_limited", "dari jaringan ini", "900"},
+		{"resident locked", &mandiri.LockedError{Until: in(5 * time.Minute)}, 429, "account_locked", "Coba lagi dalam 5 menit", "300"},
+		{"ip blocked", &mandiri.IPBlockedError{Until: in(15 * time.Minute)}, 429, "rate_limited", "dari jaringan ini", "900"},
+		{"attachment too large", &mandiri.AttachmentError{TooLarge: true}, 413, "payload_too_large", "Lampiran terlalu besar", ""},
+		{"attachment type", &mandiri.AttachmentError{}, 415, "unsupported_media_type", "JPEG/PNG atau berkas PDF", ""},
 		{"rate limited", &rateLimitedError{Retry: 1500 * time.Millisecond}, 429, "rate_limited", "Coba lagi dalam 2 detik", "2"},
 		{"invalid credentials", errInvalidCredentials, 401, "invalid_credentials", "Nama pengguna atau kata sandi salah", ""},
-		{"invalid PIN", errInvalidPIN, 401, "invalid_credentials", "NIK atau PIN salah", ""},
+		{"invalid PIN", mandiri.ErrInvalidCredentials, 401, "invalid_credentials", "NIK atau PIN salah", ""},
 		{"csrf", errCSRF, 403, "csrf_failed", "Muat ulang halaman", ""},
 		{"method", errMethodNotAllowed, 405, "method_not_allowed", "tidak didukung", ""},
 		{"transition", wrapped(&surat.TransitionError{LetterID: 7, From: surat.LetterSigned, To: surat.LetterSigned}),
 			409, "invalid_transition", "sudah berstatus Ditandatangani", ""},
-		{"request state", &store.RequestStateError{Status: surat.RequestTaken, Msg: "Permohonan berstatus Sudah Diambil tidak dapat dibatalkan."},
+		{"request state", &surat.RequestStateError{From: surat.RequestTaken, Action: surat.RequestCancel},
 			409, "invalid_state", "tidak dapat dibatalkan", ""},
 		{"not found", wrapped(surat.ErrNotFound), 404, "not_found", "tidak ditemukan", ""},
 		{"forbidden", surat.ErrForbidden, 403, "forbidden", "tidak berwenang", ""},

@@ -23,6 +23,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
@@ -153,11 +154,36 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	if d.Verify == nil {
 		d.Verify = testVerify(t, d.Store, d.Now)
 	}
+	if d.Mandiri == nil {
+		d.Mandiri = testMandiri(t, d)
+	}
 	srv, err := New(d)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return &env{t: t, st: st, srv: srv, h: srv.Handler(), clock: ck, logs: logs}
+}
+
+// testMandiri builds the Layanan Mandiri service for the server of d, on
+// its store, clock and issuance service, or on an issuance service of its
+// own when d has none; attachments go to d.Config.Storage, or a temporary
+// directory.
+func testMandiri(tb testing.TB, d Deps) *mandiri.Service {
+	tb.Helper()
+	dir := d.Config.Storage
+	if dir == "" {
+		dir = tb.TempDir()
+	}
+	iss := d.Issuance
+	if iss == nil {
+		iss = testIssuance(tb, &d, dir)
+	}
+	m, err := mandiri.New(mandiri.Deps{Store: d.Store, Issuance: iss, StorageDir: dir, Now: d.Now,
+		PINParams: d.PasswordParams, Log: d.Log})
+	if err != nil {
+		tb.Fatalf("mandiri: %v", err)
+	}
+	return m
 }
 
 func (e *env) village(code, name string) *surat.Village {

@@ -21,6 +21,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
@@ -48,6 +49,10 @@ type Deps struct {
 	// Verify is the public check of letters (the /v/ pages, their JSON
 	// twin and the PKI files); required.
 	Verify *verify.Service
+	// Mandiri is the residents' self-service (Layanan Mandiri) policy:
+	// resident logins, PINs, requests and opening them into drafts;
+	// required.
+	Mandiri *mandiri.Service
 	// RateLimits are the per-IP limits of the public verification routes;
 	// nil means DefaultRateLimits.
 	RateLimits *RateLimits
@@ -69,8 +74,8 @@ type Server struct {
 	// public holds the rate limits and upload slots of the public
 	// verification routes.
 	public *publicState
-	// mandiri holds the resident (Layanan Mandiri) login state.
-	mandiri *mandiriAuth
+	// mandiri decides everything about residents' self-service.
+	mandiri *mandiri.Service
 
 	setupCode string
 	// setupDone caches that users exist, after which setup never reopens
@@ -93,11 +98,8 @@ type Server struct {
 // when a dependency is missing, a template does not parse or a trusted proxy
 // is not an IP address or CIDR.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil || d.Issuance == nil {
-		return nil, errors.New("web: store and issuance are required")
-	}
-	if d.Verify == nil {
-		return nil, errors.New("web: verify service is required")
+	if d.Store == nil || d.Issuance == nil || d.Verify == nil || d.Mandiri == nil {
+		return nil, errors.New("web: store, issuance, verify and mandiri are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -117,12 +119,10 @@ func New(d Deps) (*Server, error) {
 		setupCode: d.SetupCode,
 		issuance:  d.Issuance,
 		verify:    d.Verify,
+		mandiri:   d.Mandiri,
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	var err error
-	if s.mandiri, err = newMandiriAuth(s.params, s.now); err != nil {
-		return nil, err
-	}
 	if s.csrfKey, err = csrfKeyFrom(d.Config.Secret); err != nil {
 		return nil, err
 	}
