@@ -477,7 +477,7 @@ func (s *Server) handleAPIMandiriLetterList(c *gin.Context) error {
 			j.SignedAt = &t
 		}
 		if l.VerifyCode != nil {
-			j.VerifyURL = s.mandiriVerifyURL(*l.VerifyCode)
+			j.VerifyURL = s.issuance.VerifyURL(*l.VerifyCode)
 		}
 		if l.Status == surat.LetterSigned {
 			j.PDFURL = fmt.Sprintf("/api/v1/mandiri/letters/%d/pdf", l.ID)

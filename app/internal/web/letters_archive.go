@@ -86,7 +86,7 @@ func (s *Server) parseArchiveFilter(c *gin.Context) (archiveFilter, store.Letter
 			errs["status"] = "Status tidak dikenal"
 		}
 	}
-	if f.Module != "" && s.issuance != nil && s.issuance.Catalogue().Module(f.Module) == nil {
+	if f.Module != "" && s.catalogue().Module(f.Module) == nil {
 		errs["jenis"] = "Jenis surat tidak dikenal"
 	}
 	// Dates are calendar days of the letters' civil time (WIB): "sampai"
@@ -178,13 +178,8 @@ func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterF
 
 // archiveRow is l as one line of the archive and the register.
 func (s *Server) archiveRow(l *surat.Letter) archiveRow {
-	r := archiveRow{ID: l.ID, Number: l.NumberString(), ModuleTitle: l.Module, SubjectName: l.SubjectName,
+	r := archiveRow{ID: l.ID, Number: l.NumberString(), ModuleTitle: s.moduleTitleOf(l.Module), SubjectName: l.SubjectName,
 		Status: l.Status, StatusLabel: l.Status.Label(), Signed: l.VerifyCode != nil && l.PDFPath != ""}
-	if s.issuance != nil {
-		if m := s.issuance.Catalogue().Module(l.Module); m != nil {
-			r.ModuleTitle = m.Title
-		}
-	}
 	r.Date = surat.FormatDate(surat.LetterTime(letterDate(l)))
 	return r
 }

@@ -244,19 +244,11 @@ func (s *Server) residentLetterRows(c *gin.Context, login *store.ResidentLogin) 
 			row.SignedAt = surat.FormatDate(surat.LetterTime(*l.SignedAt))
 		}
 		if l.VerifyCode != nil {
-			row.VerifyURL = s.mandiriVerifyURL(*l.VerifyCode)
+			row.VerifyURL = s.issuance.VerifyURL(*l.VerifyCode)
 		}
 		out = append(out, row)
 	}
 	return out, nil
-}
-
-// mandiriVerifyURL is the public verification address of a code.
-func (s *Server) mandiriVerifyURL(code string) string {
-	if s.issuance != nil {
-		return s.issuance.VerifyURL(code)
-	}
-	return strings.TrimRight(s.cfg.BaseURL, "/") + "/v/" + code
 }
 
 // offeredModuleView describes an offered module and what it needs.

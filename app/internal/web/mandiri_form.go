@@ -309,7 +309,7 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 		p.LetterID = l.ID
 		p.Download = l.Status == surat.LetterSigned
 		if l.VerifyCode != nil {
-			p.VerifyURL = s.mandiriVerifyURL(*l.VerifyCode)
+			p.VerifyURL = s.issuance.VerifyURL(*l.VerifyCode)
 		}
 	}
 	s.render(c, http.StatusOK, "mandiri_request", p)

@@ -105,30 +105,28 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 			names[id] = res.Name
 		}
 	}
-	if s.issuance != nil {
-		if m := s.issuance.Catalogue().Module(r.Module); m != nil {
-			for _, sp := range m.Subjects {
-				sub, ok := f.Subjects[sp.Role]
-				if !ok {
-					continue
-				}
-				var ns []string
-				if sub.ResidentID != 0 {
-					ns = append(ns, names[sub.ResidentID])
-				}
-				for _, it := range sub.Items {
-					n := names[it.ResidentID]
-					if it.Relation != "" {
-						n += " (" + it.Relation + ")"
-					}
-					ns = append(ns, n)
-				}
-				p.Entries = append(p.Entries, requestEntryView{Label: sp.Label, Value: strings.Join(ns, ", ")})
+	if m := s.catalogue().Module(r.Module); m != nil {
+		for _, sp := range m.Subjects {
+			sub, ok := f.Subjects[sp.Role]
+			if !ok {
+				continue
 			}
-			for _, fs := range m.Fields {
-				if v := f.Fields[fs.Name]; v != "" {
-					p.Entries = append(p.Entries, requestEntryView{Label: fs.Label, Value: v})
+			var ns []string
+			if sub.ResidentID != 0 {
+				ns = append(ns, names[sub.ResidentID])
+			}
+			for _, it := range sub.Items {
+				n := names[it.ResidentID]
+				if it.Relation != "" {
+					n += " (" + it.Relation + ")"
 				}
+				ns = append(ns, n)
+			}
+			p.Entries = append(p.Entries, requestEntryView{Label: sp.Label, Value: strings.Join(ns, ", ")})
+		}
+		for _, fs := range m.Fields {
+			if v := f.Fields[fs.Name]; v != "" {
+				p.Entries = append(p.Entries, requestEntryView{Label: fs.Label, Value: v})
 			}
 		}
 	}
