@@ -143,7 +143,7 @@ func (s *Service) prepare(ctx context.Context, villageID int64, req Request) (*p
 		if spec != nil {
 			kind = spec.Kind
 		}
-		sub, err := r.subject("subject."+role, kind, ref, false)
+		sub, err := r.subject(letters.SubjectKey(role), kind, ref, false)
 		if err != nil {
 			return nil, err
 		}

@@ -239,17 +239,17 @@ func (s *Service) checkForm(ctx context.Context, login *store.ResidentLogin, m *
 	for role, sub := range f.Subjects {
 		spec := m.Subject(role)
 		if spec == nil {
-			p.Add("subject."+role, "Peran "+role+" tidak dikenal untuk "+m.Title)
+			p.Add(letters.SubjectKey(role), "Peran "+role+" tidak dikenal untuk "+m.Title)
 			continue
 		}
 		for _, id := range (surat.RequestForm{Subjects: map[string]surat.RequestSubject{role: sub}}).ResidentIDs() {
 			if !inKK[id] {
-				p.Add("subject."+role, spec.Label+": hanya Anda sendiri atau anggota KK Anda yang dapat dipilih. "+
+				p.Add(letters.SubjectKey(role), spec.Label+": hanya Anda sendiri atau anggota KK Anda yang dapat dipilih. "+
 					"Untuk orang lain, ajukan di kantor desa.")
 			}
 		}
 		if spec.Kind.IsList() && sub.ResidentID != 0 {
-			p.Add("subject."+role, spec.Label+" harus berupa daftar")
+			p.Add(letters.SubjectKey(role), spec.Label+" harus berupa daftar")
 		}
 	}
 	main := m.Subjects[0]
@@ -258,11 +258,11 @@ func (s *Service) checkForm(ctx context.Context, login *store.ResidentLogin, m *
 		mainID = f.Subjects[main.Role].Items[0].ResidentID
 	}
 	if mainID == 0 {
-		p.Add("subject."+main.Role, main.Label+" wajib dipilih")
+		p.Add(letters.SubjectKey(main.Role), main.Label+" wajib dipilih")
 	}
 	for name := range f.Fields {
 		if m.Field(name) == nil {
-			p.Add("field."+name, "Isian tidak dikenal untuk "+m.Title)
+			p.Add(letters.FieldKey(name), "Isian tidak dikenal untuk "+m.Title)
 		}
 	}
 	if err := p.Err(); err != nil {

@@ -11,7 +11,6 @@ import (
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -80,13 +79,9 @@ func optionalID(id int64) *int64 {
 // MySQL until tx ends (SQLite transactions are already exclusive: they
 // begin IMMEDIATE).
 func (s *Store) lockLetter(tx *gorm.DB, villageID, id int64) (*surat.Letter, error) {
-	q := tx.Table("letters").Where("village_id = ? AND id = ?", villageID, id)
-	if s.dialect == "mysql" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var l surat.Letter
-	if err := q.Take(&l).Error; err != nil {
-		return nil, fmt.Errorf("letter %d: %w", id, err)
+	if err := s.lockRow(tx, "letters", villageID, id, &l); err != nil {
+		return nil, err
 	}
 	return &l, nil
 }
@@ -228,12 +223,8 @@ type LetterPage struct {
 
 // ListLetters lists the village's letters matching f, newest first.
 func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter) (*LetterPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 100 {
-		f.PerPage = 25
-	}
-	if f.Page <= 0 {
-		f.Page = 1
-	}
+	pg := pageOf(f.Page, f.PerPage, 25, 100)
+	f.Page, f.PerPage = pg.Page, pg.PerPage
 	q := s.db.WithContext(ctx).Table("letters").Where("village_id = ?", villageID)
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
@@ -255,7 +246,7 @@ func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter
 		return nil, translate("count letters", err)
 	}
 	var ls []surat.Letter
-	if err := q.Order("id DESC").Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage).Find(&ls).Error; err != nil {
+	if err := pg.apply(q.Order("id DESC")).Find(&ls).Error; err != nil {
 		return nil, translate("list letters", err)
 	}
 	return &LetterPage{Letters: ls, Total: total, Page: f.Page, PerPage: f.PerPage}, nil
@@ -596,12 +587,8 @@ func (e *missingCounter) Error() string {
 // createCounter creates a counter row at 0 in its own short transaction, if
 // it does not exist.
 func (s *Store) createCounter(ctx context.Context, c *missingCounter) error {
-	insert := "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0) " +
-		"ON CONFLICT(village_id, scope, year) DO NOTHING"
-	if s.dialect == "mysql" {
-		insert = "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0) " +
-			"ON DUPLICATE KEY UPDATE last_seq = last_seq"
-	}
+	insert := "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0)" +
+		s.onConflict([]string{"village_id", "scope", "year"}, "")
 	if err := s.db.WithContext(ctx).Exec(insert, c.villageID, c.scope, c.year).Error; err != nil {
 		return fmt.Errorf("create letter counter: %w", err)
 	}
@@ -759,13 +746,9 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 // is already MATI is left alone; one of another village is
 // surat.ErrNotFound.
 func (s *Store) markDead(tx *gorm.DB, actor surat.Actor, villageID, residentID, letterID int64) error {
-	q := tx.Table("residents").Where("village_id = ? AND id = ?", villageID, residentID)
-	if s.dialect == "mysql" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var before surat.Resident
-	if err := q.Take(&before).Error; err != nil {
-		return fmt.Errorf("resident %d: %w", residentID, err)
+	if err := s.lockRow(tx, "residents", villageID, residentID, &before); err != nil {
+		return err
 	}
 	if before.LifeStatus == surat.LifeDead {
 		return nil
@@ -864,7 +847,7 @@ func (nc *numberContext) allocate(l *surat.Letter, defaultKodeSurat string) (*su
 	if set != nil {
 		n.ValidityDays = set.ValidityDays
 	}
-	if v.NumberScope != "village" {
+	if v.NumberScope != surat.ScopeVillage {
 		n.Scope = format.Series(kode, v.Code)
 	}
 	// Bumping the counter locks its row until this transaction ends, so

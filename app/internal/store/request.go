@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -182,13 +181,9 @@ func (s *Store) RequestQueue(ctx context.Context, villageID int64, status surat.
 // lockRequest reads a request of the village inside tx with its letter's
 // status, locking the request row on MySQL.
 func (s *Store) lockRequest(tx *gorm.DB, villageID, id int64) (*surat.LetterRequest, error) {
-	q := tx.Table("letter_requests").Where("village_id = ? AND id = ?", villageID, id)
-	if s.dialect == "mysql" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var r surat.LetterRequest
-	if err := q.Select("*").Take(&r).Error; err != nil {
-		return nil, fmt.Errorf("request %d: %w", id, err)
+	if err := s.lockRow(tx, "letter_requests", villageID, id, &r); err != nil {
+		return nil, err
 	}
 	if r.LetterID != nil {
 		var l struct{ Status surat.LetterStatus }

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -26,7 +27,8 @@ import (
 var wib = surat.LetterTime(time.Time{}).Location()
 
 // moduleJSON is a letter module as the API lists it: enough for a client to
-// build the form of a letter.
+// build the form of a letter. Staff (/api/v1/modules) and residents
+// (/api/v1/mandiri/modules) get the same shape.
 type moduleJSON struct {
 	Code        string        `json:"code"`
 	Title       string        `json:"title"`
@@ -66,10 +68,10 @@ type fieldSpec struct {
 	Hint      string   `json:"hint,omitempty"`
 }
 
-func moduleOut(vm villageModule) moduleJSON {
+func moduleOut(vm issuance.VillageModule) moduleJSON {
 	m := vm.Module
 	out := moduleJSON{Code: m.Code, Title: m.Title, Description: m.Description, KodeSurat: m.Klasifikasi,
-		Validity: vm.validity(), Online: vm.online(), Subjects: []subjectSpec{}, Fields: []fieldSpec{}}
+		Validity: vm.Validity(), Online: vm.Online(), Subjects: []subjectSpec{}, Fields: []fieldSpec{}}
 	if vm.Settings != nil && vm.Settings.KodeSurat != "" {
 		out.KodeSurat = vm.Settings.KodeSurat
 	}
@@ -88,7 +90,7 @@ func moduleOut(vm villageModule) moduleJSON {
 // handleAPIModuleList lists the letter modules the caller's village has
 // enabled, ordered by code.
 func (s *Server) handleAPIModuleList(c *gin.Context) error {
-	vms, err := s.villageModules(c.Request.Context(), villageOf(c), s.issuance.Catalogue())
+	vms, err := s.issuance.VillageModules(c.Request.Context(), villageOf(c))
 	if err != nil {
 		return err
 	}
@@ -286,7 +288,7 @@ func (in apiLetterInput) toRequest(p surat.Problems) issuance.Request {
 	req := issuance.Request{Module: strings.TrimSpace(in.Module), Subjects: map[string]issuance.SubjectRef{},
 		Fields: map[string]string{}, SignerOfficialID: in.SignerOfficialID}
 	for role, sub := range in.Subjects {
-		req.Subjects[role] = sub.toRef("subject."+role, p)
+		req.Subjects[role] = sub.toRef(letters.SubjectKey(role), p)
 	}
 	for k, v := range in.Fields {
 		req.Fields[k] = v
@@ -334,7 +336,7 @@ func (in apiPersonInput) toDomain(key string, p surat.Problems) *surat.Person {
 	if d := strings.TrimSpace(in.BirthDate); d != "" {
 		t, err := time.Parse(dateLayout, d)
 		if err != nil {
-			p.Add(key+".tanggal_lahir", "Tanggal lahir harus berformat TTTT-BB-HH, mis. 1980-01-15")
+			p.Add(surat.PersonKey(key, surat.PersonBirthDate), "Tanggal lahir harus berformat TTTT-BB-HH, mis. 1980-01-15")
 		} else {
 			per.BirthDate = t
 		}
@@ -385,21 +387,11 @@ func inputKeys(err error) error {
 	return err
 }
 
-// apiLetterID parses the :id route parameter; anything but a positive number
-// names no letter: 404, like a letter of another village.
-func apiLetterID(c *gin.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("letter id %q: %w", c.Param("id"), surat.ErrNotFound)
-	}
-	return id, nil
-}
-
 // routeLetter loads the letter of the route from the caller's village. Every
 // handler of a letter route calls it before reading the body, so a letter of
 // another village is 404 whatever the body holds.
 func (s *Server) routeLetter(c *gin.Context) (*surat.Letter, error) {
-	id, err := apiLetterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -141,58 +140,6 @@ func (s *Server) handleAPIMandiriMe(c *gin.Context) error {
 	return nil
 }
 
-// mandiriModuleJSON is a module offered online and what its form needs.
-type mandiriModuleJSON struct {
-	Code        string                 `json:"code"`
-	Title       string                 `json:"title"`
-	Description string                 `json:"description"`
-	Validity    string                 `json:"validity"`
-	Subjects    []mandiriSubjectJSON   `json:"subjects"`
-	Fields      []mandiriFieldSpecJSON `json:"fields"`
-}
-
-// mandiriSubjectJSON is a subject role of a module.
-type mandiriSubjectJSON struct {
-	Role      string   `json:"role"`
-	Label     string   `json:"label"`
-	List      bool     `json:"list"`
-	Required  bool     `json:"required"`
-	Relations []string `json:"relations"`
-}
-
-// mandiriFieldSpecJSON is a field of a module.
-type mandiriFieldSpecJSON struct {
-	Name     string   `json:"name"`
-	Label    string   `json:"label"`
-	Type     string   `json:"type"`
-	Required bool     `json:"required"`
-	Options  []string `json:"options"`
-	Hint     string   `json:"hint"`
-}
-
-func mandiriModuleOut(vm issuance.VillageModule) mandiriModuleJSON {
-	m := vm.Module
-	out := mandiriModuleJSON{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.Validity(),
-		Subjects: []mandiriSubjectJSON{}, Fields: []mandiriFieldSpecJSON{}}
-	for _, sp := range m.Subjects {
-		rel := sp.ItemRelations
-		if rel == nil {
-			rel = []string{}
-		}
-		out.Subjects = append(out.Subjects, mandiriSubjectJSON{Role: sp.Role, Label: sp.Label, List: sp.Kind.IsList(),
-			Required: sp.Required, Relations: rel})
-	}
-	for _, f := range m.Fields {
-		opts := f.Options
-		if opts == nil {
-			opts = []string{}
-		}
-		out.Fields = append(out.Fields, mandiriFieldSpecJSON{Name: f.Name, Label: f.Label, Type: string(f.Type),
-			Required: f.Required, Options: opts, Hint: f.Hint})
-	}
-	return out
-}
-
 // handleAPIMandiriModules lists the modules the village offers online.
 func (s *Server) handleAPIMandiriModules(c *gin.Context) error {
 	ms, err := s.mandiri.OfferedModules(c.Request.Context(), currentResident(c).Account.VillageID)
@@ -200,10 +147,10 @@ func (s *Server) handleAPIMandiriModules(c *gin.Context) error {
 		return err
 	}
 	out := struct {
-		Items []mandiriModuleJSON `json:"items"`
-	}{Items: []mandiriModuleJSON{}}
+		Items []moduleJSON `json:"items"`
+	}{Items: []moduleJSON{}}
 	for _, m := range ms {
-		out.Items = append(out.Items, mandiriModuleOut(m))
+		out.Items = append(out.Items, moduleOut(m))
 	}
 	c.JSON(http.StatusOK, out)
 	return nil
@@ -338,7 +285,7 @@ func (s *Server) handleAPIMandiriRequestList(c *gin.Context) error {
 // apiResidentRequest loads one of the resident's requests by :id.
 func (s *Server) apiResidentRequest(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, error) {
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -491,7 +438,7 @@ func (s *Server) handleAPIMandiriLetterList(c *gin.Context) error {
 // handleAPIMandiriLetterPDF sends the signed PDF of one of the resident's
 // letters; any other id is 404.
 func (s *Server) handleAPIMandiriLetterPDF(c *gin.Context) error {
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -215,7 +215,7 @@ func (s *Server) villageCertificate(c *gin.Context) (int64, certificateRow, erro
 	if err != nil {
 		return 0, certificateRow{}, err
 	}
-	id, err := idParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return 0, certificateRow{}, err
 	}

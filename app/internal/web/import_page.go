@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -136,9 +135,9 @@ func (s *Server) handleImportUpload(c *gin.Context) error {
 
 // importJobOf loads the :id job of the caller's village.
 func (s *Server) importJobOf(c *gin.Context) (*store.ImportJob, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, fmt.Errorf("import job %q: %w", c.Param("id"), surat.ErrNotFound)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
 	}
 	return s.store.ImportJobByID(c.Request.Context(), villageOf(c), id)
 }

@@ -196,7 +196,7 @@ func letterDate(l *surat.Letter) time.Time {
 // handleLetterDownload sends a signed letter's PDF as stored. The file name
 // is the letter number, which holds no personal data.
 func (s *Server) handleLetterDownload(c *gin.Context) error {
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (s *Server) handleLetterRevoke(c *gin.Context) error {
 // it for editing.
 func (s *Server) handleLetterReplace(c *gin.Context) error {
 	iss := s.issuance
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -140,7 +140,7 @@ func (s *Server) handleLetterReturn(c *gin.Context) error {
 // handleLetterSign signs one approved letter with the signer's passphrase.
 // The passphrase is never logged, stored or sent back.
 func (s *Server) handleLetterSign(c *gin.Context) error {
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

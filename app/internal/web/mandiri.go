@@ -325,7 +325,7 @@ func (s *Server) handleMandiriLetters(c *gin.Context) error {
 // ready request for it as taken (sudah diambil).
 func (s *Server) handleMandiriLetterPDF(c *gin.Context) error {
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -341,20 +341,6 @@ func (s *Server) handleMandiriLetterPDF(c *gin.Context) error {
 func sendMandiriPDF(c *gin.Context, name string, b []byte) {
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Data(http.StatusOK, "application/pdf", b)
-}
-
-// paramID parses the :id path parameter; anything but a positive number is
-// 404, like an id that does not exist.
-func paramID(c *gin.Context) (int64, error) {
-	return paramInt(c, "id")
-}
-
-func paramInt(c *gin.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%s %q: %w", name, c.Param(name), surat.ErrNotFound)
-	}
-	return id, nil
 }
 
 // timelineEntry is one line of a request's timeline.

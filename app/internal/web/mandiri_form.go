@@ -37,15 +37,6 @@ type mandiriSubjectInput struct {
 	Error     string
 }
 
-// mandiriFieldInput is one module field of the request form.
-type mandiriFieldInput struct {
-	Name, Label, Value, Hint, Error string
-	// Kind is text, textarea, date, time, number or select.
-	Kind     string
-	Required bool
-	Options  []string
-}
-
 // requestFormPage is the request form, for a new request or a correction.
 type requestFormPage struct {
 	mandiriBase
@@ -55,18 +46,18 @@ type requestFormPage struct {
 	Version  int
 	Message  string // the clerk's message when correcting
 	Subjects []mandiriSubjectInput
-	Fields   []mandiriFieldInput
+	Fields   []fieldInput
 	Error    string
 	Errors   map[string]string
 }
 
 // requestFormView builds the form of module m for a resident's KK members
 // with the values of f and the messages of errs.
-func requestFormView(m *letters.Module, self int64, members []surat.Resident, f surat.RequestForm, errs map[string]string) ([]mandiriSubjectInput, []mandiriFieldInput) {
+func requestFormView(m *letters.Module, self int64, members []surat.Resident, f surat.RequestForm, errs map[string]string) ([]mandiriSubjectInput, []fieldInput) {
 	var subs []mandiriSubjectInput
 	for i, sp := range m.Subjects {
 		in := mandiriSubjectInput{Role: sp.Role, Label: sp.Label, List: sp.Kind.IsList(), Required: sp.Required,
-			Relations: sp.ItemRelations, Error: errs["subject."+sp.Role]}
+			Relations: sp.ItemRelations, Error: errs[letters.SubjectKey(sp.Role)]}
 		chosen := f.Subjects[sp.Role]
 		picked := map[int64]string{}
 		if chosen.ResidentID != 0 {
@@ -88,24 +79,10 @@ func requestFormView(m *letters.Module, self int64, members []surat.Resident, f 
 		}
 		subs = append(subs, in)
 	}
-	var fields []mandiriFieldInput
-	for _, fs := range m.Fields {
-		in := mandiriFieldInput{Name: fs.Name, Label: fs.Label, Value: f.Fields[fs.Name], Hint: fs.Hint,
-			Error: errs["field."+fs.Name], Required: fs.Required, Kind: "text"}
-		switch fs.Type {
-		case letters.TypeTextarea:
-			in.Kind = "textarea"
-		case letters.TypeDate:
-			in.Kind = "date"
-		case letters.TypeTime:
-			in.Kind = "time"
-		case letters.TypeInt, letters.TypeMoney:
-			in.Kind = "number"
-		case letters.TypeEnum:
-			in.Kind = "select"
-			in.Options = fs.Options
-		}
-		fields = append(fields, in)
+	var fields []fieldInput
+	for i := range m.Fields {
+		fs := &m.Fields[i]
+		fields = append(fields, fieldInputFor(fs, f.Fields[fs.Name], errs[letters.FieldKey(fs.Name)]))
 	}
 	return subs, fields
 }
@@ -117,7 +94,7 @@ func requestFormView(m *letters.Module, self int64, members []surat.Resident, f 
 func postedRequestForm(c *gin.Context, m *letters.Module) surat.RequestForm {
 	f := surat.RequestForm{Subjects: map[string]surat.RequestSubject{}, Fields: map[string]string{}}
 	for _, sp := range m.Subjects {
-		vals := c.PostFormArray("subject." + sp.Role)
+		vals := c.PostFormArray(letters.SubjectKey(sp.Role))
 		var sub surat.RequestSubject
 		for _, v := range vals {
 			if strings.TrimSpace(v) == "" {
@@ -139,7 +116,7 @@ func postedRequestForm(c *gin.Context, m *letters.Module) surat.RequestForm {
 		}
 	}
 	for _, fs := range m.Fields {
-		if v := strings.TrimSpace(c.PostForm("field." + fs.Name)); v != "" {
+		if v := strings.TrimSpace(c.PostForm(letters.FieldKey(fs.Name))); v != "" {
 			f.Fields[fs.Name] = v
 		}
 	}
@@ -274,7 +251,7 @@ func mandiriAttachmentRows(as []surat.Attachment) []mandiriAttachmentRow {
 func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 	ctx := c.Request.Context()
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -320,7 +297,7 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 // returned as incomplete, with its module, for the correction form.
 func (s *Server) residentRequestForEdit(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, issuance.VillageModule, error) {
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, nil, issuance.VillageModule{}, err
 	}
@@ -368,7 +345,7 @@ func (s *Server) handleMandiriRequestUpdate(c *gin.Context) error {
 // handleMandiriRequestCancel cancels one of the resident's requests before
 // signing.
 func (s *Server) handleMandiriRequestCancel(c *gin.Context) error {
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -382,7 +359,7 @@ func (s *Server) handleMandiriRequestCancel(c *gin.Context) error {
 // handleMandiriAttachmentAdd adds documents to one of the resident's open
 // requests; a refused document is a message on the error page.
 func (s *Server) handleMandiriAttachmentAdd(c *gin.Context) error {
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

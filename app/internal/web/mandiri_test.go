@@ -530,7 +530,7 @@ func TestMandiriBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The resident sees the validity the village set, as the clerk does.
-		var offered struct{ Items []mandiriModuleJSON }
+		var offered struct{ Items []moduleJSON }
 		e.call("GET", "/api/v1/mandiri/modules", tok, nil, http.StatusOK, &offered)
 		validity := map[string]string{}
 		for _, m := range offered.Items {

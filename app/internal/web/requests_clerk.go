@@ -154,7 +154,7 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 
 // clerkRequest loads the :id request of the clerk's village.
 func (s *Server) clerkRequest(c *gin.Context) (*surat.LetterRequest, error) {
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (s *Server) handleClerkAttachment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	aid, err := paramInt(c, "aid")
+	aid, err := pathID(c, "aid")
 	if err != nil {
 		return err
 	}
