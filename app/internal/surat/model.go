@@ -58,10 +58,10 @@ type Village struct {
 	// NumberFormat is the letter-number pattern, e.g.
 	// "[kode_surat]/[nomor_surat,3]/[kode_desa]/[bulan_romawi]/[tahun]".
 	NumberFormat string
-	NumberScope NumberScope
-	Paper       Paper
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	NumberScope  NumberScope
+	Paper        Paper
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // NumberScope says which letters of a village share a number sequence.

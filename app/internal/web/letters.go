@@ -253,7 +253,6 @@ type fieldInput struct {
 	MaxLength                     int
 }
 
-
 // handleLetterNew shows the empty form of a module, with a fresh
 // idempotency token.
 func (s *Server) handleLetterNew(c *gin.Context) error {
