@@ -112,7 +112,7 @@ func previewModule(cat *letters.Catalogue, r *pdf.Renderer, m *letters.Module, d
 	in := letters.Demo(m, date)
 	in.Draft, in.Number = true, ""
 	in.Logo = logo
-	in.Village.Paper = paper
+	in.Village.Paper = surat.Paper(paper)
 	doc, err := cat.Build(in)
 	if err != nil {
 		if fields, ok := surat.FieldErrors(err); ok {

@@ -11,8 +11,10 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 	"github.com/suratdesa/suratdesa/app/internal/web"
 	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
@@ -66,9 +68,19 @@ func loadCatalogue(src fs.FS, where string) (*letters.Catalogue, error) {
 	return cat, nil
 }
 
-// newWeb builds the HTTP server on e's store and the services. setupCode is
-// the one-time first-run code, "" when the database already has users.
+// newWeb builds the public-check and self-service services on e's store and
+// iss, and the HTTP server on top of them. setupCode is the one-time
+// first-run code, "" when the database already has users.
 func newWeb(e *env, iss *issuance.Service, setupCode string) (*web.Server, error) {
+	ver, err := verify.New(verify.Deps{Store: e.st, Catalogue: iss.Catalogue(), Now: time.Now})
+	if err != nil {
+		return nil, err
+	}
+	mand, err := mandiri.New(mandiri.Deps{Store: e.st, Issuance: iss, StorageDir: e.cfg.Storage, Now: time.Now,
+		PINParams: auth.DefaultParams, Log: e.log})
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
-		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss})
+		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver, Mandiri: mand})
 }

@@ -22,8 +22,10 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 	"github.com/suratdesa/suratdesa/app/internal/web"
 	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
@@ -143,8 +145,18 @@ func serve(ctx context.Context, path, addr, bareAddr, logPath string, stderr io.
 	if err != nil {
 		return err
 	}
+	ver, err := verify.New(verify.Deps{Store: st, Catalogue: iss.Catalogue(), Now: time.Now})
+	if err != nil {
+		return err
+	}
+	mand, err := mandiri.New(mandiri.Deps{Store: st, Issuance: iss, StorageDir: filepath.Dir(path), Now: time.Now,
+		PINParams: auth.DefaultParams, Log: log})
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{Log: log, Store: st, Config: config.Config{BaseURL: base, Secret: strings.Repeat("b", 32)},
-		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, RateLimits: &web.RateLimits{Disabled: true}})
+		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, Verify: ver, Mandiri: mand,
+		RateLimits: &web.RateLimits{Disabled: true}})
 	if err != nil {
 		return err
 	}

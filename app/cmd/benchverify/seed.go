@@ -85,10 +85,10 @@ func seed(ctx context.Context, path string, n int) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if l, err = st.Submit(ctx, clerk, v.ID, l.ID); err != nil {
+		if l, err = iss.Submit(ctx, clerk, v.ID, l.ID); err != nil {
 			return nil, err
 		}
-		if l, err = st.Approve(ctx, signer, v.ID, l.ID, l.Version); err != nil {
+		if l, err = iss.Approve(ctx, signer, v.ID, l.ID, l.Version); err != nil {
 			return nil, err
 		}
 		if l, err = iss.Sign(ctx, signer, v.ID, l.ID, signPass); err != nil {

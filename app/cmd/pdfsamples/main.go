@@ -50,7 +50,7 @@ func run(args []string, stdout io.Writer, now func() time.Time) error {
 	if *out == "" {
 		return errors.New("--out DIR is required")
 	}
-	if *paper != "F4" && *paper != "A4" {
+	if !surat.Paper(*paper).Valid() {
 		return fmt.Errorf("--paper %q: want F4 or A4", *paper)
 	}
 	var logo []byte
@@ -90,7 +90,7 @@ func run(args []string, stdout io.Writer, now func() time.Time) error {
 		in := letters.Demo(m, date)
 		in.Signer = signers[i%len(signers)]
 		in.Logo = logo
-		in.Village.Paper = *paper
+		in.Village.Paper = surat.Paper(*paper)
 		in.Draft = false
 		in.Number = fmt.Sprintf("%s/%03d/%s/%s/%d", m.Klasifikasi, i+1, in.Village.Code,
 			surat.RomanMonth(date.Month()), date.Year())

@@ -64,7 +64,7 @@ func Seed(ctx context.Context, st *store.Store, params auth.Params, now time.Tim
 			Kabupaten: "Blitar", SebutanKab: "Kabupaten", Provinsi: "Jawa Timur",
 			Address: "Jl. Raya Sumberejo No. 1", PostalCode: "66151", Phone: "(0342) 555-0101",
 			Email: "pemdes@sumberejo.desa.id", NumberFormat: surat.DefaultNumberFormat,
-			NumberScope: "module", Paper: "F4",
+			NumberScope: surat.ScopeModule, Paper: surat.PaperF4,
 		}
 		if err := st.CreateVillage(ctx, actor, v); err != nil {
 			return nil, fmt.Errorf("demo: village: %w", err)

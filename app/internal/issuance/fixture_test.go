@@ -167,10 +167,10 @@ func (e *env) approved(t testing.TB, req issuance.Request) *surat.Letter {
 	if err != nil {
 		t.Fatalf("create draft: %v", err)
 	}
-	if l, err = e.st.Submit(e.ctx, e.operator, e.village.ID, l.ID); err != nil {
+	if l, err = e.svc.Submit(e.ctx, e.operator, e.village.ID, l.ID); err != nil {
 		t.Fatalf("submit: %v", err)
 	}
-	if l, err = e.st.Approve(e.ctx, e.kades, e.village.ID, l.ID, l.Version); err != nil {
+	if l, err = e.svc.Approve(e.ctx, e.kades, e.village.ID, l.ID, l.Version); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	return l

@@ -12,6 +12,7 @@ package issuance
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ var (
 	// ErrWrongPassphrase means the passphrase does not open the signer's (or
 	// the root's) key. Nothing was signed and no number was used.
 	ErrWrongPassphrase = errors.New("issuance: wrong passphrase")
+	// ErrWrongRootPassphrase is ErrWrongPassphrase for the root CA's key
+	// (issuing or revoking a certificate, renewing the CRL); errors.Is
+	// matches both.
+	ErrWrongRootPassphrase = fmt.Errorf("%w of the root CA", ErrWrongPassphrase)
 	// ErrNoCertificate means the signing official has no certificate that
 	// may sign now (none issued, expired or revoked).
 	ErrNoCertificate = errors.New("issuance: official has no usable certificate")

@@ -246,12 +246,19 @@ func TestSignBatch(t *testing.T) {
 				t.Fatalf("letter %d changed by a failed batch: %s", id, l.Status)
 			}
 		}
-		results, err := e.svc.SignBatch(e.ctx, e.kades, e.village.ID, append(ids, ids[0]), demo.SigningPassphrase)
+		// A letter named twice refuses the whole batch before the key is
+		// opened.
+		if _, err := e.svc.SignBatch(e.ctx, e.kades, e.village.ID, append(ids, ids[0]), demo.SigningPassphrase); err == nil {
+			t.Fatal("a batch naming a letter twice was accepted")
+		} else if fields, _ := surat.FieldErrors(err); fields["ids"] == "" {
+			t.Fatalf("batch naming a letter twice: %v", err)
+		}
+		results, err := e.svc.SignBatch(e.ctx, e.kades, e.village.ID, ids, demo.SigningPassphrase)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(results) != 4 {
-			t.Fatalf("%d results, want 4", len(results))
+		if len(results) != 3 {
+			t.Fatalf("%d results, want 3", len(results))
 		}
 		for i, res := range results[:3] {
 			if res.Err != nil || res.LetterID != ids[i] {
@@ -262,8 +269,14 @@ func TestSignBatch(t *testing.T) {
 				t.Errorf("letter %d PDF: %v", ids[i], err)
 			}
 		}
-		if !errors.Is(results[3].Err, surat.ErrInvalidTransition) {
-			t.Errorf("signing the same letter again in a batch: %v", results[3].Err)
+		// A letter signed already fails alone; the others of the batch sign.
+		fresh := e.approved(t, domisili(rs[0])).ID
+		results, err = e.svc.SignBatch(e.ctx, e.kades, e.village.ID, []int64{ids[0], fresh}, demo.SigningPassphrase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !errors.Is(results[0].Err, surat.ErrInvalidTransition) || results[1].Err != nil {
+			t.Errorf("signing a signed letter again in a batch: %v, %v", results[0].Err, results[1].Err)
 		}
 		if _, err := e.svc.SignBatch(e.ctx, e.kades, e.village.ID, nil, demo.SigningPassphrase); err == nil {
 			t.Error("empty batch accepted")
@@ -402,11 +415,11 @@ func TestValidationAndSigner(t *testing.T) {
 			t.Errorf("sekretaris signer block %+v", doc.Signer)
 		}
 		// The kepala desa may not sign a letter whose signer is the sekretaris.
-		if _, err := e.st.Submit(e.ctx, e.operator, e.village.ID, d.ID); err != nil {
+		if _, err := e.svc.Submit(e.ctx, e.operator, e.village.ID, d.ID); err != nil {
 			t.Fatal(err)
 		}
 		sub := e.letter(t, d.ID)
-		if _, err := e.st.Approve(e.ctx, e.kades, e.village.ID, d.ID, sub.Version); err != nil {
+		if _, err := e.svc.Approve(e.ctx, e.kades, e.village.ID, d.ID, sub.Version); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, d.ID, demo.SigningPassphrase); !errors.Is(err, issuance.ErrNotSigner) {
@@ -434,10 +447,10 @@ func TestRevokeAndReplace(t *testing.T) {
 		if err != nil || req.Subjects["pemohon"].ResidentID != rs[0].ID {
 			t.Fatalf("replacement request %+v %v", req, err)
 		}
-		if _, err := e.st.Submit(e.ctx, e.operator, e.village.ID, repl.ID); err != nil {
+		if _, err := e.svc.Submit(e.ctx, e.operator, e.village.ID, repl.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.st.Approve(e.ctx, e.kades, e.village.ID, repl.ID, e.letter(t, repl.ID).Version); err != nil {
+		if _, err := e.svc.Approve(e.ctx, e.kades, e.village.ID, repl.ID, e.letter(t, repl.ID).Version); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, repl.ID, demo.SigningPassphrase); err != nil {

@@ -90,7 +90,7 @@ func openRoot(r *surat.RootCA, passphrase string) (*x509.Certificate, *pki.Key, 
 	}
 	key, err := pki.DecryptKey([]byte(r.SealedKey), passphrase, cert, 0)
 	if errors.Is(err, pki.ErrWrongPassphrase) {
-		return nil, nil, ErrWrongPassphrase
+		return nil, nil, ErrWrongRootPassphrase
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("issuance: open root key %d: %w", r.ID, err)
 	}
@@ -118,13 +118,14 @@ func crlFunc(root *x509.Certificate, key *pki.Key) store.CRLFunc {
 // official. The root passphrase opens the root key for this one act.
 //
 // Errors: ErrNoRoot before `app pki init`; surat.ErrNotFound for an
-// official of another village; a *surat.ValidationError on "passphrase"
-// for a short signer passphrase or on "official" for an inactive official;
-// ErrWrongPassphrase for a wrong root passphrase (nothing is stored).
+// official of another village; a *surat.ValidationError on
+// "signer_passphrase" for a short signer passphrase or on "official_id"
+// for an inactive official; ErrWrongRootPassphrase for a wrong root
+// passphrase (nothing is stored).
 func (s *Service) IssueCertificate(ctx context.Context, actor surat.Actor, villageID, officialID int64, rootPassphrase, signerPassphrase string) (*surat.SignerCertificate, error) {
 	if len([]rune(signerPassphrase)) < pki.MinPassphraseLen {
 		return nil, &surat.ValidationError{Fields: map[string]string{
-			"passphrase": fmt.Sprintf("Frasa sandi penandatangan paling sedikit %d karakter", pki.MinPassphraseLen)}}
+			"signer_passphrase": fmt.Sprintf("Frasa sandi penandatangan paling sedikit %d karakter", pki.MinPassphraseLen)}}
 	}
 	o, err := s.d.Store.OfficialByID(ctx, villageID, officialID)
 	if err != nil {
@@ -132,7 +133,7 @@ func (s *Service) IssueCertificate(ctx context.Context, actor surat.Actor, villa
 	}
 	if !o.Active {
 		return nil, &surat.ValidationError{Fields: map[string]string{
-			"official": o.Name + " tidak lagi aktif sebagai perangkat desa"}}
+			"official_id": o.Name + " tidak lagi aktif sebagai perangkat desa"}}
 	}
 	v, err := s.d.Store.VillageByID(ctx, villageID)
 	if err != nil {

@@ -143,7 +143,7 @@ func (s *Service) prepare(ctx context.Context, villageID int64, req Request) (*p
 		if spec != nil {
 			kind = spec.Kind
 		}
-		sub, err := r.subject("subject."+role, kind, ref, false)
+		sub, err := r.subject(letters.SubjectKey(role), kind, ref, false)
 		if err != nil {
 			return nil, err
 		}
@@ -361,8 +361,7 @@ func (s *Service) UpdateDraft(ctx context.Context, actor surat.Actor, villageID,
 		req.Module = old.Module
 	}
 	if req.Module != old.Module {
-		return nil, &surat.ValidationError{Fields: map[string]string{
-			"module": "Jenis surat tidak dapat diubah; buat surat baru"}}
+		return nil, surat.Invalid("module", surat.ProblemModuleFixed)
 	}
 	p, err := s.prepare(ctx, villageID, req)
 	if err != nil {

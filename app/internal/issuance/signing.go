@@ -12,8 +12,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/pki"
@@ -21,9 +24,6 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
-
-// MaxBatch is the largest number of letters SignBatch signs in one call.
-const MaxBatch = 100
 
 // unlocked is a signing official's certificate with its key decrypted, held
 // for one request or one batch and wiped after.
@@ -112,15 +112,19 @@ func (s *Service) unlock(ctx context.Context, villageID, officialID int64, passp
 
 // Sign signs an approved letter of the village as the actor, who must be
 // linked (users.official_id) to the letter's signing official. In one
-// transaction (store.FinalizeLetter) the letter gets its number, is
+// transaction (store.FinalizeLetters) the letter gets its number, is
 // rendered with the QR code and the TTE footer, signed (PAdES B-B),
 // verified against our roots, written to the PDF store and recorded as
 // ditandatangani; a deceased of sk_kematian is recorded MATI.
 //
-// The key is decrypted before any number is taken: a wrong passphrase
-// changes no letter and consumes no number. Errors: surat.ErrNotFound
-// (also another village's letter), ErrNotSigner, *surat.TransitionError
-// when the letter is not disetujui, ErrNoCertificate, ErrWrongPassphrase,
+// The letter is read once: its status and signer are checked on that read
+// before the key is decrypted (so a letter that cannot be signed costs no
+// passphrase attempt), and checked again on the locked row inside the
+// transaction, where a letter changed meanwhile is surat.ErrConflict. The
+// key is decrypted before any number is taken: a wrong passphrase changes
+// no letter and consumes no number. Errors: surat.ErrNotFound (also
+// another village's letter), ErrNotSigner, *surat.TransitionError when the
+// letter is not disetujui, ErrNoCertificate, ErrWrongPassphrase,
 // *LockedError (errors.Is surat.ErrLocked; the fifth wrong passphrase
 // returns both), *surat.ValidationError when the stored request no longer
 // builds (a resident moved away), or a signing or storage failure.
@@ -133,10 +137,7 @@ func (s *Service) Sign(ctx context.Context, actor surat.Actor, villageID, letter
 	if err != nil {
 		return nil, err
 	}
-	if l.SignerOfficialID == nil || *l.SignerOfficialID != official {
-		return nil, ErrNotSigner
-	}
-	if err := surat.CheckTransition(l.ID, l.Status, surat.LetterSigned); err != nil {
+	if err := signable(l, official); err != nil {
 		return nil, err
 	}
 	u, err := s.unlock(ctx, villageID, official, passphrase)
@@ -144,27 +145,56 @@ func (s *Service) Sign(ctx context.Context, actor surat.Actor, villageID, letter
 		return nil, err
 	}
 	defer u.key.Wipe()
-	return s.finalize(ctx, actor, villageID, letterID, u)
+	job, err := s.signJobOf(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	ls, err := s.finalize(ctx, actor, villageID, []*signJob{job}, u)
+	var ie *store.FinalizeItemError
+	if errors.As(err, &ie) {
+		err = ie.Err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("issuance: sign letter %d: %w", letterID, err)
+	}
+	return ls[0], nil
 }
 
+// signable checks, on a letter as read, that official may sign it now.
+func signable(l *surat.Letter, official int64) error {
+	if l.SignerOfficialID == nil || *l.SignerOfficialID != official {
+		return ErrNotSigner
+	}
+	return surat.CheckTransition(l.ID, l.Status, surat.LetterSigned)
+}
+
+// batchChunk is how many letters of a batch share one finalising
+// transaction: enough to keep both cores rendering, few enough that the
+// counter rows (and on SQLite the database) are not held long.
+const batchChunk = 25
+
 // SignBatch signs several approved letters with one passphrase: the key is
-// decrypted once (a wrong passphrase counts one failure) and wiped after.
-// Each letter is finalised in its own transaction, so one that fails (not
-// approved, not the actor's to sign) leaves the others signed; the results
+// decrypted once (a wrong passphrase counts one failure) and wiped after,
+// and the letters are read in one query. They are numbered in the order of
+// letterIDs, in transactions of batchChunk letters rendered and signed on
+// every core (store.FinalizeLetters). A letter that fails (not approved,
+// not the actor's to sign, another village's, a request that no longer
+// builds) is left out and reported, and the others are signed; the results
 // are in the order of letterIDs. The returned error is for the whole batch:
-// an empty or too large batch (*surat.ValidationError on "letters"),
-// ErrNotSigner, ErrNoCertificate, ErrWrongPassphrase or *LockedError.
+// a *surat.ValidationError on "ids" for an empty batch, one larger than
+// surat.MaxSignBatch or one naming a letter twice, ErrNotSigner,
+// ErrNoCertificate, ErrWrongPassphrase or *LockedError.
 func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID int64, letterIDs []int64, passphrase string) ([]BatchResult, error) {
-	switch {
-	case len(letterIDs) == 0:
-		return nil, &surat.ValidationError{Fields: map[string]string{"letters": "Pilih paling sedikit satu surat"}}
-	case len(letterIDs) > MaxBatch:
-		return nil, &surat.ValidationError{Fields: map[string]string{
-			"letters": fmt.Sprintf("Paling banyak %d surat sekali tanda tangan", MaxBatch)}}
+	if err := CheckBatch(letterIDs); err != nil {
+		return nil, err
 	}
 	official, err := s.signingOfficial(ctx, actor, villageID)
 	if err != nil {
 		return nil, err
+	}
+	ls, err := s.d.Store.LettersByID(ctx, villageID, letterIDs)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: letters of batch: %w", err)
 	}
 	u, err := s.unlock(ctx, villageID, official, passphrase)
 	if err != nil {
@@ -172,90 +202,198 @@ func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID in
 	}
 	defer u.key.Wipe()
 	results := make([]BatchResult, len(letterIDs))
+	var jobs []*signJob
 	for i, id := range letterIDs {
 		results[i].LetterID = id
-		if err := ctx.Err(); err != nil {
+		l := ls[id]
+		if l == nil {
+			results[i].Err = fmt.Errorf("issuance: letter %d: %w", id, surat.ErrNotFound)
+			continue
+		}
+		if results[i].Err = signable(l, official); results[i].Err != nil {
+			continue
+		}
+		job, err := s.signJobOf(ctx, l)
+		if err != nil {
 			results[i].Err = err
 			continue
 		}
-		results[i].Letter, results[i].Err = s.finalize(ctx, actor, villageID, id, u)
+		job.index = i
+		jobs = append(jobs, job)
+	}
+	for len(jobs) > 0 {
+		chunk := jobs[:min(batchChunk, len(jobs))]
+		jobs = jobs[len(chunk):]
+		for len(chunk) > 0 {
+			if err := ctx.Err(); err != nil {
+				for _, j := range chunk {
+					results[j.index].Err = err
+				}
+				break
+			}
+			signed, err := s.finalize(ctx, actor, villageID, chunk, u)
+			var ie *store.FinalizeItemError
+			switch {
+			case err == nil:
+				for k, j := range chunk {
+					results[j.index].Letter = signed[k]
+				}
+				chunk = nil
+			case errors.As(err, &ie):
+				// Leave the letter that failed out and sign the rest.
+				results[chunk[ie.Index].index].Err = ie.Err
+				chunk = slices.Delete(slices.Clone(chunk), ie.Index, ie.Index+1)
+			default:
+				for _, j := range chunk {
+					results[j.index].Err = err
+				}
+				chunk = nil
+			}
+		}
 	}
 	return results, nil
 }
 
-// finalize signs one letter with an unlocked key.
-func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID, letterID int64, u *unlocked) (*surat.Letter, error) {
-	l, err := s.d.Store.LetterByID(ctx, villageID, letterID)
-	if err != nil {
-		return nil, fmt.Errorf("issuance: letter %d: %w", letterID, err)
+// CheckBatch checks the letters of a batch signature before anything is
+// read: at least one, at most surat.MaxSignBatch, none twice. Problems are
+// a *surat.ValidationError on "ids".
+func CheckBatch(letterIDs []int64) error {
+	switch {
+	case len(letterIDs) == 0:
+		return surat.Invalid("ids", surat.ProblemBatchEmpty)
+	case len(letterIDs) > surat.MaxSignBatch:
+		return surat.Invalid("ids", surat.ProblemBatchTooLarge)
 	}
-	if l.SignerOfficialID == nil || *l.SignerOfficialID != u.officialID {
-		return nil, ErrNotSigner
+	seen := make(map[int64]bool, len(letterIDs))
+	for _, id := range letterIDs {
+		if seen[id] {
+			return surat.Invalid("ids", surat.ProblemBatchDuplicate)
+		}
+		seen[id] = true
 	}
-	if err := surat.CheckTransition(l.ID, l.Status, surat.LetterSigned); err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// signJob is a letter ready to be numbered: as read, with its request
+// resolved against the register.
+type signJob struct {
+	l     *surat.Letter
+	p     *prepared
+	index int // in the batch
+}
+
+// signJobOf resolves letter l's stored request. A request that no longer
+// builds (a resident who moved away) is refused here, before any counter
+// row is locked.
+func (s *Service) signJobOf(ctx context.Context, l *surat.Letter) (*signJob, error) {
 	req, err := s.RequestOf(l)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.prepare(ctx, villageID, req)
+	p, err := s.prepare(ctx, l.VillageID, req)
 	if err != nil {
 		return nil, err
 	}
-	// Catch a request that no longer builds (a resident who moved away)
-	// before the counter row is locked.
 	if _, err := p.build(s.d.Catalogue, s.d.Now(), ""); err != nil {
 		return nil, err
 	}
-	var written string // the PDF file, removed again if the transaction fails
+	return &signJob{l: l, p: p}, nil
+}
+
+// finalize numbers and signs jobs in one transaction with an unlocked key,
+// rendering on every core; see store.FinalizeLetters for what is stored
+// and for the *store.FinalizeItemError that names a letter that failed.
+// Every PDF written is removed again unless the transaction commits.
+func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int64, jobs []*signJob, u *unlocked) ([]*surat.Letter, error) {
+	byID := make(map[int64]*signJob, len(jobs))
+	items := make([]store.FinalizeItem, len(jobs))
+	for i, j := range jobs {
+		byID[j.l.ID] = j
+		items[i] = store.FinalizeItem{LetterID: j.l.ID, DefaultKodeSurat: j.p.module.Klasifikasi}
+	}
+	var (
+		mu      sync.Mutex
+		written = map[int64]string{} // letter id → its PDF, removed unless the transaction commits
+	)
+	remember := func(id int64, rel string) {
+		mu.Lock()
+		prev := written[id]
+		written[id] = rel
+		mu.Unlock()
+		if prev != "" {
+			s.removePDF(id, prev) // a retried transaction renders the letter again
+		}
+	}
 	f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
-		if n.Letter.Version != l.Version {
-			return store.FinalArtifact{}, fmt.Errorf("letter %d changed while signing: %w", letterID, surat.ErrConflict)
+		j := byID[n.Letter.ID]
+		// The store has checked the status on the locked row; any other
+		// change since the read (signer, content) bumped the version.
+		if j == nil || n.Letter.Version != j.l.Version {
+			return store.FinalArtifact{}, fmt.Errorf("letter %d changed while signing: %w", n.Letter.ID, surat.ErrConflict)
 		}
-		signedAt := s.d.Now().UTC()
-		doc, err := p.build(s.d.Catalogue, n.Date, n.Number)
+		signed, code, err := s.renderAndSign(ctx, j.p, n, u)
 		if err != nil {
 			return store.FinalArtifact{}, err
 		}
-		code := newVerifyCode()
-		doc.Seal = &surat.Seal{VerifyURL: s.VerifyURL(code), Footer: footer(doc.Signer, p.village, u.caName, s.VerifyURL(code))}
-		rendered, err := s.render(doc, signedAt)
+		rel, err := s.writePDF(villageID, signed)
 		if err != nil {
 			return store.FinalArtifact{}, err
 		}
-		signer := &sign.LocalSigner{Cert: u.x509, Chain: []*x509.Certificate{u.root}, Key: u.key}
-		meta := sign.Meta{Name: p.signer.Name, Reason: p.module.Title + " nomor " + n.Number,
-			Location: villageName(p.village) + ", " + kabupatenName(p.village), SigningTime: signedAt}
-		// The CMS signing time is the wall clock (set by the CMS library), so
-		// the self-check runs at the wall clock too.
-		signed, _, err := sign.SignAndVerify(ctx, signer, rendered, meta, u.roots, time.Now())
-		if err != nil {
-			return store.FinalArtifact{}, err
-		}
-		if written, err = s.writePDF(villageID, signed); err != nil {
-			return store.FinalArtifact{}, err
-		}
+		remember(n.Letter.ID, rel)
 		sum := sha256.Sum256(signed)
-		art := store.FinalArtifact{VerifyCode: code, PDFPath: written, PDFSHA256: hex.EncodeToString(sum[:]),
-			SignedAt: signedAt, CertificateID: &u.cert.ID, MarkDeadResidentIDs: p.markDead}
-		if until, ok := p.module.ValidUntil(n.Date, p.settings); ok {
+		art := store.FinalArtifact{VerifyCode: code, PDFPath: rel, PDFSHA256: hex.EncodeToString(sum[:]),
+			SignedAt: s.d.Now().UTC(), CertificateID: &u.cert.ID, MarkDeadResidentIDs: j.p.markDead}
+		if until, ok := j.p.module.ValidUntil(n.Date, j.p.settings); ok {
 			art.ValidUntil = &until
 		}
 		return art, nil
 	}
-	after, err := s.d.Store.FinalizeLetter(ctx, actor, villageID, letterID, p.module.Klasifikasi, f)
+	after, err := s.d.Store.FinalizeLetters(ctx, actor, villageID, items, runtime.GOMAXPROCS(0), f)
 	if err != nil {
-		if written != "" {
-			if rerr := os.Remove(s.pdfFile(written)); rerr != nil {
-				s.d.Log.Error("remove PDF of failed signing", "letter_id", letterID, "err", rerr)
-			}
+		for id, rel := range written {
+			s.removePDF(id, rel)
 		}
-		return nil, fmt.Errorf("issuance: sign letter %d: %w", letterID, err)
+		return nil, err
 	}
-	s.d.Log.Info("letter signed", "village_id", villageID, "letter_id", letterID, "number", after.NumberString(),
-		"certificate_id", u.cert.ID)
+	for _, l := range after {
+		s.d.Log.Info("letter signed", "village_id", villageID, "letter_id", l.ID, "number", l.NumberString(),
+			"certificate_id", u.cert.ID)
+	}
 	return after, nil
+}
+
+// renderAndSign renders the final letter with its number, QR code and TTE
+// footer, signs it (PAdES B-B) and verifies the result against our roots.
+// It returns the signed PDF and its verification code.
+func (s *Service) renderAndSign(ctx context.Context, p *prepared, n surat.LetterNumber, u *unlocked) ([]byte, string, error) {
+	signedAt := s.d.Now().UTC()
+	doc, err := p.build(s.d.Catalogue, n.Date, n.Number)
+	if err != nil {
+		return nil, "", err
+	}
+	code := newVerifyCode()
+	doc.Seal = &surat.Seal{VerifyURL: s.VerifyURL(code), Footer: footer(doc.Signer, p.village, u.caName, s.VerifyURL(code))}
+	rendered, err := s.render(doc, signedAt)
+	if err != nil {
+		return nil, "", err
+	}
+	signer := &sign.LocalSigner{Cert: u.x509, Chain: []*x509.Certificate{u.root}, Key: u.key}
+	meta := sign.Meta{Name: p.signer.Name, Reason: p.module.Title + " nomor " + n.Number,
+		Location: villageName(p.village) + ", " + kabupatenName(p.village), SigningTime: signedAt}
+	// The CMS signing time is the wall clock (set by the CMS library), so
+	// the self-check runs at the wall clock too.
+	signed, _, err := sign.SignAndVerify(ctx, signer, rendered, meta, u.roots, time.Now())
+	if err != nil {
+		return nil, "", err
+	}
+	return signed, code, nil
+}
+
+// removePDF removes a PDF written for a signing that did not commit.
+func (s *Service) removePDF(letterID int64, rel string) {
+	if err := os.Remove(s.pdfFile(rel)); err != nil {
+		s.d.Log.Error("remove PDF of failed signing", "letter_id", letterID, "err", err)
+	}
 }
 
 // footer is the honest TTE sentence printed under the QR code: who signed,
@@ -367,27 +505,4 @@ func (s *Service) SignedPDF(ctx context.Context, villageID, letterID int64) (*su
 		return nil, nil, fmt.Errorf("issuance: PDF of letter %d does not match its recorded SHA-256", letterID)
 	}
 	return l, b, nil
-}
-
-// Revoke withdraws a signed letter of the village for reason (required);
-// the verification page shows DICABUT at once. Errors are the store's: a
-// *surat.ValidationError on "reason", surat.ErrNotFound,
-// *surat.TransitionError for a letter that is not signed.
-func (s *Service) Revoke(ctx context.Context, actor surat.Actor, villageID, letterID int64, reason string) (*surat.Letter, error) {
-	l, err := s.d.Store.Revoke(ctx, actor, villageID, letterID, reason)
-	if err != nil {
-		return nil, fmt.Errorf("issuance: revoke letter %d: %w", letterID, err)
-	}
-	return l, nil
-}
-
-// Replace starts the correction of a signed letter: a new draft with the
-// old one's request, ReplacesID set. The old letter becomes diganti when
-// the new one is signed. Errors are the store's (see store.Replace).
-func (s *Service) Replace(ctx context.Context, actor surat.Actor, villageID, letterID int64) (*surat.Letter, error) {
-	l, err := s.d.Store.Replace(ctx, actor, villageID, letterID)
-	if err != nil {
-		return nil, fmt.Errorf("issuance: replace letter %d: %w", letterID, err)
-	}
-	return l, nil
 }

@@ -122,7 +122,7 @@ func (c *Catalogue) Build(in Input) (*surat.Document, error) {
 	}
 	paper := in.Village.Paper
 	if paper == "" {
-		paper = "F4"
+		paper = surat.PaperF4
 	}
 	return &surat.Document{
 		Paper:   paper,
@@ -141,12 +141,12 @@ func (c *Catalogue) Build(in Input) (*surat.Document, error) {
 func (e *env) checkFields(in Input, p surat.Problems, today time.Time) {
 	for name := range in.Fields {
 		if e.m.Field(name) == nil {
-			p.Add("field."+name, "Isian tidak dikenal untuk "+e.m.Title)
+			p.Add(FieldKey(name), "Isian tidak dikenal untuk "+e.m.Title)
 		}
 	}
 	for i := range e.m.Fields {
 		f := &e.m.Fields[i]
-		key := "field." + f.Name
+		key := FieldKey(f.Name)
 		raw := in.Fields[f.Name]
 		if strings.TrimSpace(raw) == "" {
 			raw = f.Default
@@ -173,7 +173,7 @@ func (e *env) checkFields(in Input, p surat.Problems, today time.Time) {
 		}
 		v, other := e.fields[f.Name], e.fields[f.NotBefore]
 		if v.set && other.set && v.date.Before(other.date) {
-			p.Add("field."+f.Name, f.Label+" tidak boleh sebelum "+strings.ToLower(e.m.Field(f.NotBefore).Label))
+			p.Add(FieldKey(f.Name), f.Label+" tidak boleh sebelum "+strings.ToLower(e.m.Field(f.NotBefore).Label))
 		}
 	}
 }

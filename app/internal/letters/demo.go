@@ -71,7 +71,7 @@ func DemoVillage() surat.Village {
 		Kabupaten: "Blitar", SebutanKab: "Kabupaten", Provinsi: "Jawa Timur",
 		Address: "Jl. Raya Sumberejo No. 1", PostalCode: "66151",
 		Phone: "(0342) 555-0101", Email: "pemdes@sumberejo.desa.id",
-		NumberFormat: surat.DefaultNumberFormat, NumberScope: "module", Paper: "F4",
+		NumberFormat: surat.DefaultNumberFormat, NumberScope: surat.ScopeModule, Paper: surat.PaperF4,
 	}
 }
 

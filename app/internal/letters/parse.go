@@ -721,7 +721,7 @@ func (p *parser) template(m *Module, n *yaml.Node, sc scope) tmpl {
 // use records that the body refers to a role or field.
 func (p *parser) use(path []string) {
 	if path[0] == "field" && len(path) > 1 {
-		p.used["field."+path[1]] = true
+		p.used[FieldKey(path[1])] = true
 	} else {
 		p.used[path[0]] = true
 	}
@@ -736,7 +736,7 @@ func (p *parser) checkUsed(m *Module) {
 		}
 	}
 	for _, f := range m.Fields {
-		if !p.used["field."+f.Name] {
+		if !p.used[FieldKey(f.Name)] {
 			p.errf(&yaml.Node{Line: f.line}, "field %s is never used in the body", f.Name)
 		}
 	}

@@ -2,7 +2,6 @@ package letters
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,12 +13,12 @@ import (
 func (e *env) checkSubjects(in Input, p surat.Problems, today time.Time) {
 	for role := range in.Subjects {
 		if e.m.Subject(role) == nil {
-			p.Add("subject."+role, "Peran "+role+" tidak dikenal untuk "+e.m.Title)
+			p.Add(SubjectKey(role), "Peran "+role+" tidak dikenal untuk "+e.m.Title)
 		}
 	}
 	for i := range e.m.Subjects {
 		s := &e.m.Subjects[i]
-		key := "subject." + s.Role
+		key := SubjectKey(s.Role)
 		sub := in.Subjects[s.Role]
 		if !sub.given() {
 			if s.Required {
@@ -190,7 +189,7 @@ func (e *env) checkList(s *SubjectSpec, sub Subject, key string, p surat.Problem
 	seen := map[string]int{}
 	var views []*partyView
 	for i, item := range sub.Items {
-		ikey := key + "." + strconv.Itoa(i+1)
+		ikey := SubjectKey(s.Role, i+1)
 		v, ok := e.checkParty(s, item, ikey, p, today)
 		if !ok {
 			continue
@@ -245,7 +244,7 @@ func identity(v *partyView) string {
 func (e *env) checkRelations(p surat.Problems) {
 	for i := range e.m.Subjects {
 		s := &e.m.Subjects[i]
-		key := "subject." + s.Role
+		key := SubjectKey(s.Role)
 		people := e.many[s.Role]
 		if !s.Kind.IsList() {
 			people = nil
@@ -256,7 +255,7 @@ func (e *env) checkRelations(p surat.Problems) {
 		for n, v := range people {
 			k := key
 			if s.Kind.IsList() {
-				k = key + "." + strconv.Itoa(n+1)
+				k = SubjectKey(s.Role, n+1)
 			}
 			if o := s.SameHousehold; o != "" && v.res != nil {
 				other := e.one[o]

@@ -82,11 +82,11 @@ const (
 )
 
 // paperSize maps Document.Paper to a page size in millimetres.
-func paperSize(paper string) (w, h float64, err error) {
-	switch strings.ToUpper(strings.TrimSpace(paper)) {
-	case "", "F4":
+func paperSize(paper surat.Paper) (w, h float64, err error) {
+	switch paper {
+	case "", surat.PaperF4:
 		return 215, 330, nil
-	case "A4":
+	case surat.PaperA4:
 		return 210, 297, nil
 	}
 	return 0, 0, fmt.Errorf("pdf: unknown paper size %q (want F4 or A4)", paper)

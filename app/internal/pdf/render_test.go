@@ -273,10 +273,13 @@ func TestSealQRDecodes(t *testing.T) {
 func TestPaperSize(t *testing.T) {
 	bin := tool(t, "pdfinfo", "poppler-utils")
 	r := newTestRenderer(t)
-	for _, tc := range []struct{ paper, want string }{
+	for _, tc := range []struct {
+		paper surat.Paper
+		want  string
+	}{
 		{"F4", "609.45 x 935.43 pts"},
 		{"", "609.45 x 935.43 pts"},
-		{"a4", "595.28 x 841.89 pts (A4)"},
+		{"A4", "595.28 x 841.89 pts (A4)"},
 	} {
 		doc := onePageDoc()
 		doc.Paper = tc.paper

@@ -9,7 +9,8 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
-// MaxAttachments is how many documents one request may carry.
+// MaxAttachments is how many documents one request may carry; more is
+// surat.ErrAttachmentLimit.
 const MaxAttachments = 10
 
 func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []surat.Attachment) error {
@@ -22,8 +23,7 @@ func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []s
 		return err
 	}
 	if int(n)+len(atts) > MaxAttachments {
-		return &surat.ValidationError{Fields: map[string]string{"lampiran": fmt.Sprintf(
-			"Satu permohonan paling banyak %d lampiran", MaxAttachments)}}
+		return fmt.Errorf("request %d has %d attachments, adding %d: %w", requestID, n, len(atts), surat.ErrAttachmentLimit)
 	}
 	for i := range atts {
 		a := atts[i]
@@ -38,7 +38,7 @@ func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []s
 
 // AddAttachments adds stored documents to a request of residentID that is
 // not yet signed, taken or cancelled. Another resident's request is
-// surat.ErrNotFound; a closed one is a *RequestStateError. The files must
+// surat.ErrNotFound; a closed one is a *surat.RequestStateError. The files must
 // already be stored; on error the caller removes them.
 func (s *Store) AddAttachments(ctx context.Context, villageID, residentID, requestID int64, atts []surat.Attachment) error {
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
@@ -50,13 +50,12 @@ func (s *Store) AddAttachments(ctx context.Context, villageID, residentID, reque
 			return fmt.Errorf("request %d of another resident: %w", requestID, surat.ErrNotFound)
 		}
 		if !cur.Effective.Cancellable() {
-			return &RequestStateError{Status: cur.Effective,
-				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat diberi lampiran lagi."}
+			return &surat.RequestStateError{From: cur.Effective, Action: surat.RequestAttach}
 		}
 		if err := s.addAttachments(tx, villageID, requestID, atts); err != nil {
 			return err
 		}
-		return s.addEvent(tx, villageID, requestID, "", nil, fmt.Sprintf("%d lampiran ditambahkan", len(atts)))
+		return s.addEvent(tx, villageID, requestID, "", nil, surat.NoteAttached(len(atts)))
 	})
 	return translate(fmt.Sprintf("attachments of request %d", requestID), err)
 }

@@ -39,12 +39,8 @@ func (s *Store) appendAudit(tx *gorm.DB, actor surat.Actor, villageID *int64, ac
 	}
 	// Create the head row or bump it; either way the row is now locked by
 	// this transaction until it commits.
-	upsert := "INSERT INTO audit_heads (chain_id, last_hash, entries) VALUES (?, '', 1) " +
-		"ON CONFLICT(chain_id) DO UPDATE SET entries = entries + 1"
-	if s.dialect == "mysql" {
-		upsert = "INSERT INTO audit_heads (chain_id, last_hash, entries) VALUES (?, '', 1) " +
-			"ON DUPLICATE KEY UPDATE entries = entries + 1"
-	}
+	upsert := "INSERT INTO audit_heads (chain_id, last_hash, entries) VALUES (?, '', 1)" +
+		s.onConflict([]string{"chain_id"}, "entries = entries + 1")
 	if err := tx.Exec(upsert, chain).Error; err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}

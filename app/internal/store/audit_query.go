@@ -34,12 +34,8 @@ type AuditPage struct {
 
 // AuditEntries returns the audit entries matching f, newest first.
 func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (*AuditPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
-	if f.Page <= 0 {
-		f.Page = 1
-	}
+	pg := pageOf(f.Page, f.PerPage, 50, 200)
+	f.Page, f.PerPage = pg.Page, pg.PerPage
 	q := s.db.WithContext(ctx).Table("audit_log")
 	if f.VillageID != 0 {
 		q = q.Where("village_id = ?", f.VillageID)
@@ -61,7 +57,7 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) (*AuditPage, er
 		return nil, translate("count audit entries", err)
 	}
 	var es []surat.AuditEntry
-	if err := q.Order("id DESC").Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage).Find(&es).Error; err != nil {
+	if err := pg.apply(q.Order("id DESC")).Find(&es).Error; err != nil {
 		return nil, translate("audit entries", err)
 	}
 	return &AuditPage{Entries: es, Total: total, Page: f.Page, PerPage: f.PerPage}, nil

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -39,7 +39,10 @@ type FinalArtifact struct {
 
 // FinalizeFunc renders and signs a letter once its number is known. It runs
 // inside the finalising transaction while the counter row is locked, so it
-// should be quick and must not use the Store: on SQLite every pooled
+// should be quick and must not use the Store; it may run concurrently for
+// the letters of one FinalizeLetters call, and again for the same letter
+// when the transaction is retried (the caller then discards the earlier
+// artefact). It must not use the Store because on SQLite every pooled
 // connection may be held by finalisations queued behind this one, and f
 // would wait for them while they wait for it. Load the village, officials
 // and residents before calling FinalizeLetter; n.Letter is the letter as
@@ -76,13 +79,9 @@ func optionalID(id int64) *int64 {
 // MySQL until tx ends (SQLite transactions are already exclusive: they
 // begin IMMEDIATE).
 func (s *Store) lockLetter(tx *gorm.DB, villageID, id int64) (*surat.Letter, error) {
-	q := tx.Table("letters").Where("village_id = ? AND id = ?", villageID, id)
-	if s.dialect == "mysql" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var l surat.Letter
-	if err := q.Take(&l).Error; err != nil {
-		return nil, fmt.Errorf("letter %d: %w", id, err)
+	if err := s.lockRow(tx, "letters", villageID, id, &l); err != nil {
+		return nil, err
 	}
 	return &l, nil
 }
@@ -98,7 +97,7 @@ func (s *Store) checkLetterRefs(tx *gorm.DB, villageID int64, l *surat.Letter) e
 			Take(&r).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			p.Add("subject_resident_id", "Penduduk tidak ditemukan di desa ini")
+			p.AddCode("subject_resident_id", surat.ProblemResidentNotInVillage)
 		case err != nil:
 			return err
 		case strings.TrimSpace(l.SubjectName) == "":
@@ -110,13 +109,13 @@ func (s *Store) checkLetterRefs(tx *gorm.DB, villageID int64, l *surat.Letter) e
 		err := tx.Table("officials").Where("village_id = ? AND id = ?", villageID, *l.SignerOfficialID).Take(&o).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			p.Add("signer_official_id", "Pejabat penandatangan tidak ditemukan di desa ini")
+			p.AddCode("signer_official_id", surat.ProblemOfficialNotInVillage)
 		case err != nil:
 			return err
 		case !o.Active:
-			p.Add("signer_official_id", "Pejabat ini sudah tidak aktif")
+			p.AddCode("signer_official_id", surat.ProblemOfficialInactive)
 		case !o.IsHead && !o.CanSignAN && !o.CanSignUB:
-			p.Add("signer_official_id", "Pejabat ini tidak berwenang menandatangani surat")
+			p.AddCode("signer_official_id", surat.ProblemOfficialCannotSign)
 		}
 	}
 	return p.Err()
@@ -157,7 +156,7 @@ func (s *Store) createLetter(tx *gorm.DB, actor surat.Actor, villageID int64, l 
 		Take(&set).Error
 	switch {
 	case err == nil && !set.Enabled:
-		return nil, &surat.ValidationError{Fields: map[string]string{"module": "Jenis surat ini tidak diaktifkan di desa ini"}}
+		return nil, surat.Invalid("module", surat.ProblemModuleDisabled)
 	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound):
 		return nil, err
 	}
@@ -184,6 +183,23 @@ func (s *Store) LetterByID(ctx context.Context, villageID, id int64) (*surat.Let
 	return &l, nil
 }
 
+// LettersByID returns the letters of the village among ids, by id, in one
+// query; ids of other villages or of no letter are simply absent.
+func (s *Store) LettersByID(ctx context.Context, villageID int64, ids []int64) (map[int64]*surat.Letter, error) {
+	var ls []surat.Letter
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Table("letters").Where("village_id = ? AND id IN ?", villageID, ids).
+			Find(&ls).Error; err != nil {
+			return nil, translate("letters by id", err)
+		}
+	}
+	out := make(map[int64]*surat.Letter, len(ls))
+	for i := range ls {
+		out[ls[i].ID] = &ls[i]
+	}
+	return out, nil
+}
+
 // LetterFilter narrows a letter list. Zero values mean "any".
 type LetterFilter struct {
 	Status surat.LetterStatus
@@ -207,12 +223,8 @@ type LetterPage struct {
 
 // ListLetters lists the village's letters matching f, newest first.
 func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter) (*LetterPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 100 {
-		f.PerPage = 25
-	}
-	if f.Page <= 0 {
-		f.Page = 1
-	}
+	pg := pageOf(f.Page, f.PerPage, 25, 100)
+	f.Page, f.PerPage = pg.Page, pg.PerPage
 	q := s.db.WithContext(ctx).Table("letters").Where("village_id = ?", villageID)
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
@@ -234,7 +246,7 @@ func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter
 		return nil, translate("count letters", err)
 	}
 	var ls []surat.Letter
-	if err := q.Order("id DESC").Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage).Find(&ls).Error; err != nil {
+	if err := pg.apply(q.Order("id DESC")).Find(&ls).Error; err != nil {
 		return nil, translate("list letters", err)
 	}
 	return &LetterPage{Letters: ls, Total: total, Page: f.Page, PerPage: f.PerPage}, nil
@@ -345,8 +357,7 @@ func (s *Store) Submit(ctx context.Context, actor surat.Actor, villageID, id int
 	return s.moveLetter(ctx, actor, villageID, id, surat.LetterSubmitted, "letter.submit",
 		func(tx *gorm.DB, l *surat.Letter, set map[string]any) error {
 			if l.SignerOfficialID == nil {
-				return &surat.ValidationError{Fields: map[string]string{
-					"signer_official_id": "Pilih pejabat penandatangan sebelum surat diajukan"}}
+				return surat.Invalid("signer_official_id", surat.ProblemSignerRequired)
 			}
 			return s.checkLetterRefs(tx, villageID, l)
 		})
@@ -451,7 +462,13 @@ func (s *Store) Replace(ctx context.Context, actor surat.Actor, villageID, id in
 // ditandatangani, marks a letter it replaces as diganti, audits, and
 // commits. If anything fails, f included, nothing is stored and the sequence
 // is not consumed: the next letter gets the same number, so there are no
-// gaps. f is called at most once.
+// gaps.
+//
+// A transaction that MySQL picks as a deadlock victim, or that a Galera
+// cluster refuses at commit (a certification conflict, reported as the same
+// error 1213), is run again whole, f included: f may therefore be called
+// more than once, and each call's artefact replaces the previous one (the
+// caller discards an earlier PDF; see FinalizeFunc).
 //
 // The year and month come from the store's clock in surat.LetterTime, so the
 // sequence restarts on 1 January. With the village's number scope "village"
@@ -468,27 +485,85 @@ func (s *Store) Replace(ctx context.Context, actor surat.Actor, villageID, id in
 // error, wrapped.
 func (s *Store) FinalizeLetter(ctx context.Context, actor surat.Actor, villageID, letterID int64,
 	defaultKodeSurat string, f FinalizeFunc) (*surat.Letter, error) {
-	op := fmt.Sprintf("finalize letter %d", letterID)
+	ls, err := s.FinalizeLetters(ctx, actor, villageID, []FinalizeItem{{LetterID: letterID, DefaultKodeSurat: defaultKodeSurat}}, 1, f)
+	var ie *FinalizeItemError
+	if errors.As(err, &ie) {
+		err = ie.Err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
+}
+
+// FinalizeItem is one letter of FinalizeLetters: its id and the kode surat
+// its number uses when the village has not set one for its module.
+type FinalizeItem struct {
+	LetterID         int64
+	DefaultKodeSurat string
+}
+
+// FinalizeItemError reports the letter of a FinalizeLetters call that
+// failed (f's error, a refused status change, a letter of another
+// village); nothing of the call was stored. Index is the item's position.
+type FinalizeItemError struct {
+	Index    int
+	LetterID int64
+	Err      error
+}
+
+func (e *FinalizeItemError) Error() string {
+	return fmt.Sprintf("finalize letter %d: %v", e.LetterID, e.Err)
+}
+
+func (e *FinalizeItemError) Unwrap() error { return e.Err }
+
+// maxFinalizeAttempts bounds the runs of one finalising transaction.
+const maxFinalizeAttempts = 5
+
+// FinalizeLetters is FinalizeLetter for several approved letters of the
+// village in one transaction: each is locked and numbered in the order of
+// items (so their numbers follow that order), then f is called for all of
+// them on up to workers goroutines at once (rendering and signing use every
+// core while the counter rows stay locked), then every letter is stored and
+// audited, and the transaction commits. Either all letters are signed or
+// none is, and no number is consumed: a failure that belongs to one letter
+// is a *FinalizeItemError naming it, so that the caller can finalise the
+// others without it. f is called concurrently for different letters and,
+// when the transaction is retried (see FinalizeLetter), again for the same
+// letter.
+func (s *Store) FinalizeLetters(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
+	workers int, f FinalizeFunc) ([]*surat.Letter, error) {
+	op := fmt.Sprintf("finalize %d letters", len(items))
+	if len(items) == 1 {
+		op = fmt.Sprintf("finalize letter %d", items[0].LetterID)
+	}
 	for attempt := 1; ; attempt++ {
-		signed := false
-		after, err := s.finalizeOnce(ctx, actor, villageID, letterID, defaultKodeSurat,
-			func(n surat.LetterNumber) (FinalArtifact, error) {
-				signed = true
-				return f(n)
-			})
+		after, err := s.finalizeOnce(ctx, actor, villageID, items, max(1, workers), f)
 		if err == nil {
 			return after, nil
 		}
-		// Before f has run, nothing has happened that a retry would repeat.
-		var missing *missingCounter
+		var (
+			missing *missingCounter
+			item    *FinalizeItemError
+		)
 		switch {
-		case attempt >= 5 || signed:
+		case errors.As(err, &item):
+			item.Err = translate(op, item.Err)
+			return nil, item
+		case attempt >= maxFinalizeAttempts:
 		case errors.As(err, &missing):
 			if err := s.createCounter(ctx, missing); err != nil && !isDeadlock(err) {
 				return nil, translate(op, err)
 			}
 			continue
 		case isDeadlock(err):
+			// Let the transaction that won go first.
+			select {
+			case <-ctx.Done():
+				return nil, translate(op, ctx.Err())
+			case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+			}
 			continue
 		}
 		return nil, translate(op, err)
@@ -512,12 +587,8 @@ func (e *missingCounter) Error() string {
 // createCounter creates a counter row at 0 in its own short transaction, if
 // it does not exist.
 func (s *Store) createCounter(ctx context.Context, c *missingCounter) error {
-	insert := "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0) " +
-		"ON CONFLICT(village_id, scope, year) DO NOTHING"
-	if s.dialect == "mysql" {
-		insert = "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0) " +
-			"ON DUPLICATE KEY UPDATE last_seq = last_seq"
-	}
+	insert := "INSERT INTO letter_counters (village_id, scope, year, last_seq) VALUES (?, ?, ?, 0)" +
+		s.onConflict([]string{"village_id", "scope", "year"}, "")
 	if err := s.db.WithContext(ctx).Exec(insert, c.villageID, c.scope, c.year).Error; err != nil {
 		return fmt.Errorf("create letter counter: %w", err)
 	}
@@ -525,81 +596,149 @@ func (s *Store) createCounter(ctx context.Context, c *missingCounter) error {
 }
 
 // isDeadlock reports whether MySQL chose err's transaction as a deadlock
-// victim and rolled it back.
+// victim and rolled it back, or a Galera node refused its commit after a
+// certification conflict (which MariaDB reports as the same error).
 func isDeadlock(err error) bool {
 	var me *mysqldriver.MySQLError
 	return errors.As(err, &me) && me.Number == 1213
 }
 
-// finalizeOnce is one attempt of FinalizeLetter, in one transaction.
-func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID, letterID int64,
-	defaultKodeSurat string, f FinalizeFunc) (*surat.Letter, error) {
-	var after *surat.Letter
+// finalizing is one letter inside a finalising transaction.
+type finalizing struct {
+	before *surat.Letter
+	old    *surat.Letter // the signed letter this one replaces, locked
+	n      *surat.LetterNumber
+	art    FinalArtifact
+}
+
+// finalizeOnce is one attempt of FinalizeLetters, in one transaction.
+func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
+	workers int, f FinalizeFunc) ([]*surat.Letter, error) {
+	out := make([]*surat.Letter, len(items))
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		before, err := s.lockLetter(tx, villageID, letterID)
-		if err != nil {
-			return err
-		}
-		if err := surat.CheckTransition(letterID, before.Status, surat.LetterSigned); err != nil {
-			return err
-		}
-		var old *surat.Letter
-		if before.ReplacesID != nil {
-			if old, err = s.lockLetter(tx, villageID, *before.ReplacesID); err != nil {
-				return err
+		ws := make([]finalizing, len(items))
+		numbering := newNumberContext(tx, villageID, s.now())
+		for i, it := range items {
+			w := &ws[i]
+			fail := func(err error) error { return &FinalizeItemError{Index: i, LetterID: it.LetterID, Err: err} }
+			var err error
+			if w.before, err = s.lockLetter(tx, villageID, it.LetterID); err != nil {
+				return fail(err)
 			}
-			if old.Status != surat.LetterSigned && old.Status != surat.LetterRevoked {
-				// Only another replacement can have got there first.
-				return fmt.Errorf("letter %d was already replaced: %w", old.ID, surat.ErrConflict)
+			if err := surat.CheckTransition(it.LetterID, w.before.Status, surat.LetterSigned); err != nil {
+				return fail(err)
 			}
-		}
-		n, err := s.allocateNumber(tx, before, defaultKodeSurat)
-		if err != nil {
-			return err
-		}
-		art, err := f(*n)
-		if err != nil {
-			return fmt.Errorf("sign letter %d as %s: %w", letterID, n.Number, err)
-		}
-		if err := art.check(); err != nil {
-			return fmt.Errorf("sign letter %d: %w", letterID, err)
-		}
-		signedAt := art.SignedAt
-		if signedAt.IsZero() {
-			signedAt = s.now()
-		}
-		set := map[string]any{
-			"status": surat.LetterSigned, "number": n.Number, "number_seq": n.Seq, "number_year": n.Year,
-			"number_scope": n.Scope, "verify_code": art.VerifyCode, "pdf_path": art.PDFPath,
-			"pdf_sha256": art.PDFSHA256, "certificate_id": art.CertificateID, "issued_at": n.Date.UTC(),
-			"signed_at": signedAt.UTC(), "valid_until": utcPtr(art.ValidUntil),
-		}
-		if after, err = s.updateLetter(tx, before, set); err != nil {
-			return err
-		}
-		if err := s.appendAudit(tx, actor, &villageID, "letter.finalize", "letter", letterID, before, after,
-			"nomor "+n.Number); err != nil {
-			return err
-		}
-		for _, rid := range art.MarkDeadResidentIDs {
-			if err := s.markDead(tx, actor, villageID, rid, letterID); err != nil {
-				return err
+			if w.before.ReplacesID != nil {
+				if w.old, err = s.lockLetter(tx, villageID, *w.before.ReplacesID); err != nil {
+					return fail(err)
+				}
+				if w.old.Status != surat.LetterSigned && w.old.Status != surat.LetterRevoked {
+					// Only another replacement can have got there first.
+					return fail(fmt.Errorf("letter %d was already replaced: %w", w.old.ID, surat.ErrConflict))
+				}
+			}
+			if w.n, err = numbering.allocate(w.before, it.DefaultKodeSurat); err != nil {
+				var missing *missingCounter
+				if errors.As(err, &missing) {
+					return err // created and retried by FinalizeLetters
+				}
+				return fail(err)
 			}
 		}
-		if old != nil && old.Status == surat.LetterSigned {
-			oldAfter, err := s.updateLetter(tx, old, map[string]any{
-				"status": surat.LetterReplaced, "replaced_by_id": letterID, "revoked_at": s.now(),
-				"revoke_reason": "Diganti dengan surat nomor " + n.Number,
-			})
+		if err := runFinalizeFuncs(ws, items, workers, f); err != nil {
+			return err
+		}
+		for i := range ws {
+			after, err := s.storeFinalized(tx, actor, villageID, &ws[i])
 			if err != nil {
 				return err
 			}
-			return s.appendAudit(tx, actor, &villageID, "letter.replaced", "letter", old.ID, old, oldAfter,
-				fmt.Sprintf("replaced by letter %d", letterID))
+			out[i] = after
 		}
 		return nil
 	})
-	return after, err
+	return out, err
+}
+
+// runFinalizeFuncs calls f for every letter on up to workers goroutines and
+// checks each artefact; the first letter that fails is a
+// *FinalizeItemError.
+func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f FinalizeFunc) error {
+	errs := make([]error, len(ws))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(ws)) {
+		wg.Go(func() {
+			for i := range next {
+				w := &ws[i]
+				art, err := f(*w.n)
+				if err != nil {
+					errs[i] = fmt.Errorf("sign letter %d as %s: %w", w.before.ID, w.n.Number, err)
+					continue
+				}
+				if err := art.check(); err != nil {
+					errs[i] = fmt.Errorf("sign letter %d: %w", w.before.ID, err)
+					continue
+				}
+				w.art = art
+			}
+		})
+	}
+	for i := range ws {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return &FinalizeItemError{Index: i, LetterID: items[i].LetterID, Err: err}
+		}
+	}
+	return nil
+}
+
+// storeFinalized writes one numbered and signed letter inside the
+// finalising transaction: status, number and artefact, the audit row, the
+// deceased marked MATI, and the letter it replaces marked diganti.
+func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, w *finalizing) (*surat.Letter, error) {
+	n, art, letterID := w.n, w.art, w.before.ID
+	signedAt := art.SignedAt
+	if signedAt.IsZero() {
+		signedAt = s.now()
+	}
+	set := map[string]any{
+		"status": surat.LetterSigned, "number": n.Number, "number_seq": n.Seq, "number_year": n.Year,
+		"number_scope": n.Scope, "verify_code": art.VerifyCode, "pdf_path": art.PDFPath,
+		"pdf_sha256": art.PDFSHA256, "certificate_id": art.CertificateID, "issued_at": n.Date.UTC(),
+		"signed_at": signedAt.UTC(), "valid_until": utcPtr(art.ValidUntil),
+	}
+	after, err := s.updateLetter(tx, w.before, set)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.appendAudit(tx, actor, &villageID, "letter.finalize", "letter", letterID, w.before, after,
+		"nomor "+n.Number); err != nil {
+		return nil, err
+	}
+	for _, rid := range art.MarkDeadResidentIDs {
+		if err := s.markDead(tx, actor, villageID, rid, letterID); err != nil {
+			return nil, err
+		}
+	}
+	if w.old != nil && w.old.Status == surat.LetterSigned {
+		oldAfter, err := s.updateLetter(tx, w.old, map[string]any{
+			"status": surat.LetterReplaced, "replaced_by_id": letterID, "revoked_at": s.now(),
+			"revoke_reason": "Diganti dengan surat nomor " + n.Number,
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.appendAudit(tx, actor, &villageID, "letter.replaced", "letter", w.old.ID, w.old, oldAfter,
+			fmt.Sprintf("replaced by letter %d", letterID)); err != nil {
+			return nil, err
+		}
+	}
+	return after, nil
 }
 
 // markDead records a resident of the village as MATI because letter
@@ -607,13 +746,9 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID, 
 // is already MATI is left alone; one of another village is
 // surat.ErrNotFound.
 func (s *Store) markDead(tx *gorm.DB, actor surat.Actor, villageID, residentID, letterID int64) error {
-	q := tx.Table("residents").Where("village_id = ? AND id = ?", villageID, residentID)
-	if s.dialect == "mysql" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var before surat.Resident
-	if err := q.Take(&before).Error; err != nil {
-		return fmt.Errorf("resident %d: %w", residentID, err)
+	if err := s.lockRow(tx, "residents", villageID, residentID, &before); err != nil {
+		return err
 	}
 	if before.LifeStatus == surat.LifeDead {
 		return nil
@@ -637,25 +772,58 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// allocateNumber takes the next sequence for letter l inside tx and formats
-// its number. The counter row stays locked until tx ends. A counter that
-// does not exist yet is a *missingCounter.
-func (s *Store) allocateNumber(tx *gorm.DB, l *surat.Letter, defaultKodeSurat string) (*surat.LetterNumber, error) {
-	var v surat.Village
-	if err := tx.Table("villages").Where("id = ?", l.VillageID).Take(&v).Error; err != nil {
-		return nil, fmt.Errorf("village %d: %w", l.VillageID, err)
+// numberContext allocates the numbers of one finalising transaction; it
+// reads the village and each module's settings once.
+type numberContext struct {
+	tx        *gorm.DB
+	villageID int64
+	now       time.Time // the letters' date
+	village   *surat.Village
+	settings  map[string]*surat.LetterSettings // by module; nil: none stored
+}
+
+func newNumberContext(tx *gorm.DB, villageID int64, now time.Time) *numberContext {
+	return &numberContext{tx: tx, villageID: villageID, now: now, settings: map[string]*surat.LetterSettings{}}
+}
+
+// moduleSettings is the village's settings row of a module, nil when it
+// has none.
+func (nc *numberContext) moduleSettings(module string) (*surat.LetterSettings, error) {
+	if set, ok := nc.settings[module]; ok {
+		return set, nil
 	}
 	var set surat.LetterSettings
-	hasSet := true
-	err := tx.Table("letter_settings").Where("village_id = ? AND module = ?", l.VillageID, l.Module).Take(&set).Error
+	err := nc.tx.Table("letter_settings").Where("village_id = ? AND module = ?", nc.villageID, module).Take(&set).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		hasSet = false
+		nc.settings[module] = nil
+		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("letter settings: %w", err)
 	}
+	nc.settings[module] = &set
+	return &set, nil
+}
+
+// allocate takes the next sequence for letter l inside the transaction and
+// formats its number. The counter row stays locked until the transaction
+// ends. A counter that does not exist yet is a *missingCounter.
+func (nc *numberContext) allocate(l *surat.Letter, defaultKodeSurat string) (*surat.LetterNumber, error) {
+	tx := nc.tx
+	if nc.village == nil {
+		var v surat.Village
+		if err := tx.Table("villages").Where("id = ?", l.VillageID).Take(&v).Error; err != nil {
+			return nil, fmt.Errorf("village %d: %w", l.VillageID, err)
+		}
+		nc.village = &v
+	}
+	v := nc.village
+	set, err := nc.moduleSettings(l.Module)
+	if err != nil {
+		return nil, err
+	}
 	pattern := v.NumberFormat
-	if hasSet && set.NumberFormat != "" {
+	if set != nil && set.NumberFormat != "" {
 		pattern = set.NumberFormat
 	}
 	if pattern == "" {
@@ -666,20 +834,20 @@ func (s *Store) allocateNumber(tx *gorm.DB, l *surat.Letter, defaultKodeSurat st
 		return nil, err
 	}
 	kode := strings.TrimSpace(defaultKodeSurat)
-	if hasSet && set.KodeSurat != "" {
+	if set != nil && set.KodeSurat != "" {
 		kode = set.KodeSurat
 	}
-	date := surat.LetterTime(s.now())
+	date := surat.LetterTime(nc.now)
 	n := &surat.LetterNumber{
 		NumberParts: surat.NumberParts{KodeSurat: kode, KodeDesa: v.Code, Month: int(date.Month()), Year: date.Year()},
 		Date:        date,
 		Format:      pattern,
 		Letter:      *l,
 	}
-	if hasSet {
+	if set != nil {
 		n.ValidityDays = set.ValidityDays
 	}
-	if v.NumberScope != "village" {
+	if v.NumberScope != surat.ScopeVillage {
 		n.Scope = format.Series(kode, v.Code)
 	}
 	// Bumping the counter locks its row until this transaction ends, so

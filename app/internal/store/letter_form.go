@@ -36,7 +36,7 @@ type letterFormToken struct {
 // forgotten on the way.
 func (s *Store) ClaimLetterForm(ctx context.Context, villageID, userID int64, token string) (letterID int64, claimed bool, err error) {
 	if token == "" || len(token) > 64 {
-		return 0, false, &surat.ValidationError{Fields: map[string]string{"form_token": "Formulir tidak lengkap; muat ulang halaman."}}
+		return 0, false, surat.Invalid("form_token", surat.ProblemFormTokenMissing)
 	}
 	db := s.db.WithContext(ctx)
 	if err := db.Table("letter_form_tokens").Where("created_at < ?", s.now().Add(-letterFormTokenTTL)).

@@ -35,10 +35,10 @@ func (s *Store) RevokeReplaced(ctx context.Context, actor surat.Actor, villageID
 		if err := surat.CheckTransition(id, before.Status, surat.LetterReplaced); err != nil {
 			return err
 		}
-		if msg, err := s.replacementProblem(tx, villageID, id, replacementID); err != nil {
+		if code, status, err := s.replacementProblem(tx, villageID, id, replacementID); err != nil {
 			return err
-		} else if msg != "" {
-			return &surat.ValidationError{Fields: map[string]string{"replaced_by": msg}}
+		} else if code != "" {
+			return surat.Invalid("replaced_by", code, status.Label())
 		}
 		after, err = s.updateLetter(tx, before, map[string]any{
 			"status": surat.LetterReplaced, "replaced_by_id": replacementID, "revoked_at": s.now(),
@@ -56,23 +56,22 @@ func (s *Store) RevokeReplaced(ctx context.Context, actor surat.Actor, villageID
 	return after, nil
 }
 
-// replacementProblem says in Indonesian why replacementID cannot replace
-// letter id, or "" when it can: it must be another letter of the village,
-// signed and still valid.
-func (s *Store) replacementProblem(tx *gorm.DB, villageID, id, replacementID int64) (string, error) {
+// replacementProblem names why replacementID cannot replace letter id (with
+// the replacement's status when that is the reason), or returns "" when it
+// can: it must be another letter of the village, signed and still valid.
+func (s *Store) replacementProblem(tx *gorm.DB, villageID, id, replacementID int64) (surat.ProblemCode, surat.LetterStatus, error) {
 	if replacementID == id {
-		return "Surat tidak dapat menggantikan dirinya sendiri", nil
+		return surat.ProblemReplacementSelf, "", nil
 	}
 	var r struct{ Status surat.LetterStatus }
 	err := tx.Table("letters").Select("status").Where("village_id = ? AND id = ?", villageID, replacementID).Take(&r).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		return "Surat pengganti tidak ditemukan di desa ini", nil
+		return surat.ProblemReplacementNotFound, "", nil
 	case err != nil:
-		return "", err
+		return "", "", err
 	case r.Status != surat.LetterSigned:
-		return "Surat pengganti harus surat yang sudah ditandatangani dan masih berlaku (sekarang berstatus " +
-			r.Status.Label() + ")", nil
+		return surat.ProblemReplacementNotSigned, r.Status, nil
 	}
-	return "", nil
+	return "", "", nil
 }

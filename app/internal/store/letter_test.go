@@ -50,7 +50,7 @@ type letterEnv struct {
 	clerk    surat.Actor
 }
 
-func newLetterEnv(tb testing.TB, st *store.Store, code, scope string) *letterEnv {
+func newLetterEnv(tb testing.TB, st *store.Store, code string, scope surat.NumberScope) *letterEnv {
 	tb.Helper()
 	ctx := context.Background()
 	v := &surat.Village{Code: code, Name: "Desa " + code[6:], Sebutan: "Desa", Kecamatan: "Sumberejo",

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -207,13 +206,9 @@ func (s *Store) RevokeCertificate(ctx context.Context, actor surat.Actor, villag
 	}
 	var after surat.SignerCertificate
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		q := tx.Table("signer_certificates").Where("village_id = ? AND id = ?", villageID, id)
-		if s.dialect == "mysql" {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
 		var before surat.SignerCertificate
-		if err := q.Take(&before).Error; err != nil {
-			return fmt.Errorf("certificate %d: %w", id, err)
+		if err := s.lockRow(tx, "signer_certificates", villageID, id, &before); err != nil {
+			return err
 		}
 		if before.RevokedAt != nil {
 			return fmt.Errorf("certificate %d is already revoked: %w", id, surat.ErrConflict)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -33,21 +32,17 @@ func derive(rs []surat.LetterRequest) {
 	}
 }
 
-// maxMessage bounds a clerk's message to the resident.
-const maxMessage = 500
+// MaxRequestMessage bounds a clerk's message to the resident, in
+// characters.
+const MaxRequestMessage = 500
 
+// validRequestDraft guards the columns a caller (package mandiri, which
+// checks the resident's form first) must always fill.
 func validRequestDraft(r *surat.LetterRequest) error {
-	p := surat.Problems{}
-	if r.Module == "" {
-		p.Add("module", "Jenis surat wajib dipilih")
+	if r.Module == "" || r.SubjectResidentID == 0 || r.FormData == "" || len(r.FormData) > 1<<20 {
+		return fmt.Errorf("store: request without module, subject or form data (or a form over 1 MiB)")
 	}
-	if r.SubjectResidentID == 0 {
-		p.Add("subject", "Pilih untuk siapa surat ini")
-	}
-	if r.FormData == "" || len(r.FormData) > 1<<20 {
-		p.Add("form_data", "Isian permohonan tidak valid")
-	}
-	return p.Err()
+	return nil
 }
 
 // CreateRequest stores a resident's submitted request (status
@@ -80,7 +75,7 @@ func (s *Store) CreateRequest(ctx context.Context, villageID int64, r *surat.Let
 		if err := s.addAttachments(tx, villageID, nr.ID, atts); err != nil {
 			return err
 		}
-		if err := s.addEvent(tx, villageID, nr.ID, surat.RequestInReview, nil, "Permohonan dikirim"); err != nil {
+		if err := s.addEvent(tx, villageID, nr.ID, surat.RequestInReview, nil, surat.NoteSubmitted); err != nil {
 			return err
 		}
 		return s.appendAudit(tx, surat.Actor{Username: "penduduk"}, &villageID, "request.create", "letter_request",
@@ -186,13 +181,9 @@ func (s *Store) RequestQueue(ctx context.Context, villageID int64, status surat.
 // lockRequest reads a request of the village inside tx with its letter's
 // status, locking the request row on MySQL.
 func (s *Store) lockRequest(tx *gorm.DB, villageID, id int64) (*surat.LetterRequest, error) {
-	q := tx.Table("letter_requests").Where("village_id = ? AND id = ?", villageID, id)
-	if s.dialect == "mysql" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var r surat.LetterRequest
-	if err := q.Select("*").Take(&r).Error; err != nil {
-		return nil, fmt.Errorf("request %d: %w", id, err)
+	if err := s.lockRow(tx, "letter_requests", villageID, id, &r); err != nil {
+		return nil, err
 	}
 	if r.LetterID != nil {
 		var l struct{ Status surat.LetterStatus }
@@ -206,25 +197,10 @@ func (s *Store) lockRequest(tx *gorm.DB, villageID, id int64) (*surat.LetterRequ
 	return &r, nil
 }
 
-// RequestStateError is a change the request's shown status does not allow.
-// It matches surat.ErrConflict.
-type RequestStateError struct {
-	Status surat.RequestStatus
-	// Msg says in Indonesian what was refused and why.
-	Msg string
-}
-
-func (e *RequestStateError) Error() string {
-	return "request is " + string(e.Status) + ": " + e.Msg
-}
-
-// Unwrap makes errors.Is(err, surat.ErrConflict) true.
-func (e *RequestStateError) Unwrap() error { return surat.ErrConflict }
-
 // UpdateRequest saves the resident's corrected form of a request that a
 // clerk returned as incomplete, at version, and sends it back for review
 // (sedang_diperiksa). Another resident's request is surat.ErrNotFound; a
-// request in any other status is a *RequestStateError; an older version is
+// request in any other status is a *surat.RequestStateError; an older version is
 // surat.ErrConflict.
 func (s *Store) UpdateRequest(ctx context.Context, villageID, residentID int64, r *surat.LetterRequest) error {
 	if err := validRequestDraft(r); err != nil {
@@ -240,8 +216,7 @@ func (s *Store) UpdateRequest(ctx context.Context, villageID, residentID int64, 
 			return fmt.Errorf("request %d of another resident: %w", r.ID, surat.ErrNotFound)
 		}
 		if cur.Effective != surat.RequestIncomplete {
-			return &RequestStateError{Status: cur.Effective,
-				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat diubah; hanya permohonan yang belum lengkap."}
+			return &surat.RequestStateError{From: cur.Effective, Action: surat.RequestEdit}
 		}
 		if r.Version != 0 && r.Version != cur.Version {
 			return fmt.Errorf("request %d changed since version %d: %w", r.ID, r.Version, surat.ErrConflict)
@@ -255,7 +230,7 @@ func (s *Store) UpdateRequest(ctx context.Context, villageID, residentID int64, 
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("request %d: %w", r.ID, surat.ErrConflict)
 		}
-		if err := s.addEvent(tx, villageID, cur.ID, surat.RequestInReview, nil, "Permohonan diperbaiki dan dikirim ulang"); err != nil {
+		if err := s.addEvent(tx, villageID, cur.ID, surat.RequestInReview, nil, surat.NoteCorrected); err != nil {
 			return err
 		}
 		if out, err = s.lockRequest(tx, villageID, cur.ID); err != nil {
@@ -272,17 +247,16 @@ func (s *Store) UpdateRequest(ctx context.Context, villageID, residentID int64, 
 }
 
 // CancelRequest cancels a request of residentID before its letter is
-// signed. A signed, taken or cancelled request is a *RequestStateError.
+// signed. A signed, taken or cancelled request is a *surat.RequestStateError.
 func (s *Store) CancelRequest(ctx context.Context, villageID, residentID, id int64) (*surat.LetterRequest, error) {
 	return s.moveRequest(ctx, nil, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
 		if cur.ResidentID != residentID {
 			return "", "", fmt.Errorf("request %d of another resident: %w", id, surat.ErrNotFound)
 		}
 		if !cur.Effective.Cancellable() {
-			return "", "", &RequestStateError{Status: cur.Effective,
-				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat dibatalkan."}
+			return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestCancel}
 		}
-		return surat.RequestCancelled, "Permohonan dibatalkan oleh pemohon", nil
+		return surat.RequestCancelled, surat.NoteCancelled, nil
 	})
 }
 
@@ -292,8 +266,7 @@ func (s *Store) CancelRequest(ctx context.Context, villageID, residentID, id int
 func (s *Store) OpenRequest(ctx context.Context, actor surat.Actor, villageID, id, letterID int64) (*surat.LetterRequest, error) {
 	return s.moveRequest(ctx, &actor, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
 		if cur.Effective != surat.RequestInReview {
-			return "", "", &RequestStateError{Status: cur.Effective,
-				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat diproses lagi."}
+			return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestOpen}
 		}
 		if cur.LetterID != nil && *cur.LetterID != letterID {
 			return "", "", fmt.Errorf("request %d already has letter %d: %w", id, *cur.LetterID, surat.ErrConflict)
@@ -308,7 +281,7 @@ func (s *Store) OpenRequest(ctx context.Context, actor surat.Actor, villageID, i
 		if err := tx.Table("letter_requests").Where("id = ?", id).Update("letter_id", letterID).Error; err != nil {
 			return "", "", err
 		}
-		return surat.RequestInReview, "Permohonan diproses petugas; draf surat dibuat", nil
+		return surat.RequestInReview, surat.NoteOpened, nil
 	})
 }
 
@@ -316,18 +289,16 @@ func (s *Store) OpenRequest(ctx context.Context, actor surat.Actor, villageID, i
 // CreateLetter takes them) as the letter draft of a request under review
 // that has none yet, links it and notes it in the timeline, all in one
 // transaction: when two clerks open the same request at once, the second
-// gets a *RequestStateError and no letter is stored for it. On success l is
+// gets a *surat.RequestStateError and no letter is stored for it. On success l is
 // the stored letter. The letter's own problems are a *surat.ValidationError.
 func (s *Store) OpenRequestDraft(ctx context.Context, actor surat.Actor, villageID, id int64, l *surat.Letter) (*surat.LetterRequest, error) {
 	var created *surat.Letter
 	r, err := s.moveRequest(ctx, &actor, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
 		if cur.Effective != surat.RequestInReview {
-			return "", "", &RequestStateError{Status: cur.Effective,
-				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat diproses lagi."}
+			return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestOpen}
 		}
 		if cur.LetterID != nil {
-			return "", "", &RequestStateError{Status: cur.Effective,
-				Msg: "Permohonan ini baru saja diproses petugas lain dan draf suratnya sudah dibuat. Buka kembali permohonan untuk melihatnya."}
+			return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestOpen, Opened: true}
 		}
 		nl, err := s.createLetter(tx, actor, villageID, l)
 		if err != nil {
@@ -337,7 +308,7 @@ func (s *Store) OpenRequestDraft(ctx context.Context, actor surat.Actor, village
 			return "", "", err
 		}
 		created = nl
-		return surat.RequestInReview, "Permohonan diproses petugas; draf surat dibuat", nil
+		return surat.RequestInReview, surat.NoteOpened, nil
 	})
 	if err != nil {
 		return nil, err
@@ -355,17 +326,16 @@ var errUnchanged = errors.New("request unchanged")
 // sudah diambil, with a timeline entry and an audit row by the clerk. It
 // reports whether the request changed; a request already taken is left as
 // it is (a second click adds nothing). Any other status is a
-// *RequestStateError; another village's request is surat.ErrNotFound.
+// *surat.RequestStateError; another village's request is surat.ErrNotFound.
 func (s *Store) CollectRequest(ctx context.Context, actor surat.Actor, villageID, id int64) (*surat.LetterRequest, bool, error) {
 	r, err := s.moveRequest(ctx, &actor, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
 		switch cur.Effective {
 		case surat.RequestReady:
-			return surat.RequestTaken, "Surat diambil di kantor desa", nil
+			return surat.RequestTaken, surat.NoteCollected, nil
 		case surat.RequestTaken:
 			return "", "", errUnchanged
 		}
-		return "", "", &RequestStateError{Status: cur.Effective,
-			Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat dicatat sudah diambil; hanya permohonan yang siap diambil."}
+		return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestCollect}
 	})
 	if errors.Is(err, errUnchanged) {
 		r, err = s.RequestByID(ctx, villageID, id)
@@ -379,20 +349,17 @@ func (s *Store) CollectRequest(ctx context.Context, actor surat.Actor, villageID
 
 // ReturnRequest sends a request under review back to the resident as
 // incomplete (belum_lengkap) with the clerk's message saying what is
-// missing. A request whose letter is already submitted or signed is a
-// *RequestStateError: return the letter to draft first.
+// missing (trimmed, 1 to MaxRequestMessage characters; the caller checks
+// it for the user). A request whose letter is already submitted or signed
+// is a *surat.RequestStateError: return the letter to draft first.
 func (s *Store) ReturnRequest(ctx context.Context, actor surat.Actor, villageID, id int64, message string) (*surat.LetterRequest, error) {
 	message = strings.TrimSpace(message)
-	switch {
-	case message == "":
-		return nil, &surat.ValidationError{Fields: map[string]string{"message": "Tuliskan apa yang perlu dilengkapi pemohon"}}
-	case len([]rune(message)) > maxMessage:
-		return nil, &surat.ValidationError{Fields: map[string]string{"message": "Pesan paling banyak 500 karakter"}}
+	if message == "" || len([]rune(message)) > MaxRequestMessage {
+		return nil, fmt.Errorf("store: return request %d: message empty or over %d characters", id, MaxRequestMessage)
 	}
 	return s.moveRequest(ctx, &actor, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
 		if cur.Effective != surat.RequestInReview {
-			return "", "", &RequestStateError{Status: cur.Effective,
-				Msg: "Permohonan berstatus " + cur.Effective.Label() + " tidak dapat dikembalikan; kembalikan suratnya ke draf lebih dulu."}
+			return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestReturn}
 		}
 		if err := tx.Table("letter_requests").Where("id = ?", id).Update("message", message).Error; err != nil {
 			return "", "", err
@@ -416,11 +383,11 @@ func (s *Store) MarkLetterTaken(ctx context.Context, villageID, residentID, lett
 	for _, id := range ids {
 		_, err := s.moveRequest(ctx, nil, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
 			if cur.Effective != surat.RequestReady {
-				return "", "", &RequestStateError{Status: cur.Effective, Msg: "belum siap"}
+				return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestTake}
 			}
-			return surat.RequestTaken, "Surat diunduh pemohon", nil
+			return surat.RequestTaken, surat.NoteDownloaded, nil
 		})
-		var state *RequestStateError
+		var state *surat.RequestStateError
 		switch {
 		case errors.As(err, &state):
 			continue

@@ -160,8 +160,8 @@ func TestRequestIsolationAndAttachments(t *testing.T) {
 		if err := st.AddAttachments(ctx, e.village.ID, e.resident.ID, r.ID, atts); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.AddAttachments(ctx, e.village.ID, e.resident.ID, r.ID, atts[:1]); err == nil {
-			t.Error("attachment beyond the maximum accepted")
+		if err := st.AddAttachments(ctx, e.village.ID, e.resident.ID, r.ID, atts[:1]); !errors.Is(err, surat.ErrAttachmentLimit) {
+			t.Errorf("attachment beyond the maximum: %v, want surat.ErrAttachmentLimit", err)
 		}
 		if as, _ := st.Attachments(ctx, e.village.ID, r.ID); len(as) != store.MaxAttachments {
 			t.Errorf("%d attachments", len(as))
@@ -240,8 +240,10 @@ func TestResidentAccounts(t *testing.T) {
 		if _, _, err := st.ResidentSessionLogin(ctx, sess.TokenHash, "web"); !errors.Is(err, surat.ErrNotFound) {
 			t.Errorf("session of a dead resident: %v", err)
 		}
-		if _, err := st.IssueResidentPIN(ctx, e.clerk, vid, rid, "hash-4"); err == nil {
-			t.Error("PIN issued to a dead resident")
+		var inactive *surat.InactiveResidentError
+		if _, err := st.IssueResidentPIN(ctx, e.clerk, vid, rid, "hash-4"); !errors.As(err, &inactive) ||
+			inactive.LifeStatus != surat.LifeDead {
+			t.Errorf("PIN issued to a dead resident: %v", err)
 		}
 	})
 }
@@ -290,8 +292,8 @@ func TestRequestOpenDraftAndCollect(t *testing.T) {
 			t.Fatalf("first open: %+v %+v %v", got, a, err)
 		}
 		_, err = st.OpenRequestDraft(ctx, e.clerk, vid, r.ID, bl)
-		var state *store.RequestStateError
-		if !errors.As(err, &state) || !errors.Is(err, surat.ErrConflict) || !strings.Contains(state.Msg, "petugas lain") {
+		var state *surat.RequestStateError
+		if !errors.As(err, &state) || !errors.Is(err, surat.ErrConflict) || !strings.Contains(state.Message(), "petugas lain") {
 			t.Errorf("second open: %v", err)
 		}
 		if bl.ID != 0 || letters() != 1 {
@@ -327,7 +329,7 @@ func TestRequestOpenDraftAndCollect(t *testing.T) {
 
 		// Collected at the office: only once signed, once.
 		if _, _, err := st.CollectRequest(ctx, e.clerk, vid, r.ID); !errors.As(err, &state) ||
-			!strings.Contains(state.Msg, "tidak dapat dicatat sudah diambil") {
+			!strings.Contains(state.Message(), "tidak dapat dicatat sudah diambil") {
 			t.Errorf("collect before signing: %v", err)
 		}
 		l, err := st.Submit(ctx, e.clerk, vid, a.ID)
@@ -357,8 +359,30 @@ func TestRequestOpenDraftAndCollect(t *testing.T) {
 		if _, err := st.CancelRequest(ctx, vid, e.resident.ID, r2.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := st.CollectRequest(ctx, e.clerk, vid, r2.ID); !errors.As(err, &state) || !strings.Contains(state.Msg, "Dibatalkan") {
+		if _, _, err := st.CollectRequest(ctx, e.clerk, vid, r2.ID); !errors.As(err, &state) || !strings.Contains(state.Message(), "Dibatalkan") {
 			t.Errorf("collect a cancelled request: %v", err)
+		}
+	})
+}
+
+// TestEffectiveStatusSQLMatchesGo evaluates the SQL that the clerk's queue
+// filters on for every stored request status with every linked letter
+// status (and none), and checks that it agrees with
+// surat.DeriveRequestStatus, which every other read uses.
+func TestEffectiveStatusSQLMatchesGo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		st := storetest.Open(t, b, fixedNow)
+		letterStatuses := append([]surat.LetterStatus{""}, surat.LetterStatuses()...)
+		for _, rs := range surat.RequestStatuses() {
+			for _, ls := range letterStatuses {
+				got, err := st.EffectiveStatusSQL(context.Background(), rs, ls)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := surat.DeriveRequestStatus(rs, ls); got != want {
+					t.Errorf("request %q with letter %q: SQL says %q, Go %q", rs, ls, got, want)
+				}
+			}
 		}
 	})
 }

@@ -251,12 +251,8 @@ type ResidentPage struct {
 
 // SearchResidents lists the village's residents matching f, ordered by name.
 func (s *Store) SearchResidents(ctx context.Context, villageID int64, f ResidentFilter) (*ResidentPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 100 {
-		f.PerPage = 25
-	}
-	if f.Page <= 0 {
-		f.Page = 1
-	}
+	pg := pageOf(f.Page, f.PerPage, 25, 100)
+	f.Page, f.PerPage = pg.Page, pg.PerPage
 	q := s.db.WithContext(ctx).Table("residents AS r").Where("r.village_id = ?", villageID)
 	if f.Dusun != "" || f.RW != "" || f.RT != "" {
 		q = q.Joins("JOIN households AS h ON h.id = r.household_id")
@@ -286,7 +282,7 @@ func (s *Store) SearchResidents(ctx context.Context, villageID int64, f Resident
 		return nil, translate("count residents", err)
 	}
 	var rs []surat.Resident
-	if err := q.Select("r.*").Order("r.name, r.id").Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage).
+	if err := pg.apply(q.Select("r.*").Order("r.name, r.id")).
 		Find(&rs).Error; err != nil {
 		return nil, translate("search residents", err)
 	}

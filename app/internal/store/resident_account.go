@@ -16,7 +16,7 @@ import (
 // PIN the caller generated). The resident must change the PIN at the next
 // login; failures and lock-out are cleared and every session of the account
 // ends. A resident of another village is surat.ErrNotFound; one who died or
-// moved is a *surat.ValidationError. The audit row never carries the hash.
+// moved is a *surat.InactiveResidentError. The audit row never carries the hash.
 func (s *Store) IssueResidentPIN(ctx context.Context, actor surat.Actor, villageID, residentID int64, pinHash string) (*surat.ResidentAccount, error) {
 	var acc surat.ResidentAccount
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
@@ -25,8 +25,7 @@ func (s *Store) IssueResidentPIN(ctx context.Context, actor surat.Actor, village
 			return fmt.Errorf("resident %d: %w", residentID, err)
 		}
 		if !r.CanBeSubject() {
-			return &surat.ValidationError{Fields: map[string]string{"nik": "Penduduk ini berstatus " +
-				surat.LifeStatus.Label(r.LifeStatus) + " dan tidak dapat memakai layanan mandiri"}}
+			return &surat.InactiveResidentError{LifeStatus: r.LifeStatus}
 		}
 		now := s.now()
 		err := tx.Table("resident_accounts").Where("resident_id = ?", residentID).Take(&acc).Error

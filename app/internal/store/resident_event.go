@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -80,13 +79,9 @@ func (s *Store) RecordResidentExit(ctx context.Context, actor surat.Actor, villa
 		status = surat.LifeMoved
 	}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		q := tx.Table("residents").Where("village_id = ? AND id = ?", villageID, residentID)
-		if s.dialect == "mysql" {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
 		var before surat.Resident
-		if err := q.Take(&before).Error; err != nil {
-			return fmt.Errorf("resident %d: %w", residentID, err)
+		if err := s.lockRow(tx, "residents", villageID, residentID, &before); err != nil {
+			return err
 		}
 		if before.Version != version {
 			return fmt.Errorf("resident %d changed meanwhile (version %d, form of %d): %w",

@@ -7,7 +7,7 @@ import "time"
 // renderer draws it without knowing which module it came from. Every string
 // is final text: no placeholders remain.
 type Document struct {
-	Paper   string // "F4" (215 x 330 mm) or "A4"
+	Paper   Paper
 	Village Village
 	// LogoPNG is the village logo (PNG or JPEG bytes), or nil for none.
 	LogoPNG []byte

@@ -1,6 +1,9 @@
 package surat
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -62,6 +65,10 @@ func (s RequestStatus) Cancellable() bool {
 	return s == RequestIncomplete || s == RequestInReview || s == RequestAwaitingSignature
 }
 
+// Editable reports whether the resident may correct the request: only
+// after a clerk returned it as incomplete.
+func (s RequestStatus) Editable() bool { return s == RequestIncomplete }
+
 // DeriveRequestStatus is the status a request shows: the stored one, except
 // that a request under review whose letter has been submitted or approved
 // is waiting for the signature, and one whose letter is signed is ready. A
@@ -108,6 +115,105 @@ type LetterRequest struct {
 	LetterStatus LetterStatus `gorm:"->;-:migration"`
 	// Effective is the status shown (DeriveRequestStatus), filled by queries.
 	Effective RequestStatus `gorm:"-"`
+}
+
+// Form decodes the request's stored form.
+func (r *LetterRequest) Form() (RequestForm, error) {
+	var f RequestForm
+	if err := json.Unmarshal([]byte(r.FormData), &f); err != nil {
+		return f, fmt.Errorf("decode form of request %d: %w", r.ID, err)
+	}
+	return f, nil
+}
+
+// RequestAction is a change of a request that its status may refuse.
+type RequestAction string
+
+// The actions a RequestStateError names.
+const (
+	RequestEdit    RequestAction = "edit"    // the resident corrects it
+	RequestCancel  RequestAction = "cancel"  // the resident cancels it
+	RequestAttach  RequestAction = "attach"  // the resident adds documents
+	RequestOpen    RequestAction = "open"    // a clerk turns it into a letter draft
+	RequestReturn  RequestAction = "return"  // a clerk returns it as incomplete
+	RequestCollect RequestAction = "collect" // a clerk records the paper pick-up
+	RequestTake    RequestAction = "take"    // the resident downloads the letter
+)
+
+// RequestStateError is a change the request's shown status does not allow.
+// It matches ErrConflict. The store returns it; Message says it to the user.
+type RequestStateError struct {
+	// From is the status the request shows.
+	From   RequestStatus
+	Action RequestAction
+	// Opened is set when a clerk's RequestOpen lost the race to another
+	// clerk who opened the request a moment before.
+	Opened bool
+}
+
+// Error names the status and the refused action, in English.
+func (e *RequestStateError) Error() string {
+	if e.Opened {
+		return "request was opened by another clerk"
+	}
+	return "request is " + string(e.From) + ": cannot " + string(e.Action)
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *RequestStateError) Unwrap() error { return ErrConflict }
+
+// Message says in Indonesian what was refused and why.
+func (e *RequestStateError) Message() string {
+	if e.Opened {
+		return "Permohonan ini baru saja diproses petugas lain dan draf suratnya sudah dibuat. " +
+			"Buka kembali permohonan untuk melihatnya."
+	}
+	head := "Permohonan berstatus " + e.From.Label() + " "
+	switch e.Action {
+	case RequestEdit:
+		return head + "tidak dapat diubah; hanya permohonan yang belum lengkap."
+	case RequestCancel:
+		return head + "tidak dapat dibatalkan."
+	case RequestAttach:
+		return head + "tidak dapat diberi lampiran lagi."
+	case RequestOpen:
+		return head + "tidak dapat diproses lagi."
+	case RequestReturn:
+		return head + "tidak dapat dikembalikan; kembalikan suratnya ke draf lebih dulu."
+	case RequestCollect:
+		return head + "tidak dapat dicatat sudah diambil; hanya permohonan yang siap diambil."
+	case RequestTake:
+		return head + "belum dapat diambil."
+	}
+	return head + "tidak dapat diubah."
+}
+
+// The notes the system writes into a request's timeline; they are stored
+// with the event and shown as written.
+const (
+	NoteSubmitted  = "Permohonan dikirim"
+	NoteCorrected  = "Permohonan diperbaiki dan dikirim ulang"
+	NoteCancelled  = "Permohonan dibatalkan oleh pemohon"
+	NoteOpened     = "Permohonan diproses petugas; draf surat dibuat"
+	NoteCollected  = "Surat diambil di kantor desa"
+	NoteDownloaded = "Surat diunduh pemohon"
+)
+
+// NoteAttached is the timeline note of n documents added to a request.
+func NoteAttached(n int) string { return fmt.Sprintf("%d lampiran ditambahkan", n) }
+
+// ErrAttachmentLimit means a request would carry more documents than
+// allowed.
+var ErrAttachmentLimit = errors.New("too many attachments")
+
+// InactiveResidentError is a resident who died or moved away (LifeStatus,
+// see the LifeStatus enumeration) and so cannot use Layanan Mandiri.
+type InactiveResidentError struct {
+	LifeStatus int
+}
+
+func (e *InactiveResidentError) Error() string {
+	return fmt.Sprintf("resident has life status %d", e.LifeStatus)
 }
 
 // RequestForm is what a resident fills in: the people of each subject role,

@@ -58,12 +58,38 @@ type Village struct {
 	// NumberFormat is the letter-number pattern, e.g.
 	// "[kode_surat]/[nomor_surat,3]/[kode_desa]/[bulan_romawi]/[tahun]".
 	NumberFormat string
-	// NumberScope is "module" (a sequence per letter module) or "village".
-	NumberScope string
-	Paper       string // F4 or A4
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	NumberScope  NumberScope
+	Paper        Paper
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
+
+// NumberScope says which letters of a village share a number sequence.
+type NumberScope string
+
+// The number scopes.
+const (
+	// ScopeModule gives each number series its own sequence (see
+	// NumberFormat.Series: modules whose numbers look alike share one).
+	ScopeModule NumberScope = "module"
+	// ScopeVillage gives all of the village's letters one sequence.
+	ScopeVillage NumberScope = "village"
+)
+
+// Valid reports whether s is a known scope.
+func (s NumberScope) Valid() bool { return s == ScopeModule || s == ScopeVillage }
+
+// Paper is the paper size a village prints its letters on.
+type Paper string
+
+// The paper sizes: F4 (215 x 330 mm, the usual one) and A4.
+const (
+	PaperF4 Paper = "F4"
+	PaperA4 Paper = "A4"
+)
+
+// Valid reports whether p is a known size.
+func (p Paper) Valid() bool { return p == PaperF4 || p == PaperA4 }
 
 // DefaultNumberFormat is OpenSID's default letter-number format.
 const DefaultNumberFormat = "[kode_surat]/[nomor_surat,3]/[kode_desa]/[bulan_romawi]/[tahun]"
@@ -96,10 +122,10 @@ func (v *Village) Validate() error {
 	req("kabupaten", v.Kabupaten, "Kabupaten/Kota")
 	req("sebutan_kab", v.SebutanKab, "Sebutan kabupaten")
 	req("provinsi", v.Provinsi, "Provinsi")
-	if v.NumberScope != "module" && v.NumberScope != "village" {
+	if !v.NumberScope.Valid() {
 		p.Add("number_scope", "Pilih urutan nomor per jenis surat atau satu urutan per desa")
 	}
-	if v.Paper != "F4" && v.Paper != "A4" {
+	if !v.Paper.Valid() {
 		p.Add("paper", "Ukuran kertas harus F4 atau A4")
 	}
 	return p.Err()

@@ -24,26 +24,26 @@ type Person struct {
 // current time (injected), against which a birth date may not lie in the
 // future.
 func (ps *Person) Validate(p Problems, prefix string, now time.Time) {
-	key := func(f string) string { return prefix + "." + f }
+	key := func(detail string) string { return PersonKey(prefix, detail) }
 	if ps.NIK != "" {
 		if _, err := ParseNIK(ps.NIK); err != nil {
-			p.Add(key("nik"), err.Error())
+			p.Add(key(PersonNIK), err.Error())
 		}
 	}
 	switch n := len([]rune(ps.Name)); {
 	case n == 0:
-		p.Add(key("nama"), "Nama wajib diisi")
+		p.Add(key(PersonName), "Nama wajib diisi")
 	case n > 100:
-		p.Add(key("nama"), "Nama paling banyak 100 karakter")
+		p.Add(key(PersonName), "Nama paling banyak 100 karakter")
 	}
 	if len([]rune(ps.BirthPlace)) > 100 {
-		p.Add(key("tempat_lahir"), "Tempat lahir paling banyak 100 karakter")
+		p.Add(key(PersonBirthPlace), "Tempat lahir paling banyak 100 karakter")
 	}
 	if !ps.BirthDate.IsZero() {
 		if ps.BirthDate.After(now) {
-			p.Add(key("tanggal_lahir"), "Tanggal lahir tidak boleh di masa depan")
+			p.Add(key(PersonBirthDate), "Tanggal lahir tidak boleh di masa depan")
 		} else if ps.BirthDate.Year() < 1880 {
-			p.Add(key("tanggal_lahir"), "Tanggal lahir terlalu lampau")
+			p.Add(key(PersonBirthDate), "Tanggal lahir terlalu lampau")
 		}
 	}
 	enum := func(field string, e Enum, v int) {
@@ -51,11 +51,11 @@ func (ps *Person) Validate(p Problems, prefix string, now time.Time) {
 			p.Add(key(field), e.Title+" tidak dikenal")
 		}
 	}
-	enum("jenis_kelamin", Sex, ps.Sex)
-	enum("agama", Religion, ps.Religion)
-	enum("pekerjaan", Occupation, ps.Occupation)
-	enum("kewarganegaraan", Citizenship, ps.Citizenship)
+	enum(PersonSex, Sex, ps.Sex)
+	enum(PersonReligion, Religion, ps.Religion)
+	enum(PersonOccupation, Occupation, ps.Occupation)
+	enum(PersonCitizenship, Citizenship, ps.Citizenship)
 	if len([]rune(ps.Address)) > 300 {
-		p.Add(key("alamat"), "Alamat paling banyak 300 karakter")
+		p.Add(key(PersonAddress), "Alamat paling banyak 300 karakter")
 	}
 }

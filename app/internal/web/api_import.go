@@ -26,6 +26,35 @@ func rowErrorsOut(rows []surat.RowError) []rowErrorJSON {
 	return out
 }
 
+// uploadError is the error of a multipart request without a readable
+// "file": too large (413), or missing (422 on "file").
+func uploadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return tooBig
+	}
+	return &surat.ValidationError{Fields: map[string]string{
+		"file": "Pilih berkas .xlsx atau .csv untuk diunggah (kolom \"file\")."}}
+}
+
+// importRefusal is the error of a spreadsheet importer.Parse refused: too
+// large (413), not a spreadsheet (415), unreadable (422 on "file") or with
+// bad rows (422, every row listed); nil when the file parsed cleanly.
+func importRefusal(err error, problems []surat.RowError) error {
+	switch {
+	case errors.Is(err, importer.ErrTooLarge):
+		return &http.MaxBytesError{Limit: importer.MaxFileSize}
+	case errors.Is(err, importer.ErrUnsupportedFormat):
+		return &unsupportedMediaError{Msg: "Berkas ditolak: " + err.Error()}
+	case err != nil:
+		// The importer's messages are Indonesian and meant for the clerk.
+		return &surat.ValidationError{Fields: map[string]string{"file": "Berkas ditolak: " + err.Error()}}
+	case len(problems) > 0:
+		return &surat.ImportError{Rows: problems}
+	}
+	return nil
+}
+
 // importReport is the answer to an import or its dry run.
 type importReport struct {
 	DryRun            bool           `json:"dry_run"`
@@ -47,12 +76,7 @@ func (s *Server) handleAPIResidentImport(c *gin.Context) error {
 	dryRun := c.Query("dry_run") == "1" || c.Query("dry_run") == "true"
 	fh, err := c.FormFile("file")
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return tooBig
-		}
-		return &surat.ValidationError{Fields: map[string]string{
-			"file": "Unggah berkas .xlsx atau .csv pada kolom \"file\" (multipart/form-data)"}}
+		return uploadError(err)
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -61,16 +85,8 @@ func (s *Server) handleAPIResidentImport(c *gin.Context) error {
 	defer f.Close()
 
 	recs, problems, err := importer.Parse(f, fh.Filename)
-	switch {
-	case errors.Is(err, importer.ErrTooLarge):
-		return &http.MaxBytesError{Limit: importer.MaxFileSize}
-	case errors.Is(err, importer.ErrUnsupportedFormat):
-		return &unsupportedMediaError{Msg: "Berkas ditolak: " + err.Error()}
-	case err != nil:
-		// The importer's messages are Indonesian and meant for the clerk.
-		return &surat.ValidationError{Fields: map[string]string{"file": "Berkas ditolak: " + err.Error()}}
-	case len(problems) > 0:
-		return &surat.ImportError{Rows: problems}
+	if err := importRefusal(err, problems); err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
 	res, err := s.store.ImportResidents(ctx, actorOf(currentUser(c)), villageOf(c), recs, dryRun)

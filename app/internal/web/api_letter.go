@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -27,7 +27,8 @@ import (
 var wib = surat.LetterTime(time.Time{}).Location()
 
 // moduleJSON is a letter module as the API lists it: enough for a client to
-// build the form of a letter.
+// build the form of a letter. Staff (/api/v1/modules) and residents
+// (/api/v1/mandiri/modules) get the same shape.
 type moduleJSON struct {
 	Code        string        `json:"code"`
 	Title       string        `json:"title"`
@@ -67,10 +68,10 @@ type fieldSpec struct {
 	Hint      string   `json:"hint,omitempty"`
 }
 
-func moduleOut(vm villageModule) moduleJSON {
+func moduleOut(vm issuance.VillageModule) moduleJSON {
 	m := vm.Module
 	out := moduleJSON{Code: m.Code, Title: m.Title, Description: m.Description, KodeSurat: m.Klasifikasi,
-		Validity: vm.validity(), Online: vm.online(), Subjects: []subjectSpec{}, Fields: []fieldSpec{}}
+		Validity: vm.Validity(), Online: vm.Online(), Subjects: []subjectSpec{}, Fields: []fieldSpec{}}
 	if vm.Settings != nil && vm.Settings.KodeSurat != "" {
 		out.KodeSurat = vm.Settings.KodeSurat
 	}
@@ -89,7 +90,7 @@ func moduleOut(vm villageModule) moduleJSON {
 // handleAPIModuleList lists the letter modules the caller's village has
 // enabled, ordered by code.
 func (s *Server) handleAPIModuleList(c *gin.Context) error {
-	vms, err := s.villageModules(c.Request.Context(), villageOf(c), s.issuance.Catalogue())
+	vms, err := s.issuance.VillageModules(c.Request.Context(), villageOf(c))
 	if err != nil {
 		return err
 	}
@@ -287,7 +288,7 @@ func (in apiLetterInput) toRequest(p surat.Problems) issuance.Request {
 	req := issuance.Request{Module: strings.TrimSpace(in.Module), Subjects: map[string]issuance.SubjectRef{},
 		Fields: map[string]string{}, SignerOfficialID: in.SignerOfficialID}
 	for role, sub := range in.Subjects {
-		req.Subjects[role] = sub.toRef("subject."+role, p)
+		req.Subjects[role] = sub.toRef(letters.SubjectKey(role), p)
 	}
 	for k, v := range in.Fields {
 		req.Fields[k] = v
@@ -335,7 +336,7 @@ func (in apiPersonInput) toDomain(key string, p surat.Problems) *surat.Person {
 	if d := strings.TrimSpace(in.BirthDate); d != "" {
 		t, err := time.Parse(dateLayout, d)
 		if err != nil {
-			p.Add(key+".tanggal_lahir", "Tanggal lahir harus berformat TTTT-BB-HH, mis. 1980-01-15")
+			p.Add(surat.PersonKey(key, surat.PersonBirthDate), "Tanggal lahir harus berformat TTTT-BB-HH, mis. 1980-01-15")
 		} else {
 			per.BirthDate = t
 		}
@@ -386,21 +387,11 @@ func inputKeys(err error) error {
 	return err
 }
 
-// apiLetterID parses the :id route parameter; anything but a positive number
-// names no letter: 404, like a letter of another village.
-func apiLetterID(c *gin.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("letter id %q: %w", c.Param("id"), surat.ErrNotFound)
-	}
-	return id, nil
-}
-
 // routeLetter loads the letter of the route from the caller's village. Every
 // handler of a letter route calls it before reading the body, so a letter of
 // another village is 404 whatever the body holds.
 func (s *Server) routeLetter(c *gin.Context) (*surat.Letter, error) {
-	id, err := apiLetterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -600,7 +591,7 @@ func optionalJSON(c *gin.Context, v any) error {
 // handleAPILetterSubmit sends a draft for approval.
 func (s *Server) handleAPILetterSubmit(c *gin.Context) error {
 	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
-		return s.store.Submit(ctx, actor, villageID, l.ID)
+		return s.issuance.Submit(ctx, actor, villageID, l.ID)
 	})
 }
 
@@ -615,7 +606,7 @@ func (s *Server) handleAPILetterReturn(c *gin.Context) error {
 		if in.ReplacedBy != 0 {
 			return nil, &badRequestError{Msg: `Kolom "replaced_by" hanya untuk pencabutan surat.`}
 		}
-		return s.store.Return(ctx, actor, villageID, l.ID, in.Reason)
+		return s.issuance.Return(ctx, actor, villageID, l.ID, in.Reason)
 	})
 }
 
@@ -628,7 +619,7 @@ func (s *Server) handleAPILetterApprove(c *gin.Context) error {
 		if err := optionalJSON(c, &in); err != nil {
 			return nil, err
 		}
-		return s.store.Approve(ctx, actor, villageID, l.ID, in.Version)
+		return s.issuance.Approve(ctx, actor, villageID, l.ID, in.Version)
 	})
 }
 
@@ -641,7 +632,7 @@ type passphraseInput struct {
 // requirePassphrase reports an empty passphrase on its field.
 func requirePassphrase(pass string, p surat.Problems) {
 	if pass == "" {
-		p.Add("passphrase", "Passphrase wajib diisi")
+		p.AddCode("passphrase", surat.ProblemPassphraseRequired)
 	}
 }
 
@@ -685,18 +676,8 @@ func (s *Server) handleAPILetterSignBatch(c *gin.Context) error {
 	}
 	p := surat.Problems{}
 	requirePassphrase(in.Passphrase, p)
-	seen := map[int64]bool{}
-	switch {
-	case len(in.IDs) == 0:
-		p.Add("ids", "Pilih paling sedikit satu surat")
-	case len(in.IDs) > issuance.MaxBatch:
-		p.Add("ids", fmt.Sprintf("Paling banyak %d surat sekaligus", issuance.MaxBatch))
-	}
-	for _, id := range in.IDs {
-		if seen[id] {
-			p.Add("ids", fmt.Sprintf("Surat %d disebut lebih dari sekali", id))
-		}
-		seen[id] = true
+	if fields, ok := surat.FieldErrors(issuance.CheckBatch(in.IDs)); ok {
+		p.Add("ids", fields["ids"])
 	}
 	if err := p.Err(); err != nil {
 		return err
@@ -717,7 +698,7 @@ func (s *Server) handleAPILetterSignBatch(c *gin.Context) error {
 			it.OK, it.Letter = true, &lj
 			out.Signed++
 		} else {
-			pr := s.letterProblem(r.Err)
+			pr := classify(r.Err, s.now())
 			s.logProblem(c, pr, r.Err)
 			it.Error, it.Message = pr.Code, pr.Message
 			out.Failed++
@@ -773,7 +754,7 @@ func (s *Server) handleAPILetterRevoke(c *gin.Context) error {
 			return nil, err
 		}
 		if in.ReplacedBy != 0 {
-			return s.store.RevokeReplaced(ctx, actor, villageID, l.ID, in.ReplacedBy, in.Reason)
+			return s.issuance.RevokeReplaced(ctx, actor, villageID, l.ID, in.ReplacedBy, in.Reason)
 		}
 		return s.issuance.Revoke(ctx, actor, villageID, l.ID, in.Reason)
 	})
@@ -791,84 +772,4 @@ func (s *Server) handleAPILetterReplace(c *gin.Context) error {
 		return err
 	}
 	return s.writeLetterDetail(c, http.StatusCreated, nl)
-}
-
-// errNoIssuance is a server built without the issuance service.
-var errNoIssuance = errors.New("web: letter routes need the issuance service")
-
-// letterAPI adapts a handler of a letter route. The workflow and signing
-// errors that classify does not know (a refused status change, a wrong
-// passphrase, a locked signer, a missing certificate) get their own machine
-// codes and Indonesian messages; everything else goes to the JSON adapter.
-func (s *Server) letterAPI(h handlerFunc) gin.HandlerFunc {
-	return s.api(func(c *gin.Context) error {
-		if s.issuance == nil {
-			return errNoIssuance
-		}
-		err := h(c)
-		if err == nil {
-			return nil
-		}
-		p, ok := letterSpecific(err, s.now())
-		if !ok {
-			return err
-		}
-		s.logProblem(c, p, err)
-		if p.RetryAfter > 0 {
-			c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
-		}
-		c.AbortWithStatusJSON(p.Status, errorBody{Error: p.Code, Message: p.Message, Fields: p.Fields})
-		return nil
-	})
-}
-
-// letterProblem classifies err for the caller, letter errors included.
-func (s *Server) letterProblem(err error) problem {
-	if p, ok := letterSpecific(err, s.now()); ok {
-		return p
-	}
-	return classify(err, s.now())
-}
-
-// letterSpecific classifies the letter errors classify does not know; ok is
-// false for every other error.
-func letterSpecific(err error, now time.Time) (p problem, ok bool) {
-	var (
-		trans  *surat.TransitionError
-		locked *issuance.LockedError
-	)
-	ok = true
-	switch {
-	case errors.Is(err, issuance.ErrWrongPassphrase):
-		p = problem{Status: http.StatusUnprocessableEntity, Code: "wrong_passphrase",
-			Message: "Passphrase salah. Surat tidak ditandatangani dan tidak ada nomor surat yang terpakai.",
-			Fields:  map[string]string{"passphrase": "Passphrase salah"}}
-		// The wrong passphrase that locks signing says so at once.
-		if errors.As(err, &locked) {
-			wait := locked.Until.Sub(now)
-			p.Message += fmt.Sprintf(" Karena passphrase salah berulang kali, penandatanganan dikunci selama %d menit.",
-				int(wait.Minutes())+1)
-			p.RetryAfter = max(1, int(wait.Seconds())+1)
-		}
-	case errors.As(err, &locked):
-		wait := locked.Until.Sub(now)
-		p = problem{Status: http.StatusTooManyRequests, Code: "signing_locked",
-			Message: fmt.Sprintf("Penandatanganan dikunci sementara karena passphrase salah berulang kali. Coba lagi dalam %d menit.",
-				int(wait.Minutes())+1),
-			RetryAfter: max(1, int(wait.Seconds())+1)}
-	case errors.As(err, &trans):
-		p = problem{Status: http.StatusConflict, Code: "invalid_transition", Message: trans.Message()}
-	case errors.Is(err, issuance.ErrNotSigner):
-		p = problem{Status: http.StatusForbidden, Code: "not_signer",
-			Message: "Anda bukan pejabat penandatangan surat ini."}
-	case errors.Is(err, issuance.ErrNoCertificate):
-		p = problem{Status: http.StatusConflict, Code: "no_certificate",
-			Message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Hubungi admin."}
-	case errors.Is(err, issuance.ErrNoRoot):
-		p = problem{Status: http.StatusConflict, Code: "no_root_ca",
-			Message: "Sertifikat induk (root CA) belum dibuat. Hubungi admin."}
-	default:
-		ok = false
-	}
-	return p, ok
 }

@@ -11,18 +11,14 @@ import (
 	"os/exec"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/letters"
-	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
-	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
 
 // Passphrases of the test PKI.
@@ -31,34 +27,11 @@ const (
 	testSignPass = "tanda-tangan-456"
 )
 
-// The catalogue and the renderer are immutable and safe for concurrent use,
-// so every test shares one of each.
-var (
-	letterDepsOnce sync.Once
-	letterCat      *letters.Catalogue
-	letterPDF      *pdf.Renderer
-	letterDepsErr  error
-)
-
-// withIssuance gives the server an issuance service on the env's store and
-// clock, storing PDFs in a temporary directory; *iss receives it.
+// withIssuance gives the server its issuance service and *iss receives it.
 func withIssuance(t *testing.T, iss **issuance.Service) envOption {
 	return func(d *Deps) {
-		letterDepsOnce.Do(func() {
-			if letterCat, letterDepsErr = letters.Load(lettertpl.FS); letterDepsErr != nil {
-				return
-			}
-			letterPDF, letterDepsErr = pdf.NewRenderer()
-		})
-		if letterDepsErr != nil {
-			t.Fatalf("catalogue and renderer: %v", letterDepsErr)
-		}
-		s, err := issuance.New(issuance.Deps{Store: d.Store, Catalogue: letterCat, Renderer: letterPDF,
-			StorageDir: t.TempDir(), BaseURL: d.Config.BaseURL, Now: d.Now, Log: d.Log, KDF: testParams})
-		if err != nil {
-			t.Fatalf("issuance: %v", err)
-		}
-		*iss, d.Issuance = s, s
+		*iss = testIssuance(t, d, "")
+		d.Issuance = *iss
 	}
 }
 
@@ -204,7 +177,7 @@ func TestAPILetterFlow(t *testing.T) {
 				dom = &mods.Items[i]
 			}
 		}
-		if len(mods.Items) != len(letterCat.Modules()) || dom == nil || dom.Title != "Surat Keterangan Domisili" ||
+		if len(mods.Items) != len(testCatalogue(t).Modules()) || dom == nil || dom.Title != "Surat Keterangan Domisili" ||
 			len(dom.Subjects) != 1 || dom.Subjects[0].Role != "pemohon" || !dom.Subjects[0].Person {
 			t.Fatalf("modules: %d items, sk_domisili %+v", len(mods.Items), dom)
 		}
@@ -303,7 +276,7 @@ func TestAPILetterFlow(t *testing.T) {
 			t.Errorf("%d numbered letters after a wrong passphrase", n)
 		}
 		e.call("POST", letterPath(l.ID)+"/sign", kades, map[string]string{}, http.StatusUnprocessableEntity, &eb)
-		if eb.Fields["passphrase"] != "Passphrase wajib diisi" {
+		if eb.Fields["passphrase"] != "Frasa sandi wajib diisi" {
 			t.Errorf("empty passphrase: %+v", eb)
 		}
 		// A penandatangan who is not the letter's signer cannot sign it.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -44,37 +45,17 @@ func (s *Server) handleAPIMandiriToken(c *gin.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	req.NIK, req.PIN = strings.TrimSpace(req.NIK), strings.TrimSpace(req.PIN)
-	p := surat.Problems{}
-	if req.NIK == "" {
-		p.Add("nik", "NIK wajib diisi")
-	} else if msg := surat.ValidateDigits16(req.NIK, "NIK"); msg != "" {
-		p.Add("nik", msg)
-	}
-	if req.PIN == "" {
-		p.Add("pin", "PIN wajib diisi")
-	}
 	ctx := c.Request.Context()
-	villageID, err := s.residentVillage(ctx, req.KodeDesa)
-	if fields, ok := surat.FieldErrors(err); ok {
-		for k, v := range fields {
-			p.Add(k, v)
+	login, err := s.mandiri.Login(ctx, mandiri.Credentials{KodeDesa: req.KodeDesa, NIK: req.NIK, PIN: req.PIN,
+		IP: c.ClientIP()})
+	if pr, ok := s.residentLoginProblem(err); ok {
+		if pr.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.Itoa(pr.RetryAfter))
 		}
-	} else if err != nil {
-		return err
-	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	login, err := s.authenticateResident(ctx, villageID, req.NIK, req.PIN, c.ClientIP())
-	if status, code, msg, retry, ok := s.residentLoginProblem(err); ok {
-		if retry > 0 {
-			c.Header("Retry-After", strconv.Itoa(retry))
-		}
-		if status == http.StatusUnauthorized {
+		if pr.Status == http.StatusUnauthorized {
 			c.Header("WWW-Authenticate", `Bearer realm="suratdesa-mandiri"`)
 		}
-		c.AbortWithStatusJSON(status, errorBody{Error: code, Message: msg})
+		c.AbortWithStatusJSON(pr.Status, errorBody{Error: pr.Code, Message: pr.Message})
 		return nil
 	} else if err != nil {
 		return err
@@ -111,10 +92,13 @@ func (s *Server) handleAPIMandiriPIN(c *gin.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	ctx := c.Request.Context()
+	login := currentResident(c)
 	next := strings.TrimSpace(req.PINBaru)
-	if err := s.changePIN(c.Request.Context(), currentResident(c), currentResidentSession(c), req.PINLama, next, next); err != nil {
+	if err := s.mandiri.ChangePIN(ctx, login, currentResidentSession(c).TokenHash, req.PINLama, next, next); err != nil {
 		return err
 	}
+	s.log.InfoContext(ctx, "resident PIN changed", "account_id", login.Account.ID)
 	c.Status(http.StatusNoContent)
 	return nil
 }
@@ -143,7 +127,7 @@ func (s *Server) handleAPIMandiriMe(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	members, err := s.householdOf(ctx, &login.Resident)
+	members, err := s.mandiri.Household(ctx, &login.Resident)
 	if err != nil {
 		return err
 	}
@@ -156,69 +140,17 @@ func (s *Server) handleAPIMandiriMe(c *gin.Context) error {
 	return nil
 }
 
-// mandiriModuleJSON is a module offered online and what its form needs.
-type mandiriModuleJSON struct {
-	Code        string                 `json:"code"`
-	Title       string                 `json:"title"`
-	Description string                 `json:"description"`
-	Validity    string                 `json:"validity"`
-	Subjects    []mandiriSubjectJSON   `json:"subjects"`
-	Fields      []mandiriFieldSpecJSON `json:"fields"`
-}
-
-// mandiriSubjectJSON is a subject role of a module.
-type mandiriSubjectJSON struct {
-	Role      string   `json:"role"`
-	Label     string   `json:"label"`
-	List      bool     `json:"list"`
-	Required  bool     `json:"required"`
-	Relations []string `json:"relations"`
-}
-
-// mandiriFieldSpecJSON is a field of a module.
-type mandiriFieldSpecJSON struct {
-	Name     string   `json:"name"`
-	Label    string   `json:"label"`
-	Type     string   `json:"type"`
-	Required bool     `json:"required"`
-	Options  []string `json:"options"`
-	Hint     string   `json:"hint"`
-}
-
-func mandiriModuleOut(vm villageModule) mandiriModuleJSON {
-	m := vm.Module
-	out := mandiriModuleJSON{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.validity(),
-		Subjects: []mandiriSubjectJSON{}, Fields: []mandiriFieldSpecJSON{}}
-	for _, sp := range m.Subjects {
-		rel := sp.ItemRelations
-		if rel == nil {
-			rel = []string{}
-		}
-		out.Subjects = append(out.Subjects, mandiriSubjectJSON{Role: sp.Role, Label: sp.Label, List: sp.Kind.IsList(),
-			Required: sp.Required, Relations: rel})
-	}
-	for _, f := range m.Fields {
-		opts := f.Options
-		if opts == nil {
-			opts = []string{}
-		}
-		out.Fields = append(out.Fields, mandiriFieldSpecJSON{Name: f.Name, Label: f.Label, Type: string(f.Type),
-			Required: f.Required, Options: opts, Hint: f.Hint})
-	}
-	return out
-}
-
 // handleAPIMandiriModules lists the modules the village offers online.
 func (s *Server) handleAPIMandiriModules(c *gin.Context) error {
-	ms, err := s.offeredModules(c.Request.Context(), currentResident(c).Account.VillageID)
+	ms, err := s.mandiri.OfferedModules(c.Request.Context(), currentResident(c).Account.VillageID)
 	if err != nil {
 		return err
 	}
 	out := struct {
-		Items []mandiriModuleJSON `json:"items"`
-	}{Items: []mandiriModuleJSON{}}
+		Items []moduleJSON `json:"items"`
+	}{Items: []moduleJSON{}}
 	for _, m := range ms {
-		out.Items = append(out.Items, mandiriModuleOut(m))
+		out.Items = append(out.Items, moduleOut(m))
 	}
 	c.JSON(http.StatusOK, out)
 	return nil
@@ -272,7 +204,7 @@ type mandiriEventJSON struct {
 // mandiriRequestOut builds the full view of a request; the letter is linked
 // only once the resident may download it.
 func (s *Server) mandiriRequestOut(c *gin.Context, r *surat.LetterRequest, full bool) (mandiriRequestJSON, error) {
-	f, err := requestFormOf(r)
+	f, err := r.Form()
 	if err != nil {
 		return mandiriRequestJSON{}, err
 	}
@@ -282,11 +214,11 @@ func (s *Server) mandiriRequestOut(c *gin.Context, r *surat.LetterRequest, full 
 	if f.Fields == nil {
 		f.Fields = map[string]string{}
 	}
-	out := mandiriRequestJSON{ID: r.ID, Module: r.Module, ModuleTitle: s.moduleTitle(r.Module), Status: string(r.Effective),
+	out := mandiriRequestJSON{ID: r.ID, Module: r.Module, ModuleTitle: s.moduleTitleOf(r.Module), Status: string(r.Effective),
 		StatusLabel: r.Effective.Label(), SubjectID: r.SubjectResidentID, Subjects: f.Subjects, Fields: f.Fields,
 		Version: r.Version, SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Attachments: []mandiriAttachmentJSON{}, Timeline: []mandiriEventJSON{}}
-	if r.Effective == surat.RequestIncomplete {
+	if r.Effective.Editable() {
 		out.Message = r.Message
 	}
 	if r.Effective == surat.RequestReady || r.Effective == surat.RequestTaken {
@@ -353,7 +285,7 @@ func (s *Server) handleAPIMandiriRequestList(c *gin.Context) error {
 // apiResidentRequest loads one of the resident's requests by :id.
 func (s *Server) apiResidentRequest(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, error) {
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -389,33 +321,14 @@ func (s *Server) handleAPIMandiriRequestCreate(c *gin.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	m, err := s.offeredModule(ctx, login.Account.VillageID, strings.TrimSpace(body.Module))
+	r, err := s.mandiri.CreateRequest(ctx, login, mandiri.Submission{Module: body.Module,
+		Form: surat.RequestForm{Subjects: body.Subjects, Fields: body.Fields}})
 	if err != nil {
-		return err
-	}
-	formData, subjectID, err := s.checkRequest(ctx, login, m.Module,
-		surat.RequestForm{Subjects: body.Subjects, Fields: body.Fields})
-	if err != nil {
-		return err
-	}
-	r := &surat.LetterRequest{ResidentID: login.Resident.ID, SubjectResidentID: subjectID, Module: m.Code, FormData: formData}
-	if err := s.store.CreateRequest(ctx, login.Account.VillageID, r, nil); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "resident request created", "request_id", r.ID, "module", r.Module)
 	c.Header("Location", fmt.Sprintf("/api/v1/mandiri/requests/%d", r.ID))
 	return s.writeMandiriRequest(c, http.StatusCreated, r)
-}
-
-// writeStateConflict answers a change the request's status refuses with
-// 409 invalid_state and its own message; it reports whether it did.
-func writeStateConflict(c *gin.Context, err error) bool {
-	msg := requestStateMessage(err)
-	if msg == "" {
-		return false
-	}
-	c.AbortWithStatusJSON(http.StatusConflict, errorBody{Error: "invalid_state", Message: msg})
-	return true
 }
 
 // handleAPIMandiriRequestUpdate corrects a request returned as incomplete
@@ -430,27 +343,9 @@ func (s *Server) handleAPIMandiriRequestUpdate(c *gin.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	if r.Effective != surat.RequestIncomplete {
-		writeStateConflict(c, &store.RequestStateError{Status: r.Effective,
-			Msg: "Permohonan berstatus " + r.Effective.Label() + " tidak dapat diubah; hanya permohonan yang belum lengkap."})
-		return nil
-	}
-	if body.Module != "" && body.Module != r.Module {
-		return &surat.ValidationError{Fields: map[string]string{"module": "Jenis surat tidak dapat diganti; batalkan dan ajukan permohonan baru"}}
-	}
-	m, err := s.offeredModule(ctx, login.Account.VillageID, r.Module)
+	upd, err := s.mandiri.UpdateRequest(ctx, login, r.ID, mandiri.Correction{Module: body.Module,
+		Form: surat.RequestForm{Subjects: body.Subjects, Fields: body.Fields}, Version: body.Version})
 	if err != nil {
-		return err
-	}
-	formData, subjectID, err := s.checkRequest(ctx, login, m.Module, surat.RequestForm{Subjects: body.Subjects, Fields: body.Fields})
-	if err != nil {
-		return err
-	}
-	upd := &surat.LetterRequest{ID: r.ID, Module: m.Code, SubjectResidentID: subjectID, FormData: formData, Version: body.Version}
-	if err := s.store.UpdateRequest(ctx, login.Account.VillageID, login.Resident.ID, upd); err != nil {
-		if writeStateConflict(c, err) {
-			return nil
-		}
 		return err
 	}
 	return s.writeMandiriRequest(c, http.StatusOK, upd)
@@ -462,11 +357,8 @@ func (s *Server) handleAPIMandiriRequestCancel(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.CancelRequest(c.Request.Context(), login.Account.VillageID, login.Resident.ID, r.ID)
+	out, err := s.mandiri.CancelRequest(c.Request.Context(), login, r.ID)
 	if err != nil {
-		if writeStateConflict(c, err) {
-			return nil
-		}
 		return err
 	}
 	return s.writeMandiriRequest(c, http.StatusOK, out)
@@ -491,18 +383,7 @@ func (s *Server) handleAPIMandiriAttachmentAdd(c *gin.Context) error {
 		}
 		return &badRequestError{Msg: "Isi unggahan tidak dapat dibaca."}
 	}
-	ups, err := s.uploadsFromForm(c, login.Account.VillageID)
-	if err != nil {
-		return err
-	}
-	if len(ups) == 0 {
-		return &surat.ValidationError{Fields: map[string]string{"lampiran": "Pilih berkas yang akan dilampirkan"}}
-	}
-	if err := s.store.AddAttachments(ctx, login.Account.VillageID, login.Resident.ID, r.ID, attachmentsOf(ups)); err != nil {
-		s.discardUploads(ups)
-		if writeStateConflict(c, err) {
-			return nil
-		}
+	if err := s.mandiri.AddAttachments(ctx, login, r.ID, uploadsOf(c)); err != nil {
 		return err
 	}
 	fresh, err := s.store.RequestOfResident(ctx, login.Account.VillageID, login.Resident.ID, r.ID)
@@ -536,14 +417,14 @@ func (s *Server) handleAPIMandiriLetterList(c *gin.Context) error {
 		Items []mandiriLetterJSON `json:"items"`
 	}{Items: []mandiriLetterJSON{}}
 	for _, l := range ls {
-		j := mandiriLetterJSON{ID: l.ID, Module: l.Module, Title: s.moduleTitle(l.Module), Number: l.NumberString(),
+		j := mandiriLetterJSON{ID: l.ID, Module: l.Module, Title: s.moduleTitleOf(l.Module), Number: l.NumberString(),
 			Status: string(l.Status)}
 		if l.SignedAt != nil {
 			t := l.SignedAt.UTC()
 			j.SignedAt = &t
 		}
 		if l.VerifyCode != nil {
-			j.VerifyURL = s.mandiriVerifyURL(*l.VerifyCode)
+			j.VerifyURL = s.issuance.VerifyURL(*l.VerifyCode)
 		}
 		if l.Status == surat.LetterSigned {
 			j.PDFURL = fmt.Sprintf("/api/v1/mandiri/letters/%d/pdf", l.ID)
@@ -557,11 +438,11 @@ func (s *Server) handleAPIMandiriLetterList(c *gin.Context) error {
 // handleAPIMandiriLetterPDF sends the signed PDF of one of the resident's
 // letters; any other id is 404.
 func (s *Server) handleAPIMandiriLetterPDF(c *gin.Context) error {
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	b, err := s.residentLetterPDF(c, currentResident(c), id)
+	b, err := s.mandiri.LetterPDF(c.Request.Context(), currentResident(c), id)
 	if err != nil {
 		return err
 	}

@@ -233,16 +233,6 @@ func (in residentInput) toDomain(now time.Time, prev *surat.Resident) (*surat.Re
 // sure there is one.
 func villageOf(c *gin.Context) int64 { return *currentUser(c).VillageID }
 
-// residentID parses the :id route parameter. Anything that is not a
-// positive number names no resident: 404, like an id of another village.
-func residentID(c *gin.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("resident id %q: %w", c.Param("id"), surat.ErrNotFound)
-	}
-	return id, nil
-}
-
 // pageParams reads the page (from 1) and per_page (1 to 100) query
 // parameters of a list into page and perPage, which keep their defaults
 // when a parameter is absent; a bad value is a problem on its name.
@@ -267,7 +257,7 @@ func pageParams(c *gin.Context, p surat.Problems, page, perPage *int) {
 // village: 404 for a resident of another village, checked before any body
 // is read.
 func (s *Server) routeResident(c *gin.Context) (*surat.Resident, error) {
-	id, err := residentID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
 	}

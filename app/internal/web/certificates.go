@@ -11,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -143,14 +142,6 @@ func (s *Server) renderCertificates(c *gin.Context, status int, officialID strin
 	return nil
 }
 
-// issuanceOrFail is the issuance service; the PKI pages need it.
-func (s *Server) issuanceOrFail() (*issuance.Service, error) {
-	if s.issuance == nil {
-		return nil, errors.New("web: issuance service not configured")
-	}
-	return s.issuance, nil
-}
-
 // handleCertificateIssue issues a certificate for an official of the
 // village.
 func (s *Server) handleCertificateIssue(c *gin.Context) error {
@@ -159,10 +150,7 @@ func (s *Server) handleCertificateIssue(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.issuanceOrFail()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	officialID := c.PostForm("official_id")
 	rootPass, pass, confirm := c.PostForm("root_passphrase"), c.PostForm("signer_passphrase"), c.PostForm("signer_passphrase_confirm")
 	p := surat.Problems{}
@@ -189,33 +177,20 @@ func (s *Server) handleCertificateIssue(c *gin.Context) error {
 		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID, p, "")
 	}
 	_, err = iss.IssueCertificate(ctx, actorOf(currentUser(c)), vid, oid, rootPass, pass)
-	switch {
-	case errors.Is(err, issuance.ErrWrongPassphrase):
-		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID,
-			map[string]string{"root_passphrase": "Frasa sandi root CA salah"}, "")
-	case errors.Is(err, issuance.ErrNoRoot):
-		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID, nil,
-			"Root CA belum dibuat. Minta administrator server menjalankan perintah \"app pki init\" lebih dahulu.")
-	case errors.Is(err, surat.ErrNotFound):
-		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID,
-			map[string]string{"official_id": "Pejabat tidak ditemukan"}, "")
-	}
-	if fields, ok := surat.FieldErrors(err); ok {
-		// The service names its fields after its arguments.
-		mapped := map[string]string{}
-		for k, msg := range fields {
-			switch k {
-			case "passphrase":
-				k = "signer_passphrase"
-			case "official":
-				k = "official_id"
-			}
-			mapped[k] = msg
-		}
-		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID, mapped, "")
+	if errors.Is(err, surat.ErrNotFound) {
+		// The official left the village between the check above and now.
+		err = surat.Invalid("official_id", surat.ProblemOfficialNotInVillage)
 	}
 	if err != nil {
-		return err
+		pr := classify(err, s.now())
+		if !inlineRefusal(pr) {
+			return err
+		}
+		msg := ""
+		if len(pr.Fields) == 0 {
+			msg = pr.Message
+		}
+		return s.renderCertificates(c, pr.Status, officialID, pr.Fields, msg)
 	}
 	redirectWithNotice(c, "/pengaturan/sertifikat", "sertifikat")
 	return nil
@@ -240,7 +215,7 @@ func (s *Server) villageCertificate(c *gin.Context) (int64, certificateRow, erro
 	if err != nil {
 		return 0, certificateRow{}, err
 	}
-	id, err := idParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return 0, certificateRow{}, err
 	}
@@ -282,10 +257,7 @@ func (s *Server) handleCertificateRevoke(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.issuanceOrFail()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	reason, rootPass := strings.TrimSpace(c.PostForm("reason")), c.PostForm("root_passphrase")
 	p := surat.Problems{}
 	if fields, ok := surat.FieldErrors(surat.ValidateReason("reason", reason)); ok {
@@ -295,25 +267,22 @@ func (s *Server) handleCertificateRevoke(c *gin.Context) error {
 		p.Add("root_passphrase", "Frasa sandi root CA wajib diisi")
 	}
 	if row.RevokedAt != nil {
-		p.Add("reason", "Sertifikat ini sudah dicabut")
+		p.AddCode("reason", surat.ProblemCertificateRevoked)
 	}
 	if len(p) > 0 {
 		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason, p)
 	}
 	_, err = iss.RevokeCertificate(ctx, actorOf(currentUser(c)), vid, row.ID, reason, rootPass)
-	switch {
-	case errors.Is(err, issuance.ErrWrongPassphrase):
-		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason,
-			map[string]string{"root_passphrase": "Frasa sandi root CA salah"})
-	case errors.Is(err, surat.ErrConflict):
-		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason,
-			map[string]string{"reason": "Sertifikat ini sudah dicabut"})
-	}
-	if fields, ok := surat.FieldErrors(err); ok {
-		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason, fields)
+	if errors.Is(err, surat.ErrConflict) {
+		// Revoked by someone else between the check above and now.
+		err = surat.Invalid("reason", surat.ProblemCertificateRevoked)
 	}
 	if err != nil {
-		return err
+		pr := classify(err, s.now())
+		if !inlineRefusal(pr) {
+			return err
+		}
+		return s.renderCertificate(c, pr.Status, row, reason, pr.Fields)
 	}
 	redirectWithNotice(c, "/pengaturan/sertifikat", "sertifikat-cabut")
 	return nil

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -61,59 +64,196 @@ type problem struct {
 	RetryAfter int
 }
 
-// classify maps err to what the caller may see. It is the only place where
-// errors become statuses. Anything it does not recognise is a 500 whose
-// message reveals nothing about the cause.
-func classify(err error, now time.Time) problem {
-	var (
-		ve     *surat.ValidationError
-		locked *lockedError
-		tooBig *http.MaxBytesError
-		bad    *badRequestError
-		media  *unsupportedMediaError
-		rows   *surat.ImportError
-	)
-	switch {
-	case errors.As(err, &ve):
-		return problem{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
-			Message: "Data belum benar. Periksa isian yang ditandai.", Fields: ve.Fields}
-	case errors.As(err, &rows):
-		return problem{Status: http.StatusUnprocessableEntity, Code: "import_rejected",
-			Message: fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah; perbaiki baris yang disebut lalu unggah lagi.", len(rows.Rows)),
-			Rows:    rows.Rows}
-	case errors.As(err, &media):
-		return problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: media.Msg}
-	case errors.As(err, &tooBig):
-		return problem{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
-			Message: fmt.Sprintf("Data yang dikirim terlalu besar (paling besar %d MB).", tooBig.Limit>>20)}
-	case errors.As(err, &bad):
-		return problem{Status: http.StatusBadRequest, Code: "bad_request", Message: bad.Msg}
-	case errors.As(err, &locked):
-		mins := int(locked.Until.Sub(now).Minutes()) + 1
-		return problem{Status: http.StatusTooManyRequests, Code: "account_locked",
-			Message:    fmt.Sprintf("Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins),
-			RetryAfter: max(1, int(locked.Until.Sub(now).Seconds())+1)}
-	case errors.Is(err, errInvalidCredentials):
-		return problem{Status: http.StatusUnauthorized, Code: "invalid_credentials",
-			Message: "Nama pengguna atau kata sandi salah."}
-	case errors.Is(err, errCSRF):
-		return problem{Status: http.StatusForbidden, Code: "csrf_failed",
-			Message: "Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman kami. Muat ulang halaman, lalu kirim lagi."}
-	case errors.Is(err, errMethodNotAllowed):
-		return problem{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-			Message: "Metode permintaan ini tidak didukung di alamat ini."}
-	case errors.Is(err, surat.ErrNotFound):
-		return problem{Status: http.StatusNotFound, Code: "not_found", Message: "Data atau halaman tidak ditemukan."}
-	case errors.Is(err, surat.ErrForbidden):
-		return problem{Status: http.StatusForbidden, Code: "forbidden", Message: "Anda tidak berwenang melakukan ini."}
-	case errors.Is(err, surat.ErrUnauthorized):
-		return problem{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "Silakan masuk terlebih dahulu."}
-	case errors.Is(err, surat.ErrConflict):
-		return problem{Status: http.StatusConflict, Code: "conflict",
-			Message: "Data ini telah diubah oleh pengguna lain. Muat ulang data terbaru, lalu ulangi perubahan Anda."}
+// errorRule is one row of the error table: the errors it matches, and what
+// the caller sees of them. detail, when set, completes the problem from the
+// error itself (its fields, the time a lock ends, a status label).
+type errorRule struct {
+	match   func(err error) bool
+	status  int
+	code    string
+	message string
+	detail  func(err error, now time.Time, p *problem)
+}
+
+// is matches errors that wrap target.
+func is(target error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, target) }
+}
+
+// as matches errors that wrap a *T.
+func as[T error]() func(error) bool {
+	return func(err error) bool {
+		var t T
+		return errors.As(err, &t)
 	}
-	return problem{Status: http.StatusInternalServerError, Code: "internal_error",
-		Message: "Terjadi kesalahan pada server. Silakan coba lagi; bila terus berulang, hubungi admin dengan menyebutkan kode permintaan."}
+}
+
+// asT returns the *T err wraps, for a detail function whose rule matched
+// with as[T].
+func asT[T error](err error) T {
+	var t T
+	errors.As(err, &t)
+	return t
+}
+
+// waitFor is how long until until, in whole seconds and in the minutes the
+// messages name, both rounded up and at least 1.
+func waitFor(until, now time.Time) (secs, mins int) {
+	d := until.Sub(now)
+	return max(1, int(math.Ceil(d.Seconds()))), max(1, int(math.Ceil(d.Minutes())))
+}
+
+// wrongPassphraseMessage is the refusal of a wrong signing passphrase.
+const wrongPassphraseMessage = "Frasa sandi salah. Surat tidak ditandatangani dan tidak ada nomor surat yang terpakai."
+
+// errorTable maps every error a handler may return to what the caller
+// sees, HTML and JSON alike; the first matching row wins, so specific rows
+// come before the sentinels they also match (a wrong passphrase before
+// ErrLocked, a refused status change before ErrConflict). It is the only
+// place where errors become statuses and words; an error no row matches is
+// a 500 that reveals nothing.
+var errorTable = []errorRule{
+	{match: as[*surat.ValidationError](), status: http.StatusUnprocessableEntity, code: "validation_failed",
+		message: "Data belum benar. Periksa isian yang ditandai.",
+		detail: func(err error, _ time.Time, p *problem) {
+			p.Fields = asT[*surat.ValidationError](err).Fields
+		}},
+	{match: as[*surat.ImportError](), status: http.StatusUnprocessableEntity, code: "import_rejected",
+		detail: func(err error, _ time.Time, p *problem) {
+			rows := asT[*surat.ImportError](err).Rows
+			p.Rows = rows
+			p.Message = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah; perbaiki baris yang disebut lalu unggah lagi.", len(rows))
+		}},
+	{match: as[*unsupportedMediaError](), status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*unsupportedMediaError](err).Msg }},
+	{match: as[*http.MaxBytesError](), status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
+		detail: func(err error, _ time.Time, p *problem) {
+			p.Message = fmt.Sprintf("Data yang dikirim terlalu besar (paling besar %d MB).", asT[*http.MaxBytesError](err).Limit>>20)
+		}},
+	{match: as[*badRequestError](), status: http.StatusBadRequest, code: "bad_request",
+		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*badRequestError](err).Msg }},
+	{match: func(err error) bool { a := asT[*mandiri.AttachmentError](err); return a != nil && a.TooLarge },
+		status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
+		message: fmt.Sprintf("Lampiran terlalu besar: paling besar %d MB per berkas.", mandiri.MaxAttachmentBytes>>20)},
+	{match: as[*mandiri.AttachmentError](), status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+		message: "Lampiran harus berupa foto JPEG/PNG atau berkas PDF. Berkas lain (juga yang hanya diganti namanya) tidak diterima."},
+
+	// Signing. The wrong passphrase that locks signing says so at once.
+	{match: is(issuance.ErrWrongRootPassphrase), status: http.StatusUnprocessableEntity, code: "wrong_root_passphrase",
+		message: "Frasa sandi root CA salah. Tidak ada yang diubah.",
+		detail: func(_ error, _ time.Time, p *problem) {
+			p.Fields = map[string]string{"root_passphrase": "Frasa sandi root CA salah"}
+		}},
+	{match: is(issuance.ErrWrongPassphrase), status: http.StatusUnprocessableEntity, code: "wrong_passphrase",
+		message: wrongPassphraseMessage,
+		detail: func(err error, now time.Time, p *problem) {
+			p.Fields = map[string]string{"passphrase": "Frasa sandi salah"}
+			var locked *issuance.LockedError
+			if errors.As(err, &locked) {
+				secs, mins := waitFor(locked.Until, now)
+				p.Message += fmt.Sprintf(" Karena frasa sandi salah berulang kali, penandatanganan dikunci selama %d menit.", mins)
+				p.RetryAfter = secs
+			}
+		}},
+	{match: as[*issuance.LockedError](), status: http.StatusTooManyRequests, code: "signing_locked",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, mins := waitFor(asT[*issuance.LockedError](err).Until, now)
+			p.Message = fmt.Sprintf("Penandatanganan dikunci sementara karena frasa sandi salah berulang kali. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
+		}},
+	{match: is(issuance.ErrNotSigner), status: http.StatusForbidden, code: "not_signer",
+		message: "Anda bukan pejabat penandatangan surat ini."},
+	{match: is(issuance.ErrNoCertificate), status: http.StatusConflict, code: "no_certificate",
+		message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Minta admin desa menerbitkannya."},
+	{match: is(issuance.ErrNoRoot), status: http.StatusConflict, code: "no_root_ca",
+		message: "Sertifikat induk (root CA) belum dibuat. Minta administrator server menjalankan perintah \"app pki init\"."},
+
+	// Logins and limits.
+	{match: as[*lockedError](), status: http.StatusTooManyRequests, code: "account_locked",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, mins := waitFor(asT[*lockedError](err).Until, now)
+			p.Message = fmt.Sprintf("Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
+		}},
+	{match: as[*mandiri.LockedError](), status: http.StatusTooManyRequests, code: "account_locked",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, mins := waitFor(asT[*mandiri.LockedError](err).Until, now)
+			p.Message = fmt.Sprintf("Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
+		}},
+	{match: as[*mandiri.IPBlockedError](), status: http.StatusTooManyRequests, code: "rate_limited",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, mins := waitFor(asT[*mandiri.IPBlockedError](err).Until, now)
+			p.Message = fmt.Sprintf("Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
+		}},
+	{match: as[*rateLimitedError](), status: http.StatusTooManyRequests, code: "rate_limited",
+		detail: func(err error, _ time.Time, p *problem) {
+			secs := asT[*rateLimitedError](err).retryAfterSeconds()
+			p.Message = fmt.Sprintf("Terlalu banyak permintaan dari alamat Anda. Coba lagi dalam %d detik.", secs)
+			p.RetryAfter = secs
+		}},
+	{match: is(errInvalidCredentials), status: http.StatusUnauthorized, code: "invalid_credentials",
+		message: "Nama pengguna atau kata sandi salah."},
+	{match: is(mandiri.ErrInvalidCredentials), status: http.StatusUnauthorized, code: "invalid_credentials",
+		message: "NIK atau PIN salah."},
+	{match: is(errCSRF), status: http.StatusForbidden, code: "csrf_failed",
+		message: "Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman kami. Muat ulang halaman, lalu kirim lagi."},
+	{match: is(errMethodNotAllowed), status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+		message: "Metode permintaan ini tidak didukung di alamat ini."},
+
+	// The workflow, then the sentinels every layer wraps.
+	{match: as[*surat.TransitionError](), status: http.StatusConflict, code: "invalid_transition",
+		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*surat.TransitionError](err).Message() }},
+	{match: as[*surat.RequestStateError](), status: http.StatusConflict, code: "invalid_state",
+		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*surat.RequestStateError](err).Message() }},
+	{match: is(surat.ErrNotFound), status: http.StatusNotFound, code: "not_found",
+		message: "Data atau halaman tidak ditemukan."},
+	{match: is(surat.ErrForbidden), status: http.StatusForbidden, code: "forbidden",
+		message: "Anda tidak berwenang melakukan ini."},
+	{match: is(surat.ErrUnauthorized), status: http.StatusUnauthorized, code: "unauthorized",
+		message: "Silakan masuk terlebih dahulu."},
+	{match: is(surat.ErrConflict), status: http.StatusConflict, code: "conflict",
+		message: "Data ini telah diubah oleh pengguna lain. Muat ulang data terbaru, lalu ulangi perubahan Anda."},
+}
+
+// internalProblem is the answer to an error no row of the table matches.
+var internalProblem = problem{Status: http.StatusInternalServerError, Code: "internal_error",
+	Message: "Terjadi kesalahan pada server. Silakan coba lagi; bila terus berulang, hubungi admin dengan menyebutkan kode permintaan."}
+
+// classify maps err to what the caller may see, by the first row of
+// errorTable that matches it.
+func classify(err error, now time.Time) problem {
+	for _, r := range errorTable {
+		if !r.match(err) {
+			continue
+		}
+		p := problem{Status: r.status, Code: r.code, Message: r.message}
+		if r.detail != nil {
+			r.detail(err, now, &p)
+		}
+		return p
+	}
+	return internalProblem
+}
+
+// inlineRefusal reports whether a page shows p beside the form that caused
+// it (the letter page, the signing queue) rather than on the error page: a
+// refusal the user can act on there — invalid input, a status that does
+// not allow the action, a signer who may not sign, a lock.
+func inlineRefusal(p problem) bool {
+	switch p.Status {
+	case http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusTooManyRequests:
+		return true
+	}
+	return false
+}
+
+// retryAfter sets the Retry-After header a problem asks for.
+func (s *Server) retryAfter(c *gin.Context, p problem) {
+	if p.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
 }
 
 // logProblem logs a server-side failure with its cause; client errors are
@@ -159,9 +299,7 @@ type errorBody struct {
 func (s *Server) writeJSONError(c *gin.Context, err error) {
 	p := classify(err, s.now())
 	s.logProblem(c, p, err)
-	if p.RetryAfter > 0 {
-		c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
-	}
+	s.retryAfter(c, p)
 	if p.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="suratdesa"`)
 	}
@@ -180,9 +318,7 @@ func (s *Server) writeJSONError(c *gin.Context, err error) {
 func (s *Server) renderError(c *gin.Context, err error) {
 	p := classify(err, s.now())
 	s.logProblem(c, p, err)
-	if p.RetryAfter > 0 {
-		c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
-	}
+	s.retryAfter(c, p)
 	pg := errorPage{basePage: s.base(c, errorTitle(p.Status)), Status: p.Status, Message: p.Message}
 	if p.Status >= 500 {
 		pg.RequestID = requestID(c)

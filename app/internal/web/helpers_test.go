@@ -21,9 +21,14 @@ import (
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
 
 func TestMain(m *testing.M) {
@@ -82,6 +87,47 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// The catalogue and the renderer are immutable and safe for concurrent use,
+// so every test shares one of each.
+var (
+	letterDepsOnce sync.Once
+	letterCat      *letters.Catalogue
+	letterPDF      *pdf.Renderer
+	letterDepsErr  error
+)
+
+// testCatalogue is the built-in letter catalogue, loaded once.
+func testCatalogue(t testing.TB) *letters.Catalogue {
+	t.Helper()
+	letterDepsOnce.Do(func() {
+		if letterCat, letterDepsErr = letters.Load(lettertpl.FS); letterDepsErr != nil {
+			return
+		}
+		letterPDF, letterDepsErr = pdf.NewRenderer()
+	})
+	if letterDepsErr != nil {
+		t.Fatalf("catalogue and renderer: %v", letterDepsErr)
+	}
+	return letterCat
+}
+
+// testIssuance is the issuance service of a test server on d's store,
+// clock, log and base URL, with cheap key sealing; PDFs and logos go to
+// storage, a temporary directory when it is empty.
+func testIssuance(t testing.TB, d *Deps, storage string) *issuance.Service {
+	t.Helper()
+	cat := testCatalogue(t)
+	if storage == "" {
+		storage = t.TempDir()
+	}
+	s, err := issuance.New(issuance.Deps{Store: d.Store, Catalogue: cat, Renderer: letterPDF,
+		StorageDir: storage, BaseURL: d.Config.BaseURL, Now: d.Now, Log: d.Log, KDF: testParams})
+	if err != nil {
+		t.Fatalf("issuance: %v", err)
+	}
+	return s
+}
+
 type envOption func(*Deps)
 
 func withBaseURL(u string) envOption   { return func(d *Deps) { d.Config.BaseURL = u } }
@@ -102,11 +148,42 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&d)
 	}
+	if d.Issuance == nil {
+		d.Issuance = testIssuance(t, &d, d.Config.Storage)
+	}
+	if d.Verify == nil {
+		d.Verify = testVerify(t, d.Store, d.Now)
+	}
+	if d.Mandiri == nil {
+		d.Mandiri = testMandiri(t, d)
+	}
 	srv, err := New(d)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return &env{t: t, st: st, srv: srv, h: srv.Handler(), clock: ck, logs: logs}
+}
+
+// testMandiri builds the Layanan Mandiri service for the server of d, on
+// its store, clock and issuance service, or on an issuance service of its
+// own when d has none; attachments go to d.Config.Storage, or a temporary
+// directory.
+func testMandiri(tb testing.TB, d Deps) *mandiri.Service {
+	tb.Helper()
+	dir := d.Config.Storage
+	if dir == "" {
+		dir = tb.TempDir()
+	}
+	iss := d.Issuance
+	if iss == nil {
+		iss = testIssuance(tb, &d, dir)
+	}
+	m, err := mandiri.New(mandiri.Deps{Store: d.Store, Issuance: iss, StorageDir: dir, Now: d.Now,
+		PINParams: d.PasswordParams, Log: d.Log})
+	if err != nil {
+		tb.Fatalf("mandiri: %v", err)
+	}
+	return m
 }
 
 func (e *env) village(code, name string) *surat.Village {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -108,9 +107,9 @@ type householdDetailPage struct {
 // handleHouseholdShow shows a household of the village with its members
 // and their SHDK; another village's household is 404.
 func (s *Server) handleHouseholdShow(c *gin.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("household id %q: %w", c.Param("id"), surat.ErrNotFound)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
 	h, err := s.store.HouseholdByID(ctx, villageOf(c), id)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -78,18 +77,21 @@ func (s *Server) handleImportForm(c *gin.Context) error {
 // (422, every row listed) is reported on the upload page and kept nowhere;
 // a good file becomes a job waiting for confirmation (303 to its page).
 func (s *Server) handleImportUpload(c *gin.Context) error {
-	fail := func(status int, p importUploadPage) error {
-		s.renderImportUpload(c, status, p)
+	fail := func(name string, err error) error {
+		pr := classify(err, s.now())
+		if pr.Status >= 500 {
+			return err
+		}
+		p := importUploadPage{Filename: name, Rows: pr.Rows, Error: pr.Message}
+		if msg := pr.Fields["file"]; msg != "" {
+			p.Error = msg
+		}
+		s.renderImportUpload(c, pr.Status, p)
 		return nil
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return fail(http.StatusRequestEntityTooLarge, importUploadPage{
-				Error: fmt.Sprintf("Berkas terlalu besar: paling besar %d MB.", maxBodyBytes>>20)})
-		}
-		return fail(http.StatusUnprocessableEntity, importUploadPage{Error: "Pilih berkas .xlsx atau .csv untuk diunggah."})
+		return fail("", uploadError(err))
 	}
 	name := filepath.Base(fh.Filename)
 	if len(name) > 200 {
@@ -105,29 +107,16 @@ func (s *Server) handleImportUpload(c *gin.Context) error {
 		return fmt.Errorf("read upload: %w", err)
 	}
 	recs, problems, err := importer.Parse(bytes.NewReader(content), name)
-	switch {
-	case errors.Is(err, importer.ErrTooLarge):
-		return fail(http.StatusRequestEntityTooLarge, importUploadPage{Filename: name, Error: "Berkas ditolak: " + err.Error()})
-	case errors.Is(err, importer.ErrUnsupportedFormat):
-		return fail(http.StatusUnsupportedMediaType, importUploadPage{Filename: name, Error: "Berkas ditolak: " + err.Error()})
-	case err != nil:
-		return fail(http.StatusUnprocessableEntity, importUploadPage{Filename: name, Error: "Berkas ditolak: " + err.Error()})
-	case len(problems) > 0:
-		return fail(http.StatusUnprocessableEntity, importUploadPage{Filename: name, Rows: problems,
-			Error: fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(problems))})
+	if err := importRefusal(err, problems); err != nil {
+		return fail(name, err)
 	}
 	ctx := c.Request.Context()
 	vid := villageOf(c)
 	u := currentUser(c)
 	start := time.Now()
 	res, err := s.store.ImportResidents(ctx, actorOf(u), vid, recs, true)
-	var rowErr *surat.ImportError
-	switch {
-	case errors.As(err, &rowErr):
-		return fail(http.StatusUnprocessableEntity, importUploadPage{Filename: name, Rows: rowErr.Rows,
-			Error: fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(rowErr.Rows))})
-	case err != nil:
-		return err
+	if err != nil {
+		return fail(name, err)
 	}
 	warnings, err := json.Marshal(importer.Warnings(recs))
 	if err != nil {
@@ -146,9 +135,9 @@ func (s *Server) handleImportUpload(c *gin.Context) error {
 
 // importJobOf loads the :id job of the caller's village.
 func (s *Server) importJobOf(c *gin.Context) (*store.ImportJob, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, fmt.Errorf("import job %q: %w", c.Param("id"), surat.ErrNotFound)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
 	}
 	return s.store.ImportJobByID(c.Request.Context(), villageOf(c), id)
 }

@@ -49,7 +49,7 @@ func (f *villageForm) normalize() {
 func (f *villageForm) village() *surat.Village {
 	return &surat.Village{Code: f.Code, Name: f.Name, Sebutan: f.Sebutan, Kecamatan: f.Kecamatan, Kabupaten: f.Kabupaten,
 		SebutanKab: f.SebutanKab, Provinsi: f.Provinsi, Address: f.Address, NumberFormat: surat.DefaultNumberFormat,
-		NumberScope: "module", Paper: "F4"}
+		NumberScope: surat.ScopeModule, Paper: surat.PaperF4}
 }
 
 // check adds to p the problems of v (the form's village) and of the first

@@ -57,15 +57,6 @@ var letterNotices = map[string]string{
 // notice is the message of the ?ok= key of the request, or "".
 func notice(c *gin.Context) string { return letterNotices[c.Query("ok")] }
 
-// letterService is the issuance service, or an error when the server was
-// built without one (a test that does not need letters).
-func (s *Server) letterService() (*issuance.Service, error) {
-	if s.issuance == nil {
-		return nil, errors.New("web: letters need the issuance service")
-	}
-	return s.issuance, nil
-}
-
 // isClerk reports whether the user drafts and manages letters.
 func isClerk(u *surat.User) bool {
 	return u.Role == surat.RoleAdminDesa || u.Role == surat.RoleOperator
@@ -73,16 +64,6 @@ func isClerk(u *surat.User) bool {
 
 // isSigner reports whether the user approves and signs letters.
 func isSigner(u *surat.User) bool { return u.Role == surat.RoleSigner }
-
-// letterID parses the :id parameter; anything but a positive number is a
-// letter that does not exist.
-func letterID(c *gin.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("letter id %q: %w", c.Param("id"), surat.ErrNotFound)
-	}
-	return id, nil
-}
 
 // ---- module picker ----
 
@@ -101,8 +82,8 @@ type letterModulesPage struct {
 
 // enabledModules lists the catalogue's modules the village has not
 // disabled, ordered by title.
-func (s *Server) enabledModules(ctx context.Context, villageID int64, cat *letters.Catalogue) ([]*letters.Module, error) {
-	vms, err := s.villageModules(ctx, villageID, cat)
+func (s *Server) enabledModules(ctx context.Context, villageID int64) ([]*letters.Module, error) {
+	vms, err := s.issuance.VillageModules(ctx, villageID)
 	if err != nil {
 		return nil, err
 	}
@@ -118,11 +99,7 @@ func (s *Server) enabledModules(ctx context.Context, villageID int64, cat *lette
 // issue. The search works without JavaScript (?q=); letters.js filters the
 // list as the clerk types.
 func (s *Server) handleLetterModules(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
-	mods, err := s.enabledModules(c.Request.Context(), villageOf(c), iss.Catalogue())
+	mods, err := s.enabledModules(c.Request.Context(), villageOf(c))
 	if err != nil {
 		return err
 	}
@@ -141,10 +118,7 @@ func (s *Server) handleLetterModules(c *gin.Context) error {
 // enabledModule returns the module named by :module when the village has it
 // enabled, and surat.ErrNotFound otherwise.
 func (s *Server) enabledModule(c *gin.Context) (*letters.Module, error) {
-	iss, err := s.letterService()
-	if err != nil {
-		return nil, err
-	}
+	iss := s.issuance
 	m := iss.Catalogue().Module(c.Param("module"))
 	if m == nil {
 		return nil, fmt.Errorf("module %q: %w", c.Param("module"), surat.ErrNotFound)
@@ -220,22 +194,47 @@ type personInput struct {
 	Errors        map[string]string
 }
 
-// Enums exposes the typed-identity choices to the template.
-func (personInput) Enums() enumChoices { return typedEnums }
-
-// Selected reports whether option id is the typed value v.
-func (personInput) Selected(id int, v string) bool { return strconv.Itoa(id) == v }
-
-// typedInput is one text input of a typed identity.
-type typedInput struct{ Name, Label, Value, Kind, Error string }
-
-// Typed builds the input of the typed identity's sub-field f.
-func (p personInput) Typed(f, label, value, kind string) typedInput {
-	return typedInput{Name: p.Key + "." + f, Label: label, Value: value, Kind: kind, Error: p.Err(f)}
+// personDetail is one input of a typed person: a text input (Kind
+// "text", "numeric" or "date") or, with Options, a choice.
+type personDetail struct {
+	Name, Label, Value, Kind, Error string
+	Options                         []surat.Option
 }
 
-// Err is the message of the person's sub-input f ("nama", "nik", ...).
-func (p personInput) Err(f string) string { return p.Errors[p.Key+"."+f] }
+// Selected reports whether option id is the detail's value.
+func (d personDetail) Selected(id int) bool { return strconv.Itoa(id) == d.Value }
+
+// detail is the input of one detail of the typed person.
+func (p personInput) detail(detail, label, value, kind string, options []surat.Option) personDetail {
+	name := surat.PersonKey(p.Key, detail)
+	return personDetail{Name: name, Label: label, Value: value, Kind: kind, Error: p.Errors[name], Options: options}
+}
+
+// Identity are the typed person's name, NIK, birth place and birth date.
+func (p personInput) Identity() []personDetail {
+	return []personDetail{
+		p.detail(surat.PersonName, "Nama lengkap", p.Person.Nama, "text", nil),
+		p.detail(surat.PersonNIK, "NIK (bila ada)", p.Person.NIK, "numeric", nil),
+		p.detail(surat.PersonBirthPlace, "Tempat lahir", p.Person.TempatLahir, "text", nil),
+		p.detail(surat.PersonBirthDate, "Tanggal lahir", p.Person.TanggalLahir, "date", nil),
+	}
+}
+
+// Choices are the typed person's sex, religion, occupation and
+// citizenship, chosen from the register's enumerations.
+func (p personInput) Choices() []personDetail {
+	return []personDetail{
+		p.detail(surat.PersonSex, surat.Sex.Title, p.Person.JenisKelamin, "select", surat.Sex.Options),
+		p.detail(surat.PersonReligion, surat.Religion.Title, p.Person.Agama, "select", surat.Religion.Options),
+		p.detail(surat.PersonOccupation, surat.Occupation.Title, p.Person.Pekerjaan, "select", surat.Occupation.Options),
+		p.detail(surat.PersonCitizenship, surat.Citizenship.Title, p.Person.Kewarganegaraan, "select", surat.Citizenship.Options),
+	}
+}
+
+// Address is the typed person's address.
+func (p personInput) Address() personDetail {
+	return p.detail(surat.PersonAddress, "Alamat", p.Person.Alamat, "text", nil)
+}
 
 // typedPerson is a typed identity as typed.
 type typedPerson struct {
@@ -253,15 +252,6 @@ type fieldInput struct {
 	Options                       []string
 	MaxLength                     int
 }
-
-// enumChoices are the register enumerations a typed identity offers.
-type enumChoices struct {
-	Sex, Religion, Occupation, Citizenship []surat.Option
-}
-
-// typedEnums is shared by every page; enumerations are immutable.
-var typedEnums = enumChoices{Sex: surat.Sex.Options, Religion: surat.Religion.Options,
-	Occupation: surat.Occupation.Options, Citizenship: surat.Citizenship.Options}
 
 // handleLetterNew shows the empty form of a module, with a fresh
 // idempotency token.
@@ -326,13 +316,10 @@ func (s *Server) restoreLetterForm(c *gin.Context) (url.Values, bool, error) {
 // handleLetterCreate validates the submitted form and stores a new draft.
 // A refused form comes back with the messages beside the inputs and the
 // input kept (422). The same form submitted twice creates one letter: the
-// second submission is sent to the letter of the first.
+// second submission is sent to the letter of the first (see
+// issuance.CreateDraftOnce).
 func (s *Server) handleLetterCreate(c *gin.Context) error {
 	m, err := s.enabledModule(c)
-	if err != nil {
-		return err
-	}
-	iss, err := s.letterService()
 	if err != nil {
 		return err
 	}
@@ -349,65 +336,36 @@ func (s *Server) handleLetterCreate(c *gin.Context) error {
 		p.FormError = "Formulir tidak lengkap. Periksa isian, lalu kirim lagi."
 		return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, nil)
 	}
-	existing, claimed, err := s.claimLetterForm(ctx, vid, u.ID, p.Token)
-	if err != nil {
-		return err
-	}
-	if !claimed {
-		if existing == 0 {
-			// The first submission is still being processed after all
-			// the waiting: show the archive, where its letter will
-			// appear, rather than create a second one.
-			c.Redirect(http.StatusSeeOther, "/surat?ok=diproses")
-			return nil
-		}
-		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=sudah", existing))
-		return nil
-	}
 	req, problems, err := s.requestFromForm(ctx, vid, m, form)
 	if err != nil {
-		return errors.Join(err, s.store.ReleaseLetterForm(ctx, vid, p.Token))
-	}
-	var l *surat.Letter
-	if len(problems) == 0 {
-		l, err = iss.CreateDraft(ctx, actorOf(u), vid, req)
-	} else {
-		_, err = iss.Validate(ctx, vid, req)
-		err = mergeProblems(problems, err)
-	}
-	if err != nil {
-		if rerr := s.store.ReleaseLetterForm(ctx, vid, p.Token); rerr != nil {
-			return rerr
-		}
-		if fields, ok := surat.FieldErrors(err); ok {
-			return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, fields)
-		}
 		return err
 	}
-	if err := s.store.BindLetterForm(ctx, vid, p.Token, l.ID); err != nil {
+	if len(problems) > 0 {
+		_, err := s.issuance.Validate(ctx, vid, req)
+		fields, _ := surat.FieldErrors(mergeProblems(problems, err))
+		if fields == nil {
+			return err
+		}
+		return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, fields)
+	}
+	id, outcome, err := s.issuance.CreateDraftOnce(ctx, actorOf(u), vid, p.Token, req)
+	if fields, ok := surat.FieldErrors(err); ok {
+		return s.renderLetterForm(c, http.StatusUnprocessableEntity, p, form, fields)
+	} else if err != nil {
 		return err
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=dibuat", l.ID))
+	switch outcome {
+	case issuance.FormCreated:
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=dibuat", id))
+	case issuance.FormRepeated:
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=sudah", id))
+	default:
+		// The first submission is still being processed after all the
+		// waiting: show the archive, where its letter will appear, rather
+		// than create a second one.
+		c.Redirect(http.StatusSeeOther, "/surat?ok=diproses")
+	}
 	return nil
-}
-
-// claimLetterForm claims the form token; a submission that finds the
-// first one of the same form still in progress (a double click) waits up to
-// five seconds for its outcome: the letter it created, or its release after
-// a refusal, in which case this submission takes over the claim.
-func (s *Server) claimLetterForm(ctx context.Context, vid, userID int64, token string) (int64, bool, error) {
-	for range 50 {
-		existing, claimed, err := s.store.ClaimLetterForm(ctx, vid, userID, token)
-		if err != nil || claimed || existing != 0 {
-			return existing, claimed, err
-		}
-		select {
-		case <-ctx.Done():
-			return 0, false, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return 0, false, nil
 }
 
 // mergeProblems adds the service's field messages (from err, a
@@ -432,10 +390,7 @@ func (s *Server) handleLetterEditForm(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	req, err := iss.RequestOf(l)
 	if err != nil {
 		return err
@@ -465,10 +420,7 @@ func (s *Server) handleLetterUpdate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	form := c.Request.PostForm
 	version, _ := strconv.Atoi(form.Get("version"))
@@ -497,14 +449,11 @@ func (s *Server) handleLetterUpdate(c *gin.Context) error {
 // draftForEdit loads the :id letter of the village with its module; a
 // letter past draft is a conflict explained in Indonesian.
 func (s *Server) draftForEdit(c *gin.Context) (*surat.Letter, *letters.Module, error) {
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, nil, err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return nil, nil, err
-	}
+	iss := s.issuance
 	l, err := s.store.LetterByID(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return nil, nil, err
@@ -539,7 +488,7 @@ func (s *Server) renderLetterForm(c *gin.Context, status int, p letterFormPage, 
 	}
 	for i := range p.Module.Subjects {
 		sp := &p.Module.Subjects[i]
-		key := "subject." + sp.Role
+		key := letters.SubjectKey(sp.Role)
 		si := subjectInput{Role: sp.Role, Label: sp.Label, Key: key, List: sp.Kind.IsList(),
 			AllowsTyped: sp.Kind.AllowsTyped(), Required: sp.Required, Error: errs[key], Min: sp.Min, Max: sp.Max}
 		mark(key)
@@ -551,10 +500,10 @@ func (s *Server) renderLetterForm(c *gin.Context, status int, p letterFormPage, 
 			si.One = pi
 			markPerson(mark, key)
 		} else {
-			n := listCount(v, key)
+			n := listCount(v, sp.Role)
 			slots := min(max(n+1, sp.Min, 2), listMax(sp))
 			for j := 1; j <= slots; j++ {
-				ik := key + "." + strconv.Itoa(j)
+				ik := letters.SubjectKey(sp.Role, j)
 				pi, err := s.personFromValues(ctx, vid, sp, ik, fmt.Sprintf("%s ke-%d", sp.Label, j), v, errs)
 				if err != nil {
 					return err
@@ -568,7 +517,7 @@ func (s *Server) renderLetterForm(c *gin.Context, status int, p letterFormPage, 
 	}
 	for i := range p.Module.Fields {
 		f := &p.Module.Fields[i]
-		name := "field." + f.Name
+		name := letters.FieldKey(f.Name)
 		mark(name)
 		p.Fields = append(p.Fields, fieldInputFor(f, v.Get(name), errs[name]))
 	}
@@ -603,9 +552,8 @@ func (s *Server) renderLetterForm(c *gin.Context, status int, p letterFormPage, 
 }
 
 func markPerson(mark func(...string), key string) {
-	for _, f := range []string{"nama", "nik", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "agama",
-		"pekerjaan", "kewarganegaraan", "alamat"} {
-		mark(key + "." + f)
+	for _, d := range surat.PersonDetails {
+		mark(surat.PersonKey(key, d))
 	}
 }
 
@@ -629,13 +577,14 @@ func firstValue(v url.Values, key string) string {
 	return ""
 }
 
-// listCount is the number of list rows the values fill (the last row with
-// anything in it).
-func listCount(v url.Values, key string) int {
+// listCount is the number of rows of list role the values fill (the last
+// row with anything in it).
+func listCount(v url.Values, role string) int {
 	n := 0
 	for j := 1; j <= maxListSlots; j++ {
-		ik := key + "." + strconv.Itoa(j)
-		if firstValue(v, ik) != "" || strings.TrimSpace(v.Get(ik+".cari")) != "" || strings.TrimSpace(v.Get(ik+".nama")) != "" {
+		ik := letters.SubjectKey(role, j)
+		if firstValue(v, ik) != "" || strings.TrimSpace(v.Get(ik+".cari")) != "" ||
+			strings.TrimSpace(v.Get(surat.PersonKey(ik, surat.PersonName))) != "" {
 			n = j
 		}
 	}
@@ -646,13 +595,14 @@ func listCount(v url.Values, key string) int {
 // the picked resident's label.
 func (s *Server) personFromValues(ctx context.Context, vid int64, sp *letters.SubjectSpec, key, label string,
 	v url.Values, errs map[string]string) (personInput, error) {
+	get := func(detail string) string { return v.Get(surat.PersonKey(key, detail)) }
 	pi := personInput{Key: key, Label: label, AllowsTyped: sp.Kind.AllowsTyped(), Mode: v.Get(key + ".mode"),
 		ResidentID: firstValue(v, key), Search: v.Get(key + ".cari"), Relation: v.Get(key + ".hubungan"),
 		Relations: sp.ItemRelations, Error: errs[key], Errors: errs,
-		Person: typedPerson{Nama: v.Get(key + ".nama"), NIK: v.Get(key + ".nik"), TempatLahir: v.Get(key + ".tempat_lahir"),
-			TanggalLahir: v.Get(key + ".tanggal_lahir"), Alamat: v.Get(key + ".alamat"),
-			JenisKelamin: v.Get(key + ".jenis_kelamin"), Agama: v.Get(key + ".agama"),
-			Pekerjaan: v.Get(key + ".pekerjaan"), Kewarganegaraan: v.Get(key + ".kewarganegaraan")}}
+		Person: typedPerson{Nama: get(surat.PersonName), NIK: get(surat.PersonNIK), TempatLahir: get(surat.PersonBirthPlace),
+			TanggalLahir: get(surat.PersonBirthDate), Alamat: get(surat.PersonAddress),
+			JenisKelamin: get(surat.PersonSex), Agama: get(surat.PersonReligion),
+			Pekerjaan: get(surat.PersonOccupation), Kewarganegaraan: get(surat.PersonCitizenship)}}
 	if pi.Mode != modeTyped || !pi.AllowsTyped {
 		pi.Mode = modeResident
 	}
@@ -684,7 +634,7 @@ func (s *Server) personFromValues(ctx context.Context, vid int64, sp *letters.Su
 
 // fieldInputFor builds the input of a module field.
 func fieldInputFor(f *letters.FieldSpec, value, msg string) fieldInput {
-	in := fieldInput{Name: "field." + f.Name, Label: f.Label, Hint: f.Hint, Value: value, Error: msg,
+	in := fieldInput{Name: letters.FieldKey(f.Name), Label: f.Label, Hint: f.Hint, Value: value, Error: msg,
 		Required: f.Required, Control: "input", InputType: "text", MaxLength: f.MaxLength}
 	switch f.Type {
 	case letters.TypeTextarea:
@@ -724,7 +674,7 @@ func (s *Server) requestFromForm(ctx context.Context, vid int64, m *letters.Modu
 	p := surat.Problems{}
 	for i := range m.Subjects {
 		sp := &m.Subjects[i]
-		key := "subject." + sp.Role
+		key := letters.SubjectKey(sp.Role)
 		if !sp.Kind.IsList() {
 			ref, given, err := s.refFromValues(ctx, vid, sp, key, v, p)
 			if err != nil {
@@ -736,8 +686,8 @@ func (s *Server) requestFromForm(ctx context.Context, vid int64, m *letters.Modu
 			continue
 		}
 		var items []issuance.SubjectRef
-		for j := 1; j <= listCount(v, key); j++ {
-			ik := key + "." + strconv.Itoa(j)
+		for j := 1; j <= listCount(v, sp.Role); j++ {
+			ik := letters.SubjectKey(sp.Role, j)
 			ref, given, err := s.refFromValues(ctx, vid, sp, ik, v, p)
 			if err != nil {
 				return req, nil, err
@@ -753,7 +703,7 @@ func (s *Server) requestFromForm(ctx context.Context, vid int64, m *letters.Modu
 	}
 	for i := range m.Fields {
 		name := m.Fields[i].Name
-		req.Fields[name] = v.Get("field." + name)
+		req.Fields[name] = v.Get(letters.FieldKey(name))
 	}
 	if sid := strings.TrimSpace(v.Get(signerField)); sid != "" {
 		id, err := strconv.ParseInt(sid, 10, 64)
@@ -806,13 +756,14 @@ func (s *Server) refFromValues(ctx context.Context, vid int64, sp *letters.Subje
 // typedFromValues reads a typed identity; it is given when any of its
 // inputs is filled.
 func typedFromValues(key string, v url.Values, p surat.Problems) (*surat.Person, bool) {
-	get := func(f string) string { return strings.TrimSpace(v.Get(key + "." + f)) }
-	per := &surat.Person{Name: get("nama"), NIK: get("nik"), BirthPlace: get("tempat_lahir"), Address: get("alamat")}
-	given := per.Name != "" || per.NIK != "" || per.BirthPlace != "" || per.Address != "" || get("tanggal_lahir") != ""
-	if d := get("tanggal_lahir"); d != "" {
+	get := func(detail string) string { return strings.TrimSpace(v.Get(surat.PersonKey(key, detail))) }
+	per := &surat.Person{Name: get(surat.PersonName), NIK: get(surat.PersonNIK), BirthPlace: get(surat.PersonBirthPlace),
+		Address: get(surat.PersonAddress)}
+	given := per.Name != "" || per.NIK != "" || per.BirthPlace != "" || per.Address != "" || get(surat.PersonBirthDate) != ""
+	if d := get(surat.PersonBirthDate); d != "" {
 		t, err := surat.ParseDate(d)
 		if err != nil {
-			p.Add(key+".tanggal_lahir", "Tanggal lahir harus berupa tanggal yang benar (HH-BB-TTTT)")
+			p.Add(surat.PersonKey(key, surat.PersonBirthDate), "Tanggal lahir harus berupa tanggal yang benar (HH-BB-TTTT)")
 		} else {
 			per.BirthDate = t
 		}
@@ -829,10 +780,10 @@ func typedFromValues(key string, v url.Values, p surat.Problems) (*surat.Person,
 		}
 		*dst = n
 	}
-	enum("jenis_kelamin", &per.Sex)
-	enum("agama", &per.Religion)
-	enum("pekerjaan", &per.Occupation)
-	enum("kewarganegaraan", &per.Citizenship)
+	enum(surat.PersonSex, &per.Sex)
+	enum(surat.PersonReligion, &per.Religion)
+	enum(surat.PersonOccupation, &per.Occupation)
+	enum(surat.PersonCitizenship, &per.Citizenship)
 	return per, given
 }
 
@@ -844,18 +795,19 @@ func valuesFromRequest(m *letters.Module, req issuance.Request) url.Values {
 		switch {
 		case ref.Person != nil:
 			ps := ref.Person
+			set := func(detail, value string) { v.Set(surat.PersonKey(key, detail), value) }
 			v.Set(key+".mode", modeTyped)
-			v.Set(key+".nama", ps.Name)
-			v.Set(key+".nik", ps.NIK)
-			v.Set(key+".tempat_lahir", ps.BirthPlace)
+			set(surat.PersonName, ps.Name)
+			set(surat.PersonNIK, ps.NIK)
+			set(surat.PersonBirthPlace, ps.BirthPlace)
 			if !ps.BirthDate.IsZero() {
-				v.Set(key+".tanggal_lahir", ps.BirthDate.Format("2006-01-02"))
+				set(surat.PersonBirthDate, ps.BirthDate.Format("2006-01-02"))
 			}
-			v.Set(key+".alamat", ps.Address)
-			for f, n := range map[string]int{"jenis_kelamin": ps.Sex, "agama": ps.Religion, "pekerjaan": ps.Occupation,
-				"kewarganegaraan": ps.Citizenship} {
+			set(surat.PersonAddress, ps.Address)
+			for d, n := range map[string]int{surat.PersonSex: ps.Sex, surat.PersonReligion: ps.Religion,
+				surat.PersonOccupation: ps.Occupation, surat.PersonCitizenship: ps.Citizenship} {
 				if n != 0 {
-					v.Set(key+"."+f, strconv.Itoa(n))
+					set(d, strconv.Itoa(n))
 				}
 			}
 		case ref.ResidentID != 0:
@@ -868,7 +820,7 @@ func valuesFromRequest(m *letters.Module, req issuance.Request) url.Values {
 	}
 	for i := range m.Subjects {
 		sp := &m.Subjects[i]
-		key := "subject." + sp.Role
+		key := letters.SubjectKey(sp.Role)
 		ref, ok := req.Subjects[sp.Role]
 		if !ok {
 			continue
@@ -882,7 +834,7 @@ func valuesFromRequest(m *letters.Module, req issuance.Request) url.Values {
 		put(key, ref)
 	}
 	for name, val := range req.Fields {
-		v.Set("field."+name, val)
+		v.Set(letters.FieldKey(name), val)
 	}
 	if req.SignerOfficialID != 0 {
 		v.Set(signerField, strconv.FormatInt(req.SignerOfficialID, 10))
@@ -1016,7 +968,7 @@ type labelValue struct{ Label, Value string }
 
 // handleLetterShow shows a letter of the village.
 func (s *Server) handleLetterShow(c *gin.Context) error {
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1030,10 +982,7 @@ func (s *Server) handleLetterShow(c *gin.Context) error {
 
 // renderLetter fills the letter page for l and the current user.
 func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p letterPage) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	ctx, u, vid := c.Request.Context(), currentUser(c), villageOf(c)
 	p.Letter = l
 	p.ModuleTitle = l.Module
@@ -1156,7 +1105,7 @@ func (s *Server) subjectLines(ctx context.Context, vid int64, m *letters.Module,
 // handleLetterSubmit sends a draft for approval.
 func (s *Server) handleLetterSubmit(c *gin.Context) error {
 	return s.letterAction(c, "diajukan", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
-		return s.store.Submit(ctx, a, vid, id)
+		return s.issuance.Submit(ctx, a, vid, id)
 	})
 }
 
@@ -1165,7 +1114,7 @@ func (s *Server) handleLetterSubmit(c *gin.Context) error {
 // signer, reason) is shown on the letter page.
 func (s *Server) letterAction(c *gin.Context, ok string,
 	act func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error)) error {
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -1179,54 +1128,41 @@ func (s *Server) letterAction(c *gin.Context, ok string,
 }
 
 // letterRefusal shows the letter again with the reason an action was
-// refused, when the refusal is one the user can act on; other errors go to
-// the error page.
+// refused, when the refusal is one the user can act on (see
+// inlineRefusal); other errors go to the error page. Status and words are
+// the error table's, as on the API.
 func (s *Server) letterRefusal(c *gin.Context, id int64, err error, p letterPage) error {
-	var te *surat.TransitionError
-	status := http.StatusUnprocessableEntity
+	pr := classify(err, s.now())
+	if !inlineRefusal(pr) {
+		return err
+	}
+	s.logProblem(c, pr, err)
+	s.retryAfter(c, pr)
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
-	switch {
-	case errors.As(err, &te):
-		status, p.ActionError = http.StatusConflict, te.Message()
-	case errors.Is(err, surat.ErrConflict):
-		status, p.ActionError = http.StatusConflict, classify(err, s.now()).Message
-	default:
-		fields, ok := surat.FieldErrors(err)
-		if !ok {
-			if st, msg, ok := signRefusal(err, s.now()); ok {
-				status, p.ActionError = st, msg
-				break
-			}
-			return err
-		}
-		for k, v := range fields {
-			p.Errors[k] = v
-		}
-		p.ActionError = "Tindakan belum dapat dilakukan. Periksa pesan di bawah."
-		if msg := fields[signerField]; msg != "" {
-			p.ActionError = msg
-		}
+	for k, v := range pr.Fields {
+		p.Errors[k] = v
+	}
+	p.ActionError = pr.Message
+	if msg := pr.Fields[signerField]; msg != "" {
+		p.ActionError = msg
 	}
 	l, lerr := s.store.LetterByID(c.Request.Context(), villageOf(c), id)
 	if lerr != nil {
 		return errors.Join(err, lerr)
 	}
-	return s.renderLetter(c, status, l, p)
+	return s.renderLetter(c, pr.Status, l, p)
 }
 
 // handleLetterPreview renders the DRAF PDF of an unsigned letter inline. It
 // may be framed by our own letter page, nothing else.
 func (s *Server) handleLetterPreview(c *gin.Context) error {
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	b, err := iss.DraftPDF(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return err

@@ -86,7 +86,7 @@ func (s *Server) parseArchiveFilter(c *gin.Context) (archiveFilter, store.Letter
 			errs["status"] = "Status tidak dikenal"
 		}
 	}
-	if f.Module != "" && s.issuance != nil && s.issuance.Catalogue().Module(f.Module) == nil {
+	if f.Module != "" && s.catalogue().Module(f.Module) == nil {
 		errs["jenis"] = "Jenis surat tidak dikenal"
 	}
 	// Dates are calendar days of the letters' civil time (WIB): "sampai"
@@ -138,10 +138,7 @@ func (s *Server) handleArchive(c *gin.Context) error {
 }
 
 func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterFilter, errs map[string]string) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	p := archivePage{basePage: s.base(c, "Arsip surat"), Filter: f, Errors: errs, CanCreate: isClerk(currentUser(c))}
 	if p.Flash == "" {
@@ -181,13 +178,8 @@ func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterF
 
 // archiveRow is l as one line of the archive and the register.
 func (s *Server) archiveRow(l *surat.Letter) archiveRow {
-	r := archiveRow{ID: l.ID, Number: l.NumberString(), ModuleTitle: l.Module, SubjectName: l.SubjectName,
+	r := archiveRow{ID: l.ID, Number: l.NumberString(), ModuleTitle: s.moduleTitleOf(l.Module), SubjectName: l.SubjectName,
 		Status: l.Status, StatusLabel: l.Status.Label(), Signed: l.VerifyCode != nil && l.PDFPath != ""}
-	if s.issuance != nil {
-		if m := s.issuance.Catalogue().Module(l.Module); m != nil {
-			r.ModuleTitle = m.Title
-		}
-	}
 	r.Date = surat.FormatDate(surat.LetterTime(letterDate(l)))
 	return r
 }
@@ -204,14 +196,11 @@ func letterDate(l *surat.Letter) time.Time {
 // handleLetterDownload sends a signed letter's PDF as stored. The file name
 // is the letter number, which holds no personal data.
 func (s *Server) handleLetterDownload(c *gin.Context) error {
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	l, b, err := iss.SignedPDF(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return err
@@ -222,10 +211,7 @@ func (s *Server) handleLetterDownload(c *gin.Context) error {
 
 // handleLetterRevoke revokes a signed letter with a reason.
 func (s *Server) handleLetterRevoke(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	reason := c.Request.PostFormValue("reason")
 	return s.letterAction(c, "dicabut", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
 		return iss.Revoke(ctx, a, vid, id, reason)
@@ -235,11 +221,8 @@ func (s *Server) handleLetterRevoke(c *gin.Context) error {
 // handleLetterReplace starts a corrected draft of a signed letter and opens
 // it for editing.
 func (s *Server) handleLetterReplace(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
-	id, err := letterID(c)
+	iss := s.issuance
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,10 +17,6 @@ import (
 // The signer's pages: the queue of letters to approve and to sign, approving,
 // returning with a reason, and signing one letter or a batch with the
 // passphrase of the signer's key.
-
-// maxBatch bounds one batch signature; the queue page shows at most this many
-// approved letters.
-const maxBatch = 50
 
 // queuePage is /persetujuan.
 type queuePage struct {
@@ -63,10 +57,7 @@ func (s *Server) handleQueue(c *gin.Context) error {
 }
 
 func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
+	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	flash := p.Flash
 	p.basePage = s.base(c, "Persetujuan surat")
@@ -84,7 +75,7 @@ func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
 		return err
 	}
 	list := func(st surat.LetterStatus) ([]queueItem, int64, error) {
-		page, err := s.store.ListLetters(ctx, vid, store.LetterFilter{Status: st, PerPage: maxBatch})
+		page, err := s.store.ListLetters(ctx, vid, store.LetterFilter{Status: st, PerPage: surat.MaxSignBatch})
 		if err != nil {
 			return nil, 0, err
 		}
@@ -133,7 +124,7 @@ func (s *Server) handleLetterApprove(c *gin.Context) error {
 		return &badRequestError{Msg: "Versi surat tidak terbaca. Muat ulang halaman, lalu ulangi."}
 	}
 	return s.letterAction(c, "disetujui", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
-		return s.store.Approve(ctx, a, vid, id, version)
+		return s.issuance.Approve(ctx, a, vid, id, version)
 	})
 }
 
@@ -142,32 +133,23 @@ func (s *Server) handleLetterApprove(c *gin.Context) error {
 func (s *Server) handleLetterReturn(c *gin.Context) error {
 	reason := c.Request.PostFormValue("reason")
 	return s.letterAction(c, "dikembalikan", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
-		return s.store.Return(ctx, a, vid, id, reason)
+		return s.issuance.Return(ctx, a, vid, id, reason)
 	})
 }
 
 // handleLetterSign signs one approved letter with the signer's passphrase.
 // The passphrase is never logged, stored or sent back.
 func (s *Server) handleLetterSign(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
-	id, err := letterID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
 	pass := c.Request.PostFormValue("passphrase")
 	if pass == "" {
-		return s.letterRefusal(c, id, &surat.ValidationError{Fields: map[string]string{
-			"passphrase": "Frasa sandi wajib diisi"}}, letterPage{})
+		return s.letterRefusal(c, id, surat.Invalid("passphrase", surat.ProblemPassphraseRequired), letterPage{})
 	}
-	l, err := iss.Sign(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), id, pass)
+	l, err := s.issuance.Sign(c.Request.Context(), actorOf(currentUser(c)), villageOf(c), id, pass)
 	if err != nil {
-		if errors.Is(err, issuance.ErrWrongPassphrase) {
-			return s.letterRefusal(c, id, &surat.ValidationError{Fields: map[string]string{
-				"passphrase": signMessage(err, s.now())}}, letterPage{})
-		}
 		return s.letterRefusal(c, id, err, letterPage{})
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d?ok=ditandatangani", l.ID))
@@ -177,10 +159,6 @@ func (s *Server) handleLetterSign(c *gin.Context) error {
 // handleBatchSign signs the selected approved letters with one passphrase
 // and shows the outcome of each.
 func (s *Server) handleBatchSign(c *gin.Context) error {
-	iss, err := s.letterService()
-	if err != nil {
-		return err
-	}
 	form := c.Request.PostForm
 	p := queuePage{Errors: map[string]string{}, Selected: map[int64]bool{}}
 	var ids []int64
@@ -195,30 +173,28 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 		}
 	}
 	pass := form.Get("passphrase")
-	switch {
-	case len(ids) == 0:
-		p.Errors["id"] = "Pilih paling sedikit satu surat yang akan ditandatangani"
-	case len(ids) > maxBatch:
-		p.Errors["id"] = fmt.Sprintf("Paling banyak %d surat sekali tanda tangan", maxBatch)
+	if fields, ok := surat.FieldErrors(issuance.CheckBatch(ids)); ok {
+		p.Errors["id"] = fields["ids"]
 	}
 	if pass == "" {
-		p.Errors["passphrase"] = "Frasa sandi wajib diisi"
+		p.Errors["passphrase"] = surat.ProblemPassphraseRequired.Message()
 	}
 	if len(p.Errors) > 0 {
 		return s.renderQueue(c, http.StatusUnprocessableEntity, p)
 	}
 	ctx, vid := c.Request.Context(), villageOf(c)
-	results, err := iss.SignBatch(ctx, actorOf(currentUser(c)), vid, ids, pass)
+	results, err := s.issuance.SignBatch(ctx, actorOf(currentUser(c)), vid, ids, pass)
 	if err != nil {
-		if errors.Is(err, issuance.ErrWrongPassphrase) {
-			p.Errors["passphrase"] = signMessage(err, s.now())
-			return s.renderQueue(c, http.StatusUnprocessableEntity, p)
+		pr := classify(err, s.now())
+		if !inlineRefusal(pr) {
+			return err
 		}
-		if st, msg, ok := signRefusal(err, s.now()); ok {
-			p.ActionError = msg
-			return s.renderQueue(c, st, p)
+		s.retryAfter(c, pr)
+		p.ActionError = pr.Message
+		for k, v := range pr.Fields {
+			p.Errors[k] = v
 		}
-		return err
+		return s.renderQueue(c, pr.Status, p)
 	}
 	signed := 0
 	for _, r := range results {
@@ -231,12 +207,14 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 		}
 		if l != nil {
 			line.SubjectName, line.ModuleTitle, line.Number = l.SubjectName, l.Module, l.NumberString()
-			if m := iss.Catalogue().Module(l.Module); m != nil {
+			if m := s.issuance.Catalogue().Module(l.Module); m != nil {
 				line.ModuleTitle = m.Title
 			}
 		}
 		if r.Err != nil {
-			line.Error = signMessage(r.Err, s.now())
+			pr := classify(r.Err, s.now())
+			s.logProblem(c, pr, r.Err)
+			line.Error = pr.Message
 		} else {
 			signed++
 			p.Selected[r.LetterID] = false
@@ -249,56 +227,4 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return s.renderQueue(c, status, p)
-}
-
-// signRefusal maps the signing errors a signer can act on to a status and
-// an Indonesian message.
-func signRefusal(err error, now time.Time) (int, string, bool) {
-	var locked *issuance.LockedError
-	switch {
-	case errors.Is(err, issuance.ErrWrongPassphrase):
-		return http.StatusUnprocessableEntity, signMessage(err, now), true
-	case errors.As(err, &locked), errors.Is(err, surat.ErrLocked):
-		return http.StatusTooManyRequests, signMessage(err, now), true
-	case errors.Is(err, issuance.ErrNoCertificate), errors.Is(err, issuance.ErrNotSigner), errors.Is(err, issuance.ErrNoRoot):
-		return http.StatusUnprocessableEntity, signMessage(err, now), true
-	}
-	return 0, "", false
-}
-
-// signMessage is the Indonesian message of a signing error.
-func signMessage(err error, now time.Time) string {
-	var (
-		locked *issuance.LockedError
-		te     *surat.TransitionError
-	)
-	switch {
-	case errors.Is(err, issuance.ErrWrongPassphrase):
-		return "Frasa sandi salah. Setelah beberapa kali salah, penandatanganan dikunci sementara."
-	case errors.As(err, &locked):
-		mins := max(1, int(locked.Until.Sub(now).Minutes())+1)
-		return fmt.Sprintf("Penandatanganan dikunci sementara karena frasa sandi salah berkali-kali. Coba lagi dalam %d menit.", mins)
-	case errors.Is(err, surat.ErrLocked):
-		return "Penandatanganan dikunci sementara karena frasa sandi salah berkali-kali. Coba lagi nanti."
-	case errors.Is(err, issuance.ErrNoCertificate):
-		return "Pejabat penandatangan belum memiliki sertifikat elektronik yang berlaku. Minta admin desa menerbitkannya."
-	case errors.Is(err, issuance.ErrNotSigner):
-		return "Anda bukan pejabat penandatangan surat ini."
-	case errors.Is(err, issuance.ErrNoRoot):
-		return "Sertifikat induk (root CA) belum dibuat. Hubungi admin."
-	case errors.As(err, &te):
-		return te.Message()
-	case errors.Is(err, surat.ErrNotFound):
-		return "Surat tidak ditemukan."
-	case errors.Is(err, surat.ErrConflict):
-		return "Surat telah diubah oleh pengguna lain. Muat ulang halaman."
-	}
-	if fields, ok := surat.FieldErrors(err); ok {
-		var msgs []string
-		for _, m := range fields {
-			msgs = append(msgs, m)
-		}
-		return strings.Join(msgs, "; ")
-	}
-	return "Surat gagal ditandatangani karena kesalahan pada server."
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -62,7 +64,7 @@ func (s *Server) renderMandiriLogin(c *gin.Context, status int, p mandiriLoginPa
 	if err != nil {
 		return err
 	}
-	if p.MultiVillage, err = s.multiVillage(c.Request.Context()); err != nil {
+	if p.MultiVillage, err = s.mandiri.MultiVillage(c.Request.Context()); err != nil {
 		return err
 	}
 	p.mandiriBase = s.mandiriBaseFor(c, "Masuk Layanan Mandiri")
@@ -83,41 +85,25 @@ func (s *Server) handleMandiriLoginForm(c *gin.Context) error {
 
 // handleMandiriLogin checks NIK and PIN and starts a resident session. The
 // answer to an unknown NIK and to a wrong PIN is the same page with the
-// same status (see authenticateResident).
+// same status (see mandiri.Service.Login).
 func (s *Server) handleMandiriLogin(c *gin.Context) error {
-	nik := strings.TrimSpace(c.PostForm("nik"))
-	pin := strings.TrimSpace(c.PostForm("pin"))
-	p := mandiriLoginPage{KodeDesa: strings.TrimSpace(c.PostForm("kode_desa")), NIK: nik, Errors: map[string]string{}}
-	if nik == "" {
-		p.Errors["nik"] = "NIK wajib diisi"
-	} else if msg := surat.ValidateDigits16(nik, "NIK"); msg != "" {
-		p.Errors["nik"] = msg
-	}
-	if pin == "" {
-		p.Errors["pin"] = "PIN wajib diisi"
-	}
 	ctx := c.Request.Context()
-	villageID, err := s.residentVillage(ctx, p.KodeDesa)
+	p := mandiriLoginPage{KodeDesa: strings.TrimSpace(c.PostForm("kode_desa")), NIK: strings.TrimSpace(c.PostForm("nik"))}
+	login, err := s.mandiri.Login(ctx, mandiri.Credentials{KodeDesa: p.KodeDesa, NIK: p.NIK, PIN: c.PostForm("pin"),
+		IP: c.ClientIP()})
 	if fields, ok := surat.FieldErrors(err); ok {
-		for k, v := range fields {
-			p.Errors[k] = v
-		}
-	} else if err != nil {
-		return err
-	}
-	if len(p.Errors) > 0 {
+		p.Errors = fields
 		return s.renderMandiriLogin(c, http.StatusUnprocessableEntity, p)
 	}
-	login, err := s.authenticateResident(ctx, villageID, nik, pin, c.ClientIP())
-	if status, _, msg, retry, ok := s.residentLoginProblem(err); ok {
-		if retry > 0 {
-			c.Header("Retry-After", strconv.Itoa(retry))
+	if pr, ok := s.residentLoginProblem(err); ok {
+		if pr.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.Itoa(pr.RetryAfter))
 		}
-		if status == http.StatusUnauthorized {
-			status = http.StatusUnprocessableEntity // a form answer, as on the staff login
+		if pr.Status == http.StatusUnauthorized {
+			pr.Status = http.StatusUnprocessableEntity // a form answer, as on the staff login
 		}
-		p.Error = msg
-		return s.renderMandiriLogin(c, status, p)
+		p.Error = pr.Message
+		return s.renderMandiriLogin(c, pr.Status, p)
 	} else if err != nil {
 		return err
 	}
@@ -175,8 +161,9 @@ func (s *Server) handleMandiriPINForm(c *gin.Context) error {
 
 // handleMandiriPIN stores the resident's new PIN.
 func (s *Server) handleMandiriPIN(c *gin.Context) error {
+	ctx := c.Request.Context()
 	login := currentResident(c)
-	err := s.changePIN(c.Request.Context(), login, currentResidentSession(c),
+	err := s.mandiri.ChangePIN(ctx, login, currentResidentSession(c).TokenHash,
 		c.PostForm("pin_lama"), strings.TrimSpace(c.PostForm("pin_baru")), strings.TrimSpace(c.PostForm("pin_ulang")))
 	if fields, ok := surat.FieldErrors(err); ok {
 		p := mandiriPINPage{mandiriBase: s.mandiriBaseFor(c, "Ganti PIN"), MustChange: login.Account.MustChange, Errors: fields}
@@ -186,6 +173,7 @@ func (s *Server) handleMandiriPIN(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	s.log.InfoContext(ctx, "resident PIN changed", "account_id", login.Account.ID)
 	c.Redirect(http.StatusSeeOther, "/mandiri?ok=pin")
 	return nil
 }
@@ -239,7 +227,7 @@ func (s *Server) handleMandiriHome(c *gin.Context) error {
 }
 
 func (s *Server) requestRowOf(r *surat.LetterRequest) requestRow {
-	return requestRow{ID: r.ID, Module: r.Module, Title: s.moduleTitle(r.Module), Status: r.Effective,
+	return requestRow{ID: r.ID, Module: r.Module, Title: s.moduleTitleOf(r.Module), Status: r.Effective,
 		SubmittedAt: surat.FormatDate(surat.LetterTime(r.SubmittedAt))}
 }
 
@@ -250,25 +238,17 @@ func (s *Server) residentLetterRows(c *gin.Context, login *store.ResidentLogin) 
 	}
 	var out []residentLetterRow
 	for _, l := range ls {
-		row := residentLetterRow{ID: l.ID, Title: s.moduleTitle(l.Module), Number: l.NumberString(), Status: l.Status,
+		row := residentLetterRow{ID: l.ID, Title: s.moduleTitleOf(l.Module), Number: l.NumberString(), Status: l.Status,
 			Downloadable: l.Status == surat.LetterSigned}
 		if l.SignedAt != nil {
 			row.SignedAt = surat.FormatDate(surat.LetterTime(*l.SignedAt))
 		}
 		if l.VerifyCode != nil {
-			row.VerifyURL = s.mandiriVerifyURL(*l.VerifyCode)
+			row.VerifyURL = s.issuance.VerifyURL(*l.VerifyCode)
 		}
 		out = append(out, row)
 	}
 	return out, nil
-}
-
-// mandiriVerifyURL is the public verification address of a code.
-func (s *Server) mandiriVerifyURL(code string) string {
-	if s.issuance != nil {
-		return s.issuance.VerifyURL(code)
-	}
-	return strings.TrimRight(s.cfg.BaseURL, "/") + "/v/" + code
 }
 
 // offeredModuleView describes an offered module and what it needs.
@@ -280,9 +260,9 @@ type offeredModuleView struct {
 	Needs []string
 }
 
-func offeredModuleViewOf(vm villageModule) offeredModuleView {
+func offeredModuleViewOf(vm issuance.VillageModule) offeredModuleView {
 	m := vm.Module
-	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.validity()}
+	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.Validity()}
 	for _, sp := range m.Subjects {
 		n := sp.Label
 		if !sp.Required {
@@ -310,7 +290,7 @@ type mandiriModulesPage struct {
 // what each needs.
 func (s *Server) handleMandiriModules(c *gin.Context) error {
 	login := currentResident(c)
-	ms, err := s.offeredModules(c.Request.Context(), login.Account.VillageID)
+	ms, err := s.mandiri.OfferedModules(c.Request.Context(), login.Account.VillageID)
 	if err != nil {
 		return err
 	}
@@ -345,11 +325,11 @@ func (s *Server) handleMandiriLetters(c *gin.Context) error {
 // ready request for it as taken (sudah diambil).
 func (s *Server) handleMandiriLetterPDF(c *gin.Context) error {
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	b, err := s.residentLetterPDF(c, login, id)
+	b, err := s.mandiri.LetterPDF(c.Request.Context(), login, id)
 	if err != nil {
 		return err
 	}
@@ -357,59 +337,10 @@ func (s *Server) handleMandiriLetterPDF(c *gin.Context) error {
 	return nil
 }
 
-// residentLetterPDF checks that the letter is the resident's and signed,
-// reads its PDF and records the download.
-func (s *Server) residentLetterPDF(c *gin.Context, login *store.ResidentLogin, id int64) ([]byte, error) {
-	ctx := c.Request.Context()
-	vid := login.Account.VillageID
-	l, err := s.store.ResidentLetter(ctx, vid, login.Resident.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	if l.Status != surat.LetterSigned || s.issuance == nil {
-		return nil, fmt.Errorf("letter %d is %s: %w", id, l.Status, surat.ErrNotFound)
-	}
-	_, b, err := s.issuance.SignedPDF(ctx, vid, id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.store.MarkLetterTaken(ctx, vid, login.Resident.ID, id); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
 // sendMandiriPDF writes a PDF download under a name without personal data.
 func sendMandiriPDF(c *gin.Context, name string, b []byte) {
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Data(http.StatusOK, "application/pdf", b)
-}
-
-// paramID parses the :id path parameter; anything but a positive number is
-// 404, like an id that does not exist.
-func paramID(c *gin.Context) (int64, error) {
-	return paramInt(c, "id")
-}
-
-func paramInt(c *gin.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%s %q: %w", name, c.Param(name), surat.ErrNotFound)
-	}
-	return id, nil
-}
-
-// renderStateError shows a refusal of the request's status as a 409 page
-// with its own message; other errors go to the error page unchanged.
-func (s *Server) renderStateError(c *gin.Context, err error) error {
-	msg := requestStateMessage(err)
-	if msg == "" {
-		return err
-	}
-	pg := errorPage{basePage: basePage{Title: errorTitle(http.StatusConflict)}, Status: http.StatusConflict, Message: msg}
-	s.render(c, http.StatusConflict, "error", pg)
-	c.Abort()
-	return nil
 }
 
 // timelineEntry is one line of a request's timeline.

@@ -3,13 +3,16 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -34,15 +37,6 @@ type mandiriSubjectInput struct {
 	Error     string
 }
 
-// mandiriFieldInput is one module field of the request form.
-type mandiriFieldInput struct {
-	Name, Label, Value, Hint, Error string
-	// Kind is text, textarea, date, time, number or select.
-	Kind     string
-	Required bool
-	Options  []string
-}
-
 // requestFormPage is the request form, for a new request or a correction.
 type requestFormPage struct {
 	mandiriBase
@@ -52,18 +46,18 @@ type requestFormPage struct {
 	Version  int
 	Message  string // the clerk's message when correcting
 	Subjects []mandiriSubjectInput
-	Fields   []mandiriFieldInput
+	Fields   []fieldInput
 	Error    string
 	Errors   map[string]string
 }
 
 // requestFormView builds the form of module m for a resident's KK members
 // with the values of f and the messages of errs.
-func requestFormView(m *letters.Module, self int64, members []surat.Resident, f surat.RequestForm, errs map[string]string) ([]mandiriSubjectInput, []mandiriFieldInput) {
+func requestFormView(m *letters.Module, self int64, members []surat.Resident, f surat.RequestForm, errs map[string]string) ([]mandiriSubjectInput, []fieldInput) {
 	var subs []mandiriSubjectInput
 	for i, sp := range m.Subjects {
 		in := mandiriSubjectInput{Role: sp.Role, Label: sp.Label, List: sp.Kind.IsList(), Required: sp.Required,
-			Relations: sp.ItemRelations, Error: errs["subject."+sp.Role]}
+			Relations: sp.ItemRelations, Error: errs[letters.SubjectKey(sp.Role)]}
 		chosen := f.Subjects[sp.Role]
 		picked := map[int64]string{}
 		if chosen.ResidentID != 0 {
@@ -85,24 +79,10 @@ func requestFormView(m *letters.Module, self int64, members []surat.Resident, f 
 		}
 		subs = append(subs, in)
 	}
-	var fields []mandiriFieldInput
-	for _, fs := range m.Fields {
-		in := mandiriFieldInput{Name: fs.Name, Label: fs.Label, Value: f.Fields[fs.Name], Hint: fs.Hint,
-			Error: errs["field."+fs.Name], Required: fs.Required, Kind: "text"}
-		switch fs.Type {
-		case letters.TypeTextarea:
-			in.Kind = "textarea"
-		case letters.TypeDate:
-			in.Kind = "date"
-		case letters.TypeTime:
-			in.Kind = "time"
-		case letters.TypeInt, letters.TypeMoney:
-			in.Kind = "number"
-		case letters.TypeEnum:
-			in.Kind = "select"
-			in.Options = fs.Options
-		}
-		fields = append(fields, in)
+	var fields []fieldInput
+	for i := range m.Fields {
+		fs := &m.Fields[i]
+		fields = append(fields, fieldInputFor(fs, f.Fields[fs.Name], errs[letters.FieldKey(fs.Name)]))
 	}
 	return subs, fields
 }
@@ -114,7 +94,7 @@ func requestFormView(m *letters.Module, self int64, members []surat.Resident, f 
 func postedRequestForm(c *gin.Context, m *letters.Module) surat.RequestForm {
 	f := surat.RequestForm{Subjects: map[string]surat.RequestSubject{}, Fields: map[string]string{}}
 	for _, sp := range m.Subjects {
-		vals := c.PostFormArray("subject." + sp.Role)
+		vals := c.PostFormArray(letters.SubjectKey(sp.Role))
 		var sub surat.RequestSubject
 		for _, v := range vals {
 			if strings.TrimSpace(v) == "" {
@@ -136,15 +116,15 @@ func postedRequestForm(c *gin.Context, m *letters.Module) surat.RequestForm {
 		}
 	}
 	for _, fs := range m.Fields {
-		if v := strings.TrimSpace(c.PostForm("field." + fs.Name)); v != "" {
+		if v := strings.TrimSpace(c.PostForm(letters.FieldKey(fs.Name))); v != "" {
 			f.Fields[fs.Name] = v
 		}
 	}
 	return f
 }
 
-func (s *Server) renderRequestForm(c *gin.Context, status int, login *store.ResidentLogin, m villageModule, p requestFormPage, f surat.RequestForm) error {
-	members, err := s.householdOf(c.Request.Context(), &login.Resident)
+func (s *Server) renderRequestForm(c *gin.Context, status int, login *store.ResidentLogin, m issuance.VillageModule, p requestFormPage, f surat.RequestForm) error {
+	members, err := s.mandiri.Household(c.Request.Context(), &login.Resident)
 	if err != nil {
 		return err
 	}
@@ -172,7 +152,7 @@ func (s *Server) renderRequestForm(c *gin.Context, status int, login *store.Resi
 // (?modul=<code>); a module the village does not offer is 404.
 func (s *Server) handleMandiriRequestNew(c *gin.Context) error {
 	login := currentResident(c)
-	m, err := s.offeredModule(c.Request.Context(), login.Account.VillageID, c.Query("modul"))
+	m, err := s.mandiri.OfferedModule(c.Request.Context(), login.Account.VillageID, c.Query("modul"))
 	if _, ok := surat.FieldErrors(err); ok {
 		return fmt.Errorf("module %q not offered: %w", c.Query("modul"), surat.ErrNotFound)
 	} else if err != nil {
@@ -182,40 +162,26 @@ func (s *Server) handleMandiriRequestNew(c *gin.Context) error {
 }
 
 // handleMandiriRequestCreate checks and stores a new request with its
-// attachments. Any problem re-shows the form with messages and stores
-// nothing: no request row, no file.
+// attachments. A module the village does not offer online is the error
+// page; any other problem re-shows the form with messages. Either way
+// nothing is stored: no request row, no file.
 func (s *Server) handleMandiriRequestCreate(c *gin.Context) error {
 	ctx := c.Request.Context()
 	login := currentResident(c)
-	vid := login.Account.VillageID
-	code := c.PostForm("module")
-	m, err := s.offeredModule(ctx, vid, code)
-	if _, ok := surat.FieldErrors(err); ok {
-		// The error page lists the field message: the module is not offered
-		// online here. Nothing is stored.
-		return err
-	} else if err != nil {
+	m, err := s.mandiri.OfferedModule(ctx, login.Account.VillageID, c.PostForm("module"))
+	if err != nil {
 		return err
 	}
 	f := postedRequestForm(c, m.Module)
-	p := requestFormPage{Action: "/mandiri/permohonan"}
-	formData, subjectID, err := s.checkRequest(ctx, login, m.Module, f)
+	r, err := s.mandiri.CreateRequest(ctx, login, mandiri.Submission{Module: m.Code, Form: f, Files: uploadsOf(c)})
+	if msg := s.uploadProblem(err); msg != "" {
+		p := requestFormPage{Action: "/mandiri/permohonan", Errors: map[string]string{"lampiran": msg}}
+		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
+	}
 	if fields, ok := surat.FieldErrors(err); ok {
-		p.Errors = fields
+		p := requestFormPage{Action: "/mandiri/permohonan", Errors: fields}
 		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
 	} else if err != nil {
-		return err
-	}
-	ups, err := s.uploadsFromForm(c, vid)
-	if msg := uploadProblem(err); msg != "" {
-		p.Errors = map[string]string{"lampiran": msg}
-		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
-	} else if err != nil {
-		return err
-	}
-	r := &surat.LetterRequest{ResidentID: login.Resident.ID, SubjectResidentID: subjectID, Module: m.Code, FormData: formData}
-	if err := s.store.CreateRequest(ctx, vid, r, attachmentsOf(ups)); err != nil {
-		s.discardUploads(ups)
 		return err
 	}
 	s.log.InfoContext(ctx, "resident request created", "request_id", r.ID, "module", r.Module)
@@ -223,26 +189,25 @@ func (s *Server) handleMandiriRequestCreate(c *gin.Context) error {
 	return nil
 }
 
-// uploadsFromForm stores the files of the form's "lampiran" inputs.
-func (s *Server) uploadsFromForm(c *gin.Context, villageID int64) ([]storedUpload, error) {
+// uploadsOf is the files of the posted form's "lampiran" inputs.
+func uploadsOf(c *gin.Context) []mandiri.Upload {
 	mf := c.Request.MultipartForm
 	if mf == nil {
-		return nil, nil
+		return nil
 	}
-	return s.storeAttachments(villageID, mf.File["lampiran"])
+	var out []mandiri.Upload
+	for _, fh := range mf.File["lampiran"] {
+		out = append(out, mandiri.Upload{Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }})
+	}
+	return out
 }
 
-// uploadProblem is the Indonesian message for a refused upload, or "".
-func uploadProblem(err error) string {
-	var (
-		tooBig *http.MaxBytesError
-		media  *unsupportedMediaError
-	)
-	switch {
-	case errors.As(err, &tooBig) && tooBig.Limit == maxAttachmentBytes:
-		return "Lampiran terlalu besar: paling besar 5 MB per berkas."
-	case errors.As(err, &media):
-		return media.Msg
+// uploadProblem is the Indonesian message for a refused document, shown on
+// the form's "lampiran" field, or "".
+func (s *Server) uploadProblem(err error) string {
+	var refused *mandiri.AttachmentError
+	if errors.As(err, &refused) {
+		return classify(err, s.now()).Message
 	}
 	if fields, ok := surat.FieldErrors(err); ok && fields["lampiran"] != "" {
 		return fields["lampiran"]
@@ -286,7 +251,7 @@ func mandiriAttachmentRows(as []surat.Attachment) []mandiriAttachmentRow {
 func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 	ctx := c.Request.Context()
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -295,9 +260,9 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 		return err
 	}
 	p := requestDetailPage{mandiriBase: s.mandiriBaseFor(c, "Permohonan #"+strconv.FormatInt(r.ID, 10)),
-		Request: s.requestRowOf(r), CanEdit: r.Effective == surat.RequestIncomplete,
+		Request: s.requestRowOf(r), CanEdit: r.Effective.Editable(),
 		CanCancel: r.Effective.Cancellable(), CanAttach: r.Effective.Cancellable()}
-	if r.Effective == surat.RequestIncomplete {
+	if r.Effective.Editable() {
 		p.Message = r.Message
 	}
 	subj, err := s.store.ResidentByID(ctx, r.VillageID, r.SubjectResidentID)
@@ -321,34 +286,23 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 		p.LetterID = l.ID
 		p.Download = l.Status == surat.LetterSigned
 		if l.VerifyCode != nil {
-			p.VerifyURL = s.mandiriVerifyURL(*l.VerifyCode)
+			p.VerifyURL = s.issuance.VerifyURL(*l.VerifyCode)
 		}
 	}
 	s.render(c, http.StatusOK, "mandiri_request", p)
 	return nil
 }
 
-// residentRequestForEdit loads a request of the resident and its module for
-// the correction form.
-func (s *Server) residentRequestForEdit(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, villageModule, error) {
+// residentRequestForEdit loads a request of the resident that the clerk
+// returned as incomplete, with its module, for the correction form.
+func (s *Server) residentRequestForEdit(c *gin.Context) (*store.ResidentLogin, *surat.LetterRequest, issuance.VillageModule, error) {
 	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
-		return nil, nil, villageModule{}, err
+		return nil, nil, issuance.VillageModule{}, err
 	}
-	r, err := s.store.RequestOfResident(c.Request.Context(), login.Account.VillageID, login.Resident.ID, id)
-	if err != nil {
-		return nil, nil, villageModule{}, err
-	}
-	if r.Effective != surat.RequestIncomplete {
-		return nil, nil, villageModule{}, &store.RequestStateError{Status: r.Effective,
-			Msg: "Permohonan berstatus " + r.Effective.Label() + " tidak dapat diubah; hanya permohonan yang belum lengkap."}
-	}
-	m, err := s.offeredModule(c.Request.Context(), login.Account.VillageID, r.Module)
-	if err != nil {
-		return nil, nil, villageModule{}, err
-	}
-	return login, r, m, nil
+	r, m, err := s.mandiri.EditableRequest(c.Request.Context(), login, id)
+	return login, r, m, err
 }
 
 // handleMandiriRequestEditForm shows the correction form of a request the
@@ -356,9 +310,9 @@ func (s *Server) residentRequestForEdit(c *gin.Context) (*store.ResidentLogin, *
 func (s *Server) handleMandiriRequestEditForm(c *gin.Context) error {
 	login, r, m, err := s.residentRequestForEdit(c)
 	if err != nil {
-		return s.renderStateError(c, err)
+		return err
 	}
-	f, err := requestFormOf(r)
+	f, err := r.Form()
 	if err != nil {
 		return err
 	}
@@ -370,25 +324,19 @@ func (s *Server) handleMandiriRequestEditForm(c *gin.Context) error {
 // handleMandiriRequestUpdate saves a correction and sends the request back
 // for review.
 func (s *Server) handleMandiriRequestUpdate(c *gin.Context) error {
-	ctx := c.Request.Context()
 	login, r, m, err := s.residentRequestForEdit(c)
 	if err != nil {
-		return s.renderStateError(c, err)
+		return err
 	}
 	f := postedRequestForm(c, m.Module)
 	version, _ := strconv.Atoi(c.PostForm("version"))
-	p := requestFormPage{Action: fmt.Sprintf("/mandiri/permohonan/%d/ubah", r.ID), Editing: true, Version: r.Version,
-		Message: r.Message}
-	formData, subjectID, err := s.checkRequest(ctx, login, m.Module, f)
+	_, err = s.mandiri.UpdateRequest(c.Request.Context(), login, r.ID, mandiri.Correction{Form: f, Version: version})
 	if fields, ok := surat.FieldErrors(err); ok {
-		p.Errors = fields
+		p := requestFormPage{Action: fmt.Sprintf("/mandiri/permohonan/%d/ubah", r.ID), Editing: true, Version: r.Version,
+			Message: r.Message, Errors: fields}
 		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
 	} else if err != nil {
 		return err
-	}
-	upd := &surat.LetterRequest{ID: r.ID, Module: m.Code, SubjectResidentID: subjectID, FormData: formData, Version: version}
-	if err := s.store.UpdateRequest(ctx, login.Account.VillageID, login.Resident.ID, upd); err != nil {
-		return s.renderStateError(c, err)
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=diperbaiki", r.ID))
 	return nil
@@ -397,43 +345,29 @@ func (s *Server) handleMandiriRequestUpdate(c *gin.Context) error {
 // handleMandiriRequestCancel cancels one of the resident's requests before
 // signing.
 func (s *Server) handleMandiriRequestCancel(c *gin.Context) error {
-	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.CancelRequest(c.Request.Context(), login.Account.VillageID, login.Resident.ID, id); err != nil {
-		return s.renderStateError(c, err)
+	if _, err := s.mandiri.CancelRequest(c.Request.Context(), currentResident(c), id); err != nil {
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=dibatalkan", id))
 	return nil
 }
 
 // handleMandiriAttachmentAdd adds documents to one of the resident's open
-// requests.
+// requests; a refused document is a message on the error page.
 func (s *Server) handleMandiriAttachmentAdd(c *gin.Context) error {
-	ctx := c.Request.Context()
-	login := currentResident(c)
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	vid := login.Account.VillageID
-	if _, err := s.store.RequestOfResident(ctx, vid, login.Resident.ID, id); err != nil {
-		return err
-	}
-	ups, err := s.uploadsFromForm(c, vid)
-	if msg := uploadProblem(err); msg != "" {
+	err = s.mandiri.AddAttachments(c.Request.Context(), currentResident(c), id, uploadsOf(c))
+	if msg := s.uploadProblem(err); msg != "" {
 		return &surat.ValidationError{Fields: map[string]string{"lampiran": msg}}
 	} else if err != nil {
 		return err
-	}
-	if len(ups) == 0 {
-		return &surat.ValidationError{Fields: map[string]string{"lampiran": "Pilih berkas yang akan dilampirkan"}}
-	}
-	if err := s.store.AddAttachments(ctx, vid, login.Resident.ID, id, attachmentsOf(ups)); err != nil {
-		s.discardUploads(ups)
-		return s.renderStateError(c, err)
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=lampiran", id))
 	return nil

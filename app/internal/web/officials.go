@@ -161,7 +161,7 @@ func (s *Server) handleOfficialForm(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (s *Server) handleOfficialUpdate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := idParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}

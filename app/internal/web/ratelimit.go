@@ -1,10 +1,7 @@
 package web
 
 import (
-	"fmt"
 	"math"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -154,25 +151,7 @@ func (s *Server) rateLimit(l *limiter) gin.HandlerFunc {
 			return
 		}
 		if ok, wait := l.allow(c.ClientIP()); !ok {
-			s.failRateLimited(c, &rateLimitedError{Retry: wait})
+			s.fail(c, &rateLimitedError{Retry: wait})
 		}
 	}
-}
-
-// failRateLimited writes the 429 answer. classify does not know the error
-// (errors.go belongs to the shared layer), so the status, header and
-// message are set here.
-func (s *Server) failRateLimited(c *gin.Context, e *rateLimitedError) {
-	secs := e.retryAfterSeconds()
-	c.Header("Retry-After", strconv.Itoa(secs))
-	msg := fmt.Sprintf("Terlalu banyak permintaan dari alamat Anda. Coba lagi dalam %d detik.", secs)
-	if isAPI(c) {
-		c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: "rate_limited", Message: msg})
-		return
-	}
-	s.render(c, http.StatusTooManyRequests, "error", errorPage{
-		basePage: basePage{Title: errorTitle(http.StatusTooManyRequests)},
-		Status:   http.StatusTooManyRequests, Message: msg,
-	})
-	c.Abort()
 }

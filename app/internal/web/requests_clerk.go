@@ -1,18 +1,13 @@
 package web
 
 import (
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"sort"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/auth"
-	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -89,7 +84,7 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 	p.basePage = s.base(c, fmt.Sprintf("Permohonan #%d", r.ID))
 	p.Request = s.requestRowOf(r)
 	p.Status = r.Effective
-	p.CanOpen = r.Effective == surat.RequestInReview && s.issuance != nil
+	p.CanOpen = r.Effective == surat.RequestInReview
 	p.CanReturn = r.Effective == surat.RequestInReview
 	p.CanCollect = r.Effective == surat.RequestReady
 	if r.LetterID != nil {
@@ -100,7 +95,7 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 		return err
 	}
 	p.Request.Requester = req.Name
-	f, err := requestFormOf(r)
+	f, err := r.Form()
 	if err != nil {
 		return err
 	}
@@ -110,30 +105,28 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 			names[id] = res.Name
 		}
 	}
-	if s.issuance != nil {
-		if m := s.issuance.Catalogue().Module(r.Module); m != nil {
-			for _, sp := range m.Subjects {
-				sub, ok := f.Subjects[sp.Role]
-				if !ok {
-					continue
-				}
-				var ns []string
-				if sub.ResidentID != 0 {
-					ns = append(ns, names[sub.ResidentID])
-				}
-				for _, it := range sub.Items {
-					n := names[it.ResidentID]
-					if it.Relation != "" {
-						n += " (" + it.Relation + ")"
-					}
-					ns = append(ns, n)
-				}
-				p.Entries = append(p.Entries, requestEntryView{Label: sp.Label, Value: strings.Join(ns, ", ")})
+	if m := s.catalogue().Module(r.Module); m != nil {
+		for _, sp := range m.Subjects {
+			sub, ok := f.Subjects[sp.Role]
+			if !ok {
+				continue
 			}
-			for _, fs := range m.Fields {
-				if v := f.Fields[fs.Name]; v != "" {
-					p.Entries = append(p.Entries, requestEntryView{Label: fs.Label, Value: v})
+			var ns []string
+			if sub.ResidentID != 0 {
+				ns = append(ns, names[sub.ResidentID])
+			}
+			for _, it := range sub.Items {
+				n := names[it.ResidentID]
+				if it.Relation != "" {
+					n += " (" + it.Relation + ")"
 				}
+				ns = append(ns, n)
+			}
+			p.Entries = append(p.Entries, requestEntryView{Label: sp.Label, Value: strings.Join(ns, ", ")})
+		}
+		for _, fs := range m.Fields {
+			if v := f.Fields[fs.Name]; v != "" {
+				p.Entries = append(p.Entries, requestEntryView{Label: fs.Label, Value: v})
 			}
 		}
 	}
@@ -161,7 +154,7 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 
 // clerkRequest loads the :id request of the clerk's village.
 func (s *Server) clerkRequest(c *gin.Context) (*surat.LetterRequest, error) {
-	id, err := paramID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -179,60 +172,20 @@ func (s *Server) handleClerkRequestShow(c *gin.Context) error {
 }
 
 // handleClerkRequestOpen turns a request under review into a prefilled
-// letter draft (or refreshes the draft after the resident's correction)
-// and opens the letter page. The request stays sedang diperiksa; it shows
-// menunggu tanda tangan once the letter is submitted, and siap diambil
-// once it is signed.
+// letter draft, or refreshes the draft after the resident's correction
+// (mandiri.Service.OpenRequest), and opens the letter page.
 func (s *Server) handleClerkRequestOpen(c *gin.Context) error {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	vid := *u.VillageID
 	r, err := s.clerkRequest(c)
 	if err != nil {
 		return err
 	}
-	if s.issuance == nil {
-		return fmt.Errorf("open request %d: no issuance service", r.ID)
-	}
-	if r.Effective != surat.RequestInReview {
-		return s.renderStateError(c, &store.RequestStateError{Status: r.Effective,
-			Msg: "Permohonan berstatus " + r.Effective.Label() + " tidak dapat diproses lagi."})
-	}
-	f, err := requestFormOf(r)
-	if err != nil {
+	letterID, err := s.mandiri.OpenRequest(ctx, actorOf(u), *u.VillageID, r.ID)
+	if _, ok := surat.FieldErrors(err); ok {
+		return s.clerkDraftProblem(c, r, err)
+	} else if err != nil {
 		return err
-	}
-	req := issuanceRequest(r.Module, f)
-	actor := actorOf(u)
-	var letterID int64
-	if r.LetterID != nil {
-		l, err := s.store.LetterByID(ctx, vid, *r.LetterID)
-		if err != nil {
-			return err
-		}
-		if l.Status == surat.LetterDraft {
-			if l, err = s.issuance.UpdateDraft(ctx, actor, vid, l.ID, l.Version, req); err != nil {
-				return s.clerkDraftProblem(c, r, err)
-			}
-		}
-		letterID = l.ID
-		if _, err := s.store.OpenRequest(ctx, actor, vid, r.ID, letterID); err != nil {
-			return s.renderStateError(c, err)
-		}
-	} else {
-		// The draft is stored in the same transaction that claims the
-		// request, so a clerk who loses a race leaves no letter behind.
-		l, err := s.issuance.NewDraft(ctx, vid, req)
-		if err != nil {
-			return s.clerkDraftProblem(c, r, err)
-		}
-		if _, err := s.store.OpenRequestDraft(ctx, actor, vid, r.ID, l); err != nil {
-			if _, ok := surat.FieldErrors(err); ok {
-				return s.clerkDraftProblem(c, r, err)
-			}
-			return s.renderStateError(c, err)
-		}
-		letterID = l.ID
 	}
 	s.log.InfoContext(ctx, "request opened", "request_id", r.ID, "letter_id", letterID)
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/surat/%d", letterID))
@@ -250,9 +203,9 @@ func (s *Server) handleClerkRequestCollected(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	_, changed, err := s.store.CollectRequest(ctx, actorOf(u), *u.VillageID, r.ID)
+	changed, err := s.mandiri.CollectRequest(ctx, actorOf(u), *u.VillageID, r.ID)
 	if err != nil {
-		return s.renderStateError(c, err)
+		return err
 	}
 	if changed {
 		s.log.InfoContext(ctx, "request collected at the office", "request_id", r.ID)
@@ -283,11 +236,11 @@ func (s *Server) handleClerkRequestReturn(c *gin.Context) error {
 		return err
 	}
 	msg := c.PostForm("message")
-	if _, err := s.store.ReturnRequest(c.Request.Context(), actorOf(u), *u.VillageID, r.ID, msg); err != nil {
-		if fields, ok := surat.FieldErrors(err); ok {
-			return s.renderClerkRequest(c, http.StatusUnprocessableEntity, r, clerkRequestPage{Errors: fields, ReturnMsg: msg})
-		}
-		return s.renderStateError(c, err)
+	err = s.mandiri.ReturnRequest(c.Request.Context(), actorOf(u), *u.VillageID, r.ID, msg)
+	if fields, ok := surat.FieldErrors(err); ok {
+		return s.renderClerkRequest(c, http.StatusUnprocessableEntity, r, clerkRequestPage{Errors: fields, ReturnMsg: msg})
+	} else if err != nil {
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/permohonan/%d", r.ID))
 	return nil
@@ -300,7 +253,7 @@ func (s *Server) handleClerkAttachment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	aid, err := paramInt(c, "aid")
+	aid, err := pathID(c, "aid")
 	if err != nil {
 		return err
 	}
@@ -308,7 +261,7 @@ func (s *Server) handleClerkAttachment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.readAttachmentFile(a)
+	b, err := s.mandiri.ReadAttachment(a)
 	if err != nil {
 		return err
 	}
@@ -343,78 +296,42 @@ func (s *Server) handlePINIssueForm(c *gin.Context) error {
 	return nil
 }
 
-// handlePINIssue generates a 6-digit PIN for the resident with the typed
-// NIK, stores its hash (the resident must change it at first login) and
-// shows it once on a printable slip. The NIK travels in the form body,
-// never in a URL.
+// handlePINIssue issues or resets the PIN of the resident with the typed
+// NIK (mandiri.Service.IssuePIN) and shows it once on a printable slip.
+// The NIK travels in the form body, never in a URL.
 func (s *Server) handlePINIssue(c *gin.Context) error {
 	ctx := c.Request.Context()
 	u := currentUser(c)
 	vid := *u.VillageID
 	nik := strings.TrimSpace(c.PostForm("nik"))
-	p := pinIssuePage{NIK: nik, Errors: map[string]string{}}
-	if msg := surat.ValidateDigits16(nik, "NIK"); msg != "" {
-		p.Errors["nik"] = msg
-	}
-	var res *surat.Resident
-	if len(p.Errors) == 0 {
-		var err error
-		res, err = s.store.ResidentByNIK(ctx, vid, nik)
-		switch {
-		case err == nil:
-		case errors.Is(err, surat.ErrNotFound):
-			p.Errors["nik"] = "Penduduk dengan NIK ini tidak ada di desa Anda"
-		default:
-			return err
-		}
-	}
-	if len(p.Errors) > 0 {
-		p.basePage = s.base(c, "PIN Layanan Mandiri")
+	issued, err := s.mandiri.IssuePIN(ctx, actorOf(u), vid, nik)
+	if fields, ok := surat.FieldErrors(err); ok {
+		p := pinIssuePage{basePage: s.base(c, "PIN Layanan Mandiri"), NIK: nik, Errors: fields}
 		s.render(c, http.StatusUnprocessableEntity, "mandiri_pin_issue", p)
 		return nil
-	}
-	_, existed := s.store.ResidentAccountOf(ctx, vid, res.ID)
-	pin, err := newPIN()
-	if err != nil {
-		return err
-	}
-	hash, err := auth.Hash(pin, s.params)
-	if err != nil {
-		return err
-	}
-	if _, err := s.store.IssueResidentPIN(ctx, actorOf(u), vid, res.ID, hash); err != nil {
-		if fields, ok := surat.FieldErrors(err); ok {
-			p.basePage = s.base(c, "PIN Layanan Mandiri")
-			p.Errors = fields
-			s.render(c, http.StatusUnprocessableEntity, "mandiri_pin_issue", p)
-			return nil
-		}
+	} else if err != nil {
 		return err
 	}
 	v, err := s.store.VillageByID(ctx, vid)
 	if err != nil {
 		return err
 	}
+	res := issued.Resident
 	s.log.InfoContext(ctx, "resident PIN issued", "resident_id", res.ID)
-	slip := pinSlipPage{basePage: s.base(c, "Slip PIN Layanan Mandiri"), Village: v, Name: res.Name, NIK: res.NIK, PIN: pin,
-		Reset: existed == nil, LoginURL: strings.TrimRight(s.cfg.BaseURL, "/") + "/mandiri/masuk",
+	slip := pinSlipPage{basePage: s.base(c, "Slip PIN Layanan Mandiri"), Village: v, Name: res.Name, NIK: res.NIK,
+		PIN: issued.PIN, Reset: issued.Reset, LoginURL: strings.TrimRight(s.cfg.BaseURL, "/") + "/mandiri/masuk",
 		IssuedAt: mandiriDateTime(s.now())}
 	s.render(c, http.StatusOK, "mandiri_pin_slip", slip)
 	return nil
 }
 
-// newPIN draws a uniformly random 6-digit PIN from crypto/rand that is not
-// trivially guessable (surat.ValidatePIN), since the resident may keep
-// using it until first login.
-func newPIN() (string, error) {
-	for {
-		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-		if err != nil {
-			return "", fmt.Errorf("web: PIN: %w", err)
-		}
-		pin := fmt.Sprintf("%06d", n.Int64())
-		if surat.ValidatePIN(pin) == "" {
-			return pin, nil
-		}
+// attachmentExt is the file extension for a download name.
+func attachmentExt(ct string) string {
+	switch ct {
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
 	}
+	return ".pdf"
 }

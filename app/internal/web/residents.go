@@ -180,7 +180,7 @@ type exitForm struct {
 // handleResidentShow shows a resident of the village with household,
 // recorded events, letters and the actions the user may take.
 func (s *Server) handleResidentShow(c *gin.Context) error {
-	id, err := residentID(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (s *Server) residentDetail(c *gin.Context, id int64) (*residentDetailPage, 
 // changed meanwhile (409).
 func (s *Server) handleResidentExit(kind string) handlerFunc {
 	return func(c *gin.Context) error {
-		id, err := residentID(c)
+		id, err := pathID(c, "id")
 		if err != nil {
 			return err
 		}

@@ -24,8 +24,11 @@ import (
 func BenchmarkResidentListPage(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.Open(b, storetest.SQLite, nil)
-	srv, err := New(Deps{Log: slog.New(slog.DiscardHandler), Store: st, PasswordParams: testParams,
-		Config: config.Config{BaseURL: "http://localhost:8080", Secret: strings.Repeat("k", 32)}})
+	d := Deps{Log: slog.New(slog.DiscardHandler), Store: st, PasswordParams: testParams, Verify: testVerify(b, st, nil),
+		Config: config.Config{BaseURL: "http://localhost:8080", Secret: strings.Repeat("k", 32)}}
+	d.Issuance = testIssuance(b, &d, "")
+	d.Mandiri = testMandiri(b, d)
+	srv, err := New(d)
 	if err != nil {
 		b.Fatal(err)
 	}

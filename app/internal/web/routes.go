@@ -197,22 +197,22 @@ func (s *Server) routes() {
 	// submit, revoke and replace; the penandatangan approves, returns and
 	// signs; every role of the village reads. A letter of another village
 	// is 404 on every route.
-	authed.GET("/modules", s.api(requireVillage), s.letterAPI(s.handleAPIModuleList))
+	authed.GET("/modules", s.api(requireVillage), s.api(s.handleAPIModuleList))
 	letterRoutes := authed.Group("/letters", s.api(requireVillage))
 	letterClerk := s.api(requireRole(surat.RoleAdminDesa, surat.RoleOperator))
 	letterSigner := s.api(requireRole(surat.RoleSigner))
-	letterRoutes.GET("", s.letterAPI(s.handleAPILetterList))
-	letterRoutes.POST("", letterClerk, s.letterAPI(s.handleAPILetterCreate))
-	letterRoutes.POST("/sign-batch", letterSigner, s.letterAPI(s.handleAPILetterSignBatch))
-	letterRoutes.GET("/:id", s.letterAPI(s.handleAPILetterShow))
-	letterRoutes.PUT("/:id", letterClerk, s.letterAPI(s.handleAPILetterUpdate))
-	letterRoutes.GET("/:id/pdf", s.letterAPI(s.handleAPILetterPDF))
-	letterRoutes.POST("/:id/submit", letterClerk, s.letterAPI(s.handleAPILetterSubmit))
-	letterRoutes.POST("/:id/revoke", letterClerk, s.letterAPI(s.handleAPILetterRevoke))
-	letterRoutes.POST("/:id/replace", letterClerk, s.letterAPI(s.handleAPILetterReplace))
-	letterRoutes.POST("/:id/return", letterSigner, s.letterAPI(s.handleAPILetterReturn))
-	letterRoutes.POST("/:id/approve", letterSigner, s.letterAPI(s.handleAPILetterApprove))
-	letterRoutes.POST("/:id/sign", letterSigner, s.letterAPI(s.handleAPILetterSign))
+	letterRoutes.GET("", s.api(s.handleAPILetterList))
+	letterRoutes.POST("", letterClerk, s.api(s.handleAPILetterCreate))
+	letterRoutes.POST("/sign-batch", letterSigner, s.api(s.handleAPILetterSignBatch))
+	letterRoutes.GET("/:id", s.api(s.handleAPILetterShow))
+	letterRoutes.PUT("/:id", letterClerk, s.api(s.handleAPILetterUpdate))
+	letterRoutes.GET("/:id/pdf", s.api(s.handleAPILetterPDF))
+	letterRoutes.POST("/:id/submit", letterClerk, s.api(s.handleAPILetterSubmit))
+	letterRoutes.POST("/:id/revoke", letterClerk, s.api(s.handleAPILetterRevoke))
+	letterRoutes.POST("/:id/replace", letterClerk, s.api(s.handleAPILetterReplace))
+	letterRoutes.POST("/:id/return", letterSigner, s.api(s.handleAPILetterReturn))
+	letterRoutes.POST("/:id/approve", letterSigner, s.api(s.handleAPILetterApprove))
+	letterRoutes.POST("/:id/sign", letterSigner, s.api(s.handleAPILetterSign))
 
 	// Resident API (Layanan Mandiri app): resident tokens only, which open
 	// nothing else; staff tokens do not open these routes.

@@ -2,7 +2,9 @@
 // handlers that return errors to one HTML and one JSON adapter, middleware,
 // server-side sessions and the embedded HTML templates and CSS. It calls the
 // store with the village of the authenticated user and never passes
-// *gin.Context further down.
+// *gin.Context further down. Decisions live in the services below it: the
+// public check of a letter (status, masking, upload verdicts) is package
+// verify, whose handlers here only parse, call it once and render.
 package web
 
 import (
@@ -19,7 +21,9 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // Deps is everything the web layer needs, wired by main.
@@ -39,9 +43,16 @@ type Deps struct {
 	// SetupCode is the one-time code printed by main when the database has
 	// no users; first-run setup requires it. Empty disables setup.
 	SetupCode string
-	// Issuance drafts, signs and revokes letters and runs the PKI; nil
-	// while a test does not need it.
+	// Issuance is the letter lifecycle (draft, submit, approve, return,
+	// sign, revoke, replace), the catalogue and the PKI; required.
 	Issuance *issuance.Service
+	// Verify is the public check of letters (the /v/ pages, their JSON
+	// twin and the PKI files); required.
+	Verify *verify.Service
+	// Mandiri is the residents' self-service (Layanan Mandiri) policy:
+	// resident logins, PINs, requests and opening them into drafts;
+	// required.
+	Mandiri *mandiri.Service
 	// RateLimits are the per-IP limits of the public verification routes;
 	// nil means DefaultRateLimits.
 	RateLimits *RateLimits
@@ -56,13 +67,15 @@ type Server struct {
 	now    func() time.Time
 	params auth.Params
 
-	// issuance is the letter write path and PKI (nil in tests without it).
+	// issuance is the letter lifecycle, the catalogue and the PKI.
 	issuance *issuance.Service
-	// public holds the rate limits, upload slots and root cache of the
-	// public verification routes (verify*.go, pki_public.go).
+	// verify is the public check behind verify*.go and pki_public.go.
+	verify *verify.Service
+	// public holds the rate limits and upload slots of the public
+	// verification routes.
 	public *publicState
-	// mandiri holds the resident (Layanan Mandiri) login state.
-	mandiri *mandiriAuth
+	// mandiri decides everything about residents' self-service.
+	mandiri *mandiri.Service
 
 	setupCode string
 	// setupDone caches that users exist, after which setup never reopens
@@ -85,8 +98,8 @@ type Server struct {
 // when a dependency is missing, a template does not parse or a trusted proxy
 // is not an IP address or CIDR.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil {
-		return nil, errors.New("web: store is required")
+	if d.Store == nil || d.Issuance == nil || d.Verify == nil || d.Mandiri == nil {
+		return nil, errors.New("web: store, issuance, verify and mandiri are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -105,12 +118,11 @@ func New(d Deps) (*Server, error) {
 		params:    d.PasswordParams,
 		setupCode: d.SetupCode,
 		issuance:  d.Issuance,
+		verify:    d.Verify,
+		mandiri:   d.Mandiri,
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	var err error
-	if s.mandiri, err = newMandiriAuth(s.params, s.now); err != nil {
-		return nil, err
-	}
 	if s.csrfKey, err = csrfKeyFrom(d.Config.Secret); err != nil {
 		return nil, err
 	}

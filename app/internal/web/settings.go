@@ -114,22 +114,12 @@ func adminVillage(c *gin.Context) (int64, error) {
 	return *u.VillageID, nil
 }
 
-// idParam parses the :id path parameter; anything but a positive number is
-// a page that does not exist.
-func idParam(c *gin.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("id %q: %w", c.Param("id"), surat.ErrNotFound)
-	}
-	return id, nil
-}
-
 // formFromVillage fills the profile form with the stored village.
 func formFromVillage(v *surat.Village) settingsForm {
 	return settingsForm{Name: v.Name, Sebutan: v.Sebutan, Kecamatan: v.Kecamatan, Kabupaten: v.Kabupaten,
 		SebutanKab: v.SebutanKab, Provinsi: v.Provinsi, Address: v.Address, PostalCode: v.PostalCode,
-		Phone: v.Phone, Email: v.Email, Website: v.Website, Paper: v.Paper, NumberFormat: v.NumberFormat,
-		NumberScope: v.NumberScope}
+		Phone: v.Phone, Email: v.Email, Website: v.Website, Paper: string(v.Paper), NumberFormat: v.NumberFormat,
+		NumberScope: string(v.NumberScope)}
 }
 
 // handleSettings shows the village profile.
@@ -186,21 +176,13 @@ func redirectWithNotice(c *gin.Context, path, ok string) {
 	c.Redirect(http.StatusSeeOther, path+"?ok="+ok)
 }
 
-// catalogueIfAny is the letter catalogue, or nil when the server runs without
-// the issuance service (some tests).
-func (s *Server) catalogueIfAny() *letters.Catalogue {
-	if s.issuance == nil {
-		return nil
-	}
-	return s.issuance.Catalogue()
-}
+// catalogue is the letter catalogue.
+func (s *Server) catalogue() *letters.Catalogue { return s.issuance.Catalogue() }
 
 // moduleTitleOf is a module's title, or its code when unknown.
 func (s *Server) moduleTitleOf(code string) string {
-	if cat := s.catalogueIfAny(); cat != nil {
-		if m := cat.Module(code); m != nil {
-			return m.Title
-		}
+	if m := s.catalogue().Module(code); m != nil {
+		return m.Title
 	}
 	return code
 }
@@ -234,7 +216,7 @@ func (s *Server) handleSettingsSave(c *gin.Context) error {
 	v := *old
 	v.Name, v.Sebutan, v.Kecamatan, v.Kabupaten, v.SebutanKab = f.Name, f.Sebutan, f.Kecamatan, f.Kabupaten, f.SebutanKab
 	v.Provinsi, v.Address, v.PostalCode, v.Phone, v.Email, v.Website = f.Provinsi, f.Address, f.PostalCode, f.Phone, f.Email, f.Website
-	v.Paper, v.NumberFormat, v.NumberScope = f.Paper, f.NumberFormat, f.NumberScope
+	v.Paper, v.NumberFormat, v.NumberScope = surat.Paper(f.Paper), f.NumberFormat, surat.NumberScope(f.NumberScope)
 	p := surat.Problems{}
 	if fields, ok := surat.FieldErrors(v.Validate()); ok {
 		for k, msg := range fields {
@@ -284,10 +266,8 @@ func (s *Server) exampleNumber(ctx context.Context, v *surat.Village, module, fo
 		return "", "Format nomor surat tidak valid"
 	}
 	kode := "470"
-	if cat := s.catalogueIfAny(); cat != nil {
-		if m := cat.Module(module); m != nil {
-			kode = m.Klasifikasi
-		}
+	if m := s.catalogue().Module(module); m != nil {
+		kode = m.Klasifikasi
 	}
 	if ls, err := s.store.LetterSetting(ctx, v.ID, module); err == nil && ls.KodeSurat != "" {
 		kode = ls.KodeSurat

@@ -54,16 +54,6 @@ type letterSettingPage struct {
 	Example       string
 }
 
-// catalogueOrFail is the catalogue; pages about modules cannot work
-// without it.
-func (s *Server) catalogueOrFail() (*letters.Catalogue, error) {
-	cat := s.catalogueIfAny()
-	if cat == nil {
-		return nil, errors.New("web: no letter catalogue (issuance service not configured)")
-	}
-	return cat, nil
-}
-
 // handleLetterSettings lists the modules with their settings.
 func (s *Server) handleLetterSettings(c *gin.Context) error {
 	ctx := c.Request.Context()
@@ -71,10 +61,7 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	cat, err := s.catalogueOrFail()
-	if err != nil {
-		return err
-	}
+	cat := s.catalogue()
 	v, err := s.store.VillageByID(ctx, vid)
 	if err != nil {
 		return err
@@ -104,11 +91,7 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 
 // settingModule is the module named by the :module path parameter.
 func (s *Server) settingModule(c *gin.Context) (*letters.Module, error) {
-	cat, err := s.catalogueOrFail()
-	if err != nil {
-		return nil, err
-	}
-	m := cat.Module(c.Param("module"))
+	m := s.catalogue().Module(c.Param("module"))
 	if m == nil {
 		return nil, fmt.Errorf("module %q: %w", c.Param("module"), surat.ErrNotFound)
 	}

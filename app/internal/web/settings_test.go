@@ -14,47 +14,23 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/letters"
-	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
-	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
 
 const adminRootPass = "root-rahasia-1"
-
-var (
-	adminDepsOnce sync.Once
-	adminCat      *letters.Catalogue
-	adminPDF      *pdf.Renderer
-	adminDepsErr  error
-)
 
 // withAdminIssuance gives the server the issuance service and a storage
 // directory shared by both, so that a logo uploaded through the settings
 // page is the one the issuance service reads.
 func withAdminIssuance(t *testing.T, storage string, iss **issuance.Service) envOption {
 	return func(d *Deps) {
-		adminDepsOnce.Do(func() {
-			if adminCat, adminDepsErr = letters.Load(lettertpl.FS); adminDepsErr != nil {
-				return
-			}
-			adminPDF, adminDepsErr = pdf.NewRenderer()
-		})
-		if adminDepsErr != nil {
-			t.Fatalf("catalogue and renderer: %v", adminDepsErr)
-		}
-		s, err := issuance.New(issuance.Deps{Store: d.Store, Catalogue: adminCat, Renderer: adminPDF,
-			StorageDir: storage, BaseURL: d.Config.BaseURL, Now: d.Now, Log: d.Log, KDF: testParams})
-		if err != nil {
-			t.Fatalf("issuance: %v", err)
-		}
-		*iss, d.Issuance, d.Config.Storage = s, s, storage
+		*iss = testIssuance(t, d, storage)
+		d.Issuance, d.Config.Storage = *iss, storage
 	}
 }
 
@@ -340,7 +316,7 @@ func TestVillageProfileSettings(t *testing.T) {
 		// The example: the seventh sk_domisili (klasifikasi from the
 		// catalogue) this month, November 2026.
 		page := br.get(r.Header.Get("Location"))
-		want := adminCat.Module("sk_domisili").Klasifikasi + "/0007/DS/XI/2026"
+		want := testCatalogue(t).Module("sk_domisili").Klasifikasi + "/0007/DS/XI/2026"
 		if got := textByID(t, page.Body, "number-example"); got != want {
 			t.Errorf("example = %q, want %q", got, want)
 		}
@@ -349,7 +325,7 @@ func TestVillageProfileSettings(t *testing.T) {
 			"format=" + url.QueryEscape("[nomor_surat,2]-[tahun]"): {Example: "07-2026"},
 			"format=" + url.QueryEscape("[nomor_surat]"):           {Error: "Format nomor surat harus memuat [tahun], karena nomor urut dimulai lagi setiap tahun"},
 			"format=":                          {Error: "Format nomor surat wajib diisi"},
-			"module=sk_usaha&format=":          {Example: adminCat.Module("sk_usaha").Klasifikasi + "/0007/DS/XI/2026"},
+			"module=sk_usaha&format=":          {Example: testCatalogue(t).Module("sk_usaha").Klasifikasi + "/0007/DS/XI/2026"},
 			"format=" + url.QueryEscape("[x]"): {Error: "Kode [x] tidak dikenal; gunakan [kode_surat], [nomor_surat,3], [kode_desa], [bulan_romawi] dan [tahun]"},
 		} {
 			r := br.get("/pengaturan/contoh-nomor?" + q)
@@ -490,12 +466,12 @@ func TestLetterModuleSettings(t *testing.T) {
 		if r.Code != http.StatusOK {
 			t.Fatalf("list = %d", r.Code)
 		}
-		for _, m := range adminCat.Modules() {
+		for _, m := range testCatalogue(t).Modules() {
 			if !strings.Contains(r.Body, `id="m-`+m.Code+`"`) {
 				t.Errorf("module %s not listed", m.Code)
 			}
 		}
-		if n := len(adminCat.Modules()); n != 27 {
+		if n := len(testCatalogue(t).Modules()); n != 27 {
 			t.Errorf("catalogue has %d modules, want 27", n)
 		}
 		r = br.post("/pengaturan/surat/sk_usaha", url.Values{csrfField: {tok}, "kode_surat": {"500/??"},

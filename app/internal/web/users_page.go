@@ -187,7 +187,7 @@ func (s *Server) editedUser(c *gin.Context) (int64, *surat.User, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	id, err := idParam(c)
+	id, err := pathID(c, "id")
 	if err != nil {
 		return 0, nil, err
 	}

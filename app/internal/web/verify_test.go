@@ -17,13 +17,12 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/letters"
-	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
+	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
-	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // The subject of the letters signed in these tests. Every personal datum
@@ -47,22 +46,17 @@ var cheapKDF = testParams
 
 // withVerifyIssuance wires a real issuance service on the env's store.
 func withVerifyIssuance(t *testing.T) envOption {
-	return func(d *Deps) {
-		cat, err := letters.Load(lettertpl.FS)
-		if err != nil {
-			t.Fatalf("load catalogue: %v", err)
-		}
-		r, err := pdf.NewRenderer()
-		if err != nil {
-			t.Fatalf("renderer: %v", err)
-		}
-		iss, err := issuance.New(issuance.Deps{Store: d.Store, Catalogue: cat, Renderer: r,
-			StorageDir: t.TempDir(), BaseURL: d.Config.BaseURL, Now: d.Now, KDF: cheapKDF})
-		if err != nil {
-			t.Fatalf("issuance: %v", err)
-		}
-		d.Issuance = iss
+	return func(d *Deps) { d.Issuance = testIssuance(t, d, "") }
+}
+
+// testVerify is the verify service every test server gets (newEnv).
+func testVerify(t testing.TB, st *store.Store, now func() time.Time) *verify.Service {
+	t.Helper()
+	v, err := verify.New(verify.Deps{Store: st, Catalogue: testCatalogue(t), Now: now})
+	if err != nil {
+		t.Fatalf("verify: %v", err)
 	}
+	return v
 }
 
 func withRateLimits(rl RateLimits) envOption { return func(d *Deps) { d.RateLimits = &rl } }
@@ -200,7 +194,7 @@ func TestVerifyPageStatuses(t *testing.T) {
 			"cert-status":      "Tidak dicabut",
 			"pdf-sha256":       l.PDFSHA256,
 			"issued":           surat.FormatDate(surat.LetterTime(*l.IssuedAt)),
-			"signed":           timeWIB(*l.SignedAt),
+			"signed":           verify.TimeWIB(*l.SignedAt),
 			"cert-fingerprint": f.cert.Fingerprint,
 		}
 		for id, want := range checks {
@@ -302,12 +296,12 @@ func TestVerifyRevokeAndReplace(t *testing.T) {
 		var j verifyJSON
 		rec := e.do("GET", "/api/v1/verify/"+*old.VerifyCode, nil, nil)
 		decode(t, rec, &j)
-		if j.Status != statusReplaced || j.ReplacedBy == nil || j.ReplacedBy.Code != *repl.VerifyCode ||
+		if j.Status != verify.Replaced || j.ReplacedBy == nil || j.ReplacedBy.Code != *repl.VerifyCode ||
 			j.ReplacedBy.URL != "http://localhost:8080/v/"+*repl.VerifyCode {
 			t.Errorf("JSON of the replaced letter: %+v", j)
 		}
 		decode(t, e.do("GET", "/api/v1/verify/"+*revoked.VerifyCode, nil, nil), &j)
-		if j.Status != statusRevoked || j.Revocation == nil || j.Revocation.Reason != "Salah tulis alamat" {
+		if j.Status != verify.Revoked || j.Revocation == nil || j.Revocation.Reason != "Salah tulis alamat" {
 			t.Errorf("JSON of the revoked letter: %+v", j)
 		}
 	})
@@ -400,7 +394,7 @@ func TestVerifyJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := verifyJSON{
-			Code: *l.VerifyCode, Status: statusAuthentic,
+			Code: *l.VerifyCode, Status: verify.Authentic,
 			Village: verifyVillageJSON{Name: "Desa Sumberejo", Code: "3505122001", Kecamatan: "Kecamatan Sanankulon",
 				Kabupaten: "Kabupaten Blitar"},
 			Letter: verifyLetterJSON{Module: "sk_domisili", Type: "Surat Keterangan Domisili", Number: l.NumberString(),
@@ -410,7 +404,7 @@ func TestVerifyJSON(t *testing.T) {
 			Certificate: &verifyCertJSON{Serial: f.cert.Serial, SHA256: f.cert.Fingerprint,
 				NotBefore: wibRFC3339(f.cert.NotBefore), NotAfter: wibRFC3339(f.cert.NotAfter)},
 			Subject: "S**** W**** N****", PDFSHA256: l.PDFSHA256, RootSHA256: root.Fingerprint,
-			Statement: signatureStatement,
+			Statement: verify.Statement,
 		}
 		gotB, _ := json.Marshal(j)
 		wantB, _ := json.Marshal(want)
@@ -779,19 +773,5 @@ func TestLimiterRefillAndEviction(t *testing.T) {
 	l.allow("late")
 	if n := l.size(); n != 1 {
 		t.Errorf("after a minute idle: %d buckets, want 1", n)
-	}
-}
-
-func TestMaskName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Budi Santoso":      "B**** S****",
-		"  siti   aminah ":  "S**** A****",
-		"Ölaf":              "Ö****",
-		"":                  "",
-		"H. M. Nur Hidayat": "H**** M**** N**** H****",
-	} {
-		if got := maskName(in); got != want {
-			t.Errorf("maskName(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

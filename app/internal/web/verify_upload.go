@@ -1,10 +1,6 @@
 package web
 
 import (
-	"context"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,19 +11,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/pki"
-	"github.com/suratdesa/suratdesa/app/internal/sign"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // The PDF check of the verification page: POST /v/<code>/periksa takes a PDF
-// (multipart field "berkas"), compares its SHA-256 with the issued letter's,
-// verifies its signature against our root CAs, and shows a verdict. Nothing
-// of the upload is stored or logged.
-
-// maxVerifyUpload is the largest PDF the check accepts. Our letters are a
-// few hundred kilobytes; a scan re-saved by a phone app can be larger.
-const maxVerifyUpload = 20 << 20
+// (multipart field "berkas") and shows verify.Service.CheckPDF's verdict
+// under the letter's facts. This file reads the upload within its limits;
+// the comparison and the signature check are package verify's. Nothing of
+// the upload is stored or logged.
 
 // uploadSlack is room for the multipart headers around the file.
 const uploadSlack = 64 << 10
@@ -39,14 +31,11 @@ const uploadField = "berkas"
 // holds its PDF in memory while it is hashed and verified.
 const maxConcurrentUploads = 4
 
-// publicState is the state of the public verification routes: their rate
-// limits, the upload slots and the caches of the root CA, villages and
-// officials.
+// publicState is the HTTP state of the public verification routes: their
+// rate limits and the upload slots.
 type publicState struct {
 	page, upload *limiter // nil when disabled
 	uploadSlots  chan struct{}
-	root         rootCache
-	refs         refCache
 }
 
 func newPublicState(rl *RateLimits, now func() time.Time) *publicState {
@@ -82,46 +71,22 @@ func (s *Server) limitBodies() gin.HandlerFunc {
 	}
 }
 
-// uploadVerdict is the result of a PDF check, shown under the letter's
-// facts.
-type uploadVerdict struct {
-	// Kind is a stable machine code: identical, other_document, not_pdf,
-	// too_big, no_file, unsigned, untrusted, altered, appended,
-	// revoked_certificate or invalid.
-	Kind    string
-	OK      bool // the file is the letter and the letter is ASLI
-	Title   string
-	Message string
-	Checks  []uploadCheck
-	SHA256  string // of the upload, "" when nothing was read
-	status  int
-}
-
-// uploadCheck is one line of the check list.
-type uploadCheck struct {
-	Label, Result string
-	OK            bool
-}
-
-func verdictFor(kind string, status int, title, msg string) *uploadVerdict {
-	return &uploadVerdict{Kind: kind, Title: title, Message: msg, status: status}
-}
-
-var (
-	verdictTooBig = func() *uploadVerdict {
-		return verdictFor("too_big", http.StatusRequestEntityTooLarge, "Berkas terlalu besar",
-			fmt.Sprintf("Berkas lebih besar dari %d MB dan tidak diperiksa. Surat dari aplikasi ini biasanya kurang dari 1 MB; "+
-				"unggah berkas PDF asli yang Anda terima, bukan hasil pindaian.", maxVerifyUpload>>20))
+// verdictStatus is the HTTP status of the page showing a verdict: the
+// check itself succeeded whatever it found, unless there was nothing to
+// check.
+func verdictStatus(k verify.VerdictKind) int {
+	switch k {
+	case verify.TooBig:
+		return http.StatusRequestEntityTooLarge
+	case verify.NoFile:
+		return http.StatusBadRequest
 	}
-	verdictNoFile = func() *uploadVerdict {
-		return verdictFor("no_file", http.StatusBadRequest, "Belum ada berkas",
-			"Pilih berkas PDF surat yang ingin diperiksa, lalu tekan Periksa.")
-	}
-)
+	return http.StatusOK
+}
 
 // handleVerifyUpload checks an uploaded PDF against the letter of the code.
 func (s *Server) handleVerifyUpload(c *gin.Context) error {
-	code, ok := verifyCodeParam(c)
+	code, ok := verify.NormalizeCode(c.Param("code"))
 	if !ok || code != c.Param("code") {
 		return s.verifyNotFound(c)
 	}
@@ -129,7 +94,7 @@ func (s *Server) handleVerifyUpload(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	v, err := s.loadVerification(ctx, code)
+	r, err := s.verify.Lookup(ctx, code)
 	if errors.Is(err, surat.ErrNotFound) {
 		return s.verifyNotFound(c)
 	}
@@ -144,180 +109,57 @@ func (s *Server) handleVerifyUpload(c *gin.Context) error {
 	}
 	data, verdict := readUpload(c)
 	if verdict == nil {
-		if verdict, err = s.checkUpload(ctx, v, data); err != nil {
+		if verdict, err = s.verify.CheckPDF(ctx, r, data); err != nil {
 			return err
 		}
 	}
 	s.log.InfoContext(ctx, "pdf checked", "verdict", verdict.Kind)
-	return s.renderVerify(c, verdict.status, v, verdict)
+	s.renderVerify(c, verdictStatus(verdict.Kind), r, verdict)
+	return nil
 }
 
 // readUpload reads the PDF of the form without ever holding more than
-// maxVerifyUpload bytes of it: a body declared larger is refused before a
+// verify.MaxUpload bytes of it: a body declared larger is refused before a
 // byte is read, one that turns out larger is cut off.
-func readUpload(c *gin.Context) ([]byte, *uploadVerdict) {
-	if c.Request.ContentLength > maxVerifyUpload+uploadSlack {
-		return nil, verdictTooBig()
+func readUpload(c *gin.Context) ([]byte, *verify.Verdict) {
+	if c.Request.ContentLength > verify.MaxUpload+uploadSlack {
+		return nil, verify.VerdictTooBig()
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxVerifyUpload+uploadSlack)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, verify.MaxUpload+uploadSlack)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return nil, verdictNoFile()
+		return nil, verify.VerdictNoFile()
 	}
 	var tooBig *http.MaxBytesError
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, verdictNoFile()
+			return nil, verify.VerdictNoFile()
 		}
 		if errors.As(err, &tooBig) {
-			return nil, verdictTooBig()
+			return nil, verify.VerdictTooBig()
 		}
 		if err != nil {
-			return nil, verdictNoFile()
+			return nil, verify.VerdictNoFile()
 		}
 		if part.FormName() != uploadField {
 			// Other fields are ignored; the body limit bounds them.
 			if _, err := io.Copy(io.Discard, part); errors.As(err, &tooBig) {
-				return nil, verdictTooBig()
+				return nil, verify.VerdictTooBig()
 			}
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(part, maxVerifyUpload+1))
+		data, err := io.ReadAll(io.LimitReader(part, verify.MaxUpload+1))
 		switch {
-		case errors.As(err, &tooBig), len(data) > maxVerifyUpload:
-			return nil, verdictTooBig()
+		case errors.As(err, &tooBig), len(data) > verify.MaxUpload:
+			return nil, verify.VerdictTooBig()
 		case err != nil:
-			return nil, verdictNoFile()
+			return nil, verify.VerdictNoFile()
 		case len(data) == 0:
-			return nil, verdictNoFile()
+			return nil, verify.VerdictNoFile()
 		}
 		return data, nil
 	}
-}
-
-// checkUpload compares data with the letter v and verifies its signature.
-func (s *Server) checkUpload(ctx context.Context, v *verification, data []byte) (*uploadVerdict, error) {
-	roots, err := s.rootPool(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(data)
-	u := &uploadVerdict{SHA256: hex.EncodeToString(sum[:]), status: http.StatusOK}
-	identical := u.SHA256 == v.PDFSHA256
-	res := sign.Verify(data, roots, s.now())
-
-	// The signer certificate's revocation, from our records: a certificate
-	// revoked after the signing leaves the signature valid.
-	var revokedBefore, revokedAfter bool
-	var certRevokedAt time.Time
-	if res.Trusted && res.SignerCert != nil {
-		cert, err := s.store.CertificateBySerial(ctx, surat.NormalizeSerial(res.SignerCert.SerialNumber.Text(16)))
-		switch {
-		case errors.Is(err, surat.ErrNotFound):
-		case err != nil:
-			return nil, err
-		case cert.RevokedAt != nil:
-			certRevokedAt = *cert.RevokedAt
-			if !res.SigningTime.IsZero() && cert.RevokedAt.After(res.SigningTime) {
-				revokedAfter = true
-			} else {
-				revokedBefore = true
-			}
-		}
-	}
-
-	u.Checks = append(u.Checks, uploadCheck{Label: "Sama dengan PDF surat ini (SHA-256)", OK: identical,
-		Result: yesNo(identical, "ya, sama persis", "tidak, berkasnya berbeda")})
-	if res.Code != sign.CodeNotPDF {
-		u.Checks = append(u.Checks, uploadCheck{Label: "Tanda tangan elektronik", OK: res.Signed,
-			Result: yesNo(res.Signed, "ada", "tidak ada")})
-	}
-	if res.Signed {
-		u.Checks = append(u.Checks,
-			uploadCheck{Label: "Tanda tangan mencakup seluruh berkas", OK: res.CoversWholeFile,
-				Result: yesNo(res.CoversWholeFile, "ya", "tidak, ada data tambahan setelah penandatanganan")},
-			uploadCheck{Label: "Isi tidak berubah sejak ditandatangani", OK: res.DigestOK,
-				Result: yesNo(res.DigestOK, "ya", "tidak, isi telah diubah")},
-			uploadCheck{Label: "Sertifikat diterbitkan oleh CA akar aplikasi ini", OK: res.Trusted,
-				Result: yesNo(res.Trusted, "ya", "tidak")})
-	}
-	if res.Trusted {
-		c := uploadCheck{Label: "Status sertifikat penanda tangan", OK: !revokedBefore, Result: "tidak dicabut"}
-		switch {
-		case revokedBefore:
-			c.Result = "dicabut pada " + timeWIB(certRevokedAt) + ", sebelum dokumen ditandatangani"
-		case revokedAfter:
-			c.Result = "dicabut pada " + timeWIB(certRevokedAt) + ", setelah dokumen ditandatangani (tanda tangan tetap sah)"
-		}
-		u.Checks = append(u.Checks, c)
-	}
-
-	switch {
-	case res.Code == sign.CodeNotPDF:
-		u.Kind, u.Title = "not_pdf", "Bukan berkas PDF"
-		u.Message = "Berkas yang diunggah bukan dokumen PDF, sehingga tidak dapat diperiksa. Unggah berkas PDF surat yang Anda terima."
-		u.Checks = u.Checks[:0]
-	case identical:
-		u.Kind, u.Title = "identical", "Berkas sama dengan surat yang diterbitkan"
-		u.Message = "Berkas ini sama persis, byte demi byte, dengan PDF surat yang ditandatangani dan disimpan oleh desa."
-		u.OK = v.Status == statusAuthentic
-		if !u.OK {
-			u.Message += " Perhatikan status surat di atas: " + string(v.Status) + "."
-		}
-	case res.Code == sign.CodeUnsigned:
-		u.Kind, u.Title = "unsigned", "Tidak ada tanda tangan elektronik"
-		u.Message = "Berkas PDF ini tidak memiliki tanda tangan elektronik, jadi bukan surat asli dari aplikasi ini " +
-			"(misalnya hasil pindaian, cetak ulang, atau ketik ulang)."
-	case res.Code == sign.CodeNotWholeFile:
-		u.Kind, u.Title = "appended", "Ada tambahan setelah ditandatangani"
-		u.Message = "Tanda tangan tidak mencakup seluruh berkas: ada data yang ditambahkan ke PDF setelah ditandatangani. " +
-			"Isi yang tampil bisa berbeda dari yang ditandatangani."
-	case res.Code == sign.CodeDigestMismatch:
-		u.Kind, u.Title = "altered", "Isi dokumen telah diubah"
-		u.Message = "Berkas ini pernah ditandatangani, tetapi isinya telah diubah sesudahnya. Jangan menerima berkas ini sebagai surat asli."
-	case res.Code == sign.CodeUntrusted:
-		u.Kind, u.Title = "untrusted", "Ditandatangani pihak lain"
-		u.Message = "Berkas ini ditandatangani dengan sertifikat yang tidak diterbitkan oleh CA aplikasi ini, " +
-			"jadi bukan surat yang ditandatangani melalui aplikasi ini."
-	case res.Valid && revokedBefore:
-		u.Kind, u.Title = "revoked_certificate", "Sertifikat sudah dicabut"
-		u.Message = "Berkas ini ditandatangani dengan sertifikat yang sudah dicabut sebelum penandatanganan, sehingga tanda tangannya tidak sah."
-	case res.Valid:
-		u.Kind, u.Title = "other_document", "Dokumen lain"
-		u.Message = "Tanda tangan pada berkas ini sah dan dibuat dengan sertifikat dari CA aplikasi ini, tetapi berkasnya " +
-			"bukan surat dengan kode ini. Periksa kode QR pada berkas tersebut untuk melihat surat yang dimaksud."
-	default:
-		u.Kind, u.Title = "invalid", "Tanda tangan tidak sah"
-		u.Message = res.Message
-	}
-	return u, nil
-}
-
-func yesNo(ok bool, yes, no string) string {
-	if ok {
-		return yes
-	}
-	return no
-}
-
-// rootPool is every stored root CA, the current one and earlier ones, so
-// letters signed under an earlier root still verify. It is built per
-// check: uploads are rare and rate-limited.
-func (s *Server) rootPool(ctx context.Context) (*x509.CertPool, error) {
-	roots, err := s.store.Roots(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	for _, r := range roots {
-		cert, err := pki.ParseCertificatePEM([]byte(r.CertPEM))
-		if err != nil {
-			return nil, fmt.Errorf("root %d: %w", r.ID, err)
-		}
-		pool.AddCert(cert)
-	}
-	return pool, nil
 }
 
 // checkSameOrigin refuses a form posted from another site. The public form

@@ -1,0 +1,163 @@
+package mandiri
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// MaxAttachmentBytes is the largest supporting document a resident may
+// upload.
+const MaxAttachmentBytes = 5 << 20
+
+// AttachmentError is a supporting document refused for its size (TooLarge,
+// over MaxAttachmentBytes) or, otherwise, for not being a JPEG, PNG or PDF
+// judged by its content. Nothing of the upload is kept.
+type AttachmentError struct{ TooLarge bool }
+
+func (e *AttachmentError) Error() string {
+	if e.TooLarge {
+		return fmt.Sprintf("mandiri: attachment over %d bytes", MaxAttachmentBytes)
+	}
+	return "mandiri: attachment is not JPEG, PNG or PDF"
+}
+
+// Upload is one uploaded file: its claimed size and a way to read it. The
+// name and the content type the client sent are not used.
+type Upload struct {
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
+
+// sniffAttachment returns the content type of a supporting document judged
+// from its bytes alone: image/jpeg, image/png or application/pdf. A PDF
+// must also start with the %PDF- header and end with %%EOF.
+func sniffAttachment(b []byte) (string, error) {
+	ct := http.DetectContentType(b)
+	switch ct {
+	case "image/jpeg", "image/png":
+		return ct, nil
+	case "application/pdf":
+		tail := b[max(0, len(b)-1024):]
+		if bytes.HasPrefix(b, []byte("%PDF-")) && bytes.Contains(tail, []byte("%%EOF")) {
+			return ct, nil
+		}
+	}
+	return "", &AttachmentError{}
+}
+
+// storedFile is a document written to the attachment store but not yet
+// recorded in the database.
+type storedFile struct {
+	surat.Attachment
+	abs string
+}
+
+// storeUploads checks every upload and writes them under
+// StorageDir/attachments/<village>/<random hex>. Empty files (an empty file
+// input) are skipped. One refused upload is an *AttachmentError and then
+// no file stays on disk. The caller removes the files (discard) when the
+// database refuses them.
+func (s *Service) storeUploads(villageID int64, uploads []Upload) ([]storedFile, error) {
+	type checked struct {
+		body []byte
+		ct   string
+	}
+	var ok []checked
+	for _, u := range uploads {
+		if u.Size > MaxAttachmentBytes {
+			return nil, &AttachmentError{TooLarge: true}
+		}
+		f, err := u.Open()
+		if err != nil {
+			return nil, fmt.Errorf("mandiri: open upload: %w", err)
+		}
+		body, err := io.ReadAll(io.LimitReader(f, MaxAttachmentBytes+1))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("mandiri: read upload: %w", err)
+		}
+		if len(body) > MaxAttachmentBytes {
+			return nil, &AttachmentError{TooLarge: true}
+		}
+		if len(body) == 0 {
+			continue
+		}
+		ct, err := sniffAttachment(body)
+		if err != nil {
+			return nil, err
+		}
+		ok = append(ok, checked{body, ct})
+	}
+	village := strconv.FormatInt(villageID, 10)
+	if len(ok) > 0 {
+		if err := os.MkdirAll(filepath.Join(s.d.StorageDir, "attachments", village), 0o750); err != nil {
+			return nil, fmt.Errorf("mandiri: attachment directory: %w", err)
+		}
+	}
+	var out []storedFile
+	for _, c := range ok {
+		name := make([]byte, 16)
+		if _, err := rand.Read(name); err != nil {
+			s.discard(out)
+			return nil, fmt.Errorf("mandiri: attachment name: %w", err)
+		}
+		rel := filepath.ToSlash(filepath.Join("attachments", village, hex.EncodeToString(name)))
+		abs := filepath.Join(s.d.StorageDir, filepath.FromSlash(rel))
+		if err := os.WriteFile(abs, c.body, 0o600); err != nil {
+			s.discard(out)
+			return nil, fmt.Errorf("mandiri: write attachment: %w", err)
+		}
+		sum := sha256.Sum256(c.body)
+		out = append(out, storedFile{abs: abs, Attachment: surat.Attachment{VillageID: villageID, ContentType: c.ct,
+			Size: int64(len(c.body)), SHA256: hex.EncodeToString(sum[:]), Path: rel}})
+	}
+	return out, nil
+}
+
+// discard removes written files whose request was not stored.
+func (s *Service) discard(fs []storedFile) {
+	for _, f := range fs {
+		if err := os.Remove(f.abs); err != nil && !os.IsNotExist(err) {
+			s.d.Log.Warn("remove attachment", "err", err)
+		}
+	}
+}
+
+func attachmentsOf(fs []storedFile) []surat.Attachment {
+	out := make([]surat.Attachment, len(fs))
+	for i, f := range fs {
+		out[i] = f.Attachment
+	}
+	return out
+}
+
+// ReadAttachment returns a stored document's bytes.
+func (s *Service) ReadAttachment(a *surat.Attachment) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(s.d.StorageDir, filepath.FromSlash(a.Path)))
+	if err != nil {
+		return nil, fmt.Errorf("mandiri: read attachment %d: %w", a.ID, err)
+	}
+	return b, nil
+}
+
+// attachmentLimit turns the store's surat.ErrAttachmentLimit into the
+// field message the resident reads; other errors pass unchanged.
+func attachmentLimit(err error) error {
+	if errors.Is(err, surat.ErrAttachmentLimit) {
+		return &surat.ValidationError{Fields: map[string]string{"lampiran": fmt.Sprintf(
+			"Satu permohonan paling banyak %d lampiran", store.MaxAttachments)}}
+	}
+	return err
+}

@@ -1,0 +1,200 @@
+// Package verify is the public check of a letter: what anyone who scans a
+// letter's QR code may learn about it, and what an uploaded PDF proves.
+//
+// Lookup reads a signed letter by its verification code and decides its
+// status as the public sees it (ASLI, DICABUT, DIGANTI, KEDALUWARSA; an
+// unknown code is TIDAK DITEMUKAN), the state of its signer certificate and
+// the masked subject name; CheckPDF compares an uploaded file with the
+// letter and verifies its signature against the deployment's root CAs.
+// Nothing here knows HTTP: package web parses requests, calls this package
+// once and renders the result as HTML or JSON.
+//
+// What is shown follows docs/design.md §7: the status, village, letter type,
+// number, dates, signer, certificate and the PDF's SHA-256, and of the
+// person only a masked name; never a NIK, KK number, birth date, address
+// or the letter body.
+//
+// The Indonesian words of the public check (the status words, the sentence
+// under each, the signer certificate's state, the upload verdicts and their
+// check lines, the statement of what the signature proves) live in this
+// package and nowhere else; the web templates print them as they are.
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// Deps is what the service needs, wired by main.
+type Deps struct {
+	// Store is the database; required.
+	Store *store.Store
+	// Catalogue names the letter types; required.
+	Catalogue *letters.Catalogue
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service answers the public check. Build it with New; it is safe for
+// concurrent use. It caches the names of villages and officials and the
+// active root CA for a minute each (see cache.go); a letter and its
+// certificate are read fresh on every lookup.
+type Service struct {
+	store *store.Store
+	cat   *letters.Catalogue
+	now   func() time.Time
+
+	refs refCache
+	root rootCache
+}
+
+// New checks d and returns the service. It fails when the store or the
+// catalogue is missing.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil {
+		return nil, errors.New("verify: store is required")
+	}
+	if d.Catalogue == nil {
+		return nil, errors.New("verify: catalogue is required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{store: d.Store, cat: d.Catalogue, now: d.Now}, nil
+}
+
+// Result is everything the public may know about one signed letter: the
+// facts the verification page and its JSON twin show.
+type Result struct {
+	Code   string
+	Status Status
+
+	VillageName string // "Desa Sumberejo"
+	Kecamatan   string // "Kecamatan Sanankulon"
+	Kabupaten   string // "Kabupaten Blitar"
+	VillageCode string // kode desa Kemendagri
+
+	Module      string // module code
+	LetterType  string // module title from the catalogue, or the code of a module no longer in it
+	Number      string
+	IssuedAt    time.Time // the letter's date
+	SignedAt    time.Time
+	ValidUntil  *time.Time // nil for a letter that does not expire
+	RevokedAt   *time.Time // letter revoked or replaced at
+	Reason      string     // why it was revoked
+	Replacement string     // verification code of the replacing letter, "" while it is unsigned
+
+	SignerName   string
+	SignerOffice string
+	Cert         *Certificate // nil for a letter signed before certificates were stored
+
+	SubjectMasked string // MaskName of the subject's name
+	PDFSHA256     string
+
+	// Root is the active root CA, nil before `app pki init`: the anchor a
+	// reader installs to check the signature offline.
+	Root *Root
+}
+
+// Certificate is the letter's signer certificate as the public sees it.
+type Certificate struct {
+	Serial      string // lower-case hex
+	Fingerprint string // SHA-256 of the DER, lower-case hex
+	NotBefore   time.Time
+	NotAfter    time.Time
+	RevokedAt   *time.Time
+	// RevokedAfterSigning: the certificate was revoked after this letter
+	// was signed, which leaves the letter's signature valid.
+	RevokedAfterSigning bool
+}
+
+// Lookup returns the public facts of the letter with code, which must be
+// in canonical form (NormalizeCode). A malformed or unknown code, a letter
+// that was never signed, or one in a state the public never sees is an
+// error wrapping surat.ErrNotFound; other errors are the database's.
+//
+// The letter and its certificate are read in one query, fresh on every
+// call, so a revocation shows at once; the village, the signing official
+// and the root CA come from one-minute caches. A replaced letter costs one
+// more query, for its replacement's code.
+func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
+	l, err := s.store.PublicLetterByVerifyCode(ctx, code)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	if l.SignedAt == nil || l.IssuedAt == nil || l.Number == nil {
+		return nil, fmt.Errorf("verify: letter %d has a code but was never signed: %w", l.ID, surat.ErrNotFound)
+	}
+	r := &Result{
+		Code:          code,
+		Module:        l.Module,
+		LetterType:    s.letterTitle(l.Module),
+		Number:        *l.Number,
+		IssuedAt:      *l.IssuedAt,
+		SignedAt:      *l.SignedAt,
+		ValidUntil:    l.ValidUntil,
+		SubjectMasked: MaskName(l.SubjectName),
+		PDFSHA256:     l.PDFSHA256,
+	}
+	r.Status, err = decideStatus(l.Status, l.ValidUntil, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("verify: letter %d: %w", l.ID, err)
+	}
+	switch r.Status {
+	case Revoked:
+		r.RevokedAt, r.Reason = l.RevokedAt, l.RevokeReason
+	case Replaced:
+		r.RevokedAt = l.RevokedAt
+		if l.ReplacedByID != nil {
+			nl, err := s.store.LetterByID(ctx, l.VillageID, *l.ReplacedByID)
+			if err != nil {
+				return nil, fmt.Errorf("verify: replacement of letter %d: %w", l.ID, err)
+			}
+			if nl.VerifyCode != nil {
+				r.Replacement = *nl.VerifyCode
+			}
+		}
+	}
+	vil, err := s.refs.village(ctx, s, l.VillageID)
+	if err != nil {
+		return nil, fmt.Errorf("verify: village of letter %d: %w", l.ID, err)
+	}
+	r.VillageName, r.Kecamatan, r.Kabupaten, r.VillageCode = vil.name, vil.kecamatan, vil.kabupaten, vil.code
+	if l.SignerOfficialID != nil {
+		o, err := s.refs.official(ctx, s, l.VillageID, *l.SignerOfficialID)
+		if err != nil {
+			return nil, fmt.Errorf("verify: signer of letter %d: %w", l.ID, err)
+		}
+		r.SignerName, r.SignerOffice = o.name, o.office
+	}
+	if l.CertSerial != nil && l.CertFingerprint != nil && l.CertNotBefore != nil && l.CertNotAfter != nil {
+		r.Cert = &Certificate{Serial: *l.CertSerial, Fingerprint: *l.CertFingerprint, NotBefore: *l.CertNotBefore,
+			NotAfter: *l.CertNotAfter, RevokedAt: l.CertRevokedAt,
+			RevokedAfterSigning: revokedAfter(l.CertRevokedAt, r.SignedAt)}
+	}
+	if r.Root, err = s.Root(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// revokedAfter reports whether a certificate revoked at revokedAt (nil: not
+// revoked) was still valid when a document was signed at signedAt.
+func revokedAfter(revokedAt *time.Time, signedAt time.Time) bool {
+	return revokedAt != nil && revokedAt.After(signedAt)
+}
+
+// letterTitle is the catalogue title of a module, or its code when the
+// module has left the catalogue.
+func (s *Service) letterTitle(module string) string {
+	if m := s.cat.Module(module); m != nil {
+		return m.Title
+	}
+	return module
+}
