@@ -187,6 +187,9 @@ func TestMarriageForms(t *testing.T) {
 			t.Errorf("N6 %s = %q, want %q", label, got, want)
 		}
 	}
+	if !strings.Contains(PlainText(doc), "yang bersangkutan adalah suami dari:") {
+		t.Error("N6 of a widow does not call the deceased her suami")
+	}
 	if got := value(doc.Forms[1], "12. Nama Istri/Suami Terdahulu"); got != "Agus Salim" {
 		t.Errorf("bride's N1 previous husband %q", got)
 	}

@@ -257,7 +257,7 @@ func (e *env) render(t tmpl, sc scope, item *partyView, no int) (text string, em
 const personAttrNames = "nama, nik, no_kk, kepala_keluarga, tempat_lahir, tanggal_lahir, hari_lahir, ttl, usia, " +
 	"jenis_kelamin, jk, agama, status_kawin, pendidikan, pekerjaan, kewarganegaraan, golongan_darah, " +
 	"hubungan_kk, alamat, alamat_lengkap, rt, rw, dusun, nama_ayah, nama_ibu, telepon, status, " +
-	"tanggal_meninggal, usia_meninggal, almarhum, bin, id_dtks"
+	"tanggal_meninggal, usia_meninggal, almarhum, bin, sebutan_pasangan, id_dtks"
 
 // personAttr returns attribute name of p; p may be nil (a subject not
 // given, or the load-time check), which yields "". ok is false for an
@@ -356,6 +356,18 @@ func personAttr(p *partyView, name string) (v string, ok bool) {
 				return "binti"
 			}
 			return "bin/binti"
+		}
+	case "sebutan_pasangan":
+		// The word for this person's spouse: "suami" of a woman, "istri"
+		// of a man.
+		get = func(p *partyView) string {
+			switch p.sex() {
+			case surat.SexMale:
+				return "istri"
+			case surat.SexFemale:
+				return "suami"
+			}
+			return "suami/istri"
 		}
 	case "id_dtks":
 		get = func(p *partyView) string {
