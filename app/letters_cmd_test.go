@@ -47,11 +47,11 @@ func TestLettersPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 27 || len(cat.Modules()) != 27 {
-		t.Fatalf("wrote %d PDFs for %d modules, want 27\n%s", len(files), len(cat.Modules()), out.String())
+	if len(files) != 33 || len(cat.Modules()) != 33 {
+		t.Fatalf("wrote %d PDFs for %d modules, want 33\n%s", len(files), len(cat.Modules()), out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 27 {
+	if len(lines) != 33 {
 		t.Errorf("printed %d lines, want one per file:\n%s", len(lines), out.String())
 	}
 	for _, m := range cat.Modules() {

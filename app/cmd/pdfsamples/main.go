@@ -1,5 +1,5 @@
 // Command pdfsamples renders every letter module of templates/letters as a
-// numbered letter with its QR code and electronic-signature footer, the way
+// numbered letter with its QR code and electronic-signature note, the way
 // the signing step lays it out, for a person to look at:
 //
 //	go run ./app/cmd/pdfsamples --out /tmp/samples [--paper A4] [--logo logo.png] [--module sk_domisili]

@@ -11,6 +11,7 @@ import (
 
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
+	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -147,6 +148,11 @@ func (s *Service) prepare(ctx context.Context, villageID int64, req Request) (*p
 		if err != nil {
 			return nil, err
 		}
+		if spec != nil && spec.DiedOn != "" && sub.Resident != nil && sub.Resident.LifeStatus == surat.LifeDead {
+			if sub.DeathDate, err = s.deathDate(ctx, villageID, sub.Resident.ID); err != nil {
+				return nil, err
+			}
+		}
 		subjects[role] = sub
 		if spec != nil && spec.MarkDeadOnSign && sub.Resident != nil {
 			p.markDead = append(p.markDead, sub.Resident.ID)
@@ -180,6 +186,24 @@ func (s *Service) prepare(ctx context.Context, villageID int64, req Request) (*p
 		return nil, problems.Err()
 	}
 	return p, nil
+}
+
+// deathDate is the date of the latest death the register records for a
+// resident of the village, or zero when none is recorded (a resident marked
+// MATI by a signed death letter has no event of its own).
+func (s *Service) deathDate(ctx context.Context, villageID, residentID int64) (time.Time, error) {
+	events, err := s.d.Store.ResidentEvents(ctx, villageID, residentID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("issuance: events of resident %d: %w", residentID, err)
+	}
+	var died time.Time
+	for _, e := range events {
+		if e.Kind == store.EventDeath {
+			d := e.EventDate.UTC()
+			died = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+		}
+	}
+	return died, nil
 }
 
 // mainSubject is the resident id (nil for a typed identity) and name of the

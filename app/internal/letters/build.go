@@ -51,6 +51,9 @@ type Subject struct {
 	Members  []surat.Resident
 	Items    []Subject
 	Relation string
+	// DeathDate is the register's date of death of a Resident recorded
+	// MATI (its death event), or zero when none is recorded.
+	DeathDate time.Time
 }
 
 func (s Subject) given() bool { return s.Resident != nil || s.Person != nil || len(s.Items) > 0 }
@@ -115,6 +118,7 @@ func (c *Catalogue) Build(in Input) (*surat.Document, error) {
 	p := surat.Problems{}
 	e.checkSubjects(in, p, today)
 	e.checkFields(in, p, today)
+	e.checkDeaths(in, p)
 	sb, sv := signerBlock(in, p)
 	e.signer = sv
 	if err := p.Err(); err != nil {
@@ -125,16 +129,18 @@ func (c *Catalogue) Build(in Input) (*surat.Document, error) {
 		paper = surat.PaperF4
 	}
 	return &surat.Document{
-		Paper:   paper,
-		Village: in.Village,
-		LogoPNG: in.Logo,
-		Title:   strings.ToUpper(m.Title),
-		Number:  in.Number,
-		Blocks:  e.blocks(),
-		Place:   in.Village.Name,
-		Date:    in.Date,
-		Signer:  sb,
-		Draft:   in.Draft,
+		Paper:      paper,
+		Village:    in.Village,
+		LogoPNG:    in.Logo,
+		Title:      strings.ToUpper(m.Title),
+		Number:     in.Number,
+		Blocks:     e.evalBlocks(m.body),
+		Place:      in.Village.Name,
+		Date:       in.Date,
+		Signer:     sb,
+		Signatures: e.signatures(m.signatures),
+		Forms:      e.forms(),
+		Draft:      in.Draft,
 	}, nil
 }
 
@@ -178,10 +184,10 @@ func (e *env) checkFields(in Input, p surat.Problems, today time.Time) {
 	}
 }
 
-// blocks evaluates the body.
-func (e *env) blocks() []surat.Block {
+// evalBlocks evaluates body blocks (of the letter or a form).
+func (e *env) evalBlocks(bs []block) []surat.Block {
 	var out []surat.Block
-	for _, b := range e.m.body {
+	for _, b := range bs {
 		if !e.condsTrue(b.cond) {
 			continue
 		}
@@ -193,18 +199,7 @@ func (e *env) blocks() []surat.Block {
 			text, _ := e.render(b.text, scopeTop, nil, 0)
 			out = append(out, surat.Block{Kind: b.kind, Text: strings.TrimSpace(text)})
 		case surat.Rows:
-			var rows []surat.Row
-			for _, r := range b.rows {
-				if !e.condsTrue(r.cond) {
-					continue
-				}
-				v, empty := e.render(r.value, scopeTop, nil, 0)
-				if empty {
-					v = "-"
-				}
-				rows = append(rows, surat.Row{Label: r.label, Value: v})
-			}
-			if len(rows) > 0 {
+			if rows := e.evalRows(b.rows); len(rows) > 0 {
 				out = append(out, surat.Block{Kind: surat.Rows, Rows: rows, Indent: b.indent})
 			}
 		case surat.Table:
@@ -231,6 +226,62 @@ func (e *env) blocks() []surat.Block {
 		}
 	}
 	return out
+}
+
+// evalRows evaluates label : value rows, leaving out those whose condition
+// fails.
+func (e *env) evalRows(rs []rowSpec) []surat.Row {
+	var rows []surat.Row
+	for _, r := range rs {
+		if !e.condsTrue(r.cond) {
+			continue
+		}
+		v, empty := e.render(r.value, scopeTop, nil, 0)
+		if empty {
+			v = "-"
+		}
+		rows = append(rows, surat.Row{Label: r.label, Value: v})
+	}
+	return rows
+}
+
+// checkDeaths applies died_on: a resident whose death the register
+// records has that date, and a typed date that differs is refused; anyone
+// else needs the date typed. The date is then the person's date of death
+// for {{<role>.tanggal_meninggal}} and {{<role>.usia_meninggal}}.
+func (e *env) checkDeaths(in Input, p surat.Problems) {
+	for i := range e.m.Subjects {
+		s := &e.m.Subjects[i]
+		v := e.one[s.Role]
+		if s.DiedOn == "" || v == nil {
+			continue
+		}
+		f := e.m.Field(s.DiedOn)
+		key := "field." + f.Name
+		typed := e.fields[f.Name]
+		registered := in.Subjects[s.Role].DeathDate
+		switch {
+		case v.res != nil && v.res.LifeStatus == surat.LifeDead && !registered.IsZero():
+			if typed.set && !typed.date.Equal(registered) {
+				p.Add(key, fmt.Sprintf("%s tercatat di data penduduk %s; kosongkan isian ini atau samakan",
+					f.Label, surat.FormatDate(registered)))
+				continue
+			}
+			v.died = registered
+			e.fields[f.Name] = fieldValue{set: true, raw: registered.Format("2006-01-02"),
+				text: surat.FormatDate(registered), date: registered}
+		case !typed.set:
+			if _, bad := p[key]; !bad {
+				p.Add(key, f.Label+" wajib diisi")
+			}
+		default:
+			if b := v.birthDate(); !b.IsZero() && typed.date.Before(b) {
+				p.Add(key, f.Label+" tidak boleh sebelum tanggal lahir")
+				continue
+			}
+			v.died = typed.date
+		}
+	}
 }
 
 // signerBlock checks the signer and lays out the signature block and the

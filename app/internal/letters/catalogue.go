@@ -90,8 +90,11 @@ type Module struct {
 	Fields   []FieldSpec   // in form order
 	File     string        // file name inside the catalogue file system
 
-	body     []block
-	codeLine int
+	body        []block
+	signatures  []sigGroupSpec
+	forms       []formSpec
+	newResident *newResidentSpec
+	codeLine    int
 }
 
 // Subject returns the spec of role, or nil.
@@ -193,10 +196,19 @@ type SubjectSpec struct {
 	// when the letter is signed (sk_kematian); building the letter changes
 	// nothing.
 	MarkDeadOnSign bool
+	// DiedOn names the date field that holds this person's date of death.
+	// For a resident whose death the register records, the register's date
+	// is used: the field may be left empty, and a different date is refused.
+	// Otherwise the field is required.
+	DiedOn string
+	// TypedRequired lists the attributes a typed identity must have besides
+	// its name (a newborn: jenis_kelamin, tempat_lahir, tanggal_lahir).
+	TypedRequired []string
 	// Example names the demo persona(s) used for previews.
 	Example []string
 
-	line int
+	line       int
+	diedOnLine int
 }
 
 // FieldSpec is one extra field of a module.

@@ -33,12 +33,18 @@ var demoPersonas = map[string]string{
 	"luar_desa_wanita": "Dewi Anggraini, bukan penduduk, Desa Tegalasri",
 	"saksi_luar":       "Bambang Susilo, bukan penduduk, Desa Kalipucung",
 	"almarhum_luar":    "Sukardi, bukan penduduk tercatat, sudah meninggal, tanpa NIK",
+	"bayi_baru":        "Muhammad Alif Nugroho, bayi lahir tiga hari lalu, belum terdaftar dan belum ber-NIK",
+	"pria_kristen":     "Yohanes Kristianto, bukan penduduk, Kristen, belum kawin",
+	"wanita_kristen":   "Maria Susanti, bukan penduduk, Kristen, belum kawin",
+	"ayah_kristen":     "Paulus Sutrisno, ayah Yohanes Kristianto, bukan penduduk",
+	"ibu_kristen":      "Elisabeth Wahyuningsih, ibu Yohanes Kristianto, bukan penduduk",
 }
 
 // personaOrder is the order in which a role without an example is filled.
 var personaOrder = []string{"kepala_keluarga", "istri", "anak_dewasa", "pelajar", "ayah_muda",
 	"ibu_muda", "bayi", "janda", "duda", "pemudi", "remaja", "nenek_almarhumah",
-	"luar_desa_pria", "luar_desa_wanita", "saksi_luar", "almarhum_luar"}
+	"luar_desa_pria", "luar_desa_wanita", "saksi_luar", "almarhum_luar", "bayi_baru",
+	"pria_kristen", "wanita_kristen", "ayah_kristen", "ibu_kristen"}
 
 func personaNames() string {
 	names := make([]string, 0, len(demoPersonas))
@@ -61,6 +67,7 @@ type world struct {
 	residents map[string]*surat.Resident
 	persons   map[string]*surat.Person
 	members   map[int64][]surat.Resident
+	deaths    map[string]time.Time // register dates of death by persona
 }
 
 // DemoVillage is the village of the demo register, the same as the one
@@ -90,7 +97,7 @@ func DemoOfficials() []surat.Official {
 func demoWorld(now time.Time) *world {
 	w := &world{village: DemoVillage(), officials: DemoOfficials(),
 		residents: map[string]*surat.Resident{}, persons: map[string]*surat.Person{},
-		members: map[int64][]surat.Resident{}}
+		members: map[int64][]surat.Resident{}, deaths: map[string]time.Time{}}
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 	today := day(now.Year(), now.Month(), now.Day())
 	hh := map[int64]*surat.Household{
@@ -137,6 +144,7 @@ func demoWorld(now time.Time) *world {
 	add("nenek_almarhumah", 105, 11, surat.Resident{Name: "Suparti", Sex: surat.SexFemale, BirthPlace: "Blitar",
 		BirthDate: day(1941, 1, 30), Religion: 1, MaritalStatus: 4, Education: 1, Occupation: 1, Relation: 7,
 		LifeStatus: surat.LifeDead, FatherName: "Atmo Sentono", MotherName: "Sainem"})
+	w.deaths["nenek_almarhumah"] = today.AddDate(0, -2, -3)
 	add("ayah_muda", 201, 12, surat.Resident{Name: "Fajar Nugroho", Sex: surat.SexMale, BirthPlace: "Tulungagung",
 		BirthDate: day(1995, 6, 14), Religion: 1, MaritalStatus: 2, Education: 5, Occupation: 88, Relation: 1,
 		BloodType: 2, FatherName: "Sugeng Riyadi", MotherName: "Tumini", Phone: "082145678900"})
@@ -170,6 +178,20 @@ func demoWorld(now time.Time) *world {
 		BirthPlace: "Blitar", BirthDate: day(1970, 8, 17), Sex: surat.SexMale, Religion: 1, Occupation: 9,
 		Citizenship: surat.CitizenWNI,
 		Address:     "Jl. Cendana No. 3 RT 002 / RW 001, Desa Kalipucung, Kecamatan Sanankulon, Kabupaten Blitar"}
+	w.persons["bayi_baru"] = &surat.Person{Name: "Muhammad Alif Nugroho", BirthPlace: "Blitar",
+		BirthDate: today.AddDate(0, 0, -3), Sex: surat.SexMale, Religion: 1, Citizenship: surat.CitizenWNI}
+	w.persons["pria_kristen"] = &surat.Person{NIK: "3571011809940004", Name: "Yohanes Kristianto",
+		BirthPlace: "Kediri", BirthDate: day(1994, 9, 18), Sex: surat.SexMale, Religion: 2, Occupation: 65,
+		Citizenship: surat.CitizenWNI, Address: "Jl. Hayam Wuruk No. 20 RT 001 / RW 004, Kelurahan Dandangan, Kecamatan Kota, Kota Kediri"}
+	w.persons["wanita_kristen"] = &surat.Person{NIK: "3505126303970005", Name: "Maria Susanti",
+		BirthPlace: "Blitar", BirthDate: day(1997, 3, 23), Sex: surat.SexFemale, Religion: 2, Occupation: 73,
+		Citizenship: surat.CitizenWNI, Address: "Jl. Anggrek No. 4 RT 004 / RW 002 Dusun Krajan, Desa Sumberejo, Kecamatan Sanankulon, Kabupaten Blitar"}
+	w.persons["ayah_kristen"] = &surat.Person{NIK: "3571010305650001", Name: "Paulus Sutrisno",
+		BirthPlace: "Kediri", BirthDate: day(1965, 5, 3), Sex: surat.SexMale, Religion: 2, Occupation: 5,
+		Citizenship: surat.CitizenWNI, Address: "Jl. Hayam Wuruk No. 20 RT 001 / RW 004, Kelurahan Dandangan, Kecamatan Kota, Kota Kediri"}
+	w.persons["ibu_kristen"] = &surat.Person{NIK: "3571014711680002", Name: "Elisabeth Wahyuningsih",
+		BirthPlace: "Kediri", BirthDate: day(1968, 11, 7), Sex: surat.SexFemale, Religion: 2, Occupation: 2,
+		Citizenship: surat.CitizenWNI, Address: "Jl. Hayam Wuruk No. 20 RT 001 / RW 004, Kelurahan Dandangan, Kecamatan Kota, Kota Kediri"}
 	w.persons["almarhum_luar"] = &surat.Person{Name: "Sukardi", BirthPlace: "Blitar", BirthDate: day(1958, 10, 5),
 		Sex: surat.SexMale, Religion: 1, Occupation: 9, Citizenship: surat.CitizenWNI,
 		Address: "Jl. Kenanga No. 21 RT 003 / RW 005 Dusun Karanganyar, Desa Sumberejo"}
@@ -180,7 +202,8 @@ func demoWorld(now time.Time) *world {
 func (w *world) subject(persona string, k SubjectKind) Subject {
 	if r := w.residents[persona]; r != nil {
 		cp := *r
-		s := Subject{Resident: &cp, Members: append([]surat.Resident(nil), w.members[*r.HouseholdID]...)}
+		s := Subject{Resident: &cp, Members: append([]surat.Resident(nil), w.members[*r.HouseholdID]...),
+			DeathDate: w.deaths[persona]}
 		return s
 	}
 	if p := w.persons[persona]; p != nil && k.AllowsTyped() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -165,10 +166,55 @@ func casesFor(m *Module, base Input) []ruleCase {
 			add(role+" typed, bad NIK", pkey+".nik", "16 digit", func(in *Input) {
 				first(in, role).Person.NIK = "35051201"
 			})
+			for _, a := range s.TypedRequired {
+				add(role+" typed, no "+a, pkey+"."+a, "wajib", func(in *Input) {
+					ps := first(in, role).Person
+					switch a {
+					case "jenis_kelamin":
+						ps.Sex = 0
+					case "tempat_lahir":
+						ps.BirthPlace = ""
+					case "tanggal_lahir":
+						ps.BirthDate = time.Time{}
+					case "nik":
+						ps.NIK = ""
+					case "agama":
+						ps.Religion = 0
+					case "pekerjaan":
+						ps.Occupation = 0
+					case "kewarganegaraan":
+						ps.Citizenship = 0
+					case "alamat":
+						ps.Address = ""
+					}
+				})
+			}
+		}
+		if f := s.DiedOn; f != "" && p.Resident != nil && !p.DeathDate.IsZero() {
+			add(role+" death date unlike the register's", "field."+f, "tercatat di data penduduk", func(in *Input) {
+				in.Fields[f] = p.DeathDate.AddDate(0, 0, -1).Format("2006-01-02")
+			})
+		}
+		if f := s.DiedOn; f != "" {
+			add(role+" death date missing", "field."+f, "wajib diisi", func(in *Input) {
+				r := in.Subjects[role]
+				r.DeathDate = time.Time{}
+				in.Subjects[role] = r
+				if r.Resident != nil {
+					r.Resident.LifeStatus = surat.LifeAlive
+					if !containsInt(s.LifeStatus, surat.LifeAlive) {
+						r.Resident.LifeStatus = surat.LifeDead
+					}
+				}
+				delete(in.Fields, f)
+			})
 		}
 		for _, o := range s.DifferentFrom {
 			if _, ok := base.Subjects[o]; !ok {
 				continue
+			}
+			if other := first(&base, o); other.Resident == nil && other.Person.NIK == "" {
+				continue // a typed person without NIK (a newborn) cannot be compared
 			}
 			// The same NIK makes the same person; nothing else changes, so
 			// this rule alone is broken.

@@ -46,6 +46,13 @@ func TestLoadErrorsNameFileAndLine(t *testing.T) {
 		{"person_as_field", `contoh.yaml:13: field keperluan: people are declared under subjects`},
 		{"unused_field", `contoh.yaml:11: field keperluan is never used in the body`},
 		{"unclosed_placeholder", `contoh.yaml:17: unclosed placeholder`},
+		{"label_case", `contoh.yaml:19: label "Nama lengkap": write labels in Title Case ("lengkap")`},
+		{"signature_unknown_role", `contoh.yaml:23: role "saksi" is not a subject of this module`},
+		{"official_twice", `contoh.yaml:22: signatures: the official's block (official: true) may appear once`},
+		{"form_bad_alias", `contoh.yaml:23: roles: orang must name a role of this module, not "tidak_ada"`},
+		{"form_unknown_placeholder", `contoh.yaml:27: unknown placeholder {{pemohon.umur}}: pemohon has no attribute "umur"`},
+		{"died_on_required", `contoh.yaml:11: role pemohon: died_on must name a date field, not "keperluan"`},
+		{"typed_required_resident", `contoh.yaml:10: typed_required applies to kinds person and person_list only`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
@@ -93,8 +100,8 @@ func TestAddingAModuleIsOneFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(c.Modules()); got != 28 {
-		t.Fatalf("got %d modules, want 28", got)
+	if got, want := len(c.Modules()), len(wantCodes)+1; got != want {
+		t.Fatalf("got %d modules, want %d", got, want)
 	}
 	if _, err := c.Build(Demo(c.Module("sk_contoh"), testNow)); err != nil {
 		t.Error(err)

@@ -18,6 +18,9 @@ type parser struct {
 	file string
 	errs []error
 	used map[string]bool // roles and "field.<name>" the body refers to
+	// alias maps short names to roles and fields while a form with
+	// "roles" is read (see aliases).
+	alias map[string][]string
 }
 
 func (p *parser) errf(n *yaml.Node, format string, args ...any) {
@@ -48,7 +51,7 @@ func parseModule(file string, data []byte) (*Module, []error) {
 	}
 	root := deref(doc.Content[0])
 	keys := p.mapping(root, "code", "title", "description", "klasifikasi", "validity", "online",
-		"subjects", "fields", "body")
+		"subjects", "fields", "body", "signatures", "forms", "new_resident")
 	if keys == nil {
 		return nil, p.errs
 	}
@@ -101,6 +104,22 @@ func parseModule(file string, data []byte) (*Module, []error) {
 				m.body = append(m.body, b)
 			}
 		}
+	}
+	if n := keys["signatures"]; n != nil {
+		m.signatures = p.signatureGroups(m, n, "signatures")
+		if official := countOfficial(m.signatures); official > 1 {
+			p.errf(n, "signatures: the official's block (official: true) may appear once")
+		}
+	}
+	if n := keys["forms"]; n != nil {
+		for _, item := range p.seq(n, "forms") {
+			if f, ok := p.form(m, item); ok {
+				m.forms = append(m.forms, f)
+			}
+		}
+	}
+	if n := keys["new_resident"]; n != nil {
+		m.newResident = p.newResident(m, n)
 	}
 	if keys["body"] != nil {
 		p.checkUsed(m)
@@ -245,7 +264,7 @@ var lifeStatusNames = map[string]int{"hidup": surat.LifeAlive, "mati": surat.Lif
 func (p *parser) subject(n *yaml.Node) (SubjectSpec, bool) {
 	keys := p.mapping(n, "role", "label", "kind", "required", "status", "sex", "status_kawin", "shdk",
 		"same_household", "different_from", "min", "max", "hubungan", "wajib_ktp", "mark_dead_on_sign",
-		"example")
+		"died_on", "typed_required", "example")
 	if keys == nil {
 		return SubjectSpec{}, false
 	}
@@ -314,6 +333,20 @@ func (p *parser) subject(n *yaml.Node) (SubjectSpec, bool) {
 	}
 	if v := keys["mark_dead_on_sign"]; v != nil {
 		s.MarkDeadOnSign = p.bool(v)
+	}
+	if v := keys["died_on"]; v != nil {
+		s.DiedOn, s.diedOnLine = p.str(v), v.Line
+	}
+	if v := keys["typed_required"]; v != nil {
+		s.TypedRequired = p.strs(v, "typed_required")
+		for _, a := range s.TypedRequired {
+			if _, ok := typedAttrLabels[a]; !ok {
+				p.errf(v, "typed_required: %q is not an attribute of a typed person (%s)", a, typedAttrNames())
+			}
+		}
+		if !s.Kind.AllowsTyped() {
+			p.errf(v, "typed_required applies to kinds person and person_list only")
+		}
 	}
 	if v := keys["example"]; v != nil {
 		s.Example = p.strs(v, "example")
@@ -572,6 +605,18 @@ func (p *parser) crossCheck(m *Module, subjectsNode, fieldsNode *yaml.Node) {
 				p.errf(at, "role %s: different_from names unknown role %q", s.Role, o)
 			}
 		}
+		if s.DiedOn != "" {
+			f := m.Field(s.DiedOn)
+			switch {
+			case f == nil || f.Type != TypeDate:
+				p.errf(&yaml.Node{Line: s.diedOnLine}, "role %s: died_on must name a date field, not %q", s.Role, s.DiedOn)
+			case s.Kind.IsList() || !containsInt(s.LifeStatus, surat.LifeDead):
+				p.errf(&yaml.Node{Line: s.diedOnLine}, "role %s: died_on needs a single subject whose status allows mati", s.Role)
+			case f.Required:
+				p.errf(&yaml.Node{Line: s.diedOnLine},
+					"role %s: field %s must not be required: the register's date of death fills it when recorded", s.Role, f.Name)
+			}
+		}
 	}
 	names := map[string]bool{}
 	for _, f := range m.Fields {
@@ -661,6 +706,8 @@ func (p *parser) label(n *yaml.Node) string {
 	s := p.line(n, "label", 80)
 	if strings.Contains(s, "{{") {
 		p.errf(n, "labels are plain text; placeholders belong in values")
+	} else if msg := titleCaseProblem(s); msg != "" {
+		p.errf(n, "%s", msg)
 	}
 	return s
 }
@@ -673,7 +720,7 @@ func (p *parser) table(m *Module, n *yaml.Node) *tableSpec {
 	p.require(n, keys, "source", "columns")
 	t := &tableSpec{}
 	if v := keys["source"]; v != nil {
-		t.source = p.str(v)
+		t.source = strings.Join(p.rewrite(strings.Split(p.str(v), ".")), ".")
 		if msg := m.checkTableSource(t.source); msg != "" {
 			p.errf(v, "table source %q: %s", t.source, msg)
 		} else {
@@ -707,6 +754,11 @@ func (p *parser) template(m *Module, n *yaml.Node, sc scope) tmpl {
 		p.errf(n, "empty text")
 	}
 	for _, ph := range t.placeholders() {
+		if sc == scopeTop {
+			for i := range ph.paths {
+				ph.paths[i] = p.rewrite(ph.paths[i])
+			}
+		}
 		for _, path := range ph.paths {
 			if err := m.checkPath(path, sc); err != nil {
 				p.errf(n, "unknown placeholder {{%s}}: %v", ph.raw, err)
@@ -751,6 +803,7 @@ func (p *parser) conds(m *Module, n *yaml.Node) []*cond {
 			p.errf(n, "if %q: %v", src, err)
 			continue
 		}
+		c.path = p.rewrite(c.path)
 		if err := m.checkCond(c); err != nil {
 			p.errf(n, "if %q: %v", src, err)
 			continue

@@ -37,7 +37,32 @@ func PlainText(d *surat.Document) string {
 	}
 	center("Nomor : " + number)
 	b.WriteString("\n")
-	for _, blk := range d.Blocks {
+	plainBlocks(&b, d.Blocks, width)
+	plainSignatures(&b, d, d.Signatures, true, width)
+	for _, f := range d.Forms {
+		b.WriteString("\f" + strings.Repeat("-", width) + "\n")
+		line := "LAMPIRAN " + f.Code
+		if len(f.Reference) > 0 {
+			line += " (" + strings.Join(f.Reference, ", ") + ")"
+		}
+		b.WriteString(line + "\n")
+		if len(f.Header) > 0 {
+			plainBlocks(&b, []surat.Block{{Kind: surat.Rows, Rows: f.Header}}, width)
+		}
+		center(strings.ToUpper(f.Title))
+		if f.Number != "" {
+			center("Nomor : " + f.Number)
+		}
+		b.WriteString("\n")
+		plainBlocks(&b, f.Blocks, width)
+		plainSignatures(&b, d, f.Signatures, false, width)
+	}
+	return b.String()
+}
+
+// plainBlocks writes body blocks.
+func plainBlocks(b *strings.Builder, blocks []surat.Block, width int) {
+	for _, blk := range blocks {
 		switch blk.Kind {
 		case surat.Paragraph:
 			b.WriteString(wrap("    ", blk.Text, width, ""))
@@ -68,18 +93,65 @@ func PlainText(d *surat.Document) string {
 		}
 		b.WriteString("\n")
 	}
-	right := func(s string) { b.WriteString(strings.Repeat(" ", width/2) + s + "\n") }
-	right(d.Place + ", " + surat.FormatDate(d.Date))
-	for _, l := range d.Signer.Above {
-		right(l)
+}
+
+// plainSignatures writes the signature blocks one under the other, the
+// right column's indented; with addOfficial the official's block ends the
+// letter when no group holds it.
+func plainSignatures(b *strings.Builder, d *surat.Document, groups []surat.SignatureGroup, addOfficial bool, width int) {
+	has := !addOfficial
+	for _, g := range groups {
+		for _, blk := range g.Blocks {
+			has = has || blk.Official
+		}
 	}
-	right(d.Signer.Jabatan)
-	b.WriteString("\n\n\n")
-	right(d.Signer.Name)
-	if d.Signer.NIP != "" {
-		right(d.Signer.NIP)
+	if !has {
+		groups = append(append([]surat.SignatureGroup(nil), groups...),
+			surat.SignatureGroup{Blocks: []surat.SignatureBlock{{Official: true}}})
 	}
-	return b.String()
+	for _, g := range groups {
+		if g.Heading != "" {
+			b.WriteString(g.Heading + "\n")
+		}
+		for i, blk := range g.Blocks {
+			pad := strings.Repeat(" ", 4)
+			if blk.Official || i%2 == 1 {
+				pad = strings.Repeat(" ", width/2)
+			}
+			put := func(s string) { b.WriteString(pad + s + "\n") }
+			if blk.Official {
+				put(d.Place + ", " + surat.FormatDate(d.Date))
+				for _, l := range blk.Caption {
+					put(l)
+				}
+				for _, l := range d.Signer.Above {
+					put(l)
+				}
+				put(d.Signer.Jabatan)
+				put("[tanda tangan elektronik]")
+				put(d.Signer.Name)
+				if d.Signer.NIP != "" {
+					put(d.Signer.NIP)
+				}
+			} else {
+				for _, l := range blk.Caption {
+					put(l)
+				}
+				if blk.Materai {
+					put("[Meterai 10.000]")
+				}
+				name := blk.Name
+				if name == "" {
+					name = "(..............................)"
+				}
+				put(name)
+				for _, l := range blk.Below {
+					put(l)
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
 }
 
 // wrap breaks text into lines of at most width runes; the first line

@@ -74,12 +74,30 @@ func TestValidationRules(t *testing.T) {
 		{"kematian: deceased recorded alive", "sk_kematian", func(in *Input) {
 			in.Subjects["almarhum"] = persona("janda", KindPerson)
 			in.Subjects["saksi1"] = persona("duda", KindPerson)
+			in.Fields["tanggal_kematian"] = testNow.AddDate(0, 0, -2).Format("2006-01-02")
 		}, "", ""},
+		{"kematian: deceased recorded alive, no date typed", "sk_kematian", func(in *Input) {
+			in.Subjects["almarhum"] = persona("janda", KindPerson)
+			in.Subjects["saksi1"] = persona("duda", KindPerson)
+		}, "field.tanggal_kematian", "Tanggal meninggal wajib diisi"},
+		{"kematian: a date other than the register's", "sk_kematian", func(in *Input) {
+			in.Fields["tanggal_kematian"] = testNow.AddDate(0, 0, -2).Format("2006-01-02")
+		}, "field.tanggal_kematian", "Tanggal meninggal tercatat di data penduduk"},
+		{"kematian: the register's date typed again", "sk_kematian", func(in *Input) {
+			in.Fields["tanggal_kematian"] = in.Subjects["almarhum"].DeathDate.Format("2006-01-02")
+		}, "", ""},
+		{"kematian: death before birth", "sk_kematian", func(in *Input) {
+			in.Subjects["almarhum"] = persona("janda", KindPerson)
+			in.Subjects["saksi1"] = persona("duda", KindPerson)
+			in.Fields["tanggal_kematian"] = "1950-01-01"
+		}, "field.tanggal_kematian", "tidak boleh sebelum tanggal lahir"},
 		{"kematian: deceased already recorded dead", "sk_kematian", nil, "", ""},
 		{"kematian: moved resident", "sk_kematian", func(in *Input) {
 			in.Subjects["almarhum"].Resident.LifeStatus = surat.LifeMoved
 		}, "subject.almarhum", "Suparti tercatat sudah pindah"},
 		{"kematian: death date in the future", "sk_kematian", func(in *Input) {
+			in.Subjects["almarhum"] = persona("janda", KindPerson)
+			in.Subjects["saksi1"] = persona("duda", KindPerson)
 			in.Fields["tanggal_kematian"] = testNow.AddDate(0, 0, 1).Format("2006-01-02")
 		}, "field.tanggal_kematian", "Tanggal meninggal tidak boleh melewati tanggal surat"},
 		{"kematian: pelapor is the deceased", "sk_kematian", func(in *Input) {
@@ -99,7 +117,11 @@ func TestValidationRules(t *testing.T) {
 		}, "subject.pewaris", "Slamet Santoso tercatat masih hidup; catat dahulu peristiwa kematiannya"},
 		{"ahli waris: typed pewaris", "sk_ahli_waris", func(in *Input) {
 			in.Subjects["pewaris"] = persona("almarhum_luar", KindPerson)
+			in.Fields["tanggal_meninggal"] = testNow.AddDate(0, -2, 0).Format("2006-01-02")
 		}, "", ""},
+		{"ahli waris: typed pewaris without date of death", "sk_ahli_waris", func(in *Input) {
+			in.Subjects["pewaris"] = persona("almarhum_luar", KindPerson)
+		}, "field.tanggal_meninggal", "Tanggal meninggal pewaris wajib diisi"},
 		{"ahli waris: no heirs", "sk_ahli_waris", func(in *Input) { delete(in.Subjects, "ahli_waris") },
 			"subject.ahli_waris", "Ahli waris wajib diisi"},
 		{"ahli waris: heir without hubungan", "sk_ahli_waris", func(in *Input) {
@@ -325,7 +347,7 @@ func TestOptionalValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := find(doc, "Ditujukan kepada"); ok {
+	if v, ok := find(doc, "Ditujukan kepada"); ok || v != "" {
 		t.Errorf("empty optional row printed: %q", v)
 	}
 
@@ -338,7 +360,7 @@ func TestOptionalValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "Jl. Melati No. 12 RT 002 / RW 001 Dusun Krajan, Desa Sumberejo, Kecamatan Sanankulon, Kabupaten Blitar"
-	if v, _ := find(doc, "Alamat domisili"); v != want {
+	if v, _ := find(doc, "Alamat Domisili"); v != want {
 		t.Errorf("alamat domisili = %q, want %q", v, want)
 	}
 
@@ -352,7 +374,7 @@ func TestOptionalValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := find(doc, "Penghasilan per bulan"); v != "-" {
+	if v, _ := find(doc, "Penghasilan per Bulan"); v != "-" {
 		t.Errorf("empty money row = %q, want -", v)
 	}
 	if v, _ := find(doc, "Keterangan"); v != "Telah meninggal dunia" {
@@ -365,7 +387,7 @@ func TestOptionalValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := find(doc, "Alamat sesuai KTP"); !strings.Contains(v, "Kota Kediri") {
+	if v, _ := find(doc, "Alamat Sesuai KTP"); !strings.Contains(v, "Kota Kediri") {
 		t.Errorf("typed address = %q", v)
 	}
 }

@@ -78,6 +78,7 @@ func (e *env) checkParty(s *SubjectSpec, sub Subject, key string, p surat.Proble
 		}
 		before := len(p)
 		sub.Person.Validate(p, key, today)
+		typedMissing(s, sub.Person, p, key)
 		if s.Sex != 0 {
 			switch {
 			case sub.Person.Sex == 0:

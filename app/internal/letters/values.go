@@ -38,6 +38,9 @@ type partyView struct {
 	relation string // chosen hubungan of a list item
 	village  *surat.Village
 	at       time.Time
+	// died is the date of death (register, or the role's died_on field);
+	// zero when unknown.
+	died time.Time
 }
 
 type signerView struct {
@@ -251,9 +254,10 @@ func (e *env) render(t tmpl, sc scope, item *partyView, no int) (text string, em
 	return b.String(), phs > 0 && filled == 0
 }
 
-const personAttrNames = "nama, nik, no_kk, kepala_keluarga, tempat_lahir, tanggal_lahir, ttl, usia, " +
+const personAttrNames = "nama, nik, no_kk, kepala_keluarga, tempat_lahir, tanggal_lahir, hari_lahir, ttl, usia, " +
 	"jenis_kelamin, jk, agama, status_kawin, pendidikan, pekerjaan, kewarganegaraan, golongan_darah, " +
-	"hubungan_kk, alamat, alamat_lengkap, rt, rw, dusun, nama_ayah, nama_ibu, telepon, status"
+	"hubungan_kk, alamat, alamat_lengkap, rt, rw, dusun, nama_ayah, nama_ibu, telepon, status, " +
+	"tanggal_meninggal, usia_meninggal, almarhum, bin, sebutan_pasangan, id_dtks"
 
 // personAttr returns attribute name of p; p may be nil (a subject not
 // given, or the load-time check), which yields "". ok is false for an
@@ -308,8 +312,70 @@ func personAttr(p *partyView, name string) (v string, ok bool) {
 			}
 			return date
 		}
+	case "hari_lahir":
+		get = func(p *partyView) string {
+			if b := p.birthDate(); !b.IsZero() {
+				return surat.DayName(b.Weekday())
+			}
+			return ""
+		}
 	case "usia":
-		get = func(p *partyView) string { return ageText(p.birthDate(), p.at) }
+		get = func(p *partyView) string {
+			if !p.died.IsZero() {
+				return ageText(p.birthDate(), p.died)
+			}
+			return ageText(p.birthDate(), p.at)
+		}
+	case "tanggal_meninggal":
+		get = func(p *partyView) string { return surat.FormatDate(p.died) }
+	case "usia_meninggal":
+		get = func(p *partyView) string {
+			if p.died.IsZero() {
+				return ""
+			}
+			return ageText(p.birthDate(), p.died)
+		}
+	case "almarhum":
+		// The sex-specific word for the deceased.
+		get = func(p *partyView) string {
+			switch p.sex() {
+			case surat.SexMale:
+				return "almarhum"
+			case surat.SexFemale:
+				return "almarhumah"
+			}
+			return "almarhum/almarhumah"
+		}
+	case "bin":
+		// "bin" for a son, "binti" for a daughter.
+		get = func(p *partyView) string {
+			switch p.sex() {
+			case surat.SexMale:
+				return "bin"
+			case surat.SexFemale:
+				return "binti"
+			}
+			return "bin/binti"
+		}
+	case "sebutan_pasangan":
+		// The word for this person's spouse: "suami" of a woman, "istri"
+		// of a man.
+		get = func(p *partyView) string {
+			switch p.sex() {
+			case surat.SexMale:
+				return "istri"
+			case surat.SexFemale:
+				return "suami"
+			}
+			return "suami/istri"
+		}
+	case "id_dtks":
+		get = func(p *partyView) string {
+			if h := p.household(); h != nil {
+				return h.DTKSID
+			}
+			return ""
+		}
 	case "jenis_kelamin":
 		get = func(p *partyView) string { return surat.Sex.Label(p.sex()) }
 	case "jk":

@@ -18,6 +18,61 @@ const (
 	tableBorder = 0.2
 )
 
+// body draws the blocks of a letter or a form. lead is the height of what
+// must follow the last block on its page (the first signature row): the
+// last block keeps it, and the block before the last keeps the last one
+// whole with it, so that a signature page always carries body text and not
+// only a closing sentence.
+func (l *layout) body(blocks []surat.Block, lead float64) {
+	n := len(blocks)
+	keeps := make([]float64, n)
+	for i := n - 1; i >= 0; i-- {
+		keep := 0.0
+		if i == n-1 {
+			keep = lead
+		} else if h := l.blockHeight(blocks[n-1]); i == n-2 && lead > 0 && h+paraGap+lead <= l.pageRoom()*0.85 {
+			keep = h + paraGap + lead
+		}
+		if i < n-1 && introduces(blocks[i]) {
+			// A heading or a sentence ending in ":" stays with the start
+			// of what it introduces, and with what must follow that when
+			// it is kept whole.
+			next := blocks[i+1]
+			h := l.leadHeight(next)
+			if keeps[i+1] > 0 && h >= l.blockHeight(next)-0.01 && h+paraGap+keeps[i+1] <= l.pageRoom()*0.8 {
+				h += paraGap + keeps[i+1]
+			}
+			keep = max(keep, h)
+		}
+		keeps[i] = keep
+	}
+	for i, b := range blocks {
+		l.block(b, keeps[i])
+	}
+}
+
+// pageRoom is the height a continuation page offers the body.
+func (l *layout) pageRoom() float64 { return l.bottom - contTop }
+
+// blockHeight is the height b takes when drawn whole.
+func (l *layout) blockHeight(b surat.Block) float64 {
+	switch b.Kind {
+	case surat.Rows:
+		h := 0.0
+		for _, r := range b.Rows {
+			h += l.rowHeight(b, r)
+		}
+		return h
+	case surat.Table:
+		return l.tableHeight(b, len(b.Cells))
+	case surat.Heading:
+		l.setFont("B", l.pt)
+		return float64(len(l.lines(b.Text, l.width())))*l.lh + paraGap/2
+	}
+	l.setFont("", l.pt)
+	return float64(len(l.wrap(b.Text, l.width(), firstIndent))) * l.lh
+}
+
 // block draws one body block. keep is the height of what must follow the
 // block's end on the same page (0 for nothing): the block then breaks its
 // page earlier, so that its last lines go along to the next page.
@@ -48,24 +103,28 @@ func introduces(b surat.Block) bool {
 }
 
 // leadHeight is the height of the start of b that an introducing block
-// keeps on its page: two lines of a paragraph, two rows, or a table's
-// header and first row.
+// keeps on its page: two lines of a paragraph, a whole Rows block (which
+// never splits) or two of its rows when it is longer than a page, or a
+// table's header and first row.
 func (l *layout) leadHeight(b surat.Block) float64 {
 	switch b.Kind {
 	case surat.Rows:
+		if h := l.blockHeight(b); h <= l.pageRoom() {
+			return h
+		}
 		h := 0.0
 		for i := 0; i < min(2, len(b.Rows)); i++ {
 			h += l.rowHeight(b, b.Rows[i])
 		}
 		return h
 	case surat.Table:
-		return l.tableLead(b)
+		return l.tableHeight(b, 1)
 	case surat.Heading:
-		l.setFont("B", bodyPt)
-		return float64(len(l.lines(b.Text, l.width()))+1) * bodyLine
+		l.setFont("B", l.pt)
+		return float64(len(l.lines(b.Text, l.width()))+1) * l.lh
 	}
-	l.setFont("", bodyPt)
-	return float64(min(2, len(l.wrap(b.Text, l.width(), firstIndent)))) * bodyLine
+	l.setFont("", l.pt)
+	return float64(min(2, len(l.wrap(b.Text, l.width(), firstIndent)))) * l.lh
 }
 
 // paragraph draws justified text with a first-line indent. A paragraph
@@ -74,36 +133,36 @@ func (l *layout) leadHeight(b surat.Block) float64 {
 // cannot stay with what must follow it (keep) moves to the next page whole,
 // a longer one takes its last two lines along.
 func (l *layout) paragraph(text string, keep float64) {
-	l.setFont("", bodyPt)
+	l.setFont("", l.pt)
 	lines := l.wrap(text, l.width(), firstIndent)
 	if len(lines) == 0 {
 		return
 	}
 	n := len(lines)
 	if keep > 0 && n <= 3 {
-		l.ensure(float64(n)*bodyLine + paraGap + keep)
+		l.ensure(float64(n)*l.lh + paraGap + keep)
 	} else {
-		l.ensure(float64(min(2, n)) * bodyLine)
+		l.ensure(float64(min(2, n)) * l.lh)
 	}
-	tail := 2 * bodyLine
+	tail := 2 * l.lh
 	if keep > 0 {
 		tail += paraGap + keep
 	}
 	for i, ln := range lines {
-		if i >= 2 && i == n-2 && l.y+bodyLine <= l.bottom && l.y+tail > l.bottom {
+		if i >= 2 && i == n-2 && l.y+l.lh <= l.bottom && l.y+tail > l.bottom {
 			l.newPage()
 		}
-		l.ensure(bodyLine)
+		l.ensure(l.lh)
 		x, w := l.left, l.width()
 		if i == 0 {
 			x, w = x+firstIndent, w-firstIndent
 		}
 		if ln.last {
-			l.drawText(ln.String(), x, w, l.y, bodyLine, alignLeft)
+			l.drawText(ln.String(), x, w, l.y, l.lh, alignLeft)
 		} else {
-			l.drawJustified(ln, x, w, l.y, bodyLine)
+			l.drawJustified(ln, x, w, l.y, l.lh)
 		}
-		l.y += bodyLine
+		l.y += l.lh
 	}
 	l.y += paraGap
 }
@@ -111,15 +170,15 @@ func (l *layout) paragraph(text string, keep float64) {
 // heading draws a bold line introducing what follows, kept on the same page
 // as the first lines after it (keep).
 func (l *layout) heading(text string, keep float64) {
-	l.setFont("B", bodyPt)
+	l.setFont("B", l.pt)
 	lines := l.lines(text, l.width())
 	if len(lines) == 0 {
 		return
 	}
-	l.ensure(float64(len(lines))*bodyLine + paraGap/2 + max(keep, 2*bodyLine))
+	l.ensure(float64(len(lines))*l.lh + paraGap/2 + max(keep, 2*l.lh))
 	for _, s := range lines {
-		l.drawText(s, l.left, l.width(), l.y, bodyLine, alignLeft)
-		l.y += bodyLine
+		l.drawText(s, l.left, l.width(), l.y, l.lh, alignLeft)
+		l.y += l.lh
 	}
 	l.y += paraGap / 2
 }
@@ -128,7 +187,7 @@ func (l *layout) heading(text string, keep float64) {
 // enough for the widest label, within bounds, so that all the colons of a
 // letter line up.
 func (l *layout) rowLabelWidth(blocks []surat.Block) float64 {
-	l.setFont("", bodyPt)
+	l.setFont("", l.pt)
 	w := 0.0
 	for _, b := range blocks {
 		if b.Kind != surat.Rows {
@@ -138,13 +197,13 @@ func (l *layout) rowLabelWidth(blocks []surat.Block) float64 {
 			w = max(w, l.textWidth(l.clean(r.Label)))
 		}
 	}
-	return min(max(w+4, labelMinW), labelMaxW)
+	return min(max(w+4, labelMinW), l.labelMax)
 }
 
 // rowColumns are the x of a Rows block's labels and values, and the width
 // of its values.
 func (l *layout) rowColumns(b surat.Block) (x, colon, valueX, valueW float64) {
-	x = l.left + rowsIndent
+	x = l.left + l.indent
 	if b.Indent {
 		x += rowsIndent
 	}
@@ -155,26 +214,37 @@ func (l *layout) rowColumns(b surat.Block) (x, colon, valueX, valueW float64) {
 
 // rowHeight is the height of one row of b.
 func (l *layout) rowHeight(b surat.Block, r surat.Row) float64 {
-	l.setFont("", bodyPt)
+	l.setFont("", l.pt)
 	_, _, _, valueW := l.rowColumns(b)
 	value := r.Value
 	if strings.TrimSpace(value) == "" {
 		value = "-"
 	}
-	return float64(max(len(l.lines(r.Label, l.labelW-1)), len(l.lines(value, valueW)), 1)) * bodyLine
+	return float64(max(len(l.lines(r.Label, l.labelW-1)), len(l.lines(value, valueW)), 1)) * l.lh
 }
 
 // rows draws a borderless label : value table. Long values wrap under the
-// value column; an empty value prints "-". A row is never split across
-// pages, a block never leaves one row alone at the foot or the head of a
-// page, and up to three rows stay together; keep is what must follow the
-// last row.
+// value column; an empty value prints "-". A Rows block is one person's or
+// one thing's data and never splits across pages; keep is what must follow
+// its last row on the same page. Only a block longer than a page breaks,
+// between rows, never leaving one row alone at the foot or the head of a
+// page.
 func (l *layout) rows(b surat.Block, keep float64) {
-	l.setFont("", bodyPt)
+	l.setFont("", l.pt)
 	x, colon, valueX, valueW := l.rowColumns(b)
 	heights := make([]float64, len(b.Rows))
+	total := 0.0
 	for i, r := range b.Rows {
 		heights[i] = l.rowHeight(b, r)
+		total += heights[i]
+	}
+	whole := total <= l.pageRoom()
+	if whole {
+		need := total
+		if keep > 0 && total+paraGap+keep <= l.pageRoom() {
+			need += paraGap + keep
+		}
+		l.ensure(need)
 	}
 	last := len(b.Rows) - 1
 	for i, r := range b.Rows {
@@ -186,6 +256,7 @@ func (l *layout) rows(b surat.Block, keep float64) {
 		values := l.lines(value, valueW)
 		n := max(len(labels), len(values), 1)
 		switch {
+		case whole:
 		case i == 0 && last <= 2:
 			// Up to three rows stay together, with what must follow.
 			need := 0.0
@@ -208,15 +279,15 @@ func (l *layout) rows(b surat.Block, keep float64) {
 				l.newPage()
 			}
 		}
-		l.ensure(float64(n) * bodyLine)
+		l.ensure(float64(n) * l.lh)
 		for i, s := range labels {
-			l.drawText(s, x, l.labelW, l.y+float64(i)*bodyLine, bodyLine, alignLeft)
+			l.drawText(s, x, l.labelW, l.y+float64(i)*l.lh, l.lh, alignLeft)
 		}
-		l.drawText(":", colon, colonW, l.y, bodyLine, alignLeft)
+		l.drawText(":", colon, colonW, l.y, l.lh, alignLeft)
 		for i, s := range values {
-			l.drawText(s, valueX, valueW, l.y+float64(i)*bodyLine, bodyLine, alignLeft)
+			l.drawText(s, valueX, valueW, l.y+float64(i)*l.lh, l.lh, alignLeft)
 		}
-		l.y += float64(n) * bodyLine
+		l.y += float64(n) * l.lh
 	}
 	l.y += paraGap
 }
@@ -299,8 +370,8 @@ func (l *layout) table(b surat.Block, keep float64) {
 	l.y += paraGap + 1
 }
 
-// tableLead is the height of a table's header and first row.
-func (l *layout) tableLead(b surat.Block) float64 {
+// tableHeight is the height of a table's header and its first n rows.
+func (l *layout) tableHeight(b surat.Block, n int) float64 {
 	cols := len(b.Header)
 	for _, row := range b.Cells {
 		cols = max(cols, len(row))
@@ -321,10 +392,10 @@ func (l *layout) tableLead(b surat.Block) float64 {
 	if len(b.Header) > 0 {
 		h += height(b.Header, "B")
 	}
-	if len(b.Cells) > 0 {
-		h += height(b.Cells[0], "")
+	for i := 0; i < min(n, len(b.Cells)); i++ {
+		h += height(b.Cells[i], "")
 	}
-	return h
+	return h + paraGap + 1
 }
 
 // shortNumber reports whether a cell is a short number, such as the "No"

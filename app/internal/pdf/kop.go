@@ -157,10 +157,10 @@ func addressLines(address, postal, phone, email, website string) []string {
 // title draws the letter title, bold, underlined and upper case, and the
 // number line under it. A letter without a number yet (a draft) shows a
 // dotted blank.
-func (l *layout) title() {
+func (l *layout) title(title, number string) {
 	const titlePt, titleLine = 13.0, 6.0
 	l.setFont("B", titlePt)
-	for _, s := range l.lines(strings.ToUpper(l.doc.Title), l.width()) {
+	for _, s := range l.lines(strings.ToUpper(title), l.width()) {
 		w := l.textWidth(s)
 		x := l.left + (l.width()-w)/2
 		l.drawText(s, x, w, l.y, titleLine, alignLeft)
@@ -168,7 +168,7 @@ func (l *layout) title() {
 		l.y += titleLine
 	}
 	l.setFont("", bodyPt)
-	number := strings.TrimSpace(l.doc.Number)
+	number = strings.TrimSpace(number)
 	if number == "" {
 		number = "....../....../......"
 	}

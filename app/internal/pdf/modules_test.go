@@ -90,6 +90,11 @@ func sealedModuleDoc(t testing.TB, c *letters.Catalogue, m *letters.Module, i in
 	return doc
 }
 
+// signerOf is the name of the official who signs the i-th module fixture.
+func signerOf(m *letters.Module, i int) string {
+	return demoSigners()[i%3].Official.Name
+}
+
 // layoutText is pdftotext -layout output with trailing blanks removed from
 // every line, the form the golden files hold.
 func layoutText(t *testing.T, data []byte) string {
@@ -145,7 +150,6 @@ func TestModulesGolden(t *testing.T) {
 			}
 
 			ps := strings.Split(got, "\f")
-			last := len(ps)
 			if !strings.Contains(ps[0], strings.ToUpper(m.Title)) {
 				t.Errorf("page 1 lacks the title %q", strings.ToUpper(m.Title))
 			}
@@ -155,11 +159,14 @@ func TestModulesGolden(t *testing.T) {
 				}
 			}
 			qpdfCheck(t, data)
-			if url := decodeQR(t, data, last); url != moduleVerifyURL {
-				t.Errorf("QR on page %d reads %q, want %q", last, url, moduleVerifyURL)
+			if at := pageOf(ps, signerOf(m, i)); at < 0 {
+				t.Errorf("the signer's name is on no page")
+			} else if url := decodeQR(t, data, at+1); url != moduleVerifyURL {
+				t.Errorf("QR on page %d reads %q, want %q", at+1, url, moduleVerifyURL)
 			}
 			checkWords(t, data)
-			checkSealArea(t, data, last)
+			checkSealArea(t, data, pageOf(ps, signerOf(m, i))+1)
+			checkNote(t, data)
 		})
 	}
 }
@@ -191,8 +198,8 @@ func TestModulesDraft(t *testing.T) {
 					t.Errorf("page %d: %.1f %% of the page is watermark grey, want a visible DRAF", n+1, got*100)
 				}
 			}
-			// The seal would sit in the signer block, on the last page.
-			if url := decodeQR(t, data, len(ps)); url != "" {
+			// The seal would sit in the signer block.
+			if url := decodeQR(t, data, pageOf(ps, signerOf(m, i))+1); url != "" {
 				t.Errorf("draft carries a QR code: %q", url)
 			}
 			if count(ps, "Keaslian dokumen") != 0 {
@@ -203,39 +210,68 @@ func TestModulesDraft(t *testing.T) {
 	}
 }
 
-// TestSealedLetterHasQRAndFooter checks the area the signing step fills:
-// the QR code at least 20 mm square with its quiet zone, beside the
-// signature space, and the TTE sentence next to it, on the signer's page.
+// TestSealedLetterHasQRAndFooter checks what the signing step adds: the QR
+// code at least 20 mm square in the official's signature space, between
+// the office and the name, with "Ditandatangani secara elektronik" under
+// it, and the TTE note at the foot of every page in type of at least 7 pt.
 func TestSealedLetterHasQRAndFooter(t *testing.T) {
 	c := shippedCatalogue(t)
 	r := newTestRenderer(t)
 	for i, m := range c.Modules() {
-		if m.Code != "sk_domisili" && m.Code != "sk_ahli_waris" {
+		if m.Code != "sk_domisili" && m.Code != "sk_ahli_waris" && m.Code != "surat_kuasa" {
 			continue
 		}
 		t.Run(m.Code, func(t *testing.T) {
 			data := render(t, r, sealedModuleDoc(t, c, m, i))
 			ps := pages(t, data)
-			last := len(ps) - 1
-			for _, s := range []string{"Dokumen ini ditandatangani secara elektronik", "Keaslian dokumen dapat diperiksa",
-				letters.DemoOfficials()[i%3].Name} {
-				if got := pageOf(ps, s); got != last {
-					t.Errorf("%q on page %d, want the signer's page %d", s, got+1, last+1)
+			signer := letters.DemoOfficials()[i%3].Name
+			at := pageOf(ps, signer)
+			for _, s := range []string{"Ditandatangani secara elektronik", signer} {
+				if got := pageOf(ps, s); got != at || got < 0 {
+					t.Errorf("%q on page %d, want the signer's page %d", s, got+1, at+1)
 				}
 			}
-			if url := decodeQR(t, data, last+1); url != moduleVerifyURL {
+			if url := decodeQR(t, data, at+1); url != moduleVerifyURL {
 				t.Errorf("QR reads %q", url)
 			}
-			checkSealArea(t, data, last+1)
+			checkSealArea(t, data, at+1)
+			checkNote(t, data)
 		})
 	}
 }
 
-// TestAhliWarisManyHeirs flows a long letter onto a second page: with 25
+// checkNote fails the test unless every page carries the TTE note at its
+// foot, below the body, in type of at least 7 pt.
+func checkNote(t *testing.T, data []byte) {
+	t.Helper()
+	ps, _, ph := pageWords(t, data)
+	for n, ws := range ps {
+		found := false
+		for _, w := range ws {
+			if w.text != "Keaslian" {
+				continue
+			}
+			found = true
+			// pdftotext's word box is about 1.15 times the type size.
+			if h := w.y1 - w.y0; h < 7*1.14 {
+				t.Errorf("page %d: TTE note set in %.1f pt, want at least 7", n+1, h/1.15)
+			}
+			if w.y0 < ph-25*72/25.4 {
+				t.Errorf("page %d: TTE note at %.0f pt from the top, not at the foot", n+1, w.y0)
+			}
+		}
+		if !found {
+			t.Errorf("page %d lacks the TTE note", n+1)
+		}
+	}
+}
+
+// TestAhliWarisManyHeirs flows a long letter onto further pages: with 25
 // heirs the table fills page 1 and the rest of the letter follows; with 30
-// the table itself breaks and its header repeats. Every heir is listed
-// once, and the signer block (date, a.n. line, office, name, NIP) is whole
-// on the last page and on no other.
+// the table itself breaks and its header repeats. Every heir is listed once
+// in the table and signs once; each heir's signature block (caption, name)
+// is whole on one page; the official's block (date, a.n. line, office,
+// name, NIP) is whole on the last page and on no other.
 func TestAhliWarisManyHeirs(t *testing.T) {
 	bin := tool(t, "pdftotext", "poppler-utils")
 	c := shippedCatalogue(t)
@@ -258,7 +294,8 @@ func TestAhliWarisManyHeirs(t *testing.T) {
 				}})
 			}
 			in.Subjects["ahli_waris"] = letters.Subject{Items: heirs}
-			data := render(t, r, build(t, c, in))
+			doc := build(t, c, in)
+			data := render(t, r, doc)
 			if dir := os.Getenv("PDF_SAMPLE_DIR"); dir != "" {
 				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("ahli_waris_%d.pdf", n)), data, 0o644); err != nil {
 					t.Fatal(err)
@@ -268,9 +305,22 @@ func TestAhliWarisManyHeirs(t *testing.T) {
 			if len(ps) < 2 {
 				t.Fatalf("%d page(s), want the letter to flow onto a second page", len(ps))
 			}
-			for _, name := range names {
-				if k := count(ps, name); k != 1 {
-					t.Errorf("heir %q printed %d times, want once", name, k)
+			for k, name := range names {
+				if got := count(ps, name); got != 2 {
+					t.Errorf("heir %q printed %d times, want twice (table and signature)", name, got)
+				}
+				// The block: its caption "k. Hubungan" and the name, on
+				// one page.
+				caption := fmt.Sprintf(" %d. %s ", k+1, relations[k%len(relations)])
+				at := -1
+				for i := len(ps) - 1; i >= 0 && at < 0; i-- {
+					if strings.Contains(" "+squash(ps[i])+" ", caption) {
+						at = i
+					}
+				}
+				if at != lastPageOf(ps, name) {
+					t.Errorf("heir %d's signature block is split: caption on page %d, name on page %d",
+						k+1, at+1, lastPageOf(ps, name)+1)
 				}
 			}
 			lastHeir := pageOf(ps, names[n-1])
@@ -296,7 +346,7 @@ func TestAhliWarisManyHeirs(t *testing.T) {
 					continue
 				}
 				for _, s := range []string{"Sumberejo, 23 November 2026", "a.n. Kepala Desa Sumberejo", "Sekretaris Desa",
-					signer.Name, signer.NIP, "Demikian surat keterangan ini dibuat"} {
+					signer.Name, signer.NIP, "Camat Sanankulon"} {
 					if !strings.Contains(text, s) {
 						t.Errorf("last page %d lacks %q", k, s)
 					}
@@ -445,22 +495,23 @@ func checkWords(t *testing.T, data []byte) {
 // x y w h in points, from the bottom left.
 var qrGround = regexp.MustCompile(`q 1 g ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) re f 0 g`)
 
-// checkSealArea measures the QR code in the page content (qpdf --qdf
-// uncompresses it) and checks that it is at least 20 mm square with its
-// quiet zone, lies in the lower half of the signer's page, and that no word
-// is printed on it.
+// checkSealArea measures the QR code in the content of one page (qpdf
+// --qdf uncompresses it) and checks that it is at least 20 mm square with
+// its quiet zone, that no word is printed on it, that the office is above
+// it and "Ditandatangani secara elektronik" under it.
 func checkSealArea(t *testing.T, data []byte, page int) {
 	t.Helper()
 	bin := tool(t, "qpdf", "qpdf")
+	in := writePDF(t, data)
 	out := filepath.Join(t.TempDir(), "qdf.pdf")
-	run(t, bin, "--qdf", "--object-streams=disable", writePDF(t, data), out)
+	run(t, bin, "--qdf", "--object-streams=disable", in, "--pages", in, strconv.Itoa(page), "--", out)
 	raw, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ms := qrGround.FindAllSubmatch(raw, -1)
 	if len(ms) != 1 {
-		t.Fatalf("found %d QR codes in the content, want 1", len(ms))
+		t.Fatalf("found %d QR codes on page %d, want 1", len(ms), page)
 	}
 	var q [4]float64
 	for i := range q {
@@ -474,20 +525,24 @@ func checkSealArea(t *testing.T, data []byte, page int) {
 	ws := ps[page-1]
 	// From PDF coordinates (bottom left) to pdftotext's (top left).
 	x0, x1, y0, y1 := q[0], q[0]+q[2], ph-q[1]-q[3], ph-q[1]
+	above, below := false, false
 	for _, w := range ws {
 		if min(w.x1, x1)-max(w.x0, x0) > 0 && min(w.y1, y1)-max(w.y0, y0) > 0 {
 			t.Errorf("word %q printed on the QR code", w.text)
 		}
-	}
-	// The footer sentence starts right of the code, level with it.
-	found := false
-	for _, w := range ws {
-		if w.text == "Dokumen" && w.x0 > x1 && w.y0 >= y0 && w.y1 <= y1 {
-			found = true
+		centred := w.x1 > x0 && w.x0 < x1
+		if w.text == "Ditandatangani" && w.y0 >= y1-1 && w.y0 < y1+4*mm && centred {
+			below = true
+		}
+		if w.y1 <= y0+1 && w.y1 > y0-8*mm && centred {
+			above = true
 		}
 	}
-	if !found {
-		t.Error("the TTE sentence does not start beside the QR code")
+	if !below {
+		t.Error(`"Ditandatangani secara elektronik" is not right under the QR code`)
+	}
+	if !above {
+		t.Error("no line of the signer block right above the QR code")
 	}
 }
 

@@ -70,9 +70,12 @@ func NewRenderer() (*Renderer, error) {
 const (
 	marginLeft   = 20.0
 	marginRight  = 20.0
-	marginTop    = 12.0 // the kop starts here on page 1, the text on later pages
-	marginBottom = 22.0 // body text never comes closer to the bottom edge
-	footerY      = 12.0 // baseline of the page number, from the bottom edge
+	marginTop    = 12.0 // the kop starts here on page 1, the running header on later pages
+	contTop      = 22.0 // the text starts here on later pages, under the running header
+	marginBottom = 25.0 // body text never comes closer to the bottom edge
+	footerY      = 7.0  // baseline of the page number and the draft note, from the bottom edge
+	noteBottom   = 10.0 // the TTE note ends this far above the bottom edge
+	maxNoteLines = 4    // the TTE note's lines that fit under the body
 
 	bodyPt      = 12.0
 	bodyLine    = 5.6  // line height of 12 pt body text
@@ -137,17 +140,22 @@ func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
 	f.SetAuthor(villageLine(doc.Village), true)
 
 	l := &layout{
-		f:      f,
-		doc:    doc,
-		glyphs: r.glyphs,
-		logos:  &r.logos,
-		mark:   r.watermark,
-		pageW:  w,
-		pageH:  h,
-		left:   marginLeft,
-		right:  w - marginRight,
-		bottom: h - marginBottom,
+		f:        f,
+		doc:      doc,
+		glyphs:   r.glyphs,
+		logos:    &r.logos,
+		mark:     r.watermark,
+		pageW:    w,
+		pageH:    h,
+		left:     marginLeft,
+		right:    w - marginRight,
+		bottom:   h - marginBottom,
+		pt:       bodyPt,
+		lh:       bodyLine,
+		indent:   rowsIndent,
+		labelMax: labelMaxW,
 	}
+	l.planNote()
 	f.SetHeaderFunc(l.pageHeader)
 	f.SetFooterFunc(l.pageFooter)
 	f.AddPage()
@@ -156,24 +164,14 @@ func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
 	if err := l.kop(); err != nil {
 		return nil, err
 	}
-	l.title()
+	l.title(doc.Title, doc.Number)
 	l.labelW = l.rowLabelWidth(doc.Blocks)
-	plan := l.planSigner()
-	for i, b := range doc.Blocks {
-		// What must follow a block on its page: the signer block after
-		// the last one (a signature never stands alone on a page), the
-		// first lines of the next block after a heading or an
-		// introducing sentence ("... sebagai berikut:").
-		keep := 0.0
-		switch {
-		case i == len(doc.Blocks)-1:
-			keep = signerGap + plan.h
-		case introduces(b):
-			keep = l.leadHeight(doc.Blocks[i+1])
-		}
-		l.block(b, keep)
+	rows := l.planSignatures(doc.Signatures, doc.Signer, true)
+	l.body(doc.Blocks, l.signatureLead(rows))
+	l.signatures(rows)
+	for i := range doc.Forms {
+		l.form(&doc.Forms[i])
 	}
-	l.signer(plan)
 
 	if err := f.Error(); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
@@ -206,7 +204,11 @@ type layout struct {
 	// page being closed knows that the letter has more than one page.
 	more bool
 
-	labelW float64 // label column of Rows blocks, the same in the whole letter
+	labelW float64 // label column of Rows blocks, the same in the whole letter (or form)
+	// The type of the body: size and line height, the shift of Rows blocks
+	// and the widest label column; attached forms are set a little smaller.
+	pt, lh, indent, labelMax float64
+	note                     []string // the TTE note's lines, printed at the foot of every page
 }
 
 // width is the usable width between the margins.
@@ -215,42 +217,97 @@ func (l *layout) width() float64 { return l.right - l.left }
 // ensure starts a new page unless h millimetres still fit above the bottom
 // margin. It reports whether it broke the page.
 func (l *layout) ensure(h float64) bool {
-	if l.y+h <= l.bottom+0.01 {
+	if l.y+h <= l.bottom+0.01 || l.y <= contTop+0.01 {
+		// It fits, or the page is still empty: a new page would not
+		// offer more room.
 		return false
 	}
 	l.newPage()
 	return true
 }
 
-// newPage starts the next page; the letterhead is printed on page 1 only.
+// newPage starts the next page; the letterhead is printed on page 1 only,
+// later pages start under the running header.
 func (l *layout) newPage() {
 	l.more = true
 	l.f.AddPage()
-	l.y = marginTop + 3
+	l.y = contTop
 }
 
 // pageHeader runs at the start of every page, before its content, so that
-// a draft's watermark lies under the text.
+// a draft's watermark lies under the text. Every page after the first
+// repeats the letter number and says which page of how many it is, so that
+// a loose sheet is still known to belong to the letter.
 func (l *layout) pageHeader() {
 	if l.doc.Draft {
 		l.watermark()
 	}
-}
-
-// pageFooter runs when a page is closed. A letter of more than one page
-// numbers its pages "Halaman 1 dari 2"; a one-page letter carries no number.
-func (l *layout) pageFooter() {
 	n := l.f.PageNo()
-	if n == 1 && !l.more {
+	if n < 2 {
 		return
 	}
 	l.setFont("", 9)
 	l.f.SetTextColor(60, 60, 60)
-	s := fmt.Sprintf("Halaman %d dari %s", n, pageCountAlias)
+	number := strings.TrimSpace(l.doc.Number)
+	if number == "" {
+		number = "....../....../......"
+	}
+	page := fmt.Sprintf("Halaman %d dari %s", n, pageCountAlias)
 	// Measure with a number in place of the alias, which becomes one.
-	w := l.f.GetStringWidth(fmt.Sprintf("Halaman %d dari %d", n, n+1))
-	l.f.Text(l.right-w, l.pageH-footerY, s)
+	pw := l.f.GetStringWidth(fmt.Sprintf("Halaman %d dari %d", n, n+1))
+	head := l.clean(l.doc.Title)
+	title := strings.ToUpper(head) + " Nomor : " + l.clean(number)
+	if l.textWidth(title) > l.width()-pw-6 {
+		title = "Nomor : " + l.clean(number)
+	}
+	l.drawText(title, l.left, l.width(), marginTop, 4, alignLeft)
+	l.f.Text(l.right-pw, l.baseline(marginTop, 4), page)
+	l.f.SetDrawColor(150, 150, 150)
+	l.f.SetLineWidth(0.2)
+	l.f.Line(l.left, marginTop+5, l.right, marginTop+5)
+	l.f.SetDrawColor(0, 0, 0)
 	l.f.SetTextColor(0, 0, 0)
+}
+
+// pageFooter runs when a page is closed: the TTE note of a signed letter
+// on every page, the draft note on every page of a draft, and on page 1 of
+// a letter of more than one page "Halaman 1 dari N" (later pages say it in
+// their header).
+func (l *layout) pageFooter() {
+	n := l.f.PageNo()
+	l.f.SetTextColor(60, 60, 60)
+	if len(l.note) > 0 {
+		l.setFont("", sealPt)
+		y := l.pageH - noteBottom - float64(len(l.note))*sealLine
+		for _, s := range l.note {
+			l.drawText(s, l.left, l.width(), y, sealLine, alignLeft)
+			y += sealLine
+		}
+	}
+	l.setFont("", 9)
+	if l.doc.Draft {
+		l.f.Text(l.left, l.pageH-footerY, draftNote)
+	}
+	if n == 1 && l.more {
+		s := fmt.Sprintf("Halaman %d dari %s", n, pageCountAlias)
+		w := l.f.GetStringWidth(fmt.Sprintf("Halaman %d dari %d", n, n+1))
+		l.f.Text(l.right-w, l.pageH-footerY, s)
+	}
+	l.f.SetTextColor(0, 0, 0)
+}
+
+// planNote wraps the TTE note of a sealed letter for the foot of every
+// page. The body ends above it; a note longer than maxNoteLines (an unusual
+// CA name or URL) takes the room it needs from the body.
+func (l *layout) planNote() {
+	if l.doc.Draft || l.doc.Seal == nil || strings.TrimSpace(l.doc.Seal.Footer) == "" {
+		return
+	}
+	l.setFont("", sealPt)
+	l.note = l.lines(l.doc.Seal.Footer, l.width())
+	if n := len(l.note); n > maxNoteLines {
+		l.bottom = min(l.bottom, l.pageH-noteBottom-float64(n)*sealLine-2)
+	}
 }
 
 // draftMark is the watermark word of a draft.
@@ -261,8 +318,7 @@ const draftMark = "DRAF"
 const draftNote = draftMark + " – belum ditandatangani, tidak berlaku sebagai surat resmi"
 
 // watermark draws a large light-grey "DRAF" along the page diagonal, as a
-// filled outline of the bold font's letters rather than as text, and the
-// draft note at the foot of the page.
+// filled outline of the bold font's letters rather than as text.
 func (l *layout) watermark() {
 	const capHeight = 48.0 // mm
 	m := l.mark
@@ -277,11 +333,6 @@ func (l *layout) watermark() {
 	f := cy + sin*ox + cos*oy
 	l.f.RawWriteStr(fmt.Sprintf("q 0.86 g %.5f %.5f %.5f %.5f %.3f %.3f cm\n%sf Q",
 		cos, sin, -sin, cos, e, f, m.path))
-
-	l.setFont("", 9)
-	l.f.SetTextColor(60, 60, 60)
-	l.f.Text(l.left, l.pageH-footerY, draftNote)
-	l.f.SetTextColor(0, 0, 0)
 }
 
 // villageLine names the village for the PDF metadata: "Desa Sumberejo,

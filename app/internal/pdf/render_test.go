@@ -136,6 +136,9 @@ func TestRenderLongLetterFlowsToSecondPage(t *testing.T) {
 	if got := count(ps, "PEMERINTAH KABUPATEN BLITAR"); got != 1 {
 		t.Errorf("letterhead printed %d times, want once (page 1 only)", got)
 	}
+	if !strings.Contains(squash(ps[1]), "SURAT KETERANGAN AHLI WARIS Nomor : 470/012/35.05.12.2001/XI/2026") {
+		t.Errorf("page 2 does not repeat the letter number\n%s", ps[1])
+	}
 	for i := range ps {
 		want := fmt.Sprintf("Halaman %d dari 2", i+1)
 		if pageOf(ps, want) != i {
@@ -163,8 +166,9 @@ func TestRenderLongLetterFlowsToSecondPage(t *testing.T) {
 
 // TestSignerBlockKeptTogether grows the body one paragraph at a time, so
 // that the end of the body passes every position near the foot of page 1,
-// and checks that the signer block is never split and never leaves the
-// closing paragraph behind.
+// and checks that the signer block is never split and that the page it is
+// on carries body text: the closing paragraph and the end of the paragraph
+// before it. The TTE note is at the foot of every page.
 func TestSignerBlockKeptTogether(t *testing.T) {
 	r := newTestRenderer(t)
 	extra := surat.Block{Kind: surat.Paragraph, Text: "Bahwa orang tersebut di atas dikenal baik, berkelakuan baik dan tidak pernah tersangkut perkara pidana."}
@@ -181,18 +185,36 @@ func TestSignerBlockKeptTogether(t *testing.T) {
 		ps := pages(t, render(t, r, doc))
 		sawTwoPages = sawTwoPages || len(ps) > 1
 		at := pageOf(ps, "Sumberejo, 23 November 2026")
-		// The closing paragraph goes along: a signature never stands alone
-		// on a page.
-		for _, s := range []string{"a.n. Kepala Desa Sumberejo", "Sekretaris Desa", "Ni Luh Putu Ayu Wédari", "NIPD. 19870412 201001 2 003", "Keaslian dokumen",
-			"Demikian surat keterangan ini dibuat", "sebagaimana mestinya."} {
-			if got := pageOf(ps, s); got != at || got != len(ps)-1 {
+		before := "perkara pidana."
+		if n == 0 {
+			before = "administrasi perbankan."
+		}
+		for _, s := range []string{"a.n. Kepala Desa Sumberejo", "Sekretaris Desa", "Ni Luh Putu Ayu Wédari", "NIPD. 19870412 201001 2 003",
+			"Ditandatangani secara elektronik", "Demikian surat keterangan ini dibuat", "sebagaimana mestinya.", before} {
+			if got := lastPageOf(ps, s); got != at || got != len(ps)-1 {
 				t.Errorf("%d extra paragraphs: %q on page %d, date on page %d, %d pages", n, s, got, at, len(ps))
+			}
+		}
+		for i, p := range ps {
+			if !strings.Contains(squash(p), "Keaslian dokumen dapat diperiksa") {
+				t.Errorf("%d extra paragraphs: page %d lacks the TTE note", n, i+1)
 			}
 		}
 	}
 	if !sawTwoPages {
 		t.Error("no variant flowed onto a second page; the test does not test anything")
 	}
+}
+
+// lastPageOf is the index of the last page whose text contains s (white
+// space squashed), or -1.
+func lastPageOf(ps []string, s string) int {
+	for i := len(ps) - 1; i >= 0; i-- {
+		if strings.Contains(squash(ps[i]), squash(s)) {
+			return i
+		}
+	}
+	return -1
 }
 
 func TestRenderDraft(t *testing.T) {
@@ -214,7 +236,7 @@ func TestRenderDraft(t *testing.T) {
 	if pageOf(ps, "Nomor : ....../....../......") != 0 {
 		t.Errorf("draft lacks the dotted number line\n%s", ps[0])
 	}
-	if pageOf(ps, "Keaslian dokumen") >= 0 {
+	if pageOf(ps, "Keaslian dokumen") >= 0 || pageOf(ps, "Ditandatangani secara elektronik") >= 0 {
 		t.Error("draft prints the seal sentence")
 	}
 	// The watermark is drawn, not set as text, so the rows read as rows.
@@ -509,38 +531,49 @@ func TestWrapSplitsLongWords(t *testing.T) {
 	}
 }
 
-// TestRowsNeverLeaveOneRowAlone moves a block of twelve data rows down the
-// page line by line, so that the page break falls at every row, and
-// checks that no page holds a single row of the block.
-func TestRowsNeverLeaveOneRowAlone(t *testing.T) {
+// TestRowsBlockNeverSplits moves a block of twelve data rows down the page
+// line by line, so that the foot of the page falls at every row, and checks
+// that the block is always whole on one page. A block longer than a page
+// does break, but never leaves one row alone on a page.
+func TestRowsBlockNeverSplits(t *testing.T) {
 	r := newTestRenderer(t)
-	var rows []surat.Row
-	for i := 1; i <= 12; i++ {
-		rows = append(rows, surat.Row{Label: fmt.Sprintf("Baris %02d", i), Value: "Nilai"})
+	rowsOf := func(n int) []surat.Row {
+		var rows []surat.Row
+		for i := 1; i <= n; i++ {
+			rows = append(rows, surat.Row{Label: fmt.Sprintf("Baris %02d", i), Value: "Nilai"})
+		}
+		return rows
 	}
 	line := surat.Block{Kind: surat.Paragraph, Text: "Satu baris pengisi."}
-	broke := false
+	moved := false
 	for n := 0; n < 40; n++ {
 		doc := onePageDoc()
 		for i := 0; i < n; i++ {
 			doc.Blocks = append([]surat.Block{line}, doc.Blocks...)
 		}
-		doc.Blocks = append(doc.Blocks[:len(doc.Blocks)-1], surat.Block{Kind: surat.Rows, Rows: rows}, doc.Blocks[len(doc.Blocks)-1])
+		doc.Blocks = append(doc.Blocks[:len(doc.Blocks)-1], surat.Block{Kind: surat.Rows, Rows: rowsOf(12)}, doc.Blocks[len(doc.Blocks)-1])
 		ps := pages(t, render(t, r, doc))
-		var perPage []int
-		for _, p := range ps {
-			perPage = append(perPage, strings.Count(p, "Baris "))
+		for i, p := range ps {
+			if k := strings.Count(p, "Baris "); k > 0 && k < 12 {
+				t.Errorf("%d filler lines: page %d holds %d of the 12 rows", n, i+1, k)
+			}
 		}
-		for i, k := range perPage {
-			if k == 1 {
-				t.Errorf("%d filler lines: page %d holds one row of the block (rows per page %v)", n, i+1, perPage)
-			}
-			if k > 0 && k < 12 {
-				broke = true
-			}
+		moved = moved || pageOf(ps, "Baris 01") > 0
+	}
+	if !moved {
+		t.Error("the block never reached page 2; the test does not test anything")
+	}
+
+	// 70 rows do not fit on a page: the block breaks, never one row alone.
+	doc := onePageDoc()
+	doc.Blocks = append(doc.Blocks[:2], surat.Block{Kind: surat.Rows, Rows: rowsOf(70)}, doc.Blocks[3])
+	ps := pages(t, render(t, r, doc))
+	for i, p := range ps {
+		if k := strings.Count(p, "Baris "); k == 1 {
+			t.Errorf("page %d holds one row of the long block", i+1)
 		}
 	}
-	if !broke {
-		t.Error("the block never broke across pages; the test does not test anything")
+	if count(ps, "Baris ") != 70 {
+		t.Errorf("the long block prints %d rows, want 70", count(ps, "Baris "))
 	}
 }

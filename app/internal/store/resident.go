@@ -32,7 +32,8 @@ func (s *Store) householdFor(tx *gorm.DB, actor surat.Actor, villageID int64, h 
 			dst *string
 			src string
 		}{
-			{&found.Address, h.Address}, {&found.RT, h.RT}, {&found.RW, h.RW}, {&found.Dusun, h.Dusun}} {
+			{&found.Address, h.Address}, {&found.RT, h.RT}, {&found.RW, h.RW}, {&found.Dusun, h.Dusun},
+			{&found.DTKSID, h.DTKSID}} {
 			if f.src != "" && *f.dst != f.src {
 				*f.dst = f.src
 				changed = true
@@ -41,7 +42,7 @@ func (s *Store) householdFor(tx *gorm.DB, actor surat.Actor, villageID int64, h 
 		if changed {
 			if err := tx.Table("households").Where("id = ?", found.ID).Updates(map[string]any{
 				"address": found.Address, "rt": found.RT, "rw": found.RW, "dusun": found.Dusun,
-				"updated_at": s.now()}).Error; err != nil {
+				"dtks_id": found.DTKSID, "updated_at": s.now()}).Error; err != nil {
 				return nil, err
 			}
 		}

@@ -178,6 +178,9 @@ type Household struct {
 	RW        string
 	Dusun     string
 	HeadID    *int64
+	// DTKSID is the household's ID in the Data Terpadu Kesejahteraan Sosial
+	// (formerly BDT), which SKTM letters print; "" when not recorded.
+	DTKSID    string `gorm:"column:dtks_id"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -288,6 +291,9 @@ func (h *Household) Validate() error {
 	}
 	if len([]rune(h.Dusun)) > 50 {
 		p.Add("dusun", "Dusun paling banyak 50 karakter")
+	}
+	if len(h.DTKSID) > 30 {
+		p.Add("dtks_id", "ID DTKS paling banyak 30 karakter")
 	}
 	return p.Err()
 }

@@ -936,24 +936,27 @@ func (s *Server) handleResidentPicker(c *gin.Context) error {
 // letterPage shows one letter with what the user may do with it now.
 type letterPage struct {
 	basePage
-	Letter       *surat.Letter
-	ModuleTitle  string
-	Subjects     []labelValue
-	Fields       []labelValue
-	SignerName   string
-	CreatedBy    string
-	VerifyURL    string
-	CanEdit      bool // clerk, draft
-	CanSubmit    bool
-	CanApprove   bool // signer, diajukan
-	CanReturn    bool // signer, diajukan or disetujui
-	CanSign      bool // signer, disetujui
-	CanRevoke    bool // clerk, ditandatangani
-	CanReplace   bool
-	HasPreview   bool // unsigned letters have a DRAF preview
-	Signed       bool
-	ReplacesID   int64
-	ReplacedByID int64
+	Letter      *surat.Letter
+	ModuleTitle string
+	Subjects    []labelValue
+	Fields      []labelValue
+	SignerName  string
+	CreatedBy   string
+	VerifyURL   string
+	CanEdit     bool // clerk, draft
+	CanSubmit   bool
+	CanApprove  bool // signer, diajukan
+	CanReturn   bool // signer, diajukan or disetujui
+	CanSign     bool // signer, disetujui
+	CanRevoke   bool // clerk, ditandatangani
+	CanReplace  bool
+	HasPreview  bool // unsigned letters have a DRAF preview
+	Signed      bool
+	// CanAddResident offers "Tambahkan ke data penduduk" (a clerk, a
+	// signed letter whose module declares new_resident).
+	CanAddResident bool
+	ReplacesID     int64
+	ReplacedByID   int64
 	// ActionError is a refusal of the last action; Errors hold field
 	// messages of the action forms (reason, passphrase); Reason keeps a
 	// typed reason.
@@ -1042,6 +1045,7 @@ func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p let
 	p.CanReplace = clerk && st == surat.LetterSigned && l.ReplacedByID == nil
 	p.HasPreview = st == surat.LetterDraft || st == surat.LetterSubmitted || st == surat.LetterApproved
 	p.Signed = l.VerifyCode != nil && l.PDFPath != ""
+	p.CanAddResident = clerk && st == surat.LetterSigned && m != nil && m.OffersNewResident()
 	if l.VerifyCode != nil {
 		p.VerifyURL = iss.VerifyURL(*l.VerifyCode)
 	}

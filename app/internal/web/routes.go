@@ -125,6 +125,7 @@ func (s *Server) routes() {
 	letterPages.GET("/:id/pratinjau.pdf", s.page(s.handleLetterPreview))
 	letterPages.GET("/:id/unduh.pdf", s.page(s.handleLetterDownload))
 	letterPages.GET("/:id/ubah", draftsman, s.page(s.handleLetterEditForm))
+	letterPages.GET("/:id/tambah-penduduk", draftsman, s.page(s.handleLetterNewResident))
 	// The letter form's POSTs keep the input over an expired session (see
 	// keepFormWhenSignedOut), like the resident form's.
 	keepLetter := s.page(s.keepFormWhenSignedOut)

@@ -471,8 +471,8 @@ func TestLetterModuleSettings(t *testing.T) {
 				t.Errorf("module %s not listed", m.Code)
 			}
 		}
-		if n := len(testCatalogue(t).Modules()); n != 27 {
-			t.Errorf("catalogue has %d modules, want 27", n)
+		if n := len(testCatalogue(t).Modules()); n != 33 {
+			t.Errorf("catalogue has %d modules, want 33", n)
 		}
 		r = br.post("/pengaturan/surat/sk_usaha", url.Values{csrfField: {tok}, "kode_surat": {"500/??"},
 			"number_format": {"[nomor_surat]"}, "validity_days": {"0"}})
