@@ -39,3 +39,14 @@ func MigrateDownTo(ctx context.Context, s *Store, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// MigrateApply applies (up) or rolls back (down) exactly the migration
+// numbered version, whatever else is applied.
+func MigrateApply(ctx context.Context, s *Store, version int64, up bool) error {
+	p, err := s.gooseProvider()
+	if err != nil {
+		return err
+	}
+	_, err = p.ApplyVersion(ctx, version, up)
+	return err
+}

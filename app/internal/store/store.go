@@ -175,7 +175,12 @@ func (s *Store) gooseProvider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations for %s: %w", s.dialect, err)
 	}
-	p, err := goose.NewProvider(dialect, s.sqlDB, sub)
+	// Migration numbers are handed out in ranges to work done in parallel, so
+	// a database may already carry a higher number when a lower one lands
+	// (00020 before 00007, for one). Such a migration is applied late rather
+	// than refused; each migration therefore must not depend on the ones
+	// numbered between it and the highest applied.
+	p, err := goose.NewProvider(dialect, s.sqlDB, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}
