@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite", the one under gorm's glebarez dialector
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", the one under gorm's SQLite dialector
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
