@@ -80,3 +80,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.60.1 // indirect
 )
+
+// gofpdf with a parsed-font cache and pooled zlib writers (issue 15); the
+// changes are listed in third_party/gofpdf/NOTES.md.
+replace github.com/jung-kurt/gofpdf => ./third_party/gofpdf
