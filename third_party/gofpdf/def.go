@@ -712,6 +712,7 @@ type fontDefType struct {
 	DiffN        int           // Position of diff in app array, set by font loader
 	i            string        // 1-based position in font list, set by font loader, not this program
 	utf8File     *utf8FontFile // UTF-8 font
+	parsed       *UTF8Font     // UTF-8 font added with AddUTF8FontFromParsed (suratdesa addition)
 	usedRunes    map[int]int   // Array of used runes
 }
 

@@ -3863,9 +3863,10 @@ func (f *Fpdf) replaceAliases() {
 				replacement = utf8toutf16(replacement, false)
 			}
 			for n := 1; n <= f.page; n++ {
-				s := f.pages[n].String()
-				if strings.Contains(s, alias) {
-					s = strings.Replace(s, alias, replacement, -1)
+				// Search the page in place; copy it only to replace
+				// (suratdesa addition, see NOTES.md).
+				if bytes.Contains(f.pages[n].Bytes(), []byte(alias)) {
+					s := strings.Replace(f.pages[n].String(), alias, replacement, -1)
 					f.pages[n].Truncate(0)
 					f.pages[n].WriteString(s)
 				}
@@ -3971,6 +3972,7 @@ func (f *Fpdf) putfonts() {
 	if f.err != nil {
 		return
 	}
+	var shared parsedFontObjects // suratdesa addition, see NOTES.md
 	nf := f.n
 	for _, diff := range f.diffs {
 		// Encodings
@@ -4105,6 +4107,11 @@ func (f *Fpdf) putfonts() {
 				f.out(s.String())
 				f.out("endobj")
 			case "UTF8":
+				if font.parsed != nil {
+					// suratdesa addition, see NOTES.md.
+					f.putParsedFont(font, &shared)
+					break
+				}
 				fontName := "utf8" + font.Name
 				usedRunes := font.usedRunes
 				delete(usedRunes, 0)
@@ -4309,7 +4316,7 @@ func implode(sep string, arr []int) string {
 	var s fmtBuffer
 	for i := 0; i < len(arr)-1; i++ {
 		s.printf("%v", arr[i])
-		s.printf(sep)
+		s.printf("%s", sep)
 	}
 	if len(arr) > 0 {
 		s.printf("%v", arr[len(arr)-1])
@@ -4685,6 +4692,10 @@ func (f *Fpdf) putcatalog() {
 	// Name dictionary :
 	//	-> Javascript
 	//	-> Embedded files
+	// None when there is neither (suratdesa addition, see NOTES.md).
+	if f.javascript == nil && len(f.attachments) == 0 {
+		return
+	}
 	f.out("/Names <<")
 	// JavaScript
 	if f.javascript != nil {
@@ -4907,7 +4918,7 @@ func (f *Fpdf) ClosePath() {
 //
 // The MoveTo() example demonstrates this method.
 func (f *Fpdf) DrawPath(styleStr string) {
-	f.outf(fillDrawOp(styleStr))
+	f.outf("%s", fillDrawOp(styleStr))
 }
 
 // ArcTo draws an elliptical arc centered at point (x, y). rx and ry specify its

@@ -26,6 +26,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+
+	kzlib "github.com/klauspost/compress/zlib"
 )
 
 func round(f float64) int {
@@ -83,10 +86,35 @@ func slicesEqual(a, b []float64) bool {
 
 // sliceCompress returns a zlib-compressed copy of the specified byte array
 func sliceCompress(data []byte) []byte {
+	return sliceCompressLevel(data, zlib.BestSpeed)
+}
+
+// zlibWriters holds idle zlib writers by compression level (index level+2,
+// for zlib.HuffmanOnly to zlib.BestCompression). A writer carries several
+// hundred KB of compressor state; reusing it instead of allocating one per
+// stream is what keeps compression cheap. (suratdesa addition, see NOTES.md.)
+var zlibWriters [12]sync.Pool
+
+// sliceCompressLevel returns a zlib-compressed copy of data at the given
+// level; an invalid level falls back to zlib.BestSpeed. It compresses with
+// github.com/klauspost/compress, two to three times faster than
+// compress/zlib at the same level and output size. (suratdesa addition.)
+func sliceCompressLevel(data []byte, level int) []byte {
+	if level < zlib.HuffmanOnly || level > zlib.BestCompression {
+		level = zlib.BestSpeed
+	}
 	var buf bytes.Buffer
-	cmp, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
+	buf.Grow(len(data)/2 + 64)
+	pool := &zlibWriters[level+2]
+	cmp, _ := pool.Get().(*kzlib.Writer)
+	if cmp == nil {
+		cmp, _ = kzlib.NewWriterLevel(&buf, level)
+	} else {
+		cmp.Reset(&buf)
+	}
 	cmp.Write(data)
 	cmp.Close()
+	pool.Put(cmp)
 	return buf.Bytes()
 }
 
