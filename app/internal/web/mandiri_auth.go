@@ -134,7 +134,7 @@ type mandiriAuth struct {
 }
 
 func newMandiriAuth(p auth.Params, now func() time.Time) (*mandiriAuth, error) {
-	h, err := auth.Hash("000000-not-a-pin", p)
+	h, err := auth.DummyHash(p)
 	if err != nil {
 		return nil, fmt.Errorf("web: resident dummy hash: %w", err)
 	}
