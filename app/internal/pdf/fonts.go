@@ -82,10 +82,10 @@ func loadFonts() (regular, bold []byte, err error) {
 // slimFont returns the TrueType font without what a PDF viewer does not
 // need to draw its glyphs: the hinting programs (the cvt, fpgm and prep
 // tables and the instructions inside every glyph) and the names other than
-// those identifying the font and its licence. The outlines, metrics and
-// character map stay as they are, so text looks and measures the same;
-// only a viewer that grid-fits TrueType glyphs with their own instructions
-// at screen resolution (print and the common viewers do not) would place
+// copyright and font names. The outlines, metrics and character map stay
+// as they are, so text looks and measures the same in print and in
+// viewers that do not hint (poppler's, whose page images are unchanged);
+// a viewer that runs TrueType instructions at screen resolution may place
 // the pixels of a stem differently.
 //
 // Hinting is over half of every embedded subset: without it a signed
@@ -231,15 +231,16 @@ func componentSize(flags int) int {
 }
 
 // keptName reports whether slimFont keeps the name with this id: the
-// copyright, family, subfamily, unique id, full name, version, PostScript
-// name, licence and licence URL.
+// copyright, family, subfamily, unique id, full name, version and
+// PostScript name, the names font subsetters such as fontTools keep.
 func keptName(id int) bool {
-	return id <= 6 || id == 13 || id == 14
+	return id <= 6
 }
 
 // keptNames rebuilds a format 0 name table with the Windows Unicode
-// (platform 3, encoding 1) records of keptNameIDs; the Macintosh copies and
-// the trademark, vendor, designer, description and URL records go.
+// (platform 3, encoding 1) records of the names keptName keeps; the
+// Macintosh copies and the trademark, vendor, designer, description,
+// licence and URL records go.
 func keptNames(name []byte) ([]byte, error) {
 	if len(name) < 6 || binary.BigEndian.Uint16(name) != 0 {
 		return nil, fmt.Errorf("%w: name table", errTTF)
