@@ -19,6 +19,7 @@ require (
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/klauspost/compress v1.20.5 // indirect
 )
 
 require (
@@ -79,3 +80,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0
 )
+
+// gofpdf with a parsed-font cache and pooled zlib writers (issue 15); the
+// changes are listed in third_party/gofpdf/NOTES.md.
+replace github.com/jung-kurt/gofpdf => ./third_party/gofpdf
