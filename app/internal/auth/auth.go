@@ -42,6 +42,20 @@ func Hash(password string, p Params) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
+// DummyHash returns a hash in Hash's format with parameters p that no
+// password matches: its salt and key are random bytes, not derived from a
+// password. Verify against it runs the same Argon2id derivation as against a
+// real hash with p, so a login for an unknown account costs what a real one
+// does; unlike Hash, making it costs nothing (no 64 MiB at start-up).
+func DummyHash(p Params) (string, error) {
+	b := make([]byte, 16+32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: dummy hash: %w", err)
+	}
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		base64.RawStdEncoding.EncodeToString(b[:16]), base64.RawStdEncoding.EncodeToString(b[16:])), nil
+}
+
 // Verify checks password against an encoded hash in constant time. It
 // returns ErrMismatch for a wrong password and another error for a malformed
 // hash.

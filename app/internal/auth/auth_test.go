@@ -31,6 +31,35 @@ func TestHashVerify(t *testing.T) {
 	}
 }
 
+// TestDummyHash: no password matches a dummy hash, and verifying against it
+// derives a key with the same parameters, salt length and key length as
+// verifying against a real hash with the same Params, so it costs the same.
+func TestDummyHash(t *testing.T) {
+	dummy, err := DummyHash(fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := Hash("demo12345", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, r := strings.Split(dummy, "$"), strings.Split(real, "$")
+	if len(d) != 6 || len(r) != 6 || strings.Join(d[:4], "$") != strings.Join(r[:4], "$") {
+		t.Fatalf("dummy %q and real %q differ in format or parameters", dummy, real)
+	}
+	if len(d[4]) != len(r[4]) || len(d[5]) != len(r[5]) {
+		t.Errorf("salt or key length differs: dummy %q, real %q", dummy, real)
+	}
+	for _, pw := range []string{"", "demo12345", "000000-not-a-pin", "not a real password"} {
+		if err := Verify(pw, dummy); !errors.Is(err, ErrMismatch) {
+			t.Errorf("Verify(%q, dummy) = %v, want ErrMismatch", pw, err)
+		}
+	}
+	if other, _ := DummyHash(fast); other == dummy {
+		t.Error("two dummy hashes are equal")
+	}
+}
+
 func TestTokens(t *testing.T) {
 	a, _ := NewToken(32)
 	b, _ := NewToken(32)

@@ -75,7 +75,7 @@ func New(d Deps) (*Service, error) {
 	if d.StorageDir == "" {
 		d.StorageDir = "storage"
 	}
-	h, err := auth.Hash("000000-not-a-pin", d.PINParams)
+	h, err := auth.DummyHash(d.PINParams)
 	if err != nil {
 		return nil, fmt.Errorf("mandiri: dummy hash: %w", err)
 	}

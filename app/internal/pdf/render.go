@@ -33,10 +33,10 @@ type Options struct {
 // Renderer renders letters. It holds the fonts, prepared once, and is safe
 // for concurrent use; create one at start-up and share it.
 type Renderer struct {
-	regular, bold []byte
-	glyphs        glyphSet
-	logos         logoCache
-	watermark     outline // "DRAF" in the bold font, as a vector path
+	fonts     parsedFonts
+	glyphs    glyphSet
+	logos     logoCache
+	watermark outline // "DRAF" in the bold font, as a vector path
 }
 
 // NewRenderer prepares the embedded fonts. It fails only if the embedded
@@ -63,7 +63,11 @@ func NewRenderer() (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Renderer{regular: regular, bold: bold, glyphs: glyphs, watermark: mark}, nil
+	fonts, err := parseFonts(regular, bold)
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{fonts: fonts, glyphs: glyphs, watermark: mark}, nil
 }
 
 // Page geometry and type sizes, in millimetres and points.
@@ -115,12 +119,10 @@ func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
 		UnitStr:        "mm",
 		Size:           gofpdf.SizeType{Wd: w, Ht: h},
 	})
-	// Fonts first: gofpdf seeds each font's subset with the digits only
-	// when no page-count alias is set yet. Each document gets its own copy
-	// of the font bytes, because gofpdf pads tables in place while it
-	// subsets them, which would race between concurrent renders.
-	f.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(r.regular))
-	f.AddUTF8FontFromBytes(fontFamily, "B", bytes.Clone(r.bold))
+	// The fonts are parsed once per Renderer; each document embeds the
+	// subset of the glyphs it uses, cut from the parsed tables.
+	f.AddUTF8FontFromParsed(fontFamily, "", r.fonts.regular)
+	f.AddUTF8FontFromParsed(fontFamily, "B", r.fonts.bold)
 	f.AliasNbPages(pageCountAlias)
 	f.SetMargins(marginLeft, marginTop, marginRight)
 	f.SetAutoPageBreak(false, 0)
@@ -136,8 +138,9 @@ func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
 	f.SetModificationDate(created)
 	f.SetProducer("suratdesa", false)
 	f.SetCreator("suratdesa", false)
-	f.SetTitle(doc.Title, true)
-	f.SetAuthor(villageLine(doc.Village), true)
+	// UTF-16 only when needed: plain ASCII is half the bytes.
+	f.SetTitle(doc.Title, !isASCII(doc.Title))
+	f.SetAuthor(villageLine(doc.Village), !isASCII(villageLine(doc.Village)))
 
 	l := &layout{
 		f:        f,
@@ -177,7 +180,6 @@ func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	var buf bytes.Buffer
-	buf.Grow(48 << 10)
 	if err := f.Output(&buf); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}

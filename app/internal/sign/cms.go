@@ -3,10 +3,14 @@ package sign
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
+	"io"
 	"math/big"
 
 	"github.com/smallstep/pkcs7"
@@ -122,4 +126,56 @@ func firstElement(v asn1.RawValue) (asn1.RawValue, bool) {
 		return asn1.RawValue{}, false
 	}
 	return first, true
+}
+
+// contentsRoom is the room to reserve in /Contents for s's CMS: the size of
+// the CMS buildCMS makes with s's certificates and a key that returns the
+// longest signature s.Key can, plus contentsSlack. It returns
+// ErrSignatureTooLarge when that exceeds MaxContentsSize, or an error for a
+// key type whose signature length is unknown.
+func (s *LocalSigner) contentsRoom() (int, error) {
+	longest, err := longestSignature(s.Key.Public())
+	if err != nil {
+		return 0, err
+	}
+	cms, err := buildCMS(nil, s.Cert, s.Chain, sizingKey{s.Key.Public(), longest})
+	if err != nil {
+		return 0, err
+	}
+	room := len(cms) + contentsSlack
+	if room > MaxContentsSize {
+		return 0, fmt.Errorf("%w: %d bytes needed, at most %d", ErrSignatureTooLarge, room, MaxContentsSize)
+	}
+	return room, nil
+}
+
+// sizingKey stands in for a key when measuring a CMS: it signs nothing and
+// returns a fixed signature of the longest length the real key can give.
+type sizingKey struct {
+	public    crypto.PublicKey
+	signature []byte
+}
+
+func (k sizingKey) Public() crypto.PublicKey { return k.public }
+
+func (k sizingKey) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return k.signature, nil
+}
+
+// longestSignature is a signature of the greatest length a key of this
+// public key's type and size produces: for ECDSA the DER SEQUENCE of two
+// integers with their high bit set (a leading zero byte each), for RSA the
+// modulus size, for Ed25519 64 bytes.
+func longestSignature(pub crypto.PublicKey) ([]byte, error) {
+	switch pub := pub.(type) {
+	case *ecdsa.PublicKey:
+		n := (pub.Curve.Params().BitSize + 7) / 8
+		v := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(8*n)), big.NewInt(1))
+		return asn1.Marshal(struct{ R, S *big.Int }{v, v})
+	case *rsa.PublicKey:
+		return make([]byte, pub.Size()), nil
+	case ed25519.PublicKey:
+		return make([]byte, ed25519.SignatureSize), nil
+	}
+	return nil, fmt.Errorf("sign: unsupported key type %T", pub)
 }

@@ -34,6 +34,24 @@ func newFixture(t testing.TB, rootName string) *fixture {
 // newFixtureCRL is newFixture with the signer's CRL distribution point.
 func newFixtureCRL(t testing.TB, rootName, crlURL string) *fixture {
 	t.Helper()
+	return newFixtureNames(t, rootName, pki.SignerSubject{
+		Name: "SUTRISNO", Jabatan: "Kepala Desa", Village: "Sumberejo",
+		Kabupaten: "Kabupaten Malang", VillageID: 1,
+	}, crlURL)
+}
+
+// newFixtureSubject is a fixture whose root and signer certificate carry
+// the given names, and its signer.
+func newFixtureSubject(t testing.TB, name, jabatan, village, kabupaten, crlURL string) *LocalSigner {
+	t.Helper()
+	return newFixtureNames(t, "Root CA "+kabupaten, pki.SignerSubject{
+		Name: name, Jabatan: jabatan, Village: village, Kabupaten: kabupaten, VillageID: 1,
+	}, crlURL).signer
+}
+
+// newFixtureNames is newFixture with a subject and CRL distribution point.
+func newFixtureNames(t testing.TB, rootName string, subject pki.SignerSubject, crlURL string) *fixture {
+	t.Helper()
 	now := time.Now().Add(-time.Minute)
 	root, err := pki.NewRootCA(rootName, now, "root passphrase", cheapKDF)
 	if err != nil {
@@ -45,10 +63,7 @@ func newFixtureCRL(t testing.TB, rootName, crlURL string) *fixture {
 	}
 	defer rootKey.Wipe()
 	cred, err := pki.IssueSigner(root.Cert, rootKey, pki.SignerRequest{
-		Subject: pki.SignerSubject{
-			Name: "SUTRISNO", Jabatan: "Kepala Desa", Village: "Sumberejo",
-			Kabupaten: "Kabupaten Malang", VillageID: 1,
-		},
+		Subject:    subject,
 		Passphrase: "demo12345",
 		Now:        now,
 		CRLURL:     crlURL,

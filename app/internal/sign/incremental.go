@@ -25,6 +25,7 @@ const byteRangeWidth = len("[0 0000000000 0000000000 0000000000]")
 type prepared struct {
 	out       []byte
 	byteRange [4]int // offset, length, offset, length
+	room      int    // bytes of DER /Contents holds
 }
 
 // structure is what the incremental update needs from the original file.
@@ -136,10 +137,11 @@ func lastStartXRef(pdf []byte) (int, error) {
 
 // prepare appends the signature update to a copy of pdf: the rewritten
 // first page with the widget in /Annots, the rewritten catalog with the
-// AcroForm, the /Sig dictionary with a zero /Contents, the widget that is
-// also the signature field, a cross-reference section and a trailer with
-// /Prev. /ByteRange is filled; /Contents is left for fillContents.
-func prepare(pdf []byte, meta Meta) (*prepared, error) {
+// AcroForm, the /Sig dictionary with a zero /Contents of room bytes, the
+// widget that is also the signature field, a cross-reference section and a
+// trailer with /Prev. /ByteRange is filled; /Contents is left for
+// fillContents.
+func prepare(pdf []byte, meta Meta, room int) (*prepared, error) {
 	st, err := readStructure(pdf)
 	if err != nil {
 		return nil, err
@@ -159,7 +161,7 @@ func prepare(pdf []byte, meta Meta) (*prepared, error) {
 	form["SigFlags"] = types.Integer(3) // SignaturesExist | AppendOnly
 	catalog["AcroForm"] = form
 
-	out := make([]byte, 0, len(pdf)+2*ContentsSize+4096)
+	out := make([]byte, 0, len(pdf)+2*room+4096)
 	out = append(out, pdf...)
 	if last := out[len(out)-1]; last != '\n' && last != '\r' {
 		out = append(out, '\n')
@@ -182,7 +184,7 @@ func prepare(pdf []byte, meta Meta) (*prepared, error) {
 	out = append(out, " /Contents "...)
 	contentsAt := len(out)
 	out = append(out, '<')
-	out = append(out, bytes.Repeat([]byte("0"), 2*ContentsSize)...)
+	out = append(out, bytes.Repeat([]byte("0"), 2*room)...)
 	out = append(out, '>')
 	contentsEnd := len(out)
 	out = fmt.Appendf(out, " /M %s", pdfDate(meta.SigningTime))
@@ -222,7 +224,7 @@ func prepare(pdf []byte, meta Meta) (*prepared, error) {
 		return nil, fmt.Errorf("%w: file too large for the byte range", ErrUnsupportedPDF)
 	}
 	copy(out[brAt:], text+strings.Repeat(" ", byteRangeWidth-len(text)))
-	return &prepared{out: out, byteRange: br}, nil
+	return &prepared{out: out, byteRange: br, room: room}, nil
 }
 
 // appendXRef writes a classic cross-reference section for the objects in
@@ -260,8 +262,8 @@ func (p *prepared) signedContent() []byte {
 
 // fillContents writes cms as hex into the /Contents placeholder.
 func (p *prepared) fillContents(cms []byte) error {
-	if len(cms) > ContentsSize {
-		return fmt.Errorf("%w: %d bytes, room for %d", ErrSignatureTooLarge, len(cms), ContentsSize)
+	if len(cms) > p.room {
+		return fmt.Errorf("%w: %d bytes, room for %d", ErrSignatureTooLarge, len(cms), p.room)
 	}
 	hex.Encode(p.out[p.byteRange[1]+1:], cms)
 	return nil

@@ -21,11 +21,23 @@ import (
 	"time"
 )
 
-// ContentsSize is the room, in bytes of DER, reserved for the CMS in
-// /Contents (written as twice as many hex digits). Our CMS with a P-256
-// signer and root is about 1.5 KB; the rest is headroom for a longer chain
-// or a later timestamp token.
-const ContentsSize = 8192
+// The room reserved for the CMS in /Contents, in bytes of DER (written as
+// twice as many hex digits), is sized for each signature: the size of the
+// CMS the signer makes, measured by building it with a stand-in key that
+// returns the longest signature the real key can (contentsRoom), plus
+// contentsSlack. A fixed room would have to fit the longest names and
+// chains: 8 KB of it, 16 KB of hex, would be most of a one-page letter,
+// whose CMS with a P-256 signer and root is about 1.7 KB.
+const (
+	// contentsSlack is room beyond the measured CMS. The measure is an
+	// upper bound already; the slack covers what could differ between
+	// the measuring and the real signature, such as a signing time that
+	// crosses into GeneralizedTime (two bytes).
+	contentsSlack = 64
+	// MaxContentsSize caps the room: a CMS larger than this (a chain of
+	// many certificates) is refused with ErrSignatureTooLarge.
+	MaxContentsSize = 16384
+)
 
 // Errors returned by Sign. Callers test them with errors.Is.
 var (
@@ -33,8 +45,9 @@ var (
 	// safely: unreadable, encrypted, using cross-reference streams, or
 	// without pages. The wrapped message says which.
 	ErrUnsupportedPDF = errors.New("sign: unsupported PDF")
-	// ErrSignatureTooLarge means the CMS did not fit in ContentsSize bytes;
-	// no output is produced rather than a corrupt file.
+	// ErrSignatureTooLarge means the CMS did not fit in the room reserved
+	// for it, or would need more than MaxContentsSize; no output is
+	// produced rather than a corrupt file.
 	ErrSignatureTooLarge = errors.New("sign: signature larger than the reserved space")
 	// ErrSelfCheck means SignAndVerify produced a PDF that its own
 	// verification rejects; the PDF must not be stored.
@@ -70,8 +83,8 @@ type LocalSigner struct {
 // sets it); meta.SigningTime goes to /M and should be the same moment.
 //
 // It returns ErrUnsupportedPDF when pdf cannot be updated safely,
-// ErrSignatureTooLarge when the CMS outgrows ContentsSize, the context's
-// error when ctx is done, or an error from the key.
+// ErrSignatureTooLarge when the CMS outgrows its room or MaxContentsSize,
+// the context's error when ctx is done, or an error from the key.
 func (s *LocalSigner) Sign(ctx context.Context, pdf []byte, meta Meta) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -82,7 +95,11 @@ func (s *LocalSigner) Sign(ctx context.Context, pdf []byte, meta Meta) ([]byte, 
 	if meta.SigningTime.IsZero() {
 		meta.SigningTime = time.Now()
 	}
-	doc, err := prepare(pdf, meta)
+	room, err := s.contentsRoom()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := prepare(pdf, meta, room)
 	if err != nil {
 		return nil, err
 	}

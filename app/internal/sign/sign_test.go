@@ -7,6 +7,7 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -245,17 +246,17 @@ func TestSignErrors(t *testing.T) {
 		t.Errorf("cancelled context: err = %v", err)
 	}
 
-	doc, err := prepare(renderPDF(t), testMeta())
+	doc, err := prepare(renderPDF(t), testMeta(), 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := doc.fillContents(make([]byte, ContentsSize+1)); !errors.Is(err, ErrSignatureTooLarge) {
+	if err := doc.fillContents(make([]byte, 2001)); !errors.Is(err, ErrSignatureTooLarge) {
 		t.Errorf("oversized CMS: err = %v, want ErrSignatureTooLarge", err)
 	}
 
-	// A chain long enough to overflow /Contents is refused, not written.
+	// A chain too long for MaxContentsSize is refused, not written.
 	long := &LocalSigner{Cert: f.signer.Cert, Key: f.signer.Key}
-	for range 20 {
+	for range MaxContentsSize/len(f.root.Raw) + 1 {
 		long.Chain = append(long.Chain, f.root)
 	}
 	if _, err := long.Sign(ctx, renderPDF(t), testMeta()); !errors.Is(err, ErrSignatureTooLarge) {
@@ -427,7 +428,51 @@ func TestByteRangeCoversFile(t *testing.T) {
 	if br[0] != 0 || br[2]+br[3] != len(signed) || signed[br[1]] != '<' || signed[br[2]-1] != '>' {
 		t.Errorf("ByteRange %v for a %d-byte file", br, len(signed))
 	}
-	if got, want := br[2]-br[1], 2*ContentsSize+2; got != want {
+	room, err := f.signer.contentsRoom()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := br[2]-br[1], 2*room+2; got != want {
 		t.Errorf("gap %d bytes, want %d", got, want)
+	}
+}
+
+// TestContentsRoomFitsCMS: the room Sign reserves in /Contents holds the
+// CMS of every signature, with names and chains of every length our PKI
+// issues, and wastes no more than the slack and the few bytes an ECDSA
+// signature shorter than the longest saves. If the CMS ever outgrows the
+// measure, this fails before a letter does.
+func TestContentsRoomFitsCMS(t *testing.T) {
+	long := strings.Repeat("Ñ", 100) // the columns hold 100 characters
+	signers := map[string]*LocalSigner{
+		"demo":       newFixture(t, "Root CA Test").signer,
+		"long names": newFixtureSubject(t, long, long, long, long, "https://"+strings.Repeat("a", 200)+".example/pki/crl.der"),
+	}
+	root := signers["demo"].Chain
+	signers["no chain"] = &LocalSigner{Cert: signers["demo"].Cert, Key: signers["demo"].Key}
+	signers["chain of three"] = &LocalSigner{Cert: signers["demo"].Cert, Key: signers["demo"].Key, Chain: append(root, root...)}
+	for name, s := range signers {
+		room, err := s.contentsRoom()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		shortest, longest := room, 0
+		for i := 0; i < 200; i++ {
+			cms, err := buildCMS([]byte(fmt.Sprintf("isi %d", i)), s.Cert, s.Chain, s.Key)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if len(cms) > room {
+				t.Fatalf("%s: CMS of %d bytes, room for %d", name, len(cms), room)
+			}
+			shortest, longest = min(shortest, room-len(cms)), max(longest, len(cms))
+		}
+		t.Logf("%s: room %d bytes, longest CMS %d", name, room, longest)
+		if shortest > contentsSlack+8 {
+			t.Errorf("%s: room %d wastes at least %d bytes, want at most %d", name, room, shortest, contentsSlack+8)
+		}
+		if name == "demo" && room > 2048 {
+			t.Errorf("demo signer: room %d bytes, want at most 2048", room)
+		}
 	}
 }

@@ -45,8 +45,7 @@ type PublicLetter struct {
 
 // publicLetterSQL reads a signed letter and its certificate; %s is the
 // placeholder of the code (publicLetterQuery). It is kept to two tables on
-// purpose: with the pure-Go SQLite driver every query is parsed anew, and a
-// five-table join cost three times as much to run as this one (letters +
+// purpose: a five-table join cost three times as much to run as this one (letters +
 // certificate) in a benchmark on 20,000 letters.
 const publicLetterSQL = `SELECT l.id, l.village_id, l.module, l.status, l.subject_name, l.number,
 	l.verify_code, l.pdf_sha256, l.issued_at, l.signed_at, l.valid_until, l.signer_official_id,
@@ -115,9 +114,9 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 // publicLetterStmt returns the store's prepared lookup, preparing it at the
 // first call. On MySQL this saves the prepare and close round trips that
 // database/sql otherwise makes for every query with arguments (158 -> 73 µs
-// per lookup in BenchmarkPublicLetterByVerifyCode). The SQLite driver keeps
-// only the SQL text in a prepared statement and compiles it at every query,
-// so there it changes nothing. A failed prepare is not remembered.
+// per lookup in BenchmarkPublicLetterByVerifyCode); on SQLite
+// (modernc.org/sqlite) the compiled statement is kept and reused. A failed
+// prepare is not remembered.
 func (s *Store) publicLetterStmt(ctx context.Context) (*sql.Stmt, error) {
 	s.publicMu.Lock()
 	defer s.publicMu.Unlock()
