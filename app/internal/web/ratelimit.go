@@ -1,6 +1,7 @@
 package web
 
 import (
+	"hash/maphash"
 	"math"
 	"sync"
 	"time"
@@ -40,36 +41,55 @@ func DefaultRateLimits() RateLimits {
 	}
 }
 
-// maxBuckets bounds the memory of a limiter: at about 100 bytes a bucket,
-// 50,000 clients cost some 5 MB.
+// maxBuckets is the number of clients a limiter tracks at once: a fixed
+// table of that many slots (24 bytes each, some 1.2 MB), allocated once.
 const maxBuckets = 50_000
 
-// limiter is an in-memory token bucket per key. Buckets that have been idle
-// long enough to be full again carry no information and are swept out; when
-// the table is still full, an arbitrary bucket is dropped, which at worst
-// gives that client a fresh burst. The clock is injected so tests can prove
-// the refill.
+// limiterShards splits a limiter's table so that concurrent requests
+// rarely wait for each other's lock.
+const limiterShards = 64
+
+// limiterProbe is how many neighbouring slots a key may occupy: a new key
+// takes a free slot among them, else one that has refilled (it carries no
+// information), else the one idle longest. Every operation touches at most
+// limiterProbe slots, so its cost does not grow with the number of client
+// addresses, however many an attacker rotates through.
+const limiterProbe = 4
+
+// limiter is an in-memory token bucket per key in a fixed-size table.
+// Losing a bucket to eviction at worst gives that client a fresh burst.
+// The clock is injected so tests can prove the refill.
 type limiter struct {
-	rate  float64 // tokens per second
-	burst float64
-	now   func() time.Time
-	max   int
-
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	lastSweep time.Time
+	rate   float64 // tokens per second
+	burst  float64
+	now    func() time.Time
+	seed   maphash.Seed
+	shards []limiterShard
 }
 
+type limiterShard struct {
+	mu    sync.Mutex
+	slots []bucket
+	_     [40]byte // keeps neighbouring shards' locks off one cache line
+}
+
+// bucket is one client's tokens; key 0 marks a free slot.
 type bucket struct {
+	key    uint64
 	tokens float64
-	last   time.Time
+	last   int64 // unix nanoseconds of the last refill
 }
 
+// newLimiter makes a limiter of about maxKeys buckets.
 func newLimiter(l RateLimit, now func() time.Time, maxKeys int) *limiter {
-	return &limiter{
-		rate: l.PerMinute / 60, burst: float64(l.Burst), now: now, max: maxKeys,
-		buckets: make(map[string]*bucket),
+	n := max(1, min(limiterShards, maxKeys/limiterProbe))
+	per := max(limiterProbe, (maxKeys+n-1)/n)
+	lim := &limiter{rate: l.PerMinute / 60, burst: float64(l.Burst), now: now, seed: maphash.MakeSeed(),
+		shards: make([]limiterShard, n)}
+	for i := range lim.shards {
+		lim.shards[i].slots = make([]bucket, per)
 	}
+	return lim
 }
 
 // fullAfter is how long an empty bucket takes to fill up again.
@@ -80,16 +100,16 @@ func (l *limiter) fullAfter() time.Duration {
 // allow takes a token from key's bucket. When there is none it returns
 // false and how long until there is one.
 func (l *limiter) allow(key string) (bool, time.Duration) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		l.makeRoom(now)
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
+	h := maphash.String(l.seed, key) | 1 // never 0, the free mark
+	sh := &l.shards[h%uint64(len(l.shards))]
+	now := l.now().UnixNano()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	b := sh.find(h, now, int64(l.fullAfter()))
+	if b.key != h {
+		*b = bucket{key: h, tokens: l.burst, last: now}
 	}
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+	if elapsed := float64(now-b.last) / 1e9; elapsed > 0 {
 		b.tokens = math.Min(l.burst, b.tokens+elapsed*l.rate)
 		b.last = now
 	}
@@ -101,35 +121,49 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return false, wait
 }
 
-// makeRoom sweeps idle buckets once per refill period, or at once when the
-// table is full, and drops one bucket when sweeping freed nothing.
-func (l *limiter) makeRoom(now time.Time) {
-	full := len(l.buckets) >= l.max
-	if !full && now.Sub(l.lastSweep) < l.fullAfter() {
-		return
-	}
-	l.lastSweep = now
-	idle := l.fullAfter()
-	for k, b := range l.buckets {
-		if now.Sub(b.last) >= idle {
-			delete(l.buckets, k)
+// find returns key's slot among its neighbours, or the slot a new bucket
+// for it should take: a free one, else one idle long enough to be full
+// again, else the one idle longest.
+func (sh *limiterShard) find(key uint64, now, refill int64) *bucket {
+	n := uint64(len(sh.slots))
+	start := (key / limiterShards) % n
+	var victim *bucket
+	for i := uint64(0); i < limiterProbe; i++ {
+		b := &sh.slots[(start+i)%n]
+		switch {
+		case b.key == key:
+			return b
+		case b.key == 0 || now-b.last >= refill:
+			if victim == nil || victim.key != 0 {
+				victim = b
+			}
+		case victim == nil || (victim.key != 0 && now-victim.last < refill && b.last < victim.last):
+			victim = b
 		}
 	}
-	if len(l.buckets) < l.max {
-		return
-	}
-	for k := range l.buckets { // map order is random: an arbitrary victim
-		delete(l.buckets, k)
-		break
-	}
+	return victim
 }
 
-// size is the number of buckets held, for tests.
+// size is the number of buckets that still hold information (neither free
+// nor refilled), for tests.
 func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
+	now, refill := l.now().UnixNano(), int64(l.fullAfter())
+	n := 0
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		for _, b := range sh.slots {
+			if b.key != 0 && now-b.last < refill {
+				n++
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return n
 }
+
+// capacity is the number of slots of the table, for tests.
+func (l *limiter) capacity() int { return len(l.shards) * len(l.shards[0].slots) }
 
 // rateLimitedError is a request refused by a rate limit; Retry is how long
 // the client should wait.
