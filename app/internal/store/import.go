@@ -105,11 +105,13 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 		res.HouseholdsCreated, res.HouseholdsUpdated = len(newHH), len(changedHH)
 
 		var existing []struct {
-			ID      int64
-			NIK     string
-			Version int
+			ID         int64
+			NIK        string
+			Version    int
+			LifeStatus int
 		}
-		if err := tx.Table("residents").Select("id, nik, version").Where("village_id = ?", villageID).
+		var alive int64 // the change of the village's alive residents
+		if err := tx.Table("residents").Select("id, nik, version, life_status").Where("village_id = ?", villageID).
 			Find(&existing).Error; err != nil {
 			return err
 		}
@@ -138,10 +140,12 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 					return err
 				}
 				res.Updated++
+				alive += aliveDelta(e.LifeStatus, r.LifeStatus)
 			} else {
 				r.ID = 0
 				r.Version = 1
 				create = append(create, r)
+				alive += aliveDelta(0, r.LifeStatus)
 			}
 			if r.Relation == surat.RelationHead {
 				heads[hid] = r
@@ -152,6 +156,9 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 				return err
 			}
 			res.Created = len(create)
+		}
+		if err := addAlive(tx, villageID, alive); err != nil {
+			return err
 		}
 		for hid, r := range heads {
 			if err := tx.Table("households").Where("id = ?", hid).Update("head_id", r.ID).Error; err != nil {

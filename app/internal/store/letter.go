@@ -720,6 +720,9 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 		"nomor "+n.Number); err != nil {
 		return nil, err
 	}
+	if err := s.countSigned(tx, villageID, after.Module, signedAt); err != nil {
+		return nil, err
+	}
 	for _, rid := range art.MarkDeadResidentIDs {
 		if err := s.markDead(tx, actor, villageID, rid, letterID); err != nil {
 			return nil, err
@@ -757,6 +760,9 @@ func (s *Store) markDead(tx *gorm.DB, actor surat.Actor, villageID, residentID, 
 		"life_status": surat.LifeDead, "version": before.Version + 1, "updated_at": s.now(),
 	}).Error; err != nil {
 		return fmt.Errorf("mark resident %d dead: %w", residentID, err)
+	}
+	if err := addAlive(tx, villageID, aliveDelta(before.LifeStatus, surat.LifeDead)); err != nil {
+		return err
 	}
 	after := before
 	after.LifeStatus, after.Version = surat.LifeDead, before.Version+1

@@ -105,6 +105,9 @@ func (s *Store) CreateResident(ctx context.Context, actor surat.Actor, villageID
 			}
 		}
 		r.Household = hh
+		if err := addAlive(tx, villageID, aliveDelta(0, r.LifeStatus)); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, actor, &villageID, "resident.create", "resident", r.ID, nil, r, "")
 	})
 	return translate("create resident", err)
@@ -162,6 +165,9 @@ func (s *Store) UpdateResident(ctx context.Context, actor surat.Actor, villageID
 		}
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("resident %d changed meanwhile: %w", r.ID, surat.ErrConflict)
+		}
+		if err := addAlive(tx, villageID, aliveDelta(before.LifeStatus, r.LifeStatus)); err != nil {
+			return err
 		}
 		r.Version = before.Version + 1
 		if r.Relation == surat.RelationHead {

@@ -108,6 +108,9 @@ func (s *Store) RecordResidentExit(ctx context.Context, actor surat.Actor, villa
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("resident %d changed meanwhile: %w", residentID, surat.ErrConflict)
 		}
+		if err := addAlive(tx, villageID, aliveDelta(before.LifeStatus, status)); err != nil {
+			return err
+		}
 		after := before
 		after.LifeStatus, after.Version = status, before.Version+1
 		action := "resident.mark_dead"

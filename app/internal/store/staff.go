@@ -190,6 +190,9 @@ func (s *Store) CreateVillageWithAdmin(ctx context.Context, actor surat.Actor, v
 		if err := tx.Table("villages").Create(v).Error; err != nil {
 			return err
 		}
+		if err := createVillageStats(tx, v.ID); err != nil {
+			return err
+		}
 		if err := s.appendAudit(tx, actor, &v.ID, "village.create", "village", v.ID, nil, v, ""); err != nil {
 			return err
 		}

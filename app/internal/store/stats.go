@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -108,21 +109,20 @@ func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time) ([]Vil
 	}
 	residents, err := count("count residents per village", func() ([]KeyCount, error) {
 		var out []KeyCount
-		err := s.db.WithContext(ctx).Table("residents").Select("village_id AS `key`, COUNT(*) AS n").
-			Where("life_status = ?", surat.LifeAlive).Group("village_id").Scan(&out).Error
+		err := s.db.WithContext(ctx).Table("village_stats").Select("village_id AS `key`, residents_alive AS n").
+			Scan(&out).Error
 		return out, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	letters, err := count("count letters per village", func() ([]KeyCount, error) {
-		var out []KeyCount
-		err := s.db.WithContext(ctx).Table("letters").Select("village_id AS `key`, COUNT(*) AS n").
-			Where("signed_at >= ? AND signed_at < ?", from.UTC(), to.UTC()).Group("village_id").Scan(&out).Error
-		return out, err
-	})
+	recap, err := s.LetterRecap(ctx, from, to)
 	if err != nil {
 		return nil, err
+	}
+	letters := map[string]int64{}
+	for _, r := range recap {
+		letters[fmt.Sprint(r.VillageID)] += r.N
 	}
 	users, err := count("count users per village", func() ([]KeyCount, error) {
 		var out []KeyCount
@@ -150,11 +150,77 @@ type RecapRow struct {
 
 // LetterRecap counts the letters signed in [from, to) by village and
 // module, across the kabupaten; letters revoked or replaced later count,
-// since they were issued. Only the kabupaten admin may see it.
+// since they were issued. Only the kabupaten admin may see it. The whole
+// months of the range (in letter time) are read from letter_month_counts,
+// the parts before the first and after the last whole month from the
+// letters themselves (index letters_signed), so the cost grows with the
+// villages and modules, not with the letters.
 func (s *Store) LetterRecap(ctx context.Context, from, to time.Time) ([]RecapRow, error) {
-	var out []RecapRow
-	err := s.db.WithContext(ctx).Table("letters").Select("village_id, module, COUNT(*) AS n").
-		Where("signed_at >= ? AND signed_at < ?", from.UTC(), to.UTC()).
-		Group("village_id, module").Order("village_id, module").Scan(&out).Error
-	return out, translate("letter recap", err)
+	counts := map[[2]any]int64{}
+	add := func(rows []RecapRow) {
+		for _, r := range rows {
+			counts[[2]any{r.VillageID, r.Module}] += r.N
+		}
+	}
+	scan := func(a, b time.Time) error {
+		if !a.Before(b) {
+			return nil
+		}
+		var rows []RecapRow
+		err := s.db.WithContext(ctx).Table("letters").Select("village_id, module, COUNT(*) AS n").
+			Where("signed_at >= ? AND signed_at < ?", a.UTC(), b.UTC()).Group("village_id, module").Scan(&rows).Error
+		add(rows)
+		return translate("letter recap", err)
+	}
+	first, last := wholeMonths(from, to)
+	if !first.Before(last) {
+		if err := scan(from, to); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := scan(from, first); err != nil {
+			return nil, err
+		}
+		if err := scan(last, to); err != nil {
+			return nil, err
+		}
+		var rows []RecapRow
+		// Months as year*12 + month, so that one range condition selects them.
+		lo, hi := monthIndex(first), monthIndex(last)
+		err := s.db.WithContext(ctx).Table("letter_month_counts").Select("village_id, module, SUM(signed) AS n").
+			Where("year * 12 + month >= ? AND year * 12 + month < ?", lo, hi).Group("village_id, module").Scan(&rows).Error
+		if err != nil {
+			return nil, translate("letter recap by month", err)
+		}
+		add(rows)
+	}
+	out := make([]RecapRow, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, RecapRow{VillageID: k[0].(int64), Module: k[1].(string), N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].VillageID != out[j].VillageID {
+			return out[i].VillageID < out[j].VillageID
+		}
+		return out[i].Module < out[j].Module
+	})
+	return out, nil
+}
+
+// wholeMonths is the part of [from, to) made of whole months of letter
+// time: [first, last), empty (first >= last) when the range holds none.
+func wholeMonths(from, to time.Time) (first, last time.Time) {
+	f, t := surat.LetterTime(from), surat.LetterTime(to)
+	first = time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, f.Location())
+	if first.Before(f) {
+		first = first.AddDate(0, 1, 0)
+	}
+	last = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location())
+	return first, last
+}
+
+// monthIndex numbers the month of t (letter time) as year*12 + month.
+func monthIndex(t time.Time) int {
+	lt := surat.LetterTime(t)
+	return lt.Year()*12 + int(lt.Month())
 }

@@ -29,6 +29,9 @@ func (s *Store) CreateVillage(ctx context.Context, actor surat.Actor, v *surat.V
 		if err := tx.Table("villages").Create(v).Error; err != nil {
 			return err
 		}
+		if err := createVillageStats(tx, v.ID); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, actor, &v.ID, "village.create", "village", v.ID, nil, v, "")
 	})
 	return translate("create village", err)

@@ -38,6 +38,9 @@ func (s *Store) SetupFirstAdmin(ctx context.Context, v *surat.Village, u *surat.
 		if err := tx.Table("villages").Create(v).Error; err != nil {
 			return err
 		}
+		if err := createVillageStats(tx, v.ID); err != nil {
+			return err
+		}
 		if err := s.appendAudit(tx, actor, &v.ID, "village.create", "village", v.ID, nil, v, "first-run setup"); err != nil {
 			return err
 		}

@@ -101,3 +101,26 @@ func createMySQLDatabase(t testing.TB) string {
 	cfg.DBName = name
 	return cfg.FormatDSN()
 }
+
+// SQL opens a plain database/sql connection to the database of dsn (as
+// OpenDSN returned it), closed when the test ends, for tests that check
+// rows with their own SQL.
+func SQL(t testing.TB, b Backend, dsn string) *sql.DB {
+	t.Helper()
+	driver := "sqlite"
+	if b == MySQL {
+		driver = "mysql"
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatalf("dsn: %v", err)
+		}
+		cfg.ParseTime = true
+		dsn = cfg.FormatDSN()
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", b, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

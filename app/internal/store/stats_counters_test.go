@@ -1,0 +1,147 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// TestStatsCountersAgreeWithRows changes residents and signs letters by
+// every path that moves a counter, some of them concurrently, and checks
+// the kabupaten figures (read from the counters) against counts of the
+// rows themselves, for ranges of whole and partial months.
+func TestStatsCountersAgreeWithRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		clock := newClock(time.Date(2026, 1, 31, 18, 0, 0, 0, time.UTC)) // 1 February 01:00 WIB
+		st, dsn := storetest.OpenDSN(t, b, clock.Now)
+		a := newLetterEnv(t, st, "3505122001", surat.ScopeModule)
+		other := newLetterEnv(t, st, "3505122002", surat.ScopeModule)
+
+		// Residents: created one by one (concurrently), imported (new and
+		// updated, alive and not), marked dead by an event, moved.
+		var wg sync.WaitGroup
+		for i := range 12 {
+			wg.Go(func() {
+				r, h := person(fmt.Sprintf("3505121501809%03d", i), fmt.Sprintf("Warga %d", i))
+				h.NoKK = fmt.Sprintf("3505120101089%03d", i)
+				if i%4 == 3 {
+					r.LifeStatus = surat.LifeMoved
+				}
+				if err := st.CreateResident(ctx, admin, a.village.ID, r, h); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		var recs []surat.ImportRecord
+		for i := range 6 { // 0..2 update existing residents, 3..5 are new
+			r, h := person(fmt.Sprintf("3505121501809%03d", i*4+1), fmt.Sprintf("Impor %d", i))
+			if i >= 3 {
+				r.NIK = fmt.Sprintf("3505121501808%03d", i)
+			}
+			h.NoKK = fmt.Sprintf("3505120101088%03d", i)
+			if i%2 == 0 {
+				r.LifeStatus = surat.LifeDead
+			}
+			recs = append(recs, surat.ImportRecord{Row: i + 2, Resident: *r, Household: *h})
+		}
+		if _, err := st.ImportResidents(ctx, admin, a.village.ID, recs, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ImportResidents(ctx, admin, other.village.ID, recs, true); err != nil { // a dry run counts nothing
+			t.Fatal(err)
+		}
+		page, err := st.SearchResidents(ctx, a.village.ID, store.ResidentFilter{LifeStatus: surat.LifeAlive, PerPage: 1})
+		if err != nil || len(page.Residents) == 0 {
+			t.Fatalf("an alive resident: %v", err)
+		}
+		r := page.Residents[0]
+		if err := st.RecordResidentExit(ctx, admin, a.village.ID, r.ID, r.Version, &store.ResidentEvent{
+			Kind: store.EventDeath, EventDate: clock.Now(), Reason: "Sakit"}); err != nil {
+			t.Fatal(err)
+		}
+
+		// Letters signed across three months, two of them in the same
+		// transaction batch, and one draft that does not count.
+		sign := func(e *letterEnv, module string) {
+			t.Helper()
+			if _, err := e.finalize(e.approved(t, module).ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sign(a, "sk_domisili")
+		clock.Set(time.Date(2026, 3, 15, 3, 0, 0, 0, time.UTC))
+		sign(a, "sk_usaha")
+		sign(other, "sk_usaha")
+		clock.Set(time.Date(2026, 4, 30, 16, 59, 0, 0, time.UTC)) // 30 April 23:59 WIB
+		sign(a, "sk_usaha")
+		clock.Set(time.Date(2026, 4, 30, 17, 1, 0, 0, time.UTC)) // 1 May 00:01 WIB
+		sign(other, "sk_domisili")
+		a.draft(t, "sk_usaha")
+
+		direct := storetest.SQL(t, b, dsn)
+		wib := surat.LetterTime(time.Time{}).Location()
+		day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, wib) }
+		for _, rg := range [][2]time.Time{
+			{day(2026, 1, 1), day(2027, 1, 1)},  // whole months only
+			{day(2026, 2, 1), day(2026, 2, 2)},  // one day
+			{day(2026, 1, 20), day(2026, 4, 10)}, // partial, whole, partial
+			{day(2026, 4, 30), day(2026, 5, 2)},  // across a month boundary
+			{day(2026, 3, 15), day(2026, 3, 15)}, // empty
+		} {
+			recap, err := st.LetterRecap(ctx, rg[0], rg[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int64{}
+			for _, r := range recap {
+				got[fmt.Sprintf("%d/%s", r.VillageID, r.Module)] = r.N
+			}
+			want := map[string]int64{}
+			rows, err := direct.Query("SELECT village_id, module, COUNT(*) FROM letters WHERE signed_at >= ? AND signed_at < ? GROUP BY village_id, module",
+				rg[0].UTC(), rg[1].UTC())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var v, n int64
+				var m string
+				if err := rows.Scan(&v, &m, &n); err != nil {
+					t.Fatal(err)
+				}
+				want[fmt.Sprintf("%d/%s", v, m)] = n
+			}
+			rows.Close()
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("recap %s..%s = %v, the rows say %v", rg[0].Format("2006-01-02"), rg[1].Format("2006-01-02"), got, want)
+			}
+		}
+
+		sums, err := st.VillageSummaries(ctx, day(2026, 1, 1), day(2027, 1, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sums {
+			var alive, signed int64
+			if err := direct.QueryRow("SELECT COUNT(*) FROM residents WHERE village_id = ? AND life_status = ?",
+				s.ID, surat.LifeAlive).Scan(&alive); err != nil {
+				t.Fatal(err)
+			}
+			if err := direct.QueryRow("SELECT COUNT(*) FROM letters WHERE village_id = ? AND signed_at IS NOT NULL",
+				s.ID).Scan(&signed); err != nil {
+				t.Fatal(err)
+			}
+			if s.Residents != alive || s.Letters != signed {
+				t.Errorf("village %s: counters say %d alive, %d signed; the rows %d and %d",
+					s.Code, s.Residents, s.Letters, alive, signed)
+			}
+		}
+	})
+}
