@@ -90,8 +90,8 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 		wib := surat.LetterTime(time.Time{}).Location()
 		day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, wib) }
 		for _, rg := range [][2]time.Time{
-			{day(2026, 1, 1), day(2027, 1, 1)},  // whole months only
-			{day(2026, 2, 1), day(2026, 2, 2)},  // one day
+			{day(2026, 1, 1), day(2027, 1, 1)},   // whole months only
+			{day(2026, 2, 1), day(2026, 2, 2)},   // one day
 			{day(2026, 1, 20), day(2026, 4, 10)}, // partial, whole, partial
 			{day(2026, 4, 30), day(2026, 5, 2)},  // across a month boundary
 			{day(2026, 3, 15), day(2026, 3, 15)}, // empty
