@@ -25,6 +25,8 @@ SELECT village_id, YEAR(DATE_ADD(signed_at, INTERVAL 7 HOUR)), MONTH(DATE_ADD(si
 FROM letters WHERE signed_at IS NOT NULL
 GROUP BY village_id, YEAR(DATE_ADD(signed_at, INTERVAL 7 HOUR)), MONTH(DATE_ADD(signed_at, INTERVAL 7 HOUR)), module;
 
+CREATE INDEX letter_month_counts_month ON letter_month_counts (year, month);
+
 -- The letters signed in the parts of a range that are not whole months.
 CREATE INDEX letters_signed ON letters (signed_at, village_id, module);
 

@@ -24,6 +24,8 @@ SELECT village_id, CAST(strftime('%Y', signed_at, '+7 hours') AS INTEGER),
 FROM letters WHERE signed_at IS NOT NULL
 GROUP BY 1, 2, 3, 4;
 
+CREATE INDEX letter_month_counts_month ON letter_month_counts (year, month);
+
 -- The letters signed in the parts of a range that are not whole months.
 CREATE INDEX letters_signed ON letters (signed_at, village_id, module);
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"gorm.io/gorm"
 )
 
 // Figures for the dashboards. Every function counts within the village it
@@ -88,55 +90,83 @@ type VillageSummary struct {
 	Users     int64
 }
 
-// VillageSummaries lists every village by name with its alive residents,
-// its staff accounts and the letters signed in [from, to). It is
-// kabupaten-wide: only the kabupaten admin may see it.
-func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time) ([]VillageSummary, error) {
-	vs, err := s.Villages(ctx)
-	if err != nil {
-		return nil, err
+// VillageFilter narrows and pages the kabupaten's village list. Query
+// matches part of the name, the kecamatan or the start of the kode desa.
+type VillageFilter struct {
+	Query   string
+	Page    int // from 1
+	PerPage int // 1..200, default 50
+}
+
+// VillageSummaryPage is one page of villages, by name, with the totals of
+// every village the filter matches.
+type VillageSummaryPage struct {
+	Villages []VillageSummary
+	Total    int64 // villages matching
+	Page     int
+	PerPage  int
+	// Residents and Letters are the sums over every matching village.
+	Residents, Letters int64
+}
+
+// VillageSummaries lists a page of the villages matching f by name, each
+// with its alive residents, its staff accounts and the letters signed in
+// [from, to). The counts come from the counters (village_stats,
+// letter_month_counts), so a page costs the same with 300 villages as with
+// 8,000. It is kabupaten-wide: only the kabupaten admin may see it.
+func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time, f VillageFilter) (*VillageSummaryPage, error) {
+	pg := pageOf(f.Page, f.PerPage, 50, 200)
+	q := s.db.WithContext(ctx).Table("villages")
+	if term := escapeLike(strings.TrimSpace(f.Query)); term != "" {
+		q = q.Where("(name LIKE ? OR kecamatan LIKE ? OR code LIKE ?)", "%"+term+"%", "%"+term+"%", term+"%")
 	}
-	count := func(op string, q func() ([]KeyCount, error)) (map[string]int64, error) {
-		kc, err := q()
-		if err != nil {
-			return nil, translate(op, err)
-		}
-		m := make(map[string]int64, len(kc))
-		for _, c := range kc {
-			m[c.Key] = c.N
-		}
-		return m, nil
+	out := &VillageSummaryPage{Page: pg.Page, PerPage: pg.PerPage}
+	var all []int64
+	if err := q.Session(&gorm.Session{}).Pluck("id", &all).Error; err != nil {
+		return nil, translate("village ids", err)
 	}
-	residents, err := count("count residents per village", func() ([]KeyCount, error) {
-		var out []KeyCount
-		err := s.db.WithContext(ctx).Table("village_stats").Select("village_id AS `key`, residents_alive AS n").
-			Scan(&out).Error
-		return out, err
-	})
-	if err != nil {
-		return nil, err
+	out.Total = int64(len(all))
+	var vs []surat.Village
+	if err := pg.apply(q.Order("name, id")).Find(&vs).Error; err != nil {
+		return nil, translate("villages", err)
 	}
-	recap, err := s.LetterRecap(ctx, from, to)
-	if err != nil {
-		return nil, err
-	}
-	letters := map[string]int64{}
-	for _, r := range recap {
-		letters[fmt.Sprint(r.VillageID)] += r.N
-	}
-	users, err := count("count users per village", func() ([]KeyCount, error) {
-		var out []KeyCount
-		err := s.db.WithContext(ctx).Table("users").Select("village_id AS `key`, COUNT(*) AS n").
-			Where("village_id IS NOT NULL").Group("village_id").Scan(&out).Error
-		return out, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]VillageSummary, len(vs))
+	ids := make([]int64, len(vs))
 	for i, v := range vs {
-		k := fmt.Sprint(v.ID)
-		out[i] = VillageSummary{Village: v, Residents: residents[k], Letters: letters[k], Users: users[k]}
+		ids[i] = v.ID
+	}
+	residents := map[int64]int64{}
+	var stats []struct{ VillageID, ResidentsAlive int64 }
+	if err := s.db.WithContext(ctx).Table("village_stats").Select("village_id, residents_alive").
+		Where("village_id IN ?", all).Scan(&stats).Error; err != nil {
+		return nil, translate("village stats", err)
+	}
+	for _, st := range stats {
+		residents[st.VillageID] = st.ResidentsAlive
+		out.Residents += st.ResidentsAlive
+	}
+	recap, err := s.letterRecap(ctx, from, to, all)
+	if err != nil {
+		return nil, err
+	}
+	letters := map[int64]int64{}
+	for _, r := range recap {
+		letters[r.VillageID] += r.N
+		out.Letters += r.N
+	}
+	users := map[int64]int64{}
+	var uc []struct{ VillageID, N int64 }
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Table("users").Select("village_id, COUNT(*) AS n").
+			Where("village_id IN ?", ids).Group("village_id").Scan(&uc).Error; err != nil {
+			return nil, translate("count users per village", err)
+		}
+	}
+	for _, u := range uc {
+		users[u.VillageID] = u.N
+	}
+	out.Villages = make([]VillageSummary, len(vs))
+	for i, v := range vs {
+		out.Villages[i] = VillageSummary{Village: v, Residents: residents[v.ID], Letters: letters[v.ID], Users: users[v.ID]}
 	}
 	return out, nil
 }
@@ -156,6 +186,21 @@ type RecapRow struct {
 // letters themselves (index letters_signed), so the cost grows with the
 // villages and modules, not with the letters.
 func (s *Store) LetterRecap(ctx context.Context, from, to time.Time) ([]RecapRow, error) {
+	return s.letterRecap(ctx, from, to, nil)
+}
+
+// letterRecap is LetterRecap of the villages ids, or of all when ids is
+// nil.
+func (s *Store) letterRecap(ctx context.Context, from, to time.Time, ids []int64) ([]RecapRow, error) {
+	if ids != nil && len(ids) == 0 {
+		return nil, nil
+	}
+	only := func(q *gorm.DB) *gorm.DB {
+		if ids != nil {
+			return q.Where("village_id IN ?", ids)
+		}
+		return q
+	}
 	counts := map[[2]any]int64{}
 	add := func(rows []RecapRow) {
 		for _, r := range rows {
@@ -167,8 +212,8 @@ func (s *Store) LetterRecap(ctx context.Context, from, to time.Time) ([]RecapRow
 			return nil
 		}
 		var rows []RecapRow
-		err := s.db.WithContext(ctx).Table("letters").Select("village_id, module, COUNT(*) AS n").
-			Where("signed_at >= ? AND signed_at < ?", a.UTC(), b.UTC()).Group("village_id, module").Scan(&rows).Error
+		err := only(s.db.WithContext(ctx).Table("letters").Select("village_id, module, COUNT(*) AS n").
+			Where("signed_at >= ? AND signed_at < ?", a.UTC(), b.UTC())).Group("village_id, module").Scan(&rows).Error
 		add(rows)
 		return translate("letter recap", err)
 	}
@@ -187,8 +232,9 @@ func (s *Store) LetterRecap(ctx context.Context, from, to time.Time) ([]RecapRow
 		var rows []RecapRow
 		// Months as year*12 + month, so that one range condition selects them.
 		lo, hi := monthIndex(first), monthIndex(last)
-		err := s.db.WithContext(ctx).Table("letter_month_counts").Select("village_id, module, SUM(signed) AS n").
-			Where("year * 12 + month >= ? AND year * 12 + month < ?", lo, hi).Group("village_id, module").Scan(&rows).Error
+		err := only(s.db.WithContext(ctx).Table("letter_month_counts").Select("village_id, module, SUM(signed) AS n").
+			Where("year BETWEEN ? AND ? AND year * 12 + month >= ? AND year * 12 + month < ?",
+				(lo-1)/12, (hi-1)/12, lo, hi)).Group("village_id, module").Scan(&rows).Error
 		if err != nil {
 			return nil, translate("letter recap by month", err)
 		}

@@ -124,11 +124,12 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 			}
 		}
 
-		sums, err := st.VillageSummaries(ctx, day(2026, 1, 1), day(2027, 1, 1))
+		sums, err := st.VillageSummaries(ctx, day(2026, 1, 1), day(2027, 1, 1), store.VillageFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range sums {
+		var allAlive, allSigned int64
+		for _, s := range sums.Villages {
 			var alive, signed int64
 			if err := direct.QueryRow("SELECT COUNT(*) FROM residents WHERE village_id = ? AND life_status = ?",
 				s.ID, surat.LifeAlive).Scan(&alive); err != nil {
@@ -142,6 +143,11 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 				t.Errorf("village %s: counters say %d alive, %d signed; the rows %d and %d",
 					s.Code, s.Residents, s.Letters, alive, signed)
 			}
+			allAlive, allSigned = allAlive+alive, allSigned+signed
+		}
+		if sums.Total != 2 || sums.Residents != allAlive || sums.Letters != allSigned {
+			t.Errorf("totals: %d villages, %d alive, %d signed; want 2, %d, %d",
+				sums.Total, sums.Residents, sums.Letters, allAlive, allSigned)
 		}
 	})
 }

@@ -60,12 +60,22 @@ func TestDashboardFigures(t *testing.T) {
 			t.Errorf("by module %v", byModule)
 		}
 		yFrom := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		sums, err := st.VillageSummaries(ctx, yFrom, yFrom.AddDate(1, 0, 0))
+		page, err := st.VillageSummaries(ctx, yFrom, yFrom.AddDate(1, 0, 0), store.VillageFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		sums := page.Villages
 		if len(sums) != 2 || sums[0].Letters+sums[1].Letters != 4 || sums[0].Residents != 1 {
 			t.Errorf("summaries %+v", sums)
+		}
+		// A search narrows the list; a page beyond the last is empty.
+		if one, err := st.VillageSummaries(ctx, yFrom, yFrom.AddDate(1, 0, 0), store.VillageFilter{Query: sums[1].Name}); err != nil ||
+			one.Total != 1 || len(one.Villages) != 1 || one.Villages[0].ID != sums[1].ID {
+			t.Errorf("search %q: %+v %v", sums[1].Name, one, err)
+		}
+		if far, err := st.VillageSummaries(ctx, yFrom, yFrom.AddDate(1, 0, 0), store.VillageFilter{Page: 3, PerPage: 1}); err != nil ||
+			far.Total != 2 || len(far.Villages) != 0 {
+			t.Errorf("page 3 of 1: %+v %v", far, err)
 		}
 		recap, err := st.LetterRecap(ctx, yFrom, yFrom.AddDate(1, 0, 0))
 		if err != nil {

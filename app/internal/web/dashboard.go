@@ -46,6 +46,8 @@ type dashboardPage struct {
 	// Kabupaten admin only.
 	Year     int
 	Villages []store.VillageSummary
+	// VillageTotal counts every village; Villages is the first page.
+	VillageTotal int64
 }
 
 // labelCount is a count under a human label.
@@ -70,11 +72,11 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 	p := dashboardPage{basePage: s.base(c, "Dasbor")}
 	if u.VillageID == nil {
 		from, to := yearRange(s.now())
-		vs, err := s.store.VillageSummaries(ctx, from, to)
+		vs, err := s.store.VillageSummaries(ctx, from, to, store.VillageFilter{})
 		if err != nil {
 			return err
 		}
-		p.Year, p.Villages = from.Year(), vs
+		p.Year, p.Villages, p.VillageTotal = from.Year(), vs.Villages, vs.Total
 		s.render(c, http.StatusOK, "dashboard", p)
 		return nil
 	}

@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,10 +84,13 @@ func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
 // kabupatenVillagesPage lists the villages with the form for a new one.
 type kabupatenVillagesPage struct {
 	basePage
-	Year     int
-	Villages []store.VillageSummary
-	Form     villageForm
-	Errors   map[string]string
+	Year int
+	// List is the page of villages the search asks for, with the totals.
+	List   *store.VillageSummaryPage
+	Query  string
+	Pager  pager
+	Form   villageForm
+	Errors map[string]string
 }
 
 // yearRange is [1 January, 1 January next year) of the year of t, in
@@ -111,12 +116,15 @@ func (s *Server) handleKabupatenVillages(c *gin.Context) error {
 
 func (s *Server) renderKabupatenVillages(c *gin.Context, status int, f villageForm, errs map[string]string) error {
 	from, to := yearRange(s.now())
-	vs, err := s.store.VillageSummaries(c.Request.Context(), from, to)
+	q := strings.TrimSpace(c.Query("q"))
+	page, _ := strconv.Atoi(c.Query("halaman"))
+	list, err := s.store.VillageSummaries(c.Request.Context(), from, to, store.VillageFilter{Query: q, Page: page})
 	if err != nil {
 		return err
 	}
 	f.Password, f.PasswordConfirm = "", ""
-	p := kabupatenVillagesPage{basePage: s.base(c, "Desa"), Year: from.Year(), Villages: vs, Form: f, Errors: errs}
+	p := kabupatenVillagesPage{basePage: s.base(c, "Desa"), Year: from.Year(), List: list, Query: q, Form: f, Errors: errs,
+		Pager: newPager("/kabupaten/desa", url.Values{"q": {q}}, list.Page, list.PerPage, list.Total)}
 	s.settingsNotice(c, &p.basePage)
 	s.render(c, status, "kabupaten_villages", p)
 	return nil

@@ -312,3 +312,33 @@ func TestAuditSummaryMasksNumbers(t *testing.T) {
 		t.Errorf("summary %q keeps digits of a NIK or KK", got)
 	}
 }
+
+// TestKabupatenVillageListPages pages and searches the village list of a
+// kabupaten with more villages than a page holds.
+func TestKabupatenVillageListPages(t *testing.T) {
+	e := newAdminEnv(t, storetest.SQLite)
+	for i := range 60 {
+		v := &surat.Village{Code: fmt.Sprintf("35051230%02d", i), Name: fmt.Sprintf("Zamrud %02d", i), Sebutan: "Desa",
+			Kecamatan: "Talun", Kabupaten: "Blitar", SebutanKab: "Kabupaten", Provinsi: "Jawa Timur",
+			NumberScope: surat.ScopeModule, Paper: surat.PaperF4}
+		if err := e.st.CreateVillage(e.ctx, surat.Actor{Username: "test"}, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	br, _ := e.as("kabupaten")
+	first := br.get("/kabupaten/desa")
+	if first.Code != http.StatusOK || !strings.Contains(textByID(t, first.Body, "village-totals"), "62 desa") {
+		t.Fatalf("first page %d, totals %q", first.Code, textByID(t, first.Body, "village-totals"))
+	}
+	if n := strings.Count(first.Body, `<tr id="v-`); n != 50 {
+		t.Errorf("first page shows %d villages, want 50", n)
+	}
+	next := br.get("/kabupaten/desa?halaman=2")
+	if n := strings.Count(next.Body, `<tr id="v-`); n != 12 || !strings.Contains(next.Body, "Zamrud 59") {
+		t.Errorf("second page shows %d villages", n)
+	}
+	found := br.get("/kabupaten/desa?q=" + url.QueryEscape("Zamrud 07"))
+	if n := strings.Count(found.Body, `<tr id="v-`); n != 1 || !strings.Contains(textByID(t, found.Body, "village-totals"), "1 desa") {
+		t.Errorf("search shows %d villages, totals %q", n, textByID(t, found.Body, "village-totals"))
+	}
+}
