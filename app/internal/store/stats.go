@@ -116,10 +116,7 @@ type VillageSummaryPage struct {
 // 8,000. It is kabupaten-wide: only the kabupaten admin may see it.
 func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time, f VillageFilter) (*VillageSummaryPage, error) {
 	pg := pageOf(f.Page, f.PerPage, 50, 200)
-	q := s.db.WithContext(ctx).Table("villages")
-	if term := escapeLike(strings.TrimSpace(f.Query)); term != "" {
-		q = q.Where("(name LIKE ? OR kecamatan LIKE ? OR code LIKE ?)", "%"+term+"%", "%"+term+"%", term+"%")
-	}
+	q := s.villageQuery(ctx, f.Query)
 	out := &VillageSummaryPage{Page: pg.Page, PerPage: pg.PerPage}
 	var all []int64
 	if err := q.Session(&gorm.Session{}).Pluck("id", &all).Error; err != nil {
@@ -144,7 +141,7 @@ func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time, f Vill
 		residents[st.VillageID] = st.ResidentsAlive
 		out.Residents += st.ResidentsAlive
 	}
-	recap, err := s.letterRecap(ctx, from, to, all)
+	recap, err := s.letterRecap(ctx, from, to, all, "village_id")
 	if err != nil {
 		return nil, err
 	}
@@ -186,12 +183,68 @@ type RecapRow struct {
 // letters themselves (index letters_signed), so the cost grows with the
 // villages and modules, not with the letters.
 func (s *Store) LetterRecap(ctx context.Context, from, to time.Time) ([]RecapRow, error) {
-	return s.letterRecap(ctx, from, to, nil)
+	return s.letterRecap(ctx, from, to, nil, "village_id, module")
 }
 
-// letterRecap is LetterRecap of the villages ids, or of all when ids is
-// nil.
-func (s *Store) letterRecap(ctx context.Context, from, to time.Time, ids []int64) ([]RecapRow, error) {
+// RecapPage is one page of the kabupaten's recap: the letters signed per
+// village of the page and module, with the totals of every matching
+// village.
+type RecapPage struct {
+	Villages []surat.Village // the page's villages, by name
+	Rows     []RecapRow      // their counts
+	// Modules are the counts per module (VillageID 0) over every matching
+	// village, and Total their sum.
+	Modules []RecapRow
+	Total   int64
+	// VillageTotal is the number of matching villages.
+	VillageTotal int64
+	Page, PerPage int
+}
+
+// LetterRecapPage is LetterRecap for one page of the villages matching f
+// (by name), with the kabupaten-wide counts per module.
+func (s *Store) LetterRecapPage(ctx context.Context, from, to time.Time, f VillageFilter) (*RecapPage, error) {
+	pg := pageOf(f.Page, f.PerPage, 50, 200)
+	q := s.villageQuery(ctx, f.Query)
+	var all []int64
+	if err := q.Session(&gorm.Session{}).Pluck("id", &all).Error; err != nil {
+		return nil, translate("village ids", err)
+	}
+	out := &RecapPage{VillageTotal: int64(len(all)), Page: pg.Page, PerPage: pg.PerPage}
+	if err := pg.apply(q.Order("name, id")).Find(&out.Villages).Error; err != nil {
+		return nil, translate("villages", err)
+	}
+	ids := make([]int64, len(out.Villages))
+	for i, v := range out.Villages {
+		ids[i] = v.ID
+	}
+	var err error
+	if out.Rows, err = s.letterRecap(ctx, from, to, ids, "village_id, module"); err != nil {
+		return nil, err
+	}
+	if out.Modules, err = s.letterRecap(ctx, from, to, all, "module"); err != nil {
+		return nil, err
+	}
+	for _, m := range out.Modules {
+		out.Total += m.N
+	}
+	return out, nil
+}
+
+// villageQuery selects the villages whose name or kecamatan contains term,
+// or whose kode desa starts with it; every village for an empty term.
+func (s *Store) villageQuery(ctx context.Context, term string) *gorm.DB {
+	q := s.db.WithContext(ctx).Table("villages")
+	if term := escapeLike(strings.TrimSpace(term)); term != "" {
+		q = q.Where("(name LIKE ? OR kecamatan LIKE ? OR code LIKE ?)", "%"+term+"%", "%"+term+"%", term+"%")
+	}
+	return q
+}
+
+// letterRecap is LetterRecap of the villages ids (of all when ids is nil)
+// grouped by the columns group: "village_id, module", or "module" alone
+// (VillageID 0 in the rows).
+func (s *Store) letterRecap(ctx context.Context, from, to time.Time, ids []int64, group string) ([]RecapRow, error) {
 	if ids != nil && len(ids) == 0 {
 		return nil, nil
 	}
@@ -212,8 +265,8 @@ func (s *Store) letterRecap(ctx context.Context, from, to time.Time, ids []int64
 			return nil
 		}
 		var rows []RecapRow
-		err := only(s.db.WithContext(ctx).Table("letters").Select("village_id, module, COUNT(*) AS n").
-			Where("signed_at >= ? AND signed_at < ?", a.UTC(), b.UTC())).Group("village_id, module").Scan(&rows).Error
+		err := only(s.db.WithContext(ctx).Table("letters").Select(group+", COUNT(*) AS n").
+			Where("signed_at >= ? AND signed_at < ?", a.UTC(), b.UTC())).Group(group).Scan(&rows).Error
 		add(rows)
 		return translate("letter recap", err)
 	}
@@ -232,9 +285,9 @@ func (s *Store) letterRecap(ctx context.Context, from, to time.Time, ids []int64
 		var rows []RecapRow
 		// Months as year*12 + month, so that one range condition selects them.
 		lo, hi := monthIndex(first), monthIndex(last)
-		err := only(s.db.WithContext(ctx).Table("letter_month_counts").Select("village_id, module, SUM(signed) AS n").
+		err := only(s.db.WithContext(ctx).Table("letter_month_counts").Select(group+", SUM(signed) AS n").
 			Where("year BETWEEN ? AND ? AND year * 12 + month >= ? AND year * 12 + month < ?",
-				(lo-1)/12, (hi-1)/12, lo, hi)).Group("village_id, module").Scan(&rows).Error
+				(lo-1)/12, (hi-1)/12, lo, hi)).Group(group).Scan(&rows).Error
 		if err != nil {
 			return nil, translate("letter recap by month", err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -60,4 +61,31 @@ func (s *Store) countSigned(tx *gorm.DB, villageID int64, module string, signedA
 		return fmt.Errorf("count signed letter: %w", err)
 	}
 	return nil
+}
+
+// RecountStats recomputes every counter from the rows, in one transaction:
+// for rows written by plain SQL (a bulk load, a restore from another
+// system) that bypassed the store.
+func (s *Store) RecountStats(ctx context.Context) error {
+	month := map[string][2]string{
+		"sqlite": {"CAST(strftime('%Y', signed_at, '+7 hours') AS INTEGER)", "CAST(strftime('%m', signed_at, '+7 hours') AS INTEGER)"},
+		"mysql":  {"YEAR(DATE_ADD(signed_at, INTERVAL 7 HOUR))", "MONTH(DATE_ADD(signed_at, INTERVAL 7 HOUR))"},
+	}[s.dialect]
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		for _, q := range []string{
+			"DELETE FROM village_stats",
+			"INSERT INTO village_stats (village_id, residents_alive) SELECT v.id, " +
+				"(SELECT COUNT(*) FROM residents r WHERE r.village_id = v.id AND r.life_status = 1) FROM villages v",
+			"DELETE FROM letter_month_counts",
+			"INSERT INTO letter_month_counts (village_id, year, month, module, signed) SELECT village_id, " +
+				month[0] + ", " + month[1] + ", module, COUNT(*) FROM letters WHERE signed_at IS NOT NULL " +
+				"GROUP BY village_id, " + month[0] + ", " + month[1] + ", module",
+		} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return translate("recount stats", err)
 }

@@ -181,9 +181,13 @@ type kabupatenRecapPage struct {
 	basePage
 	From, To string // yyyy-mm-dd as typed, To inclusive
 	Errors   map[string]string
-	Villages []recapVillage
-	Modules  []recapCount // kabupaten-wide per module
+	Villages []recapVillage // the page's villages
+	Modules  []recapCount   // every matching village, per module
 	Total    int64
+	Query    string
+	// VillageTotal counts the matching villages; Pager pages them.
+	VillageTotal int64
+	Pager        pager
 }
 
 // handleKabupatenRecap counts the letters signed from ?dari= to ?sampai=
@@ -210,34 +214,32 @@ func (s *Server) handleKabupatenRecap(c *gin.Context) error {
 		s.render(c, http.StatusUnprocessableEntity, "kabupaten_recap", p)
 		return nil
 	}
-	rows, err := s.store.LetterRecap(ctx, from, to.AddDate(0, 0, 1))
+	p.Query = strings.TrimSpace(c.Query("q"))
+	page, _ := strconv.Atoi(c.Query("halaman"))
+	recap, err := s.store.LetterRecapPage(ctx, from, to.AddDate(0, 0, 1), store.VillageFilter{Query: p.Query, Page: page})
 	if err != nil {
 		return err
 	}
-	vs, err := s.store.Villages(ctx)
-	if err != nil {
-		return err
-	}
+	p.VillageTotal, p.Total = recap.VillageTotal, recap.Total
+	p.Pager = newPager("/kabupaten/rekap", url.Values{"dari": {p.From}, "sampai": {p.To}, "q": {p.Query}},
+		recap.Page, recap.PerPage, recap.VillageTotal)
 	byVillage := map[int64]*recapVillage{}
-	for _, v := range vs {
+	for _, v := range recap.Villages {
 		byVillage[v.ID] = &recapVillage{Village: v}
 	}
-	perModule := map[string]int64{}
-	for _, r := range rows {
+	for _, r := range recap.Rows {
 		rv := byVillage[r.VillageID]
 		if rv == nil {
 			continue
 		}
 		rv.Modules = append(rv.Modules, recapCount{Module: r.Module, Title: s.moduleTitleOf(r.Module), N: r.N})
 		rv.Total += r.N
-		perModule[r.Module] += r.N
-		p.Total += r.N
 	}
-	for _, v := range vs {
+	for _, v := range recap.Villages {
 		p.Villages = append(p.Villages, *byVillage[v.ID])
 	}
-	for m, n := range perModule {
-		p.Modules = append(p.Modules, recapCount{Module: m, Title: s.moduleTitleOf(m), N: n})
+	for _, m := range recap.Modules {
+		p.Modules = append(p.Modules, recapCount{Module: m.Module, Title: s.moduleTitleOf(m.Module), N: m.N})
 	}
 	sort.Slice(p.Modules, func(i, j int) bool {
 		if p.Modules[i].N != p.Modules[j].N {

@@ -117,6 +117,9 @@ func SQL(t testing.TB, b Backend, dsn string) *sql.DB {
 		cfg.ParseTime = true
 		dsn = cfg.FormatDSN()
 	}
+	if b == SQLite {
+		dsn += "?_time_format=sqlite" // times written and compared as the store writes them
+	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatalf("open %s: %v", b, err)

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/pdf"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
+	"github.com/suratdesa/suratdesa/app/internal/web"
+	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
+)
+
+// pages times the kabupaten pages and the name search, n times each.
+func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error {
+	st, err := store.Open(ctx, store.Options{Driver: driver, DSN: dsn})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cat, err := letters.Load(lettertpl.FS)
+	if err != nil {
+		return err
+	}
+	r, err := pdf.NewRenderer()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "benchscale")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	iss, err := issuance.New(issuance.Deps{Store: st, Catalogue: cat, Renderer: r, StorageDir: dir,
+		BaseURL: "http://127.0.0.1", KDF: cheapKDF})
+	if err != nil {
+		return err
+	}
+	ver, err := verify.New(verify.Deps{Store: st, Catalogue: cat, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	mand, err := mandiri.New(mandiri.Deps{Store: st, Issuance: iss, StorageDir: dir, Now: time.Now, PINParams: cheapKDF})
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{Log: slog.New(slog.DiscardHandler), Store: st, Now: time.Now, PasswordParams: cheapKDF,
+		Config: config.Config{BaseURL: "http://127.0.0.1", Secret: strings.Repeat("s", 32)}, Issuance: iss,
+		Verify: ver, Mandiri: mand})
+	if err != nil {
+		return err
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+
+	kab, err := login(ts.URL, kabUser)
+	if err != nil {
+		return err
+	}
+	desa, err := login(ts.URL, bigAdmin)
+	if err != nil {
+		return err
+	}
+	for _, m := range []struct {
+		name   string
+		client *http.Client
+		path   string
+	}{
+		{"kabupaten dashboard", kab, "/dashboard"},
+		{"kabupaten village list", kab, "/kabupaten/desa"},
+		{"kabupaten recap (year)", kab, "/kabupaten/rekap"},
+		{"name search, big village (santo)", desa, "/penduduk?q=santo"},
+		{"name search, big village (wibowo a)", desa, "/penduduk?q=" + url.QueryEscape("wibowo a")},
+		{"name search, big village (rare: xyz)", desa, "/penduduk?q=xyz"},
+	} {
+		times := make([]time.Duration, 0, n)
+		for range n + 2 { // two warm-up requests
+			start := time.Now()
+			resp, err := m.client.Get(ts.URL + m.path)
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("GET %s = %d", m.path, resp.StatusCode)
+			}
+			times = append(times, time.Since(start))
+		}
+		times = times[2:]
+		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		fmt.Fprintf(out, "%s\t%.1f\t%.1f\n", m.name, ms(times[len(times)/2]), ms(times[len(times)*95/100]))
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// login signs in through the login form and returns a client with the
+// session cookie.
+func login(base, username string) (*http.Client, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(base + "/login")
+	if err != nil {
+		return nil, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRE.FindSubmatch(b)
+	if m == nil {
+		return nil, errors.New("no CSRF token on the login page")
+	}
+	resp, err = c.PostForm(base+"/login", url.Values{"csrf_token": {string(m[1])}, "username": {username},
+		"password": {benchPass}})
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path == "/login" {
+		return nil, fmt.Errorf("login as %s failed (%d)", username, resp.StatusCode)
+	}
+	return c, nil
+}
+
