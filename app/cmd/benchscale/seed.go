@@ -164,6 +164,9 @@ func seed(ctx context.Context, driver, dsn string, o seedOptions, log func(strin
 	if err := st.RecountStats(ctx); err != nil {
 		return err
 	}
+	if err := st.RebuildNameGrams(ctx); err != nil {
+		return err
+	}
 	analyze := "ANALYZE"
 	if driver == "mysql" {
 		analyze = "ANALYZE TABLE residents, households, letters, letter_month_counts, village_stats"

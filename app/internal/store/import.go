@@ -109,9 +109,11 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 			NIK        string
 			Version    int
 			LifeStatus int
+			Name       string
 		}
 		var alive int64 // the change of the village's alive residents
-		if err := tx.Table("residents").Select("id, nik, version, life_status").Where("village_id = ?", villageID).
+		renamed := map[int64]string{}
+		if err := tx.Table("residents").Select("id, nik, name, version, life_status").Where("village_id = ?", villageID).
 			Find(&existing).Error; err != nil {
 			return err
 		}
@@ -141,6 +143,9 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 				}
 				res.Updated++
 				alive += aliveDelta(e.LifeStatus, r.LifeStatus)
+				if e.Name != r.Name {
+					renamed[e.ID] = r.Name
+				}
 			} else {
 				r.ID = 0
 				r.Version = 1
@@ -158,6 +163,16 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 			res.Created = len(create)
 		}
 		if err := addAlive(tx, villageID, alive); err != nil {
+			return err
+		}
+		created := make(map[int64]string, len(create))
+		for _, r := range create {
+			created[r.ID] = r.Name
+		}
+		if err := s.setNameGrams(tx, villageID, created, false); err != nil {
+			return err
+		}
+		if err := s.setNameGrams(tx, villageID, renamed, true); err != nil {
 			return err
 		}
 		for hid, r := range heads {

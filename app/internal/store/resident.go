@@ -108,6 +108,9 @@ func (s *Store) CreateResident(ctx context.Context, actor surat.Actor, villageID
 		if err := addAlive(tx, villageID, aliveDelta(0, r.LifeStatus)); err != nil {
 			return err
 		}
+		if err := s.setNameGrams(tx, villageID, map[int64]string{r.ID: r.Name}, false); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, actor, &villageID, "resident.create", "resident", r.ID, nil, r, "")
 	})
 	return translate("create resident", err)
@@ -168,6 +171,11 @@ func (s *Store) UpdateResident(ctx context.Context, actor surat.Actor, villageID
 		}
 		if err := addAlive(tx, villageID, aliveDelta(before.LifeStatus, r.LifeStatus)); err != nil {
 			return err
+		}
+		if before.Name != r.Name {
+			if err := s.setNameGrams(tx, villageID, map[int64]string{r.ID: r.Name}, true); err != nil {
+				return err
+			}
 		}
 		r.Version = before.Version + 1
 		if r.Relation == surat.RelationHead {

@@ -180,7 +180,8 @@ func (s *Store) gooseProvider() (*goose.Provider, error) {
 	// (00020 before 00007, for one). Such a migration is applied late rather
 	// than refused; each migration therefore must not depend on the ones
 	// numbered between it and the highest applied.
-	p, err := goose.NewProvider(dialect, s.sqlDB, sub, goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(dialect, s.sqlDB, sub, goose.WithAllowOutofOrder(true),
+		goose.WithGoMigrations(backfillNameGrams(s.dialect)))
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}

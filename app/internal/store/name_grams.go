@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/pressly/goose/v3"
+	"gorm.io/gorm"
+)
+
+// Name search by trigrams (migration 00081). Every resident's name is
+// stored once under each of its trigrams, ordered by name; a search for
+// part of a name walks the postings of the rarest trigram of the term in
+// name order, testing the stored name with LIKE, instead of every name of
+// the village. The table only narrows: LIKE on the name decides.
+
+// nameKey is how names and search terms are compared for trigrams: lower
+// case, runs of white space as one space, trimmed.
+func nameKey(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), unicode.IsSpace), " ")
+}
+
+// nameGrams lists the distinct trigrams of s (by nameKey), in order of
+// first appearance; none for a text shorter than three characters.
+func nameGrams(s string) []string {
+	r := []rune(nameKey(s))
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i+3 <= len(r); i++ {
+		g := string(r[i : i+3])
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// gramRow is one row of resident_name_grams.
+type gramRow struct {
+	VillageID  int64
+	Gram       string
+	Name       string
+	ResidentID int64
+}
+
+// setNameGrams stores the trigrams of the residents' names inside tx,
+// replacing earlier ones when replace is set (a resident renamed or
+// re-imported).
+func (s *Store) setNameGrams(tx *gorm.DB, villageID int64, names map[int64]string, replace bool) error {
+	if len(names) == 0 {
+		return nil
+	}
+	if replace {
+		ids := make([]int64, 0, len(names))
+		for id := range names {
+			ids = append(ids, id)
+		}
+		for len(ids) > 0 {
+			batch := ids[:min(500, len(ids))]
+			ids = ids[len(batch):]
+			if err := tx.Exec("DELETE FROM resident_name_grams WHERE resident_id IN ?", batch).Error; err != nil {
+				return fmt.Errorf("name grams: %w", err)
+			}
+		}
+	}
+	var rows []gramRow
+	for id, name := range names {
+		for _, g := range nameGrams(name) {
+			rows = append(rows, gramRow{VillageID: villageID, Gram: g, Name: name, ResidentID: id})
+		}
+	}
+	const batch = 300 // four placeholders a row, under SQLite's limit
+	tail := s.onConflict([]string{"village_id", "gram", "name", "resident_id"}, "")
+	for len(rows) > 0 {
+		b := rows[:min(batch, len(rows))]
+		rows = rows[len(b):]
+		args := make([]any, 0, 4*len(b))
+		for _, r := range b {
+			args = append(args, r.VillageID, r.Gram, r.Name, r.ResidentID)
+		}
+		q := "INSERT INTO resident_name_grams (village_id, gram, name, resident_id) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?),", len(b)), ",") + tail
+		if err := tx.Exec(q, args...).Error; err != nil {
+			return fmt.Errorf("name grams: %w", err)
+		}
+	}
+	return nil
+}
+
+// gramCountCap bounds how far the postings of one trigram are counted when
+// choosing the rarest trigram of a search term.
+const gramCountCap = 20000
+
+// rarestGram is the trigram of term that the fewest of the village's
+// residents' names hold, or "" for a term shorter than three characters.
+// The search walks that trigram's postings in name order (see
+// FindResidents), testing each stored name with LIKE, so a page costs
+// about as many postings as it takes to find it.
+func (s *Store) rarestGram(ctx context.Context, villageID int64, term string) (string, error) {
+	grams := nameGrams(term)
+	db := s.db.WithContext(ctx)
+	rarest, best := "", int64(-1)
+	for _, g := range grams {
+		var n int64
+		sub := db.Table("resident_name_grams").Select("1").Where("village_id = ? AND gram = ?", villageID, g).
+			Limit(gramCountCap)
+		if err := db.Table("(?) AS g", sub).Count(&n).Error; err != nil {
+			return "", translate("name gram count", err)
+		}
+		if best < 0 || n < best {
+			rarest, best = g, n
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return rarest, nil
+}
+
+// backfillNameGrams is migration 00082: the trigrams of every resident
+// stored before 00081.
+func backfillNameGrams(dialect string) *goose.Migration {
+	return goose.NewGoMigration(82, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+		return fillNameGrams(ctx, tx, dialect)
+	}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM resident_name_grams")
+		return err
+	}})
+}
+
+// RebuildNameGrams recomputes the trigrams of every resident's name, in one
+// transaction: for residents written by plain SQL (a bulk load) that
+// bypassed the store.
+func (s *Store) RebuildNameGrams(ctx context.Context) error {
+	tx, err := s.sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: rebuild name grams: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM resident_name_grams"); err != nil {
+		return fmt.Errorf("store: rebuild name grams: %w", err)
+	}
+	if err := fillNameGrams(ctx, tx, s.dialect); err != nil {
+		return fmt.Errorf("store: rebuild name grams: %w", err)
+	}
+	return tx.Commit()
+}
+
+// fillNameGrams writes the trigrams of every resident inside tx.
+func fillNameGrams(ctx context.Context, tx *sql.Tx, dialect string) error {
+	rows, err := tx.QueryContext(ctx, "SELECT id, village_id, name FROM residents")
+	if err != nil {
+		return err
+	}
+	type res struct {
+		id, village int64
+		name        string
+	}
+	var all []res
+	for rows.Next() {
+		var r res
+		if err := rows.Scan(&r.id, &r.village, &r.name); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	tail := " ON CONFLICT(village_id, gram, name, resident_id) DO NOTHING"
+	if dialect == "mysql" {
+		tail = " ON DUPLICATE KEY UPDATE village_id = village_id"
+	}
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		q := "INSERT INTO resident_name_grams (village_id, gram, name, resident_id) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?),", len(args)/4), ",") + tail
+		_, err := tx.ExecContext(ctx, q, args...)
+		args = args[:0]
+		return err
+	}
+	for _, r := range all {
+		for _, g := range nameGrams(r.name) {
+			args = append(args, r.village, g, r.name, r.id)
+			if len(args) >= 1200 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}

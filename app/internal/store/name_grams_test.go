@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// TestNameSearchMatchesEveryName compares the name search, which narrows
+// by trigrams, with a plain scan of the register in Go: for terms rare and
+// common, short and long, with spaces, with filters, after creating,
+// renaming and importing residents, and across two villages.
+func TestNameSearchMatchesEveryName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		a := newVillage(t, st, "3505122001", "Sumberejo")
+		other := newVillage(t, st, "3505122002", "Kalipang")
+		recs := seedRegister(t, st, a.ID, 3000)
+		seedRegister(t, st, other.ID, 500)
+		// A rename through the form and one through a second import.
+		page, err := st.SearchResidents(ctx, a.ID, store.ResidentFilter{Query: recs[5].Resident.Name, PerPage: 1})
+		if err != nil || len(page.Residents) != 1 {
+			t.Fatalf("resident 5: %v", err)
+		}
+		r := page.Residents[0]
+		r.Name = "Zulaikha  Qomariyah"
+		if err := st.UpdateResident(ctx, admin, a.ID, &r, r.Household); err != nil {
+			t.Fatal(err)
+		}
+		recs[9].Resident.Name = "Xaverius Qomar"
+		if _, err := st.ImportResidents(ctx, admin, a.ID, recs[6:10], false); err != nil {
+			t.Fatal(err)
+		}
+		names := map[int64]surat.Resident{}
+		for p := 1; ; p++ {
+			all, err := st.SearchResidents(ctx, a.ID, store.ResidentFilter{Page: p, PerPage: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range all.Residents {
+				names[r.ID] = r
+			}
+			if len(all.Residents) < 100 {
+				break
+			}
+		}
+		for _, tc := range []struct {
+			term   string
+			status int
+		}{
+			{"santo", 0}, {"SANTO", 0}, {"wibowo", surat.LifeAlive}, {"ti w", 0}, {"qomar", 0}, {"Qomariyah", 0},
+			{"zulaikha qomar", 0}, {"xyz", 0}, {"ri", 0}, {"budi budi", 0}, {"sri", surat.LifeDead}, {"a", 0},
+			{"Xaverius", 0}, {"maryati", surat.LifeMoved},
+		} {
+			var want []int64
+			for id, r := range names {
+				if strings.Contains(strings.ToLower(r.Name), strings.ToLower(tc.term)) &&
+					(tc.status == 0 || r.LifeStatus == tc.status) {
+					want = append(want, id)
+				}
+			}
+			var got []int64
+			q := store.ResidentQuery{Text: tc.term, LifeStatus: tc.status, Limit: 100}
+			for {
+				res, err := st.FindResidents(ctx, a.ID, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range res.Residents {
+					got = append(got, r.ID)
+				}
+				if !res.HasNext {
+					if want := min(len(want), store.ResidentCountCap); res.Count != want {
+						t.Errorf("%q: count %d, want %d", tc.term, res.Count, want)
+					}
+					break
+				}
+				q.After = res.Residents[len(res.Residents)-1].ID
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%q (status %d): %d matches, a scan finds %d", tc.term, tc.status, len(got), len(want))
+			}
+		}
+	})
+}
+
+// TestNameGramsBackfill stores residents before migration 00081 and checks
+// that 00082 makes them findable by part of the name.
+func TestNameGramsBackfill(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		a := newVillage(t, st, "3505122001", "Sumberejo")
+		seedRegister(t, st, a.ID, 50)
+		if err := store.MigrateDownTo(ctx, st, 80); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err := st.FindResidents(ctx, a.ID, store.ResidentQuery{Text: "santoso"})
+		if err != nil || res.Count == 0 {
+			t.Fatalf("after the backfill: %d matches, %v", res.Count, err)
+		}
+	})
+}
