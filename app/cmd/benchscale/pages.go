@@ -140,4 +140,3 @@ func login(base, username string) (*http.Client, error) {
 	}
 	return c, nil
 }
-

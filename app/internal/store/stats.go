@@ -197,7 +197,7 @@ type RecapPage struct {
 	Modules []RecapRow
 	Total   int64
 	// VillageTotal is the number of matching villages.
-	VillageTotal int64
+	VillageTotal  int64
 	Page, PerPage int
 }
 
