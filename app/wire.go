@@ -46,11 +46,23 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 // application with its file and line), prepares the PDF renderer and builds
 // the issuance service on e's store.
 func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
+	// The two take about as long as each other and most of the start-up:
+	// prepare the fonts while the module files are parsed.
+	type renderer struct {
+		r   *pdf.Renderer
+		err error
+	}
+	rc := make(chan renderer, 1)
+	go func() {
+		r, err := pdf.NewRenderer()
+		rc <- renderer{r, err}
+	}()
 	cat, err := loadCatalogue(lettertpl.FS, "templates/letters")
+	rr := <-rc
 	if err != nil {
 		return nil, err
 	}
-	r, err := pdf.NewRenderer()
+	r, err := rr.r, rr.err
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -31,8 +32,9 @@ import (
 )
 
 const usage = `usage:
-  benchverify seed --db FILE [--n 100000] [--codes FILE]
-  benchverify serve --db FILE [--addr 127.0.0.1:18080] [--bare-addr 127.0.0.1:18081] [--log FILE] [--seconds 900]`
+  benchverify seed (--db FILE | --driver mysql --dsn DSN) [--n 100000] [--codes FILE]
+  benchverify serve (--db FILE | --driver mysql --dsn DSN) [--addr 127.0.0.1:18080] [--bare-addr 127.0.0.1:18081]
+                    [--log FILE] [--seconds 900] [--cpuprofile FILE]`
 
 // cheapKDF seals the benchmark's keys quickly; the keys guard nothing.
 var cheapKDF = auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
@@ -55,7 +57,21 @@ func runWith(ctx context.Context, args []string, stderr io.Writer, ready func(ad
 	}
 	fs := flag.NewFlagSet("benchverify "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", "", "SQLite database file")
+	db := fs.String("db", "", "SQLite database file (or --driver mysql --dsn DSN)")
+	driver := fs.String("driver", "sqlite", "sqlite or mysql")
+	dsn := fs.String("dsn", "", "MySQL DSN of an empty database (with --driver mysql)")
+	// target is the database the flags name: driver, DSN and a directory
+	// for the PDFs of the letters signed for real.
+	target := func() (database, error) {
+		switch {
+		case *driver == "mysql" && *dsn != "":
+			dir, err := os.MkdirTemp("", "benchverify")
+			return database{driver: "mysql", dsn: *dsn, dir: dir}, err
+		case *driver == "sqlite" && *db != "":
+			return database{driver: "sqlite", dsn: *db, dir: filepath.Dir(*db)}, nil
+		}
+		return database{}, errors.New("--db FILE or --driver mysql --dsn DSN is required\n" + usage)
+	}
 	switch args[0] {
 	case "seed":
 		n := fs.Int("n", 100000, fmt.Sprintf("letters in all (at least %d)", realLetters))
@@ -63,11 +79,15 @@ func runWith(ctx context.Context, args []string, stderr io.Writer, ready func(ad
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if *db == "" || *n < realLetters {
-			return fmt.Errorf("--db is required and --n at least %d\n%s", realLetters, usage)
+		if *n < realLetters {
+			return fmt.Errorf("--n must be at least %d\n%s", realLetters, usage)
+		}
+		d, err := target()
+		if err != nil {
+			return err
 		}
 		start := time.Now()
-		all, err := seed(ctx, *db, *n)
+		all, err := seed(ctx, d, *n)
 		if err != nil {
 			return err
 		}
@@ -76,26 +96,45 @@ func runWith(ctx context.Context, args []string, stderr io.Writer, ready func(ad
 				return err
 			}
 		}
-		fmt.Fprintf(stderr, "seeded %d letters (%d signed for real) into %s in %s\n", len(all), realLetters, *db,
-			time.Since(start).Round(time.Second))
+		fmt.Fprintf(stderr, "seeded %d letters (%d signed for real) into %s %s in %s\n", len(all), realLetters, d.driver,
+			d.dsn, time.Since(start).Round(time.Second))
 		return nil
 	case "serve":
 		addr := fs.String("addr", "127.0.0.1:18080", "address of the application")
 		bareAddr := fs.String("bare-addr", "127.0.0.1:18081", "address of the bare Gin handler")
 		logPath := fs.String("log", "", "write the access log here (default: discard)")
 		secs := fs.Int("seconds", 900, "stop after this many seconds")
+		profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run here")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if *db == "" {
-			return errors.New("--db is required\n" + usage)
+		if *profile != "" {
+			f, err := os.Create(*profile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		d, err := target()
+		if err != nil {
+			return err
 		}
 		ctx, cancel := context.WithTimeout(ctx, time.Duration(*secs)*time.Second)
 		defer cancel()
-		return serve(ctx, *db, *addr, *bareAddr, *logPath, stderr, ready)
+		return serve(ctx, d, *addr, *bareAddr, *logPath, stderr, ready)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 	}
+}
+
+// database names the benchmark's database: its driver and DSN, and the
+// directory of the PDFs signed for real.
+type database struct {
+	driver, dsn, dir string
 }
 
 // newIssuance is the issuance service of the benchmark; signed PDFs go
@@ -114,7 +153,7 @@ func newIssuance(st *store.Store, baseURL, storageDir string) (*issuance.Service
 }
 
 // serve runs the application and the bare handler until ctx ends.
-func serve(ctx context.Context, path, addr, bareAddr, logPath string, stderr io.Writer, ready func(addr, bareAddr string)) error {
+func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stderr io.Writer, ready func(addr, bareAddr string)) error {
 	var logw io.Writer = io.Discard
 	if logPath != "" {
 		f, err := os.Create(logPath)
@@ -127,7 +166,7 @@ func serve(ctx context.Context, path, addr, bareAddr, logPath string, stderr io.
 		logw = &syncWriter{w: bw}
 	}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	st, err := store.Open(ctx, store.Options{Driver: "sqlite", DSN: path, Log: log})
+	st, err := store.Open(ctx, store.Options{Driver: d.driver, DSN: d.dsn, Log: log})
 	if err != nil {
 		return err
 	}
@@ -141,7 +180,7 @@ func serve(ctx context.Context, path, addr, bareAddr, logPath string, stderr io.
 		defer lns[i].Close()
 	}
 	base := "http://" + lns[0].Addr().String()
-	iss, err := newIssuance(st, base, filepath.Dir(path))
+	iss, err := newIssuance(st, base, d.dir)
 	if err != nil {
 		return err
 	}
@@ -149,7 +188,7 @@ func serve(ctx context.Context, path, addr, bareAddr, logPath string, stderr io.
 	if err != nil {
 		return err
 	}
-	mand, err := mandiri.New(mandiri.Deps{Store: st, Issuance: iss, StorageDir: filepath.Dir(path), Now: time.Now,
+	mand, err := mandiri.New(mandiri.Deps{Store: st, Issuance: iss, StorageDir: d.dir, Now: time.Now,
 		PINParams: auth.DefaultParams, Log: log})
 	if err != nil {
 		return err

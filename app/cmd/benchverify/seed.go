@@ -7,10 +7,11 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
@@ -22,10 +23,9 @@ import (
 // are copies of their rows with their own codes and numbers.
 const realLetters = 24
 
-// seed creates the database at path and returns the codes of its n
-// letters.
-func seed(ctx context.Context, path string, n int) ([]string, error) {
-	st, err := store.Open(ctx, store.Options{Driver: "sqlite", DSN: path})
+// seed fills the empty database d and returns the codes of its n letters.
+func seed(ctx context.Context, d database, n int) ([]string, error) {
+	st, err := store.Open(ctx, store.Options{Driver: d.driver, DSN: d.dsn})
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func seed(ctx context.Context, path string, n int) ([]string, error) {
 	if _, err := st.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	iss, err := newIssuance(st, "http://127.0.0.1:18080", filepath.Dir(path))
+	iss, err := newIssuance(st, "http://127.0.0.1:18080", d.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -96,13 +96,13 @@ func seed(ctx context.Context, path string, n int) ([]string, error) {
 		}
 		realIDs = append(realIDs, l.ID)
 	}
-	return copyLetters(ctx, path, realIDs, n-realLetters)
+	return copyLetters(ctx, d, realIDs, n-realLetters)
 }
 
-// copyLetters inserts count copies of the real letters in one transaction
-// and returns the codes of all letters.
-func copyLetters(ctx context.Context, path string, realIDs []int64, count int) ([]string, error) {
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+// copyLetters inserts count copies of the real letters, 500 to a
+// statement, and returns the codes of all letters.
+func copyLetters(ctx context.Context, d database, realIDs []int64, count int) ([]string, error) {
+	db, err := openSQL(d)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +152,18 @@ func copyLetters(ctx context.Context, path string, realIDs []int64, count int) (
 		return nil, err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, "INSERT INTO letters ("+strings.Join(insertCols, ",")+") VALUES ("+
-		strings.TrimSuffix(strings.Repeat("?,", len(insertCols)), ",")+")")
-	if err != nil {
-		return nil, err
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(insertCols)), ",") + ")"
+	var args []any
+	pending := 0
+	flush := func() error {
+		if pending == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO letters ("+strings.Join(insertCols, ",")+") VALUES "+
+			strings.TrimSuffix(strings.Repeat(one+",", pending), ","), args...)
+		args, pending = args[:0], 0
+		return err
 	}
-	defer stmt.Close()
 	for i := range count {
 		vals := append([]any(nil), templates[i%len(templates)]...)
 		code, err := verifyCode()
@@ -166,7 +172,7 @@ func copyLetters(ctx context.Context, path string, realIDs []int64, count int) (
 		}
 		seq := 1000 + i
 		vals[col["verify_code"]] = code
-		vals[col["number"]] = fmt.Sprintf("470/%06d/3505122001/XI/2026", seq)
+		vals[col["number"]] = fmt.Sprintf("470/%07d/3505122001/XI/2026", seq)
 		vals[col["number_seq"]] = seq
 		vals[col["subject_name"]] = name(i)
 		vals[col["replaces_id"]] = nil
@@ -176,22 +182,44 @@ func copyLetters(ctx context.Context, path string, realIDs []int64, count int) (
 			vals[col["revoked_at"]] = vals[col["signed_at"]]
 			vals[col["revoke_reason"]] = "Data pemohon keliru"
 		}
-		args := make([]any, 0, len(insertCols))
 		for j, c := range cols {
 			if c != "id" {
 				args = append(args, vals[j])
 			}
 		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return nil, fmt.Errorf("insert copy %d: %w", i, err)
-		}
 		codes = append(codes, code)
+		if pending++; pending == 200 { // under SQLite's limit of placeholders a statement
+			if err := flush(); err != nil {
+				return nil, fmt.Errorf("insert copies: %w", err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, fmt.Errorf("insert copies: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	_, err = db.ExecContext(ctx, "ANALYZE")
+	analyze := "ANALYZE"
+	if d.driver == "mysql" {
+		analyze = "ANALYZE TABLE letters, signer_certificates"
+	}
+	_, err = db.ExecContext(ctx, analyze)
 	return codes, err
+}
+
+// openSQL opens a plain connection to the benchmark's database, writing
+// times as the store does.
+func openSQL(d database) (*sql.DB, error) {
+	if d.driver == "mysql" {
+		cfg, err := mysql.ParseDSN(d.dsn)
+		if err != nil {
+			return nil, err
+		}
+		cfg.ParseTime, cfg.Loc = true, time.UTC
+		return sql.Open("mysql", cfg.FormatDSN())
+	}
+	return sql.Open("sqlite", d.dsn+"?_pragma=busy_timeout(10000)&_time_format=sqlite")
 }
 
 func anySlice(ids []int64) []any {

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -52,7 +52,10 @@ func readStructure(pdf []byte) (st *structure, err error) {
 			st, err = nil, fmt.Errorf("%w: parser failed", ErrUnsupportedPDF)
 		}
 	}()
-	ctx, err := api.ReadContext(bytes.NewReader(pdf), readConfig())
+	// pdfcpu.Read, not api.ReadContext: package api also pulls in form
+	// filling and with it go-runewidth, whose init costs every start of the
+	// binary some 50 ms of table building.
+	ctx, err := pdfcpu.Read(bytes.NewReader(pdf), readConfig())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupportedPDF, err)
 	}
