@@ -13,6 +13,9 @@ package issuance_test
 
 import (
 	"crypto/x509"
+	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -200,4 +203,24 @@ func BenchmarkSignBatch500(b *testing.B) {
 	letters := float64(n * b.N)
 	b.ReportMetric(letters/(prepare+signing).Seconds(), "letters/s")
 	b.ReportMetric(letters/signing.Seconds(), "signed/s")
+	if kb := peakRSS(); kb > 0 {
+		b.ReportMetric(float64(kb)/1024, "peak-rss-MB")
+	}
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in kB, 0 where
+// /proc does not tell. Run the batch benchmark alone for it to mean the
+// batch's peak.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
