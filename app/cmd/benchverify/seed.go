@@ -144,7 +144,11 @@ func copyLetters(ctx context.Context, d database, realIDs []int64, count int) ([
 		}
 	}
 	for _, tpl := range templates {
-		codes = append(codes, fmt.Sprint(tpl[col["verify_code"]]))
+		code := tpl[col["verify_code"]]
+		if b, ok := code.([]byte); ok { // MySQL returns text as bytes
+			code = string(b)
+		}
+		codes = append(codes, fmt.Sprint(code))
 	}
 
 	tx, err := db.BeginTx(ctx, nil)

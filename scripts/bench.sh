@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# bench.sh: every performance figure of issue 15 with one command, printed
+# as one table (metric, value, floor measured in the same run, ratio).
+#
+#   scripts/bench.sh                    # the full run (about 20-30 minutes)
+#   QUICK=1 scripts/bench.sh            # smaller sizes, a few minutes
+#
+# Figures are measured on this machine, with the load generator (wrk) on the
+# same cores, so compare ratios more than absolute values. Environment:
+#   MYSQL=root@tcp(127.0.0.1:3306)/  server DSN; each MySQL step creates and drops its own database
+#   SIZES="10000 1000000"             letters of the public check, per engine
+#   DURATION=15s                      wrk time per target
+#   SKIP_MYSQL=1                      only SQLite
+# Needs wrk, curl and the mysql client (for MariaDB steps).
+#
+# What is measured:
+#   render        a one-page letter against a bare gofpdf render of the same
+#                 letter with a core font (pdf.BenchmarkRenderVsFloor)
+#   signed size   bytes of a one-page signed letter (issuance)
+#   batch sign    500 letters drafted, approved and signed with one
+#                 SignBatch call on SQLite: letters/s end to end and for the
+#                 signing call, and the process's peak RSS
+#   public check  /v/<code> against a bare Gin handler in the same wrk run,
+#                 for each engine and size (scripts/bench-verify.sh; the
+#                 rate limit is off through web.RateLimits.Disabled, which
+#                 exists for this benchmark only)
+#   kabupaten     the kabupaten pages and the name search at 300 villages,
+#                 300,000 residents (100,000 in one village) and 200,000
+#                 letters on MariaDB (app/cmd/benchscale; the letters are
+#                 signed rows without PDFs, which these pages never open)
+#   start-up      time from exec to /healthz and the idle RSS of `app serve`
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+MYSQL=${MYSQL:-root@tcp(127.0.0.1:3306)/}
+if [ -n "${QUICK:-}" ]; then
+  SIZES=${SIZES:-"10000 100000"}; DURATION=${DURATION:-8s}
+  SCALE="--villages 60 --residents 60000 --big 20000 --letters 40000"
+else
+  SIZES=${SIZES:-"10000 1000000"}; DURATION=${DURATION:-15s}
+  SCALE="--villages 300 --residents 300000 --big 100000 --letters 200000"
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+dbs=()
+cleanup() {
+  for d in "${dbs[@]}"; do mysql_cli -e "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+rows=()
+row() { rows+=("$(printf '%s\t%s\t%s\t%s' "$1" "$2" "${3:--}" "${4:--}")"); echo "   $1: $2 ${3:+(floor $3)} ${4:+ratio $4}"; }
+metric() { awk -v m="$2" '{for (i = 1; i < NF; i++) if ($(i+1) == m) print $i}' "$1" | tail -n 1; }
+
+# mysql_cli runs the mysql client against the server of $MYSQL.
+mysql_cli() {
+  local hostport=${MYSQL#*@tcp(}; hostport=${hostport%%)*}
+  local user=${MYSQL%%@*}; user=${user%%:*}
+  mysql -h "${hostport%:*}" -P "${hostport#*:}" -u "$user" "$@"
+}
+newdb() { # prints the DSN of a new MySQL database
+  local name="suratdesa_bench_$1_$$"
+  mysql_cli -e "CREATE DATABASE $name CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  dbs+=("$name")
+  echo "${MYSQL%/}/$name"
+}
+
+echo "== render"
+go test -run '^$' -bench 'RenderVsFloor$' -benchtime 300x -count 3 ./app/internal/pdf >"$work/render.txt"
+r=$(grep '^BenchmarkRenderVsFloor' "$work/render.txt" | sort -t$'\t' -k1 | awk '{for (i=1;i<NF;i++) if ($(i+1)=="ratio") print $i}' | sort -n | sed -n 2p)
+line=$(grep '^BenchmarkRenderVsFloor' "$work/render.txt" | awk -v r="$r" '{for (i=1;i<NF;i++) if ($(i+1)=="ratio" && $i==r) print}' | head -n 1)
+row "render, one-page letter (ms, median of 3 runs)" "$(echo "$line" | awk '{for (i=1;i<NF;i++) if ($(i+1)=="render-ms") print $i}')" \
+  "$(echo "$line" | awk '{for (i=1;i<NF;i++) if ($(i+1)=="floor-ms") print $i}')" "$r"
+
+echo "== signed size"
+go test -run '^$' -bench 'RenderAndSign/sign\+verify$' -benchtime 20x ./app/internal/issuance >"$work/sign.txt"
+row "signed one-page letter (bytes)" "$(metric "$work/sign.txt" signed-bytes)" "20480" \
+  "$(awk -v b="$(metric "$work/sign.txt" signed-bytes)" 'BEGIN {printf "%.2f", b / 20480}')"
+
+echo "== batch signing (500 letters, SQLite)"
+go test -run '^$' -bench 'SignBatch500$' -benchtime 1x -count 3 ./app/internal/issuance >"$work/batch.txt"
+best() { awk -v m="$1" '{for (i=1;i<NF;i++) if ($(i+1)==m) print $i}' "$work/batch.txt" | sort -n | tail -n 1; }
+row "batch sign, end to end (letters/s, best of 3)" "$(best letters/s)" "200" "$(awk -v v="$(best letters/s)" 'BEGIN {printf "%.2f", v / 200}')"
+row "batch sign, the SignBatch call (letters/s, best of 3)" "$(best signed/s)" "200" "$(awk -v v="$(best signed/s)" 'BEGIN {printf "%.2f", v / 200}')"
+row "batch sign, peak RSS of the process (MB)" "$(best peak-rss-MB)"
+
+echo "== public check"
+engines=sqlite
+if [ -z "${SKIP_MYSQL:-}" ]; then engines="sqlite mysql"; fi
+for engine in $engines; do
+  for n in $SIZES; do
+    echo "-- $engine, $n letters"
+    if [ "$engine" = mysql ]; then
+      dsn=$(newdb "verify$n")
+      DRIVER=mysql DSN="$dsn" N=$n DURATION=$DURATION scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
+    else
+      N=$n DURATION=$DURATION scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
+    fi
+    bare=$(awk '/^bare Gin handler/ {print $4}' "$work/verify-$engine-$n.txt")
+    page=$(awk '/^\/v\/<code>/ {print $4}' "$work/verify-$engine-$n.txt")
+    p99=$(awk '/^\/v\/<code>/ {for (i=1;i<NF;i++) if ($i=="p99") print $(i+1)}' "$work/verify-$engine-$n.txt")
+    row "public check /v, $engine, $n letters (req/s)" "$page" "$bare" "$(awk -v a="$page" -v b="$bare" 'BEGIN {printf "%.2f", a / b}')"
+    row "public check /v, $engine, $n letters (p99)" "$p99" "20ms"
+  done
+done
+
+if [ -z "${SKIP_MYSQL:-}" ]; then
+  echo "== kabupaten pages and name search (MariaDB)"
+  go build -o "$work/benchscale" ./app/cmd/benchscale
+  dsn=$(newdb scale)
+  # shellcheck disable=SC2086
+  "$work/benchscale" seed --driver mysql --dsn "$dsn" $SCALE
+  "$work/benchscale" pages --driver mysql --dsn "$dsn" --n 30 >"$work/pages.txt"
+  while IFS=$'\t' read -r name med p95; do
+    case "$name" in
+      name*) floor=5 ;;
+      *) floor=100 ;;
+    esac
+    row "$name (ms, median; p95 $p95)" "$med" "$floor" "$(awk -v a="$med" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
+  done <"$work/pages.txt"
+fi
+
+echo "== start-up and idle memory"
+go build -o "$work/app" ./app
+mkdir -p "$work/st"
+APP_STORAGE="$work/st" APP_DSN="$work/st/a.db" "$work/app" migrate up >/dev/null
+secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+best_ms=
+for _ in 1 2 3 4 5; do
+  start=$(date +%s%N)
+  APP_STORAGE="$work/st" APP_DSN="$work/st/a.db" APP_ADDR=127.0.0.1:18095 APP_SECRET="$secret" "$work/app" serve >"$work/serve.log" 2>&1 &
+  pid=$!
+  until curl -fsS -o /dev/null http://127.0.0.1:18095/healthz 2>/dev/null; do sleep 0.002; done
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ -z "$best_ms" ] || [ "$ms" -lt "$best_ms" ] && best_ms=$ms
+  sleep 2
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+row "start-up to /healthz (ms, best of 5)" "$best_ms" "150" "$(awk -v a="$best_ms" 'BEGIN {printf "%.2f", a / 150}')"
+row "idle RSS of app serve (MB)" "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')" "60" "$(awk -v k="$rss" 'BEGIN {printf "%.2f", k / 1024 / 60}')"
+
+echo
+echo "== results ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-62s %12s %12s %8s\n' metric value floor ratio
+for r in "${rows[@]}"; do
+  IFS=$'\t' read -r a b c d <<<"$r"
+  printf '%-62s %12s %12s %8s\n' "$a" "$b" "$c" "$d"
+done
