@@ -121,7 +121,8 @@ func testIssuance(t testing.TB, d *Deps, storage string) *issuance.Service {
 		storage = t.TempDir()
 	}
 	s, err := issuance.New(issuance.Deps{Store: d.Store, Catalogue: cat, Renderer: letterPDF,
-		StorageDir: storage, BaseURL: d.Config.BaseURL, Now: d.Now, Log: d.Log, KDF: testParams})
+		StorageDir: storage, BaseURL: d.Config.BaseURL, Now: d.Now, Log: d.Log, KDF: testParams,
+		MatchKey: surat.NewMatchKey(d.Config.Secret)})
 	if err != nil {
 		t.Fatalf("issuance: %v", err)
 	}
@@ -152,7 +153,7 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 		d.Issuance = testIssuance(t, &d, d.Config.Storage)
 	}
 	if d.Verify == nil {
-		d.Verify = testVerify(t, d.Store, d.Now)
+		d.Verify = testVerify(t, d.Store, d.Now, surat.NewMatchKey(d.Config.Secret))
 	}
 	if d.Mandiri == nil {
 		d.Mandiri = testMandiri(t, d)
