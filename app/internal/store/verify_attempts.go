@@ -19,6 +19,18 @@ import (
 // step per row on SQLite and MySQL alike: of many parallel attempts,
 // exactly limit get through.
 func (s *Store) HitLimit(ctx context.Context, bucket string, limit int, window time.Duration) (ok bool, retry time.Duration, err error) {
+	for attempt := 1; ; attempt++ {
+		ok, retry, err = s.hitLimit(ctx, bucket, limit, window)
+		// A deadlock victim (MySQL, or a Galera certification conflict)
+		// counted nothing; count again.
+		if err == nil || !isDeadlock(err) || attempt == 3 {
+			return ok, retry, err
+		}
+	}
+}
+
+// hitLimit is one attempt of HitLimit, in one transaction.
+func (s *Store) hitLimit(ctx context.Context, bucket string, limit int, window time.Duration) (ok bool, retry time.Duration, err error) {
 	now := s.now().Unix()
 	win := int64(window / time.Second)
 	cutoff := now - win

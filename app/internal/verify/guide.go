@@ -18,11 +18,10 @@ type Guide struct {
 
 // The sentences of the guide that do not depend on the letter.
 const (
-	guideCompare  = "Samakan nomor surat, jenis surat, tanggal dan nama pada kertas dengan yang tertera di halaman ini."
-	guideNotProof = "Halaman ini belum membuktikan bahwa kertas di tangan Anda adalah surat itu: kode QR dapat disalin " +
-		"ke kertas lain."
-	guideConfirm = "Untuk memastikan, ketik NIK atau nama lengkap yang tercetak pada kertas di kotak " +
-		"\"Cocokkan dengan kertas\" di bawah, atau periksa berkas PDF surat di bagian untuk pemeriksa teknis."
+	guideCompare  = "Samakan nomor, jenis dan tanggal surat, serta huruf depan nama, pada kertas dengan halaman ini."
+	guideNotProof = "ASLI tidak membuktikan bahwa kertas di tangan Anda adalah surat itu: kode QR dapat disalin ke kertas lain."
+	guideConfirm  = "Untuk memastikan, ketik NIK atau nama dari kertas di \"Cocokkan dengan kertas\" di bawah, " +
+		"atau periksa berkas PDF-nya."
 	guideUncertified = "\"Tanda tangan elektronik tidak tersertifikasi\" tetap sah menurut UU ITE; artinya hanya " +
 		"bahwa sertifikatnya diterbitkan oleh aplikasi pemerintah daerah ini sendiri, bukan oleh lembaga " +
 		"sertifikasi seperti BSrE."
@@ -37,8 +36,8 @@ func GuideFor(r *Result) Guide {
 	case Authentic:
 		return Guide{Compare: guideCompare, NotProof: guideNotProof, Confirm: guideConfirm,
 			Uncertified: guideUncertified,
-			Means: "ASLI berarti: surat dengan kode ini memang diterbitkan dan ditandatangani oleh " +
-				r.VillageName + ", dan masih berlaku."}
+			Means: "ASLI berarti surat dengan kode ini diterbitkan dan ditandatangani oleh " + r.VillageName +
+				" dan masih berlaku."}
 	case Expired:
 		return Guide{Compare: guideCompare, NotProof: guideNotProof, Confirm: guideConfirm,
 			Uncertified: guideUncertified}

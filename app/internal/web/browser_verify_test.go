@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http/httptest"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pdfcpu/pdfcpu/pkg/api"
 
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 )
@@ -62,11 +64,18 @@ func TestBrowserVerifyPage(t *testing.T) {
 	if len(w) == 2 && w[0] > w[1] {
 		t.Errorf("the page is %d px wide on a %d px screen", w[0], w[1])
 	}
+	dir := screenshotDir(t)
+	first, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "verify-360-first-screen.png"), first, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := screenshotDir(t)
 	if err := os.WriteFile(filepath.Join(dir, "verify-360.png"), buf, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -77,5 +86,47 @@ func TestBrowserVerifyPage(t *testing.T) {
 	if !strings.Contains(page, "ASLI") || strings.Contains(page, vfNIK) {
 		t.Errorf("page text: %.400s", page)
 	}
-	t.Logf("screenshot in %s", dir)
+	// Above the fold: the verdict and what to compare are on the first
+	// screen of the phone.
+	bottom, err := chromedp.Run(bctx, chromedp.Evaluate[float64](
+		`document.querySelector("#guide-compare").getBoundingClientRect().bottom`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bottom > 740 {
+		t.Errorf("what to compare ends at %.0f px, below the first 740 px screen", bottom)
+	}
+
+	// The teller types the NIK from the paper: COCOK, and the page does
+	// not show the NIK back.
+	if err := chromedp.Do(bctx,
+		chromedp.SendKeys(chromedp.CSS("#match-nik"), vfNIK),
+		chromedp.Click(chromedp.CSS(".match-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#match-result")),
+	); err != nil {
+		t.Fatalf("paper match: %v", err)
+	}
+	result, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#match-result")))
+	if err != nil || result != "COCOK" {
+		t.Errorf("paper match in the browser: %q %v", result, err)
+	}
+	if buf, err = chromedp.Run(bctx, chromedp.FullScreenshot(100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "verify-360-match.png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Printed on A4, the page is a one-page receipt with the check time.
+	pdfBytes, err := chromedp.Run(bctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4)))
+	if err != nil {
+		t.Fatalf("print: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "verify-receipt.pdf"), pdfBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := api.PageCount(bytes.NewReader(pdfBytes), nil); err != nil || n != 1 {
+		t.Errorf("printed receipt has %d pages (%v), want 1", n, err)
+	}
+	t.Logf("screenshots and receipt in %s", dir)
 }

@@ -63,6 +63,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t     *testing.T
 	st    *store.Store
+	dsn   string // of st, for tests that read rows as they are stored
 	srv   *Server
 	h     http.Handler
 	clock *clock
@@ -137,7 +138,7 @@ func withSetupCode(c string) envOption { return func(d *Deps) { d.SetupCode = c 
 func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	t.Helper()
 	ck := &clock{t: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}
-	st := storetest.Open(t, b, ck.Now)
+	st, dsn := storetest.OpenDSN(t, b, ck.Now)
 	logs := &syncBuffer{}
 	d := Deps{
 		Log:            slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -162,7 +163,7 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return &env{t: t, st: st, srv: srv, h: srv.Handler(), clock: ck, logs: logs}
+	return &env{t: t, st: st, dsn: dsn, srv: srv, h: srv.Handler(), clock: ck, logs: logs}
 }
 
 // testMandiri builds the Layanan Mandiri service for the server of d, on
