@@ -32,12 +32,15 @@ type verifyPage struct {
 	// refused match (a malformed NIK, the limit reached), "" otherwise.
 	Match      *verify.MatchOutcome
 	MatchError string
-	// Guide is the plain-words guidance above the fold.
-	Guide verify.Guide
-	// CheckedWIB is when this page was produced, printed on the receipt.
-	CheckedWIB string
-	// BaseURL makes the Open Graph URLs absolute.
-	BaseURL string
+	// ShowMatch: the match section is shown (a matchable letter, or a
+	// refusal to say).
+	ShowMatch bool
+	// Checked says when and where this page was produced, for the printed
+	// receipt.
+	Checked string
+	// PageURL and OGImage are the absolute URLs of the page and of the
+	// village logo ("" without one) for the Open Graph tags.
+	PageURL, OGImage string
 }
 
 // verifyNotFoundPage is the data of templates/pages/verify_notfound.html:
@@ -82,7 +85,11 @@ func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, 
 	v := newVerifyView(r)
 	p.basePage = s.base(c, v.PageTitle)
 	p.V, p.Root, p.MaxUploadMB = v, r.Root, verify.MaxUpload>>20
-	p.Guide, p.CheckedWIB, p.BaseURL = verify.GuideFor(r), verify.TimeWIB(s.now()), s.cfg.BaseURL
+	// Every value the template prints costs a reflective call, so the
+	// lines are put together here.
+	p.PageURL, p.OGImage = s.cfg.BaseURL+"/v/"+r.Code, s.absolute(v.LogoURL)
+	p.ShowMatch = v.Matchable || p.MatchError != ""
+	p.Checked = "Diperiksa pada " + verify.TimeWIB(s.now()) + " di " + p.PageURL
 	// The status can change at any moment (revocation), so nothing may
 	// cache it; securityHeaders already says no-store.
 	s.renderPooled(c, status, "verify", p)

@@ -91,7 +91,6 @@ func TestVerifyPageIdentityAndGuide(t *testing.T) {
 			"og:description": "Periksa keaslian Surat Keterangan Domisili yang diterbitkan Desa Sumberejo, Kabupaten Blitar.",
 			"og:url":         "http://localhost:8080/v/" + code,
 			"og:image":       "http://localhost:8080" + m[1],
-			"og:site_name":   "Desa Sumberejo",
 		}
 		for prop, want := range og {
 			if got := attr(t, page, "meta", "property", prop, "content"); got != want {
