@@ -51,7 +51,8 @@ func (s *Service) Return(ctx context.Context, actor surat.Actor, villageID, lett
 
 // Revoke withdraws a signed letter of the village at once for r: the
 // letter becomes dicabut, or diganti when r names the signed letter that
-// replaces it, and its verification page says so at once with r's public
+// replaces it (r.ReplacedBy, another signed letter of the village issued
+// separately; the reason is then surat.ReasonReplaced), and its verification page says so at once with r's public
 // reason (never r's note). Only a signer of the village may revoke
 // directly; a clerk asks with RequestRevocation. A pending request of the
 // letter is dropped.
@@ -68,15 +69,6 @@ func (s *Service) Revoke(ctx context.Context, actor surat.Actor, villageID, lett
 		return nil, fmt.Errorf("issuance: revoke letter %d: %w", letterID, err)
 	}
 	return l, nil
-}
-
-// RevokeReplaced is Revoke because replacementID, another signed letter of
-// the village issued separately, replaces the letter: it becomes diganti
-// with the public reason "replaced" and its verification page points to
-// the replacement. note is internal. Errors as Revoke.
-func (s *Service) RevokeReplaced(ctx context.Context, actor surat.Actor, villageID, letterID, replacementID int64, note string) (*surat.Letter, error) {
-	return s.Revoke(ctx, actor, villageID, letterID,
-		surat.Revocation{Reason: surat.ReasonReplaced, Note: note, ReplacedBy: replacementID})
 }
 
 // RequestRevocation records a clerk's (operator's or village admin's)
