@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // sessionPurgeEvery is how often serve deletes expired sessions. Expired
@@ -29,6 +31,43 @@ func purgeSessions(ctx context.Context, st *store.Store, every time.Duration, lo
 			log.Warn("purging expired sessions failed", "err", err)
 		case n > 0:
 			log.Info("expired sessions purged", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// attemptPurgeEvery is how often serve deletes the counters of the public
+// match and bulk-check limits whose windows are long over.
+const attemptPurgeEvery = time.Hour
+
+// maintainVerification backfills the paper-match digests of letters signed
+// before they existed (or under a changed APP_SECRET) once at start, then
+// purges old attempt counters every interval, until ctx is done. Both are
+// idempotent, so every replica may run them.
+func maintainVerification(ctx context.Context, iss *issuance.Service, ver *verify.Service, every time.Duration, log *slog.Logger) {
+	switch n, err := iss.BackfillMatchKeys(ctx); {
+	case ctx.Err() != nil:
+		return
+	case err != nil:
+		log.Warn("backfilling match keys failed", "err", err)
+	case n > 0:
+		log.Info("match keys backfilled", "letters", n)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := ver.PurgeAttempts(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn("purging verification attempts failed", "err", err)
+		case n > 0:
+			log.Debug("verification attempts purged", "rows", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -199,7 +199,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "\nBelum ada pengguna. Buka %s/setup untuk pengaturan awal.\nKode pengaturan (sekali pakai): %s\n\n",
 			e.cfg.BaseURL, setupCode)
 	}
-	srv, err := newWeb(e, iss, setupCode)
+	ver, err := newVerify(e, iss)
+	if err != nil {
+		return err
+	}
+	srv, err := newWeb(e, iss, ver, setupCode)
 	if err != nil {
 		return err
 	}
@@ -219,6 +223,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var jobs sync.WaitGroup
 	defer func() { stopJobs(); jobs.Wait() }()
 	jobs.Go(func() { purgeSessions(jobCtx, e.st, sessionPurgeEvery, e.log) })
+	jobs.Go(func() { maintainVerification(jobCtx, iss, ver, attemptPurgeEvery, e.log) })
 
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", e.cfg.BaseURL)
 	errc := make(chan error, 1)

@@ -14,6 +14,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
 	"github.com/suratdesa/suratdesa/app/internal/web"
 	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
@@ -67,7 +68,8 @@ func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
 		return nil, err
 	}
 	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r,
-		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf})
+		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf,
+		MatchKey: surat.NewMatchKey(e.cfg.Secret)})
 }
 
 // loadCatalogue loads the letter modules from src; where names src in the
@@ -80,14 +82,17 @@ func loadCatalogue(src fs.FS, where string) (*letters.Catalogue, error) {
 	return cat, nil
 }
 
-// newWeb builds the public-check and self-service services on e's store and
-// iss, and the HTTP server on top of them. setupCode is the one-time
+// newVerify builds the public check on e's store and iss's catalogue, with
+// the match key of e's secret.
+func newVerify(e *env, iss *issuance.Service) (*verify.Service, error) {
+	return verify.New(verify.Deps{Store: e.st, Catalogue: iss.Catalogue(), Now: time.Now,
+		MatchKey: surat.NewMatchKey(e.cfg.Secret)})
+}
+
+// newWeb builds the self-service service on e's store and iss, and the
+// HTTP server on top of it, iss and ver. setupCode is the one-time
 // first-run code, "" when the database already has users.
-func newWeb(e *env, iss *issuance.Service, setupCode string) (*web.Server, error) {
-	ver, err := verify.New(verify.Deps{Store: e.st, Catalogue: iss.Catalogue(), Now: time.Now})
-	if err != nil {
-		return nil, err
-	}
+func newWeb(e *env, iss *issuance.Service, ver *verify.Service, setupCode string) (*web.Server, error) {
 	mand, err := mandiri.New(mandiri.Deps{Store: e.st, Issuance: iss, StorageDir: e.cfg.Storage, Now: time.Now,
 		PINParams: auth.DefaultParams, Log: e.log})
 	if err != nil {

@@ -76,11 +76,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testMatchKey is the match key of the test services.
+var testMatchKey = surat.NewMatchKey("issuance-test-secret-0123456789abcdef")
+
 // env is the demo village with its root CA and the kepala desa's
 // certificate (passphrase demo.SigningPassphrase), and the service.
 type env struct {
 	ctx      context.Context
 	st       *store.Store
+	dsn      string
 	svc      *issuance.Service
 	clock    *clock
 	storage  string
@@ -96,15 +100,15 @@ func newEnv(t testing.TB, b storetest.Backend) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{}
-	st := storetest.Open(t, b, clk.Now)
+	st, dsn := storetest.OpenDSN(t, b, clk.Now)
 	res, err := demo.Seed(ctx, st, cheapKDF, clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{ctx: ctx, st: st, clock: clk, storage: t.TempDir(), log: &syncBuffer{}, village: res.Village}
+	e := &env{ctx: ctx, st: st, dsn: dsn, clock: clk, storage: t.TempDir(), log: &syncBuffer{}, village: res.Village}
 	cat, r := shared()
 	e.svc, err = issuance.New(issuance.Deps{Store: st, Catalogue: cat, Renderer: r, StorageDir: e.storage,
-		BaseURL: baseURL, Now: clk.Now, KDF: cheapKDF,
+		BaseURL: baseURL, Now: clk.Now, KDF: cheapKDF, MatchKey: testMatchKey,
 		Log: slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

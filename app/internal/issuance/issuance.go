@@ -41,6 +41,11 @@ var (
 	ErrNotSigner = errors.New("issuance: actor is not the letter's signer")
 	// ErrNoRoot means the deployment has no root CA yet (`app pki init`).
 	ErrNoRoot = errors.New("issuance: no root CA")
+	// ErrNotRevoker means the actor may not revoke a signed letter at once,
+	// nor confirm or reject a request to: only a signer of the village (a
+	// penandatangan linked to one of its officials) may. A clerk asks with
+	// RequestRevocation.
+	ErrNotRevoker = errors.New("issuance: only a signer of the village revokes signed letters")
 )
 
 // LockedError is returned when signing with a certificate is locked after
@@ -76,6 +81,10 @@ type Deps struct {
 	// KDF are the Argon2id costs for sealing new keys (auth.DefaultParams in
 	// production; tests pass cheap ones).
 	KDF auth.Params
+	// MatchKey hashes the subjects' NIKs and names stored with a signed
+	// letter for the public paper match (surat.NewMatchKey of APP_SECRET);
+	// nil stores none, and such letters cannot be matched.
+	MatchKey *surat.MatchKey
 }
 
 // Service issues, signs and revokes letters and runs the PKI. It is safe for

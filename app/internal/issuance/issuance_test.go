@@ -336,7 +336,8 @@ func TestOtherVillage(t *testing.T) {
 		_, checks["Sign"] = e.svc.Sign(e.ctx, foreign, other.ID, l.ID, demo.SigningPassphrase)
 		_, _, checks["SignedPDF"] = e.svc.SignedPDF(e.ctx, other.ID, l.ID)
 		_, checks["DraftPDF"] = e.svc.DraftPDF(e.ctx, other.ID, l.ID)
-		_, checks["Revoke"] = e.svc.Revoke(e.ctx, foreign, other.ID, l.ID, "coba")
+		_, checks["RequestRevocation"] = e.svc.RequestRevocation(e.ctx, foreign, other.ID, l.ID,
+			surat.Revocation{Reason: surat.ReasonDataError})
 		_, checks["Replace"] = e.svc.Replace(e.ctx, foreign, other.ID, l.ID)
 		_, checks["UpdateDraft"] = e.svc.UpdateDraft(e.ctx, foreign, other.ID, l.ID, l.Version, domisili(r))
 		_, checks["RevokeCertificate"] = e.svc.RevokeCertificate(e.ctx, foreign, other.ID, e.cert.ID, "coba", demo.SigningPassphrase)
@@ -463,11 +464,13 @@ func TestRevokeAndReplace(t *testing.T) {
 		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, l2.ID, demo.SigningPassphrase); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.Revoke(e.ctx, e.admin, e.village.ID, l2.ID, "  "); err == nil {
+		if _, err := e.svc.Revoke(e.ctx, e.kades, e.village.ID, l2.ID, surat.Revocation{Note: "  "}); err == nil {
 			t.Error("revoke without reason accepted")
 		}
-		rev, err := e.svc.Revoke(e.ctx, e.admin, e.village.ID, l2.ID, "Data pemohon keliru")
-		if err != nil || rev.Status != surat.LetterRevoked || rev.RevokeReason != "Data pemohon keliru" {
+		rev, err := e.svc.Revoke(e.ctx, e.kades, e.village.ID, l2.ID,
+			surat.Revocation{Reason: surat.ReasonDataError, Note: "Data pemohon keliru"})
+		if err != nil || rev.Status != surat.LetterRevoked || rev.RevokeReason != "Data pemohon keliru" ||
+			rev.RevokeCode != surat.ReasonDataError {
 			t.Fatalf("revoke: %+v %v", rev, err)
 		}
 		// A revoked letter's PDF is still served, as evidence of what was issued.

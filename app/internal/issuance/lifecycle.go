@@ -2,6 +2,7 @@ package issuance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,29 +49,92 @@ func (s *Service) Return(ctx context.Context, actor surat.Actor, villageID, lett
 	return l, nil
 }
 
-// Revoke withdraws a signed letter of the village for reason (required);
-// the verification page shows DICABUT at once. Errors: a
-// *surat.ValidationError on "reason", surat.ErrNotFound,
-// *surat.TransitionError for a letter that is not signed.
-func (s *Service) Revoke(ctx context.Context, actor surat.Actor, villageID, letterID int64, reason string) (*surat.Letter, error) {
-	l, err := s.d.Store.Revoke(ctx, actor, villageID, letterID, reason)
+// Revoke withdraws a signed letter of the village at once for r: the
+// letter becomes dicabut, or diganti when r names the signed letter that
+// replaces it (r.ReplacedBy, another signed letter of the village issued
+// separately; the reason is then surat.ReasonReplaced), and its verification page says so at once with r's public
+// reason (never r's note). Only a signer of the village may revoke
+// directly; a clerk asks with RequestRevocation. A pending request of the
+// letter is dropped.
+//
+// Errors: ErrNotRevoker, a *surat.ValidationError on "reason_code", "note"
+// or "replaced_by", surat.ErrNotFound, *surat.TransitionError for a letter
+// that is not signed.
+func (s *Service) Revoke(ctx context.Context, actor surat.Actor, villageID, letterID int64, r surat.Revocation) (*surat.Letter, error) {
+	if err := s.mayRevoke(ctx, actor, villageID); err != nil {
+		return nil, err
+	}
+	l, err := s.d.Store.Revoke(ctx, actor, villageID, letterID, r)
 	if err != nil {
 		return nil, fmt.Errorf("issuance: revoke letter %d: %w", letterID, err)
 	}
 	return l, nil
 }
 
-// RevokeReplaced withdraws a signed letter because replacementID, another
-// signed letter of the village issued separately, replaces it: the letter
-// becomes diganti and its verification page points to the replacement.
-// Errors: as Revoke, and a *surat.ValidationError on "replaced_by" for a
-// replacement that is the letter itself, not in the village or not signed.
-func (s *Service) RevokeReplaced(ctx context.Context, actor surat.Actor, villageID, letterID, replacementID int64, reason string) (*surat.Letter, error) {
-	l, err := s.d.Store.RevokeReplaced(ctx, actor, villageID, letterID, replacementID, reason)
+// RequestRevocation records a clerk's (operator's or village admin's)
+// request to revoke a signed letter of the village for r; the letter stays
+// valid until a signer of the village confirms it (ConfirmRevocation) or
+// rejects it (RejectRevocation). Errors: surat.ErrForbidden for another
+// role, surat.ErrRevocationPending when the letter already has a request,
+// and those of Revoke.
+func (s *Service) RequestRevocation(ctx context.Context, actor surat.Actor, villageID, letterID int64, r surat.Revocation) (*surat.RevocationRequest, error) {
+	if actor.Role != surat.RoleAdminDesa && actor.Role != surat.RoleOperator {
+		return nil, fmt.Errorf("issuance: %s requests a revocation: %w", actor.Role, surat.ErrForbidden)
+	}
+	q, err := s.d.Store.RequestRevocation(ctx, actor, villageID, letterID, r)
 	if err != nil {
-		return nil, fmt.Errorf("issuance: revoke letter %d replaced by %d: %w", letterID, replacementID, err)
+		return nil, fmt.Errorf("issuance: request revocation of letter %d: %w", letterID, err)
+	}
+	return q, nil
+}
+
+// ConfirmRevocation carries out the pending revocation request of a letter
+// of the village as a signer of the village. Errors: ErrNotRevoker,
+// surat.ErrNoRevocationRequest, and those of Revoke.
+func (s *Service) ConfirmRevocation(ctx context.Context, actor surat.Actor, villageID, letterID int64) (*surat.Letter, error) {
+	if err := s.mayRevoke(ctx, actor, villageID); err != nil {
+		return nil, err
+	}
+	l, err := s.d.Store.ConfirmRevocation(ctx, actor, villageID, letterID)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: confirm revocation of letter %d: %w", letterID, err)
 	}
 	return l, nil
+}
+
+// RejectRevocation turns down the pending revocation request of a letter
+// of the village, for reason (required, for the clerk); the letter stays
+// valid. Errors: ErrNotRevoker, a *surat.ValidationError on "reason",
+// surat.ErrNoRevocationRequest, surat.ErrNotFound.
+func (s *Service) RejectRevocation(ctx context.Context, actor surat.Actor, villageID, letterID int64, reason string) (*surat.RevocationRequest, error) {
+	if err := s.mayRevoke(ctx, actor, villageID); err != nil {
+		return nil, err
+	}
+	q, err := s.d.Store.RejectRevocation(ctx, actor, villageID, letterID, reason)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: reject revocation of letter %d: %w", letterID, err)
+	}
+	return q, nil
+}
+
+// RevocationRequest is the pending revocation request of a letter of the
+// village, or surat.ErrNotFound.
+func (s *Service) RevocationRequest(ctx context.Context, villageID, letterID int64) (*surat.RevocationRequest, error) {
+	return s.d.Store.RevocationRequest(ctx, villageID, letterID)
+}
+
+// mayRevoke checks that actor is a signer of the village: a penandatangan
+// whose account is linked to one of its officials.
+func (s *Service) mayRevoke(ctx context.Context, actor surat.Actor, villageID int64) error {
+	if actor.Role != surat.RoleSigner {
+		return ErrNotRevoker
+	}
+	if _, err := s.signingOfficial(ctx, actor, villageID); errors.Is(err, ErrNotSigner) {
+		return ErrNotRevoker
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // Replace starts the correction of a signed letter: a new draft with the

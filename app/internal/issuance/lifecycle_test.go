@@ -109,19 +109,23 @@ func TestLifecycleThroughService(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A second signed letter replaces the first by RevokeReplaced.
+		// A second signed letter replaces the first by Revoke with ReplacedBy.
 		other := e.approved(t, domisili(r))
 		if other, err = e.svc.Sign(e.ctx, e.kades, e.village.ID, other.ID, demo.SigningPassphrase); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.RevokeReplaced(e.ctx, e.operator, e.village.ID, signed.ID, signed.ID, "Data keliru"); err == nil {
+		if _, err := e.svc.Revoke(e.ctx, e.kades, e.village.ID, signed.ID, surat.Revocation{ReplacedBy: signed.ID, Note: "Data keliru"}); err == nil {
 			t.Error("a letter replaced itself")
 		}
-		got, err := e.svc.RevokeReplaced(e.ctx, e.operator, e.village.ID, signed.ID, other.ID, "Data keliru")
+		if _, err := e.svc.Revoke(e.ctx, e.operator, e.village.ID, signed.ID, surat.Revocation{ReplacedBy: other.ID, Note: "Data keliru"}); !errors.Is(err, issuance.ErrNotRevoker) {
+			t.Errorf("an operator revoked a signed letter alone: %v", err)
+		}
+		got, err := e.svc.Revoke(e.ctx, e.kades, e.village.ID, signed.ID, surat.Revocation{ReplacedBy: other.ID, Note: "Data keliru"})
 		if err != nil || got.Status != surat.LetterReplaced || got.ReplacedByID == nil || *got.ReplacedByID != other.ID {
 			t.Fatalf("revoke replaced: %v %+v", err, got)
 		}
-		if _, err := e.svc.Revoke(e.ctx, e.operator, e.village.ID, signed.ID, "Lagi"); !errors.Is(err, surat.ErrInvalidTransition) {
+		if _, err := e.svc.Revoke(e.ctx, e.kades, e.village.ID, signed.ID,
+			surat.Revocation{Reason: surat.ReasonOther, Note: "Lagi"}); !errors.Is(err, surat.ErrInvalidTransition) {
 			t.Errorf("revoking a replaced letter: %v", err)
 		}
 	})

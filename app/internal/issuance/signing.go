@@ -342,7 +342,8 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		remember(n.Letter.ID, rel)
 		sum := sha256.Sum256(signed)
 		art := store.FinalArtifact{VerifyCode: code, PDFPath: rel, PDFSHA256: hex.EncodeToString(sum[:]),
-			SignedAt: s.d.Now().UTC(), CertificateID: &u.cert.ID, MarkDeadResidentIDs: j.p.markDead}
+			SignedAt: s.d.Now().UTC(), CertificateID: &u.cert.ID, MarkDeadResidentIDs: j.p.markDead,
+			Match: s.matchKeysOf(n.Letter.ID, j.p)}
 		if until, ok := j.p.module.ValidUntil(n.Date, j.p.settings); ok {
 			art.ValidUntil = &until
 		}

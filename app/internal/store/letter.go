@@ -35,6 +35,9 @@ type FinalArtifact struct {
 	// in the same transaction (the deceased of a sk_kematian), each with an
 	// audit row. A resident already MATI is left alone.
 	MarkDeadResidentIDs []int64
+	// Match holds the keyed hashes of the subjects' NIKs and names, stored
+	// in the same transaction (letter_match_keys); empty without a key.
+	Match MatchKeys
 }
 
 // FinalizeFunc renders and signs a letter once its number is known. It runs
@@ -393,21 +396,6 @@ func (s *Store) Approve(ctx context.Context, actor surat.Actor, villageID, id in
 		})
 }
 
-// Revoke withdraws a signed letter for the given reason; its verification
-// page then shows DICABUT. An empty reason is a *surat.ValidationError on
-// "reason".
-func (s *Store) Revoke(ctx context.Context, actor surat.Actor, villageID, id int64, reason string) (*surat.Letter, error) {
-	if err := surat.ValidateReason("reason", reason); err != nil {
-		return nil, err
-	}
-	return s.moveLetter(ctx, actor, villageID, id, surat.LetterRevoked, "letter.revoke",
-		func(_ *gorm.DB, _ *surat.Letter, set map[string]any) error {
-			set["revoked_at"] = s.now()
-			set["revoke_reason"] = strings.TrimSpace(reason)
-			return nil
-		})
-}
-
 // openStatuses are the statuses of a letter still on its way to signing.
 var openStatuses = []surat.LetterStatus{surat.LetterDraft, surat.LetterSubmitted, surat.LetterApproved}
 
@@ -723,6 +711,9 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 	if err := s.countSigned(tx, villageID, after.Module, signedAt); err != nil {
 		return nil, err
 	}
+	if err := s.insertMatchKeys(tx, villageID, letterID, art.Match); err != nil {
+		return nil, err
+	}
 	for _, rid := range art.MarkDeadResidentIDs {
 		if err := s.markDead(tx, actor, villageID, rid, letterID); err != nil {
 			return nil, err
@@ -731,9 +722,12 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 	if w.old != nil && w.old.Status == surat.LetterSigned {
 		oldAfter, err := s.updateLetter(tx, w.old, map[string]any{
 			"status": surat.LetterReplaced, "replaced_by_id": letterID, "revoked_at": s.now(),
-			"revoke_reason": "Diganti dengan surat nomor " + n.Number,
+			"revoke_code": surat.ReasonReplaced, "revoke_reason": "Diganti dengan surat nomor " + n.Number,
 		})
 		if err != nil {
+			return nil, err
+		}
+		if err := dropRevocationRequest(tx, villageID, w.old.ID); err != nil {
 			return nil, err
 		}
 		if err := s.appendAudit(tx, actor, &villageID, "letter.replaced", "letter", w.old.ID, w.old, oldAfter,

@@ -28,21 +28,25 @@ func TestRevokeReplaced(t *testing.T) {
 		draft := e.draft(t, "sk_domisili")
 		foreign := sign(other)
 
+		replaced := func(by int64, note string) surat.Revocation {
+			return surat.Revocation{Reason: surat.ReasonReplaced, ReplacedBy: by, Note: note}
+		}
 		fieldTests := []struct {
 			name        string
-			replacement int64
-			reason      string
+			r           surat.Revocation
 			field, want string
 		}{
-			{"no reason", repl.ID, "  ", "reason", "Alasan wajib diisi"},
-			{"itself", orig.ID, "Salah ketik", "replaced_by", "Surat tidak dapat menggantikan dirinya sendiri"},
-			{"unknown", 999999, "Salah ketik", "replaced_by", "Surat pengganti tidak ditemukan di desa ini"},
-			{"other village", foreign.ID, "Salah ketik", "replaced_by", "Surat pengganti tidak ditemukan di desa ini"},
-			{"draft", draft.ID, "Salah ketik", "replaced_by",
+			{"another reason", surat.Revocation{Reason: surat.ReasonDataError, ReplacedBy: repl.ID}, "reason_code",
+				"Surat yang diganti dengan surat lain memakai alasan \"Diganti dengan surat baru\""},
+			{"replaced without a letter", surat.Revocation{Reason: surat.ReasonReplaced}, "replaced_by", "Sebutkan surat pengganti"},
+			{"itself", replaced(orig.ID, "Salah ketik"), "replaced_by", "Surat tidak dapat menggantikan dirinya sendiri"},
+			{"unknown", replaced(999999, "Salah ketik"), "replaced_by", "Surat pengganti tidak ditemukan di desa ini"},
+			{"other village", replaced(foreign.ID, "Salah ketik"), "replaced_by", "Surat pengganti tidak ditemukan di desa ini"},
+			{"draft", replaced(draft.ID, "Salah ketik"), "replaced_by",
 				"Surat pengganti harus surat yang sudah ditandatangani dan masih berlaku (sekarang berstatus Draf)"},
 		}
 		for _, tt := range fieldTests {
-			_, err := st.RevokeReplaced(ctx, e.clerk, vid, orig.ID, tt.replacement, tt.reason)
+			_, err := st.Revoke(ctx, e.clerk, vid, orig.ID, tt.r)
 			fields, ok := surat.FieldErrors(err)
 			if !ok || fields[tt.field] != tt.want {
 				t.Errorf("%s: got %v, want %s: %q", tt.name, err, tt.field, tt.want)
@@ -53,19 +57,19 @@ func TestRevokeReplaced(t *testing.T) {
 		}
 
 		// Village B's letter is not found from village A, in either place.
-		if _, err := st.RevokeReplaced(ctx, e.clerk, vid, foreign.ID, repl.ID, "Salah ketik"); !errors.Is(err, surat.ErrNotFound) {
+		if _, err := st.Revoke(ctx, e.clerk, vid, foreign.ID, replaced(repl.ID, "Salah ketik")); !errors.Is(err, surat.ErrNotFound) {
 			t.Errorf("revoking another village's letter: got %v, want ErrNotFound", err)
 		}
-		if _, err := st.RevokeReplaced(ctx, e.clerk, vid, draft.ID, repl.ID, "Salah ketik"); !errors.Is(err, surat.ErrInvalidTransition) {
+		if _, err := st.Revoke(ctx, e.clerk, vid, draft.ID, replaced(repl.ID, "Salah ketik")); !errors.Is(err, surat.ErrInvalidTransition) {
 			t.Errorf("revoking a draft: got %v, want ErrInvalidTransition", err)
 		}
 
-		got, err := st.RevokeReplaced(ctx, e.clerk, vid, orig.ID, repl.ID, " Alamat salah ketik ")
+		got, err := st.Revoke(ctx, e.clerk, vid, orig.ID, surat.Revocation{ReplacedBy: repl.ID, Note: " Alamat salah ketik "})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Status != surat.LetterReplaced || got.ReplacedByID == nil || *got.ReplacedByID != repl.ID ||
-			got.RevokeReason != "Alamat salah ketik" || got.RevokedAt == nil || !got.RevokedAt.Equal(fixedNow()) ||
+			got.RevokeReason != "Alamat salah ketik" || got.RevokeCode != surat.ReasonReplaced || got.RevokedAt == nil || !got.RevokedAt.Equal(fixedNow()) ||
 			got.Version != orig.Version+1 {
 			t.Errorf("revoked letter %+v", got)
 		}
@@ -76,7 +80,7 @@ func TestRevokeReplaced(t *testing.T) {
 			t.Errorf("the replacement became %s", r.Status)
 		}
 		// Final: it cannot be revoked or replaced again.
-		if _, err := st.RevokeReplaced(ctx, e.clerk, vid, orig.ID, repl.ID, "Lagi"); !errors.Is(err, surat.ErrInvalidTransition) {
+		if _, err := st.Revoke(ctx, e.clerk, vid, orig.ID, replaced(repl.ID, "Lagi")); !errors.Is(err, surat.ErrInvalidTransition) {
 			t.Errorf("second revocation: got %v", err)
 		}
 

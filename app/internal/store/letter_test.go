@@ -192,7 +192,10 @@ func TestLetterWorkflow(t *testing.T) {
 				_, err := st.Approve(ctx, e.clerk, vid, l.ID, app.Version)
 				return err
 			},
-			"revoke":  func() error { _, err := st.Revoke(ctx, e.clerk, vid, l.ID, "salah"); return err },
+			"revoke": func() error {
+				_, err := st.Revoke(ctx, e.clerk, vid, l.ID, surat.Revocation{Reason: surat.ReasonDataError, Note: "salah"})
+				return err
+			},
 			"replace": func() error { _, err := st.Replace(ctx, e.clerk, vid, l.ID); return err },
 		} {
 			if err := move(); !errors.Is(err, surat.ErrInvalidTransition) {
@@ -231,14 +234,15 @@ func TestLetterWorkflow(t *testing.T) {
 		if _, err := e.finalize(l.ID); !errors.Is(err, surat.ErrInvalidTransition) {
 			t.Errorf("second finalize: got %v, want ErrInvalidTransition", err)
 		}
-		if _, err := st.Revoke(ctx, e.clerk, vid, l.ID, ""); err == nil {
-			t.Error("revoke without a reason accepted")
+		if _, err := st.Revoke(ctx, e.clerk, vid, l.ID, surat.Revocation{Note: "Data pemohon tidak benar"}); err == nil {
+			t.Error("revoke without a reason code accepted")
 		}
-		rev, err := st.Revoke(ctx, e.clerk, vid, l.ID, "Data pemohon tidak benar")
-		if err != nil || rev.Status != surat.LetterRevoked || rev.RevokedAt == nil || rev.NumberString() != signed.NumberString() {
+		rev, err := st.Revoke(ctx, e.clerk, vid, l.ID, surat.Revocation{Reason: surat.ReasonDataError, Note: "Data pemohon tidak benar"})
+		if err != nil || rev.Status != surat.LetterRevoked || rev.RevokedAt == nil || rev.NumberString() != signed.NumberString() ||
+			rev.RevokeCode != surat.ReasonDataError || rev.RevokeReason != "Data pemohon tidak benar" {
 			t.Fatalf("revoke: %+v %v", rev, err)
 		}
-		if _, err := st.Revoke(ctx, e.clerk, vid, l.ID, "lagi"); !errors.Is(err, surat.ErrInvalidTransition) {
+		if _, err := st.Revoke(ctx, e.clerk, vid, l.ID, surat.Revocation{Reason: surat.ReasonDataError, Note: "lagi"}); !errors.Is(err, surat.ErrInvalidTransition) {
 			t.Errorf("revoking twice: got %v", err)
 		}
 
@@ -574,10 +578,11 @@ func TestReplaceLetter(t *testing.T) {
 		}
 		old, _ := st.LetterByID(ctx, vid, orig.ID)
 		if old.Status != surat.LetterReplaced || old.ReplacedByID == nil || *old.ReplacedByID != repl.ID ||
-			!strings.Contains(old.RevokeReason, signed.NumberString()) || old.RevokedAt == nil {
+			!strings.Contains(old.RevokeReason, signed.NumberString()) || old.RevokeCode != surat.ReasonReplaced ||
+			old.RevokedAt == nil {
 			t.Errorf("original after replacement: %+v", old)
 		}
-		if _, err := st.Revoke(ctx, e.clerk, vid, orig.ID, "x"); !errors.Is(err, surat.ErrInvalidTransition) {
+		if _, err := st.Revoke(ctx, e.clerk, vid, orig.ID, surat.Revocation{Reason: surat.ReasonDataError, Note: "x"}); !errors.Is(err, surat.ErrInvalidTransition) {
 			t.Errorf("revoking a replaced letter: got %v", err)
 		}
 
@@ -590,7 +595,7 @@ func TestReplaceLetter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Revoke(ctx, e.clerk, vid, second.ID, "Pemohon pindah"); err != nil {
+		if _, err := st.Revoke(ctx, e.clerk, vid, second.ID, surat.Revocation{Reason: surat.ReasonApplicantRequest, Note: "Pemohon pindah"}); err != nil {
 			t.Fatal(err)
 		}
 		sub, _ = st.Submit(ctx, e.clerk, vid, repl2.ID)

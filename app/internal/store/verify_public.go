@@ -29,10 +29,11 @@ type PublicLetter struct {
 	SignedAt         *time.Time
 	ValidUntil       *time.Time
 	SignerOfficialID *int64
-	// RevokedAt and RevokeReason are set when the letter was revoked or
-	// replaced; ReplacedByID names the replacing letter.
+	// RevokedAt and RevokeCode (the public reason) are set when the letter
+	// was revoked or replaced; ReplacedByID names the replacing letter. The
+	// staff's note on the revocation is not read.
 	RevokedAt    *time.Time
-	RevokeReason string
+	RevokeCode   surat.RevocationReason
 	ReplacedByID *int64
 
 	// The signer certificate, nil for a letter signed without a stored one.
@@ -49,7 +50,7 @@ type PublicLetter struct {
 // certificate) in a benchmark on 20,000 letters.
 const publicLetterSQL = `SELECT l.id, l.village_id, l.module, l.status, l.subject_name, l.number,
 	l.verify_code, l.pdf_sha256, l.issued_at, l.signed_at, l.valid_until, l.signer_official_id,
-	l.revoked_at, l.revoke_reason, l.replaced_by_id,
+	l.revoked_at, l.revoke_code, l.replaced_by_id,
 	c.serial, c.fingerprint, c.not_before, c.not_after, c.revoked_at
 FROM letters l LEFT JOIN signer_certificates c ON c.id = l.certificate_id
 WHERE l.verify_code = %s AND l.signed_at IS NOT NULL`
@@ -82,7 +83,7 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 	}
 	var (
 		l                                          PublicLetter
-		status                                     string
+		status, revokeCode                         string
 		number, certSerial, certFP                 sql.NullString
 		issued, signed, validUntil, revoked        sql.NullTime
 		certNotBefore, certNotAfter, certRevokedAt sql.NullTime
@@ -95,7 +96,7 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 	err = stmt.QueryRowContext(ctx, code).Scan(
 		&l.ID, &l.VillageID, &l.Module, &status, &l.SubjectName, &number,
 		&l.VerifyCode, &l.PDFSHA256, &issued, &signed, &validUntil, &signer,
-		&revoked, &l.RevokeReason, &replacedBy,
+		&revoked, &revokeCode, &replacedBy,
 		&certSerial, &certFP, &certNotBefore, &certNotAfter, &certRevokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", surat.ErrNotFound)
@@ -103,7 +104,7 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 	if err != nil {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", err)
 	}
-	l.Status = surat.LetterStatus(status)
+	l.Status, l.RevokeCode = surat.LetterStatus(status), surat.RevocationReason(revokeCode)
 	l.Number, l.CertSerial, l.CertFingerprint = nullString(number), nullString(certSerial), nullString(certFP)
 	l.IssuedAt, l.SignedAt, l.ValidUntil, l.RevokedAt = nullTime(issued), nullTime(signed), nullTime(validUntil), nullTime(revoked)
 	l.CertNotBefore, l.CertNotAfter, l.CertRevokedAt = nullTime(certNotBefore), nullTime(certNotAfter), nullTime(certRevokedAt)

@@ -60,7 +60,7 @@ func TestPublicLetterByVerifyCode(t *testing.T) {
 			got.Number == nil || *got.Number != *want.Number || got.VerifyCode != *want.VerifyCode ||
 			got.PDFSHA256 != want.PDFSHA256 || len(got.PDFSHA256) != 64 ||
 			got.SignerOfficialID == nil || *got.SignerOfficialID != e.signer.ID ||
-			got.RevokedAt != nil || got.RevokeReason != "" || got.ReplacedByID != nil {
+			got.RevokedAt != nil || got.RevokeCode != "" || got.ReplacedByID != nil {
 			t.Fatalf("public letter %+v, want the facts of %+v", got, want)
 		}
 		for name, pair := range map[string][2]*time.Time{
@@ -90,7 +90,7 @@ func TestPublicLetterByVerifyCode(t *testing.T) {
 
 		// Revocations show at once, of the letter and of its certificate.
 		ck.Set(ck.Now().Add(time.Hour))
-		if _, err := st.Revoke(ctx, e.clerk, e.village.ID, withCert.ID, "Data pemohon keliru"); err != nil {
+		if _, err := st.Revoke(ctx, e.clerk, e.village.ID, withCert.ID, surat.Revocation{Reason: surat.ReasonDataError, Note: "NIK 3505121208090017 salah"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.RevokeCertificate(ctx, admin, e.village.ID, cert.ID, "Kunci hilang",
@@ -102,9 +102,9 @@ func TestPublicLetterByVerifyCode(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.Status != surat.LetterRevoked || got.RevokedAt == nil || !got.RevokedAt.Equal(ck.Now()) ||
-			got.RevokeReason != "Data pemohon keliru" || got.CertRevokedAt == nil || !got.CertRevokedAt.Equal(ck.Now()) {
+			got.RevokeCode != surat.ReasonDataError || got.CertRevokedAt == nil || !got.CertRevokedAt.Equal(ck.Now()) {
 			t.Errorf("after revocation: status %s at %v reason %q, certificate revoked %v",
-				got.Status, got.RevokedAt, got.RevokeReason, got.CertRevokedAt)
+				got.Status, got.RevokedAt, got.RevokeCode, got.CertRevokedAt)
 		}
 
 		// A letter signed without a stored certificate, later replaced.

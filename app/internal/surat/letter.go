@@ -184,8 +184,11 @@ type Letter struct {
 	SignedAt      *time.Time
 	ValidUntil    *time.Time
 	RevokedAt     *time.Time
-	// RevokeReason says why the letter stopped being valid: the reason given
-	// on revocation, or which letter replaced it.
+	// RevokeCode is the public reason the letter stopped being valid, ""
+	// while it is valid.
+	RevokeCode RevocationReason
+	// RevokeReason is the staff's internal note on the revocation (or which
+	// letter replaced it); never shown publicly.
 	RevokeReason string
 	// ReturnReason is the reason given the last time the letter was returned
 	// to draft.

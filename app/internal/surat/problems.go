@@ -35,6 +35,17 @@ const (
 	ProblemBatchDuplicate       ProblemCode = "batch_duplicate"
 	ProblemPassphraseRequired   ProblemCode = "passphrase_required"
 	ProblemCertificateRevoked   ProblemCode = "certificate_revoked"
+
+	// Revocation reasons (revocation.go) and the public paper match.
+	ProblemRevocationReasonRequired ProblemCode = "revocation_reason_required"
+	ProblemRevocationReasonUnknown  ProblemCode = "revocation_reason_unknown"
+	ProblemRevocationReasonReplaced ProblemCode = "revocation_reason_replaced"
+	ProblemReplacementRequired      ProblemCode = "replacement_required"
+	ProblemNoteRequired             ProblemCode = "note_required"
+	ProblemNoteTooLong              ProblemCode = "note_too_long"
+	ProblemMatchNIKMalformed        ProblemCode = "match_nik_malformed"
+	ProblemMatchNameMalformed       ProblemCode = "match_name_malformed"
+	ProblemMatchOneValue            ProblemCode = "match_one_value"
 )
 
 // problemMessages are the words of every ProblemCode, the one place they
@@ -57,6 +68,16 @@ var problemMessages = map[ProblemCode]string{
 	ProblemBatchDuplicate:       "Satu surat disebut lebih dari sekali",
 	ProblemPassphraseRequired:   "Frasa sandi wajib diisi",
 	ProblemCertificateRevoked:   "Sertifikat ini sudah dicabut",
+
+	ProblemRevocationReasonRequired: "Pilih alasan pencabutan",
+	ProblemRevocationReasonUnknown:  "Alasan pencabutan tidak dikenal",
+	ProblemRevocationReasonReplaced: "Surat yang diganti dengan surat lain memakai alasan \"Diganti dengan surat baru\"",
+	ProblemReplacementRequired:      "Sebutkan surat pengganti",
+	ProblemNoteRequired:             "Tuliskan catatan untuk alasan lain",
+	ProblemNoteTooLong:              "Catatan paling banyak 500 karakter",
+	ProblemMatchNIKMalformed:        "NIK terdiri dari 16 angka",
+	ProblemMatchNameMalformed:       "Tuliskan nama lengkap seperti pada kertas (paling banyak 100 huruf)",
+	ProblemMatchOneValue:            "Isi NIK atau nama lengkap, salah satu saja",
 }
 
 // Message is the Indonesian sentence of c, with args filled into the

@@ -26,6 +26,7 @@ type refCache struct {
 
 type cachedVillage struct {
 	name, kecamatan, kabupaten, code string
+	logoVersion                      string
 	at                               time.Time
 }
 
@@ -49,7 +50,8 @@ func (rc *refCache) village(ctx context.Context, s *Service, id int64) (cachedVi
 		return cachedVillage{}, err
 	}
 	c = cachedVillage{name: strings.TrimSpace(vil.Sebutan + " " + vil.Name), kecamatan: "Kecamatan " + vil.Kecamatan,
-		kabupaten: strings.TrimSpace(vil.SebutanKab + " " + vil.Kabupaten), code: vil.Code, at: now}
+		kabupaten: strings.TrimSpace(vil.SebutanKab + " " + vil.Kabupaten), code: vil.Code,
+		logoVersion: logoVersion(vil.LogoPath), at: now}
 	rc.mu.Lock()
 	if rc.villages == nil || len(rc.villages) >= maxCachedRefs {
 		rc.villages = make(map[int64]cachedVillage)

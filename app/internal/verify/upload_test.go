@@ -10,6 +10,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
 // foreignSigned is pdf signed by a certificate of a root CA that is not
@@ -161,7 +162,7 @@ func TestCheckPDF(t *testing.T) {
 		}
 
 		// A revoked letter: even the identical file is not OK.
-		if _, err := e.iss.Revoke(e.ctx, e.operator, e.village.ID, l.ID, "Data keliru"); err != nil {
+		if _, err := e.iss.Revoke(e.ctx, e.kades, e.village.ID, l.ID, surat.Revocation{Reason: surat.ReasonDataError}); err != nil {
 			t.Fatal(err)
 		}
 		v, err = e.svc.CheckPDF(e.ctx, e.lookup(t, *l.VerifyCode), letterPDF)

@@ -39,6 +39,10 @@ type Deps struct {
 	Catalogue *letters.Catalogue
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MatchKey hashes what a paper match compares (surat.NewMatchKey of
+	// APP_SECRET, the key issuance stores the letters' digests with); nil
+	// means no letter can be matched.
+	MatchKey *surat.MatchKey
 }
 
 // Service answers the public check. Build it with New; it is safe for
@@ -49,9 +53,11 @@ type Service struct {
 	store *store.Store
 	cat   *letters.Catalogue
 	now   func() time.Time
+	key   *surat.MatchKey
 
-	refs refCache
-	root rootCache
+	refs     refCache
+	root     rootCache
+	villages villageListCache
 }
 
 // New checks d and returns the service. It fails when the store or the
@@ -66,7 +72,7 @@ func New(d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{store: d.Store, cat: d.Catalogue, now: d.Now}, nil
+	return &Service{store: d.Store, cat: d.Catalogue, now: d.Now, key: d.MatchKey}, nil
 }
 
 // Result is everything the public may know about one signed letter: the
@@ -79,6 +85,10 @@ type Result struct {
 	Kecamatan   string // "Kecamatan Sanankulon"
 	Kabupaten   string // "Kabupaten Blitar"
 	VillageCode string // kode desa Kemendagri
+	// LogoVersion names the village's current logo (it changes with the
+	// logo, so a logo URL carrying it may be cached); "" when the village
+	// has none.
+	LogoVersion string
 
 	Module      string // module code
 	LetterType  string // module title from the catalogue, or the code of a module no longer in it
@@ -87,8 +97,10 @@ type Result struct {
 	SignedAt    time.Time
 	ValidUntil  *time.Time // nil for a letter that does not expire
 	RevokedAt   *time.Time // letter revoked or replaced at
-	Reason      string     // why it was revoked
 	Replacement string     // verification code of the replacing letter, "" while it is unsigned
+	// Reason is the public reason a revoked or replaced letter stopped
+	// being valid; the staff's note is never read.
+	Reason surat.RevocationReason
 
 	SignerName   string
 	SignerOffice string
@@ -100,6 +112,8 @@ type Result struct {
 	// Root is the active root CA, nil before `app pki init`: the anchor a
 	// reader installs to check the signature offline.
 	Root *Root
+
+	letterID int64 // for the paper match; never shown
 }
 
 // Certificate is the letter's signer certificate as the public sees it.
@@ -141,6 +155,7 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 		ValidUntil:    l.ValidUntil,
 		SubjectMasked: MaskName(l.SubjectName),
 		PDFSHA256:     l.PDFSHA256,
+		letterID:      l.ID,
 	}
 	r.Status, err = decideStatus(l.Status, l.ValidUntil, s.now())
 	if err != nil {
@@ -148,9 +163,9 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 	}
 	switch r.Status {
 	case Revoked:
-		r.RevokedAt, r.Reason = l.RevokedAt, l.RevokeReason
+		r.RevokedAt, r.Reason = l.RevokedAt, l.RevokeCode
 	case Replaced:
-		r.RevokedAt = l.RevokedAt
+		r.RevokedAt, r.Reason = l.RevokedAt, l.RevokeCode
 		if l.ReplacedByID != nil {
 			nl, err := s.store.LetterByID(ctx, l.VillageID, *l.ReplacedByID)
 			if err != nil {
@@ -166,6 +181,7 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 		return nil, fmt.Errorf("verify: village of letter %d: %w", l.ID, err)
 	}
 	r.VillageName, r.Kecamatan, r.Kabupaten, r.VillageCode = vil.name, vil.kecamatan, vil.kabupaten, vil.code
+	r.LogoVersion = vil.logoVersion
 	if l.SignerOfficialID != nil {
 		o, err := s.refs.official(ctx, s, l.VillageID, *l.SignerOfficialID)
 		if err != nil {

@@ -38,27 +38,30 @@ func TestLookupStatus(t *testing.T) {
 			// the clock, which the test puts back afterwards.
 			code       func(t *testing.T) string
 			want       Status
-			revoked    bool   // RevokedAt is set
-			reason     string // Reason
-			replaced   bool   // Replacement is the code of a signed letter
+			revoked    bool                   // RevokedAt is set
+			reason     surat.RevocationReason // Reason
+			replaced   bool                   // Replacement is the code of a signed letter
 			clockAfter time.Duration
 		}{
 			{name: "signed", want: Authentic,
 				code: func(t *testing.T) string { return *e.signed(t).VerifyCode }},
 			{name: "past its validity", want: Expired, clockAfter: month,
 				code: func(t *testing.T) string { return *e.signed(t).VerifyCode }},
-			{name: "revoked", want: Revoked, revoked: true, reason: "Salah tulis alamat",
+			{name: "revoked", want: Revoked, revoked: true, reason: surat.ReasonDataError,
 				code: func(t *testing.T) string {
 					l := e.signed(t)
-					if _, err := e.iss.Revoke(e.ctx, e.operator, e.village.ID, l.ID, "Salah tulis alamat"); err != nil {
+					if _, err := e.iss.Revoke(e.ctx, e.kades, e.village.ID, l.ID,
+						surat.Revocation{Reason: surat.ReasonDataError, Note: "Salah tulis alamat"}); err != nil {
 						t.Fatal(err)
 					}
 					return *l.VerifyCode
 				}},
-			{name: "revoked, then past its validity", want: Revoked, revoked: true, reason: "Data keliru", clockAfter: month,
+			{name: "revoked, then past its validity", want: Revoked, revoked: true, reason: surat.ReasonApplicantRequest,
+				clockAfter: month,
 				code: func(t *testing.T) string {
 					l := e.signed(t)
-					if _, err := e.iss.Revoke(e.ctx, e.operator, e.village.ID, l.ID, "Data keliru"); err != nil {
+					if _, err := e.iss.Revoke(e.ctx, e.kades, e.village.ID, l.ID,
+						surat.Revocation{Reason: surat.ReasonApplicantRequest}); err != nil {
 						t.Fatal(err)
 					}
 					return *l.VerifyCode
@@ -71,7 +74,7 @@ func TestLookupStatus(t *testing.T) {
 					}
 					return *l.VerifyCode
 				}},
-			{name: "replaced", want: Replaced, revoked: true, replaced: true,
+			{name: "replaced", want: Replaced, revoked: true, replaced: true, reason: surat.ReasonReplaced,
 				code: func(t *testing.T) string {
 					l := e.signed(t)
 					d, err := e.iss.Replace(e.ctx, e.operator, e.village.ID, l.ID)

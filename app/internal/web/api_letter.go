@@ -179,6 +179,7 @@ type letterJSON struct {
 	ValidUntil       string                 `json:"valid_until,omitempty"`
 	RevokedAt        *time.Time             `json:"revoked_at,omitempty"`
 	RevokeReason     string                 `json:"revoke_reason,omitempty"`
+	RevokeCode       surat.RevocationReason `json:"revoke_code,omitempty"`
 	ReturnReason     string                 `json:"return_reason,omitempty"`
 	ReplacesID       *int64                 `json:"replaces_id,omitempty"`
 	ReplacedByID     *int64                 `json:"replaced_by_id,omitempty"`
@@ -195,7 +196,7 @@ func (s *Server) letterOut(l *surat.Letter) letterJSON {
 	out := letterJSON{ID: l.ID, Module: l.Module, Status: l.Status, StatusLabel: l.Status.Label(),
 		SubjectName: l.SubjectName, SignerOfficialID: l.SignerOfficialID, Version: l.Version,
 		Number: l.NumberString(), SHA256: l.PDFSHA256, RevokeReason: l.RevokeReason, ReturnReason: l.ReturnReason,
-		ReplacesID: l.ReplacesID, ReplacedByID: l.ReplacedByID,
+		RevokeCode: l.RevokeCode, ReplacesID: l.ReplacesID, ReplacedByID: l.ReplacedByID,
 		CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC(),
 		Links: letterLinks{Self: letterPath(l.ID), PDF: letterPath(l.ID) + "/pdf"}}
 	if m := s.issuance.Catalogue().Module(l.Module); m != nil {
@@ -742,22 +743,6 @@ func (s *Server) handleAPILetterPDF(c *gin.Context) error {
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, "application/pdf", body)
 	return nil
-}
-
-// handleAPILetterRevoke withdraws a signed letter for a reason; with
-// replaced_by, the letter of the same village that replaces it, the letter
-// becomes diganti and its verification page points to the replacement.
-func (s *Server) handleAPILetterRevoke(c *gin.Context) error {
-	return s.changeLetter(c, func(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) (*surat.Letter, error) {
-		var in reasonInput
-		if err := decodeJSON(c, &in); err != nil {
-			return nil, err
-		}
-		if in.ReplacedBy != 0 {
-			return s.issuance.RevokeReplaced(ctx, actor, villageID, l.ID, in.ReplacedBy, in.Reason)
-		}
-		return s.issuance.Revoke(ctx, actor, villageID, l.ID, in.Reason)
-	})
 }
 
 // handleAPILetterReplace starts the correction of a signed letter: 201 with

@@ -374,15 +374,32 @@ func TestAPILetterFlow(t *testing.T) {
 			t.Errorf("bad list filters: %+v", eb.Fields)
 		}
 
-		// Revoke: a reason is required; then the letter is dicabut.
+		// Revoke: a reason code is required; the operator only asks, the
+		// kepala desa confirms, and then the letter is dicabut.
 		e.call("POST", letterPath(l.ID)+"/revoke", op, map[string]string{}, http.StatusUnprocessableEntity, &eb)
-		if eb.Fields["reason"] != "Alasan wajib diisi" {
+		if eb.Fields["reason_code"] != "Pilih alasan pencabutan" {
 			t.Errorf("revoke without reason: %+v", eb)
 		}
+		var asked revocationRequestJSON
+		e.call("POST", letterPath(l.ID)+"/revoke", op,
+			map[string]string{"reason_code": "applicant_request", "note": "Pemohon pindah domisili"}, http.StatusAccepted, &asked)
+		if asked.LetterID != l.ID || asked.ReasonCode != surat.ReasonApplicantRequest || asked.Reason != "Atas permintaan pemohon" ||
+			asked.Note != "Pemohon pindah domisili" {
+			t.Errorf("revocation request %+v", asked)
+		}
+		var still letterJSON
+		e.call("GET", letterPath(l.ID), op, nil, http.StatusOK, &still)
+		if still.Status != surat.LetterSigned {
+			t.Errorf("after the operator's request the letter is %s", still.Status)
+		}
+		e.call("POST", letterPath(l.ID)+"/revoke", op, map[string]string{"reason_code": "data_error"}, http.StatusConflict, &eb)
+		if eb.Error != "revocation_pending" {
+			t.Errorf("second request: %+v", eb)
+		}
 		var revoked letterJSON
-		e.call("POST", letterPath(l.ID)+"/revoke", op, map[string]string{"reason": "Pemohon pindah domisili"}, http.StatusOK, &revoked)
+		e.call("POST", letterPath(l.ID)+"/revoke/confirm", kades, nil, http.StatusOK, &revoked)
 		if revoked.Status != surat.LetterRevoked || revoked.RevokeReason != "Pemohon pindah domisili" || revoked.RevokedAt == nil ||
-			revoked.Number != wantNumber {
+			revoked.RevokeCode != surat.ReasonApplicantRequest || revoked.Number != wantNumber {
 			t.Errorf("revoked %+v", revoked)
 		}
 		// The revoked letter's PDF is still the signed file.
@@ -390,9 +407,14 @@ func TestAPILetterFlow(t *testing.T) {
 		if sum := sha256.Sum256(rec.Body.Bytes()); rec.Code != http.StatusOK || hex.EncodeToString(sum[:]) != signed.SHA256 {
 			t.Errorf("PDF of the revoked letter = %d, sha %x", rec.Code, sum)
 		}
-		e.call("POST", letterPath(l.ID)+"/revoke", op, map[string]string{"reason": "Lagi"}, http.StatusConflict, &eb)
+		e.call("POST", letterPath(l.ID)+"/revoke", kades, map[string]string{"reason_code": "other", "note": "Lagi"},
+			http.StatusConflict, &eb)
 		if eb.Error != "invalid_transition" {
 			t.Errorf("second revoke: %+v", eb)
+		}
+		e.call("POST", letterPath(l.ID)+"/revoke/confirm", kades, nil, http.StatusConflict, &eb)
+		if eb.Error != "no_revocation_request" {
+			t.Errorf("confirming again: %+v", eb)
 		}
 		// No passphrase ever reaches the log.
 		for _, secret := range []string{testSignPass, testRootPass, "bukan-ini"} {
@@ -485,17 +507,26 @@ func TestAPILetterBatchReplace(t *testing.T) {
 			{"a draft", draft.ID, "Surat pengganti harus surat yang sudah ditandatangani dan masih berlaku (sekarang berstatus Draf)"},
 		}
 		for _, tt := range tests {
-			e.call("POST", letterPath(a.ID)+"/revoke", op, map[string]any{"reason": "Salah ketik", "replaced_by": tt.replacedBy},
+			e.call("POST", letterPath(a.ID)+"/revoke", kades, map[string]any{"note": "Salah ketik", "replaced_by": tt.replacedBy},
 				http.StatusUnprocessableEntity, &eb)
 			if eb.Fields["replaced_by"] != tt.wantField {
 				t.Errorf("replaced_by %s: %+v", tt.name, eb.Fields)
 			}
 		}
 		var gone letterJSON
-		e.call("POST", letterPath(a.ID)+"/revoke", op, map[string]any{"reason": "Salah ketik nama jalan", "replaced_by": bl.ID},
+		// The operator's request is overtaken by the kepala desa revoking
+		// directly, which drops it.
+		var asked revocationRequestJSON
+		e.call("POST", letterPath(a.ID)+"/revoke", op, map[string]any{"note": "Salah ketik", "replaced_by": bl.ID},
+			http.StatusAccepted, &asked)
+		if asked.ReasonCode != surat.ReasonReplaced || asked.ReplacedBy == nil || *asked.ReplacedBy != bl.ID {
+			t.Errorf("request to replace: %+v", asked)
+		}
+		e.call("POST", letterPath(a.ID)+"/revoke", kades, map[string]any{"note": "Salah ketik nama jalan", "replaced_by": bl.ID},
 			http.StatusOK, &gone)
 		if gone.Status != surat.LetterReplaced || gone.ReplacedByID == nil || *gone.ReplacedByID != bl.ID ||
-			gone.Links.ReplacedBy != letterPath(bl.ID) || gone.RevokeReason != "Salah ketik nama jalan" {
+			gone.Links.ReplacedBy != letterPath(bl.ID) || gone.RevokeReason != "Salah ketik nama jalan" ||
+			gone.RevokeCode != surat.ReasonReplaced {
 			t.Errorf("revoked with replacement: %+v", gone)
 		}
 	})
@@ -628,7 +659,9 @@ func TestAPILetterRoles(t *testing.T) {
 			{"kades", "POST", "/api/v1/letters", create, http.StatusForbidden},
 			{"kades", "PUT", one, create, http.StatusForbidden},
 			{"kades", "POST", one + "/submit", nil, http.StatusForbidden},
-			{"kades", "POST", one + "/revoke", map[string]string{"reason": "x"}, http.StatusForbidden},
+			{"kabupaten", "POST", one + "/revoke", map[string]string{"reason_code": "data_error"}, http.StatusForbidden},
+			{"operator", "POST", one + "/revoke/confirm", nil, http.StatusForbidden},
+			{"admin", "POST", one + "/revoke/reject", map[string]string{"reason": "x"}, http.StatusForbidden},
 			{"kades", "POST", one + "/replace", nil, http.StatusForbidden},
 			{"operator", "POST", one + "/approve", nil, http.StatusForbidden},
 			{"operator", "POST", one + "/return", map[string]string{"reason": "x"}, http.StatusForbidden},
@@ -696,9 +729,12 @@ func TestAPILetterVillageIsolation(t *testing.T) {
 			{"operator", "PUT", "", draftB, domisili(a.res.ID, func(m map[string]any) { m["version"] = draftB.Version })},
 			{"admin", "PUT", "", draftB, map[string]any{}},
 			{"operator", "POST", "/submit", draftB, nil},
-			{"operator", "POST", "/revoke", signedB, map[string]any{"reason": "Coba"}},
+			{"operator", "POST", "/revoke", signedB, map[string]any{"reason_code": "data_error"}},
+			{"kades", "POST", "/revoke", signedB, map[string]any{"reason_code": "data_error"}},
 			{"operator", "POST", "/revoke", signedB, map[string]any{}},
-			{"operator", "POST", "/revoke", signedB, map[string]any{"reason": "Coba", "replaced_by": mine.ID}},
+			{"operator", "POST", "/revoke", signedB, map[string]any{"replaced_by": mine.ID}},
+			{"kades", "POST", "/revoke/confirm", signedB, nil},
+			{"kades", "POST", "/revoke/reject", signedB, map[string]any{"reason": "Coba"}},
 			{"admin", "POST", "/replace", signedB, nil},
 			{"kades", "POST", "/approve", approvedB, nil},
 			{"kades", "POST", "/return", approvedB, map[string]any{"reason": "Coba"}},
@@ -727,7 +763,7 @@ func TestAPILetterVillageIsolation(t *testing.T) {
 			http.StatusOK, &mineSigned)
 		var eb errorBody
 		e.call("POST", letterPath(mine.ID)+"/revoke", a.tokens["operator"],
-			map[string]any{"reason": "Salah", "replaced_by": signedB.ID}, http.StatusUnprocessableEntity, &eb)
+			map[string]any{"note": "Salah", "replaced_by": signedB.ID}, http.StatusUnprocessableEntity, &eb)
 		if eb.Fields["replaced_by"] != "Surat pengganti tidak ditemukan di desa ini" {
 			t.Errorf("foreign replacement: %+v", eb)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // handlerFunc is what every handler is: it writes a response on success and
@@ -167,6 +168,24 @@ var errorTable = []errorRule{
 		message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Minta admin desa menerbitkannya."},
 	{match: is(issuance.ErrNoRoot), status: http.StatusConflict, code: "no_root_ca",
 		message: "Sertifikat induk (root CA) belum dibuat. Minta administrator server menjalankan perintah \"app pki init\"."},
+
+	// Revocation of signed letters and the public paper match.
+	{match: is(issuance.ErrNotRevoker), status: http.StatusForbidden, code: "not_revoker",
+		message: "Surat yang sudah ditandatangani hanya dapat dicabut oleh penandatangan desa. Ajukan pencabutan; penandatangan akan mengonfirmasi atau menolaknya."},
+	{match: is(surat.ErrRevocationPending), status: http.StatusConflict, code: "revocation_pending",
+		message: "Pencabutan surat ini sudah diajukan dan menunggu konfirmasi penandatangan desa."},
+	{match: is(surat.ErrNoRevocationRequest), status: http.StatusConflict, code: "no_revocation_request",
+		message: "Tidak ada pengajuan pencabutan untuk surat ini (mungkin sudah diputuskan). Muat ulang halaman."},
+	{match: is(verify.ErrNotMatchable), status: http.StatusConflict, code: "letter_not_valid",
+		message: "Surat ini sudah dicabut atau diganti, jadi tidak berlaku lagi apa pun isi kertasnya. Pencocokan tidak dilakukan."},
+	{match: is(verify.ErrMatchUnavailable), status: http.StatusConflict, code: "match_unavailable",
+		message: "Surat ini tidak dapat dicocokkan dengan data itu: data pencocokannya tidak tersimpan (misalnya surat ditandatangani sebelum fitur ini ada, atau orang dalam surat tidak memiliki NIK). Periksa berkas PDF surat atau tanyakan ke kantor desa."},
+	{match: as[*verify.LimitedError](), status: http.StatusTooManyRequests, code: "rate_limited",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, mins := waitFor(now.Add(asT[*verify.LimitedError](err).Retry), now)
+			p.Message = fmt.Sprintf("Batas percobaan tercapai; batas ini mencegah data ditebak dengan mencoba-coba. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
+		}},
 
 	// Logins and limits.
 	{match: as[*lockedError](), status: http.StatusTooManyRequests, code: "account_locked",

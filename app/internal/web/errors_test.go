@@ -17,6 +17,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // TestErrorTable drives every kind of error a handler returns through the
@@ -56,6 +57,12 @@ func TestErrorTable(t *testing.T) {
 		{"not signer", wrapped(issuance.ErrNotSigner), 403, "not_signer", "bukan pejabat penandatangan", ""},
 		{"no certificate", wrapped(issuance.ErrNoCertificate), 409, "no_certificate", "belum memiliki sertifikat", ""},
 		{"no root", issuance.ErrNoRoot, 409, "no_root_ca", "root CA", ""},
+		{"not revoker", wrapped(issuance.ErrNotRevoker), 403, "not_revoker", "hanya dapat dicabut oleh penandatangan", ""},
+		{"revocation pending", wrapped(surat.ErrRevocationPending), 409, "revocation_pending", "menunggu konfirmasi", ""},
+		{"no revocation request", wrapped(surat.ErrNoRevocationRequest), 409, "no_revocation_request", "Tidak ada pengajuan", ""},
+		{"letter not valid for a match", verify.ErrNotMatchable, 409, "letter_not_valid", "Pencocokan tidak dilakukan", ""},
+		{"no match data", verify.ErrMatchUnavailable, 409, "match_unavailable", "tidak dapat dicocokkan", ""},
+		{"match limit", &verify.LimitedError{Retry: 50 * time.Minute}, 429, "rate_limited", "Coba lagi dalam 50 menit", "3000"},
 		{"account locked", &lockedError{Until: in(5 * time.Minute)}, 429, "account_locked", "Coba lagi dalam 5 menit", "300"},
 		{"resident locked", &mandiri.LockedError{Until: in(5 * time.Minute)}, 429, "account_locked", "Coba lagi dalam 5 menit", "300"},
 		{"ip blocked", &mandiri.IPBlockedError{Until: in(15 * time.Minute)}, 429, "rate_limited", "dari jaringan ini", "900"},

@@ -63,6 +63,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t     *testing.T
 	st    *store.Store
+	dsn   string // of st, for tests that read rows as they are stored
 	srv   *Server
 	h     http.Handler
 	clock *clock
@@ -121,7 +122,8 @@ func testIssuance(t testing.TB, d *Deps, storage string) *issuance.Service {
 		storage = t.TempDir()
 	}
 	s, err := issuance.New(issuance.Deps{Store: d.Store, Catalogue: cat, Renderer: letterPDF,
-		StorageDir: storage, BaseURL: d.Config.BaseURL, Now: d.Now, Log: d.Log, KDF: testParams})
+		StorageDir: storage, BaseURL: d.Config.BaseURL, Now: d.Now, Log: d.Log, KDF: testParams,
+		MatchKey: surat.NewMatchKey(d.Config.Secret)})
 	if err != nil {
 		t.Fatalf("issuance: %v", err)
 	}
@@ -136,7 +138,7 @@ func withSetupCode(c string) envOption { return func(d *Deps) { d.SetupCode = c 
 func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	t.Helper()
 	ck := &clock{t: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}
-	st := storetest.Open(t, b, ck.Now)
+	st, dsn := storetest.OpenDSN(t, b, ck.Now)
 	logs := &syncBuffer{}
 	d := Deps{
 		Log:            slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -152,7 +154,7 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 		d.Issuance = testIssuance(t, &d, d.Config.Storage)
 	}
 	if d.Verify == nil {
-		d.Verify = testVerify(t, d.Store, d.Now)
+		d.Verify = testVerify(t, d.Store, d.Now, surat.NewMatchKey(d.Config.Secret))
 	}
 	if d.Mandiri == nil {
 		d.Mandiri = testMandiri(t, d)
@@ -161,7 +163,7 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return &env{t: t, st: st, srv: srv, h: srv.Handler(), clock: ck, logs: logs}
+	return &env{t: t, st: st, dsn: dsn, srv: srv, h: srv.Handler(), clock: ck, logs: logs}
 }
 
 // testMandiri builds the Layanan Mandiri service for the server of d, on

@@ -49,6 +49,8 @@ var letterNotices = map[string]string{
 	"dikembalikan":   "Surat dikembalikan ke draf beserta alasannya.",
 	"ditandatangani": "Surat ditandatangani secara elektronik dan diberi nomor.",
 	"dicabut":        "Surat dicabut. Halaman verifikasinya kini menyatakan DICABUT.",
+	"cabut-diajukan": "Pencabutan diajukan. Surat tetap berlaku sampai penandatangan desa mengonfirmasinya.",
+	"cabut-ditolak":  "Pengajuan pencabutan ditolak; surat tetap berlaku.",
 	"pengganti":      "Draf pengganti dibuat dari surat lama. Perbaiki isinya, lalu ajukan.",
 	"sudah":          "Formulir ini sudah dikirim sebelumnya; surat yang sudah dibuat ditampilkan.",
 	"diproses":       "Formulir yang sama masih diproses. Surat yang dibuat akan muncul di daftar ini; jangan kirim ulang.",
@@ -948,7 +950,7 @@ type letterPage struct {
 	CanApprove  bool // signer, diajukan
 	CanReturn   bool // signer, diajukan or disetujui
 	CanSign     bool // signer, disetujui
-	CanRevoke   bool // clerk, ditandatangani
+	CanRevoke   bool // signer, ditandatangani: revokes at once
 	CanReplace  bool
 	HasPreview  bool // unsigned letters have a DRAF preview
 	Signed      bool
@@ -964,6 +966,41 @@ type letterPage struct {
 	Errors      map[string]string
 	Reason      string
 	Status      int
+
+	// Revocation of a signed letter: a clerk asks (CanRequestRevoke), a
+	// signer revokes at once (CanRevoke) or decides a pending request
+	// (CanDecideRevoke). RevokeRequest is the pending request, RevokeReasons
+	// the public reasons to choose from; ReasonCode and Note keep the
+	// revocation form's input. RevokeLabel is the public reason of a
+	// revoked letter.
+	CanRequestRevoke bool
+	CanDecideRevoke  bool
+	RevokeRequest    *revokeRequestView
+	RevokeReasons    []reasonOption
+	ReasonCode       string
+	Note             string
+	RevokeLabel      string
+}
+
+// revokeRequestView is a pending revocation request on the letter page.
+type revokeRequestView struct {
+	Reason, Note, By, At string
+	// ReplacedByID is the replacing letter of a request to mark the letter
+	// diganti, 0 otherwise.
+	ReplacedByID int64
+}
+
+// reasonOption is one public revocation reason of the form.
+type reasonOption struct{ Code, Label string }
+
+// revokeReasonOptions lists the reasons a plain revocation may give.
+func revokeReasonOptions() []reasonOption {
+	rs := surat.RevocationReasons()
+	out := make([]reasonOption, len(rs))
+	for i, r := range rs {
+		out[i] = reasonOption{Code: string(r), Label: r.Label()}
+	}
+	return out
 }
 
 // labelValue is one line of the letter's content.
@@ -1041,7 +1078,9 @@ func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p let
 	p.CanApprove = signer && st == surat.LetterSubmitted
 	p.CanReturn = signer && (st == surat.LetterSubmitted || st == surat.LetterApproved)
 	p.CanSign = signer && st == surat.LetterApproved
-	p.CanRevoke = clerk && st == surat.LetterSigned
+	if err := s.fillRevocation(ctx, vid, l, &p, clerk, signer); err != nil {
+		return err
+	}
 	p.CanReplace = clerk && st == surat.LetterSigned && l.ReplacedByID == nil
 	p.HasPreview = st == surat.LetterDraft || st == surat.LetterSubmitted || st == surat.LetterApproved
 	p.Signed = l.VerifyCode != nil && l.PDFPath != ""

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -207,15 +206,6 @@ func (s *Server) handleLetterDownload(c *gin.Context) error {
 	}
 	writePDF(c, b, pdfFileName(l), c.Query("lihat") == "1")
 	return nil
-}
-
-// handleLetterRevoke revokes a signed letter with a reason.
-func (s *Server) handleLetterRevoke(c *gin.Context) error {
-	iss := s.issuance
-	reason := c.Request.PostFormValue("reason")
-	return s.letterAction(c, "dicabut", func(ctx context.Context, a surat.Actor, vid, id int64) (*surat.Letter, error) {
-		return iss.Revoke(ctx, a, vid, id, reason)
-	})
 }
 
 // handleLetterReplace starts a corrected draft of a signed letter and opens

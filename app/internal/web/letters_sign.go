@@ -30,6 +30,8 @@ type queuePage struct {
 	ActionError string
 	Errors      map[string]string
 	Selected    map[int64]bool
+	// Revocations are clerks' revocation requests waiting for a signer.
+	Revocations []queueItem
 }
 
 // queueItem is one letter in the queue.
@@ -40,6 +42,8 @@ type queueItem struct {
 	SubjectName string
 	Date        string
 	SignerName  string
+	// Reason is the public reason of a revocation request.
+	Reason string
 }
 
 // batchLine is one letter's outcome in a batch signature.
@@ -97,6 +101,9 @@ func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
 		return err
 	}
 	if p.Approved, p.MoreApproved, err = list(surat.LetterApproved); err != nil {
+		return err
+	}
+	if p.Revocations, err = s.revocationQueue(ctx, vid); err != nil {
 		return err
 	}
 	s.render(c, status, "letter_queue", p)

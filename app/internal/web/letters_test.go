@@ -265,21 +265,48 @@ func TestLetterPagesWorkflow(t *testing.T) {
 			t.Errorf("second replacement = %d %q", r.Code, textByID(t, r.Body, "action-error"))
 		}
 
-		// Revoke: the reason is required, then the letter is dicabut.
-		r = op.post(fmt.Sprintf("/surat/%d/cabut", id), url.Values{csrfField: {ocsrf}, "reason": {"  "}})
-		if r.Code != http.StatusUnprocessableEntity || textByID(t, r.Body, "e-reason") != "Alasan wajib diisi" {
-			t.Fatalf("revoke without reason: %d %q", r.Code, textByID(t, r.Body, "e-reason"))
+		// Revoke: the operator asks with a public reason and an internal
+		// note (the reason is required); the letter stays valid until the
+		// kepala desa confirms.
+		r = op.post(fmt.Sprintf("/surat/%d/cabut", id), url.Values{csrfField: {ocsrf}, "note": {"Salah alamat"}})
+		if r.Code != http.StatusUnprocessableEntity || textByID(t, r.Body, "e-reason_code") != "Pilih alasan pencabutan" ||
+			!strings.Contains(r.Body, "Salah alamat") {
+			t.Fatalf("revoke without reason: %d %q", r.Code, textByID(t, r.Body, "e-reason_code"))
 		}
-		r = op.post(fmt.Sprintf("/surat/%d/cabut", id), url.Values{csrfField: {ocsrf}, "reason": {"Salah alamat domisili"}})
+		r = op.post(fmt.Sprintf("/surat/%d/cabut", id), url.Values{csrfField: {ocsrf}, "reason_code": {"data_error"},
+			"note": {"Salah alamat domisili"}})
+		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != fmt.Sprintf("/surat/%d?ok=cabut-diajukan", id) {
+			t.Fatalf("revocation request = %d to %q: %s", r.Code, r.Header.Get("Location"), snippet(r.Body))
+		}
+		show = op.get(fmt.Sprintf("/surat/%d", id))
+		if got := textByID(t, show.Body, "letter-status"); got != "Ditandatangani" {
+			t.Errorf("after the request: %q", got)
+		}
+		if textByID(t, show.Body, "revoke-waiting") == "" || strings.Contains(show.Body, "revoke-confirm-btn") {
+			t.Errorf("operator's view of the pending request: %s", snippet(show.Body))
+		}
+		show = kades.get(fmt.Sprintf("/surat/%d", id))
+		if textByID(t, show.Body, "request-label") != "Data dalam surat keliru" || !strings.Contains(show.Body, "revoke-confirm-btn") {
+			t.Errorf("kepala desa's view of the pending request: %s", snippet(show.Body))
+		}
+		if !strings.Contains(kades.get("/persetujuan").Body, fmt.Sprintf(`href="/surat/%d"`, id)) {
+			t.Error("the signer's queue does not list the revocation request")
+		}
+		r = kades.post(fmt.Sprintf("/surat/%d/cabut/setujui", id), url.Values{csrfField: {kcsrf}})
 		if r.Code != http.StatusSeeOther {
-			t.Fatalf("revoke = %d: %s", r.Code, snippet(r.Body))
+			t.Fatalf("confirm = %d: %s", r.Code, snippet(r.Body))
 		}
-		if got := textByID(t, op.get(fmt.Sprintf("/surat/%d", id)).Body, "letter-status"); got != "Dicabut" {
-			t.Errorf("after revoke: %q", got)
+		show = op.get(fmt.Sprintf("/surat/%d", id))
+		if got := textByID(t, show.Body, "letter-status"); got != "Dicabut" {
+			t.Errorf("after confirmation: %q", got)
+		}
+		if textByID(t, show.Body, "revoke-label") != "Data dalam surat keliru" || textByID(t, show.Body, "revoke-note") != "Salah alamat domisili" {
+			t.Errorf("revoked letter page: %q / %q", textByID(t, show.Body, "revoke-label"), textByID(t, show.Body, "revoke-note"))
 		}
 
 		got := letterAuditActions(t, e.st, lv.v.ID, id)
-		for _, a := range []string{"letter.create", "letter.submit", "letter.approve", "letter.finalize", "letter.revoke"} {
+		for _, a := range []string{"letter.create", "letter.submit", "letter.approve", "letter.finalize",
+			"letter.revoke_request", "letter.revoke"} {
 			if !got[a] {
 				t.Errorf("no audit row %s for the letter (have %v)", a, got)
 			}
@@ -471,14 +498,19 @@ func TestLetterPagesAccess(t *testing.T) {
 			{"GET", fmt.Sprintf("/surat/%d", id)}, {"GET", fmt.Sprintf("/surat/%d/pratinjau.pdf", id)},
 			{"GET", fmt.Sprintf("/surat/%d/ubah", id)}, {"POST", fmt.Sprintf("/surat/%d/ubah", id)},
 			{"POST", fmt.Sprintf("/surat/%d/cabut", id)}, {"POST", fmt.Sprintf("/surat/%d/ganti", id)},
+			{"POST", fmt.Sprintf("/surat/%d/cabut/setujui", id)}, {"POST", fmt.Sprintf("/surat/%d/cabut/tolak", id)},
 			{"POST", fmt.Sprintf("/surat/%d/setujui", id)}, {"POST", fmt.Sprintf("/surat/%d/kembalikan", id)},
 			{"POST", fmt.Sprintf("/surat/%d/tandatangani", id)},
 			{"GET", "/persetujuan"}, {"POST", "/persetujuan/tandatangani"},
 		}
 		clerkOnly := map[string]bool{"/surat/baru": true, "/surat/baru/sk_domisili": true, "/surat/cari-penduduk?q=budi": true,
-			fmt.Sprintf("/surat/%d/ubah", id): true, fmt.Sprintf("/surat/%d/cabut", id): true, fmt.Sprintf("/surat/%d/ganti", id): true}
+			fmt.Sprintf("/surat/%d/ubah", id): true, fmt.Sprintf("/surat/%d/ganti", id): true}
 		signerOnly := map[string]bool{fmt.Sprintf("/surat/%d/setujui", id): true, fmt.Sprintf("/surat/%d/kembalikan", id): true,
 			fmt.Sprintf("/surat/%d/tandatangani", id): true, "/persetujuan": true, "/persetujuan/tandatangani": true}
+		// Revoking: clerks ask, a signer of the village (linked to an
+		// official, unlike petugas) revokes or decides a request.
+		revoking := map[string]bool{fmt.Sprintf("/surat/%d/cabut", id): true}
+		deciding := map[string]bool{fmt.Sprintf("/surat/%d/cabut/setujui", id): true, fmt.Sprintf("/surat/%d/cabut/tolak", id): true}
 		forbidden := func(user, path string) bool {
 			switch {
 			case user == "kab":
@@ -487,6 +519,10 @@ func TestLetterPagesAccess(t *testing.T) {
 				return user == "kades" || user == "petugas"
 			case signerOnly[path]:
 				return user == "operator" || user == "admin"
+			case revoking[path]:
+				return user == "petugas"
+			case deciding[path]:
+				return user != "kades"
 			}
 			return false
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // The OpenAPI document is checked without a third-party validator: the
@@ -334,7 +335,47 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	a.call("POST", "/api/v1/letters/{id}/replace", id("/api/v1/letters/{id}/replace", l.ID), op, nil, http.StatusCreated, &repl)
 	l2 := e.approvedLetter(lv)
 	a.call("POST", "/api/v1/letters/sign-batch", "/api/v1/letters/sign-batch", kades, map[string]any{"passphrase": testSignPass, "ids": []int64{l2.ID}}, http.StatusOK, nil)
-	a.call("POST", "/api/v1/letters/{id}/revoke", id("/api/v1/letters/{id}/revoke", l2.ID), op, map[string]string{"reason": "Salah ketik nama"}, http.StatusOK, nil)
+	revoke := id("/api/v1/letters/{id}/revoke", l2.ID)
+	a.call("POST", "/api/v1/letters/{id}/revoke", revoke, op, map[string]string{"note": "Salah ketik nama"}, http.StatusUnprocessableEntity, nil)
+	a.call("POST", "/api/v1/letters/{id}/revoke", revoke, op, map[string]string{"reason_code": "data_error", "note": "Salah ketik nama"}, http.StatusAccepted, nil)
+	a.call("POST", "/api/v1/letters/{id}/revoke/reject", id("/api/v1/letters/{id}/revoke/reject", l2.ID), kades, map[string]string{"reason": "Nama sudah benar"}, http.StatusOK, nil)
+	a.call("POST", "/api/v1/letters/{id}/revoke/confirm", id("/api/v1/letters/{id}/revoke/confirm", l2.ID), kades, nil, http.StatusConflict, nil)
+	a.call("POST", "/api/v1/letters/{id}/revoke", revoke, op, map[string]string{"reason_code": "applicant_request"}, http.StatusAccepted, nil)
+	a.call("POST", "/api/v1/letters/{id}/revoke/confirm", id("/api/v1/letters/{id}/revoke/confirm", l2.ID), kades, nil, http.StatusOK, nil)
+	l3 := e.approvedLetter(lv)
+	a.call("POST", "/api/v1/letters/{id}/sign", id("/api/v1/letters/{id}/sign", l3.ID), kades, map[string]string{"passphrase": testSignPass}, http.StatusOK, &l3)
+	a.call("POST", "/api/v1/letters/{id}/revoke", id("/api/v1/letters/{id}/revoke", l3.ID), kades, map[string]string{"reason_code": "cancelled_by_official"}, http.StatusOK, nil)
+
+	// The public paper match and the bulk check.
+	match := "/api/v1/verify/" + code + "/match"
+	a.call("POST", "/api/v1/verify/{code}/match", match, "", map[string]string{"nik": lv.res.NIK}, http.StatusOK, nil)
+	a.call("POST", "/api/v1/verify/{code}/match", match, "", map[string]string{"nama": "Orang Lain"}, http.StatusOK, nil)
+	a.call("POST", "/api/v1/verify/{code}/match", match, "", map[string]string{"nik": "12"}, http.StatusUnprocessableEntity, nil)
+	a.call("POST", "/api/v1/verify/{code}/match", "/api/v1/verify/AAAAAAAAAAAAAAAAAAAAAAAAAA/match", "", map[string]string{"nik": lv.res.NIK}, http.StatusNotFound, nil)
+	revokedCode := l3.VerifyURL[strings.LastIndex(l3.VerifyURL, "/")+1:]
+	a.call("POST", "/api/v1/verify/{code}/match", "/api/v1/verify/"+revokedCode+"/match", "", map[string]string{"nik": lv.res.NIK}, http.StatusConflict, nil)
+	for range verify.MatchPerClient - 2 {
+		a.call("POST", "/api/v1/verify/{code}/match", match, "", map[string]string{"nik": lv.res.NIK}, http.StatusOK, nil)
+	}
+	a.call("POST", "/api/v1/verify/{code}/match", match, "", map[string]string{"nik": lv.res.NIK}, http.StatusTooManyRequests, nil)
+	key, _, err := e.srv.verify.IssueAPIKey(t.Context(), surat.Actor{Username: "kab", Role: surat.RoleAdminKabupaten}, "Bank Uji")
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := func(key string, body any, want int) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		rec := e.do("POST", "/api/v1/verify/batch", strings.NewReader(string(b)),
+			http.Header{"Content-Type": {"application/json"}, "X-Api-Key": {key}})
+		if rec.Code != want {
+			t.Fatalf("POST /api/v1/verify/batch = %d, want %d: %s", rec.Code, want, rec.Body)
+		}
+		a.validate("POST", "/api/v1/verify/batch", rec)
+	}
+	batch(key, map[string]any{"codes": []string{code, revokedCode, "AAAAAAAAAAAAAAAAAAAAAAAAAA", "rusak"}}, http.StatusOK)
+	batch("sdv_salah", map[string]any{"codes": []string{code}}, http.StatusUnauthorized)
+	batch(key, map[string]any{"codes": []string{}}, http.StatusUnprocessableEntity)
+	batch(key, "bukan objek", http.StatusBadRequest)
 
 	// Residents (Layanan Mandiri).
 	pin := e.issuePIN("operator", lv.res.NIK)

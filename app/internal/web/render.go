@@ -246,7 +246,8 @@ func navFor(role surat.Role, current string) []navItem {
 		items = append(items, navItem{Label: "Pengaturan", Href: "/pengaturan"}, navItem{Label: "Audit", Href: "/audit"})
 	case surat.RoleAdminKabupaten:
 		items = append(items, navItem{Label: "Desa", Href: "/kabupaten/desa"},
-			navItem{Label: "Rekap", Href: "/kabupaten/rekap"}, navItem{Label: "Audit", Href: "/audit"})
+			navItem{Label: "Rekap", Href: "/kabupaten/rekap"}, navItem{Label: "Kunci API", Href: "/kabupaten/kunci-api"},
+			navItem{Label: "Audit", Href: "/audit"})
 	}
 	for i := range items {
 		items[i].Active = items[i].Href == current || strings.HasPrefix(current, items[i].Href+"/")

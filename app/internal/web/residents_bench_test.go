@@ -24,7 +24,7 @@ import (
 func BenchmarkResidentListPage(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.Open(b, storetest.SQLite, nil)
-	d := Deps{Log: slog.New(slog.DiscardHandler), Store: st, PasswordParams: testParams, Verify: testVerify(b, st, nil),
+	d := Deps{Log: slog.New(slog.DiscardHandler), Store: st, PasswordParams: testParams, Verify: testVerify(b, st, nil, nil),
 		Config: config.Config{BaseURL: "http://localhost:8080", Secret: strings.Repeat("k", 32)}}
 	d.Issuance = testIssuance(b, &d, "")
 	d.Mandiri = testMandiri(b, d)

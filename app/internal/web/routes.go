@@ -39,6 +39,12 @@ func (s *Server) routes() {
 	pages.GET("/v/:code", s.rateLimit(s.public.page), s.page(s.handleVerify))
 	pages.POST("/v/:code/periksa", s.rateLimit(s.public.upload), s.page(s.handleVerifyUpload))
 	pages.GET("/periksa", s.rateLimit(s.public.page), s.page(s.handleVerifyLookup))
+	// The paper match: a NIK or name typed from the paper against the
+	// letter's stored keyed hashes, limited per letter and client in the
+	// database (verify.MatchPerClient); same-origin like the PDF check.
+	pages.POST("/v/:code/cocokkan", s.rateLimit(s.public.page), s.page(s.handleVerifyMatch))
+	// The issuing village's logo, for the verification page's header.
+	pages.GET("/desa/:kode/logo", s.rateLimit(s.public.page), s.page(s.handleVillageLogo))
 
 	// Resident pages (Layanan Mandiri): their own cookie and session table,
 	// never the staff session; every request and letter id is checked
@@ -134,7 +140,12 @@ func (s *Server) routes() {
 	pages.POST("/surat/:id/ubah", keepLetter, s.page(s.requireUser), s.page(requireVillage), draftsman,
 		s.page(s.csrf), s.page(s.handleLetterUpdate))
 	letterPages.POST("/:id/ajukan", draftsman, s.page(s.csrf), s.page(s.handleLetterSubmit))
-	letterPages.POST("/:id/cabut", draftsman, s.page(s.csrf), s.page(s.handleLetterRevoke))
+	// Revoking a signed letter: a clerk asks, a signer revokes at once or
+	// confirms or rejects the request (issuance decides).
+	letterPages.POST("/:id/cabut", s.page(requireRole(surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner)),
+		s.page(s.csrf), s.page(s.handleLetterRevoke))
+	letterPages.POST("/:id/cabut/setujui", signer, s.page(s.csrf), s.page(s.handleLetterRevokeConfirm))
+	letterPages.POST("/:id/cabut/tolak", signer, s.page(s.csrf), s.page(s.handleLetterRevokeReject))
 	letterPages.POST("/:id/ganti", draftsman, s.page(s.csrf), s.page(s.handleLetterReplace))
 	letterPages.POST("/:id/setujui", signer, s.page(s.csrf), s.page(s.handleLetterApprove))
 	letterPages.POST("/:id/kembalikan", signer, s.page(s.csrf), s.page(s.handleLetterReturn))
@@ -175,6 +186,9 @@ func (s *Server) routes() {
 	kabupaten.GET("/desa", s.page(s.handleKabupatenVillages))
 	kabupaten.POST("/desa", s.page(s.csrf), s.page(s.handleKabupatenVillageCreate))
 	kabupaten.GET("/rekap", s.page(s.handleKabupatenRecap))
+	kabupaten.GET("/kunci-api", s.page(s.handleAPIKeys))
+	kabupaten.POST("/kunci-api", s.page(s.csrf), s.page(s.handleAPIKeyCreate))
+	kabupaten.POST("/kunci-api/:id/cabut", s.page(s.csrf), s.page(s.handleAPIKeyRevoke))
 
 	// Audit log: a village admin reads their village's, the kabupaten
 	// admin every village's.
@@ -209,7 +223,10 @@ func (s *Server) routes() {
 	letterRoutes.PUT("/:id", letterClerk, s.api(s.handleAPILetterUpdate))
 	letterRoutes.GET("/:id/pdf", s.api(s.handleAPILetterPDF))
 	letterRoutes.POST("/:id/submit", letterClerk, s.api(s.handleAPILetterSubmit))
-	letterRoutes.POST("/:id/revoke", letterClerk, s.api(s.handleAPILetterRevoke))
+	letterRoutes.POST("/:id/revoke", s.api(requireRole(surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner)),
+		s.api(s.handleAPILetterRevoke))
+	letterRoutes.POST("/:id/revoke/confirm", letterSigner, s.api(s.handleAPILetterRevokeConfirm))
+	letterRoutes.POST("/:id/revoke/reject", letterSigner, s.api(s.handleAPILetterRevokeReject))
 	letterRoutes.POST("/:id/replace", letterClerk, s.api(s.handleAPILetterReplace))
 	letterRoutes.POST("/:id/return", letterSigner, s.api(s.handleAPILetterReturn))
 	letterRoutes.POST("/:id/approve", letterSigner, s.api(s.handleAPILetterApprove))
@@ -238,6 +255,10 @@ func (s *Server) routes() {
 
 	// Public verification, JSON twin of /v/:code.
 	e.GET("/api/v1/verify/:code", s.rateLimit(s.public.page), s.api(s.handleAPIVerify))
+	e.POST("/api/v1/verify/:code/match", s.rateLimit(s.public.page), s.api(s.handleAPIVerifyMatch))
+	// Bulk check for institutions, behind a key a kabupaten admin issues
+	// (X-Api-Key), limited per key in the database (verify.BatchPerKey).
+	e.POST("/api/v1/verify/batch", s.rateLimit(s.public.page), s.api(s.handleAPIVerifyBatch))
 
 	// The deployment's root certificate and CRL (the CRL distribution
 	// point of every signer certificate).

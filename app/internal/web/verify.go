@@ -28,6 +28,19 @@ type verifyPage struct {
 	Upload *verify.Verdict // the result of a PDF check, nil on GET
 	// MaxUploadMB is the upload limit shown next to the form.
 	MaxUploadMB int
+	// Match is the answer of a paper match, nil on GET; MatchError is a
+	// refused match (a malformed NIK, the limit reached), "" otherwise.
+	Match      *verify.MatchOutcome
+	MatchError string
+	// ShowMatch: the match section is shown (a matchable letter, or a
+	// refusal to say).
+	ShowMatch bool
+	// Checked says when and where this page was produced, for the printed
+	// receipt.
+	Checked string
+	// PageURL and OGImage are the absolute URLs of the page and of the
+	// village logo ("" without one) for the Open Graph tags.
+	PageURL, OGImage string
 }
 
 // verifyNotFoundPage is the data of templates/pages/verify_notfound.html:
@@ -63,8 +76,20 @@ func (s *Server) handleVerify(c *gin.Context) error {
 // renderVerify writes the verification page, with an upload verdict after a
 // PDF check.
 func (s *Server) renderVerify(c *gin.Context, status int, r *verify.Result, u *verify.Verdict) {
-	p := verifyPage{basePage: s.base(c, "Verifikasi surat"), V: newVerifyView(r), Root: r.Root, Upload: u,
-		MaxUploadMB: verify.MaxUpload >> 20}
+	s.renderVerifyPage(c, status, r, verifyPage{Upload: u})
+}
+
+// renderVerifyPage writes the verification page of r with p's upload
+// verdict or match answer.
+func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, p verifyPage) {
+	v := newVerifyView(r)
+	p.basePage = s.base(c, v.PageTitle)
+	p.V, p.Root, p.MaxUploadMB = v, r.Root, verify.MaxUpload>>20
+	// Every value the template prints costs a reflective call, so the
+	// lines are put together here.
+	p.PageURL, p.OGImage = s.cfg.BaseURL+"/v/"+r.Code, s.absolute(v.LogoURL)
+	p.ShowMatch = v.Matchable || p.MatchError != ""
+	p.Checked = "Diperiksa pada " + verify.TimeWIB(s.now()) + " di " + p.PageURL
 	// The status can change at any moment (revocation), so nothing may
 	// cache it; securityHeaders already says no-store.
 	s.renderPooled(c, status, "verify", p)
@@ -139,6 +164,8 @@ type verifyVillageJSON struct {
 	Code      string `json:"code"`
 	Kecamatan string `json:"kecamatan"`
 	Kabupaten string `json:"kabupaten"`
+	// LogoURL is the village's logo, when it has one.
+	LogoURL string `json:"logo_url,omitempty"`
 }
 
 type verifyLetterJSON struct {
@@ -166,8 +193,11 @@ type verifyCertJSON struct {
 }
 
 type verifyRevocationJSON struct {
-	At     *string `json:"at,omitempty"`
-	Reason string  `json:"reason,omitempty"`
+	At *string `json:"at,omitempty"`
+	// ReasonCode is one of the fixed reasons (surat.RevocationReason),
+	// Reason its Indonesian label; the staff's note is never published.
+	ReasonCode surat.RevocationReason `json:"reason_code,omitempty"`
+	Reason     string                 `json:"reason,omitempty"`
 }
 
 type verifyReplacementJSON struct {
@@ -196,7 +226,7 @@ func (s *Server) newVerifyJSON(r *verify.Result) verifyJSON {
 		Code:   r.Code,
 		Status: r.Status,
 		Village: verifyVillageJSON{Name: r.VillageName, Code: r.VillageCode, Kecamatan: r.Kecamatan,
-			Kabupaten: r.Kabupaten},
+			Kabupaten: r.Kabupaten, LogoURL: s.absolute(villageLogoURL(r.VillageCode, r.LogoVersion))},
 		Letter: verifyLetterJSON{Module: r.Module, Type: r.LetterType, Number: r.Number,
 			IssuedOn: surat.LetterTime(r.IssuedAt).Format(time.DateOnly), SignedAt: wibRFC3339(r.SignedAt),
 			ValidUntil: optWIB(r.ValidUntil)},
@@ -212,7 +242,7 @@ func (s *Server) newVerifyJSON(r *verify.Result) verifyJSON {
 			RevokedAfterSigning: r.Cert.RevokedAfterSigning}
 	}
 	if r.Status == verify.Revoked || r.Status == verify.Replaced {
-		out.Revocation = &verifyRevocationJSON{At: optWIB(r.RevokedAt), Reason: r.Reason}
+		out.Revocation = &verifyRevocationJSON{At: optWIB(r.RevokedAt), ReasonCode: r.Reason, Reason: r.Reason.Label()}
 	}
 	if r.Replacement != "" {
 		out.ReplacedBy = &verifyReplacementJSON{Code: r.Replacement, URL: s.cfg.BaseURL + "/v/" + r.Replacement}
@@ -254,7 +284,7 @@ type verifyView struct {
 	// statuses. RevokedWIB is when the letter was revoked or replaced.
 	Revoked, Replaced, Expired bool
 	RevokedWIB                 string
-	Reason                     string // why it was revoked
+	Reason                     string // the public reason it was revoked, a fixed label
 	Replacement                string // verification code of the replacing letter
 
 	LetterType  string
@@ -270,6 +300,16 @@ type verifyView struct {
 	Cert          *certShown
 	PDFSHA256     string
 	Statement     string
+
+	// VillageName and Kabupaten head the page; LogoURL is the village's
+	// logo, "" when it has none.
+	VillageName, Kabupaten, LogoURL string
+	// PageTitle and Description name the letter type and the village, for
+	// the title and the Open Graph tags of a link shared in a chat; they
+	// hold no personal data.
+	PageTitle, Description string
+	// Matchable: the paper match is offered (ASLI and KEDALUWARSA).
+	Matchable bool
 }
 
 // certShown is the signer certificate on the page.
@@ -284,13 +324,17 @@ type certShown struct {
 // newVerifyView lays a verification out for the page.
 func newVerifyView(r *verify.Result) *verifyView {
 	w := &verifyView{Code: r.Code, Status: string(r.Status), StatusText: r.Status.Sentence(),
-		Reason: r.Reason, Replacement: r.Replacement,
+		Reason: r.Reason.Label(), Replacement: r.Replacement,
 		Revoked: r.Status == verify.Revoked, Replaced: r.Status == verify.Replaced, Expired: r.Status == verify.Expired,
 		LetterType: r.LetterType, Number: r.Number,
 		VillageLine: r.VillageName + ", " + r.Kecamatan + ", " + r.Kabupaten,
 		IssuedWIB:   surat.FormatDate(surat.LetterTime(r.IssuedAt)), ValidUntilWIB: dateWIB(r.ValidUntil),
 		SubjectMasked: r.SubjectMasked, SignedWIB: verify.TimeWIB(r.SignedAt), SignerLine: r.SignerName,
 		PDFSHA256: r.PDFSHA256, Statement: verify.Statement}
+	w.Matchable = r.Status == verify.Authentic || r.Status == verify.Expired
+	w.VillageName, w.Kabupaten, w.LogoURL = r.VillageName, r.Kabupaten, villageLogoURL(r.VillageCode, r.LogoVersion)
+	w.PageTitle = "Verifikasi " + r.LetterType + " — " + r.VillageName
+	w.Description = "Periksa keaslian " + r.LetterType + " yang diterbitkan " + r.VillageName + ", " + r.Kabupaten + "."
 	switch r.Status {
 	case verify.Authentic:
 		w.StatusClass = "ok"
@@ -313,19 +357,30 @@ func newVerifyView(r *verify.Result) *verifyView {
 }
 
 // verifyLookupPage is the data of templates/pages/verify_lookup.html, the
-// public entry page for someone who has a letter but no QR scanner.
+// public entry page for someone who has a letter but no QR scanner: by its
+// code, or by its number and date.
 type verifyLookupPage struct {
 	basePage
 	Root  *verify.Root
 	Code  string
 	Error string
+	// Number, Date (YYYY-MM-DD) and Village are the number form's input;
+	// Villages lists the villages when there are several, the form then
+	// asks which one. NumberError is the number form's refusal, Errors its
+	// field messages.
+	Number, Date, Village string
+	Villages              []verify.VillageChoice
+	NumberError           string
+	Errors                map[string]string
 }
 
-// handleVerifyLookup shows the form to type a verification code, and sends
-// a well-formed code (?kode=) on to its page (verify.CodeFromInput says
-// what is accepted).
+// handleVerifyLookup shows the forms to find a letter without its QR code.
+// A well-formed code (?kode=, verify.CodeFromInput says what is accepted)
+// or a letter found by number and date (?nomor=&tanggal=&desa=) is sent on
+// to its page.
 func (s *Server) handleVerifyLookup(c *gin.Context) error {
-	p := verifyLookupPage{basePage: s.base(c, "Periksa keaslian surat")}
+	ctx := c.Request.Context()
+	p := verifyLookupPage{basePage: s.base(c, "Periksa keaslian surat"), Errors: map[string]string{}}
 	status := http.StatusOK
 	if raw, ok := c.GetQuery("kode"); ok {
 		if code, ok := verify.CodeFromInput(raw); ok {
@@ -336,7 +391,37 @@ func (s *Server) handleVerifyLookup(c *gin.Context) error {
 		p.Error = "Kode verifikasi terdiri dari 26 huruf A-Z dan angka 2-7: bagian setelah /v/ pada tautan kode QR surat."
 		status = http.StatusUnprocessableEntity
 	}
-	root, err := s.verify.Root(c.Request.Context())
+	villages, err := s.verify.Villages(ctx)
+	if err != nil {
+		return err
+	}
+	if len(villages) > 1 {
+		p.Villages = villages
+	}
+	if number, ok := c.GetQuery("nomor"); ok {
+		p.Number, p.Date, p.Village = number, c.Query("tanggal"), c.Query("desa")
+		q := verify.NumberQuery{VillageCode: p.Village, Number: number}
+		if d, err := time.Parse(time.DateOnly, p.Date); err == nil {
+			q.Date = d
+		}
+		code, err := s.verify.FindByNumber(ctx, q)
+		if err == nil {
+			c.Redirect(http.StatusSeeOther, "/v/"+code)
+			return nil
+		}
+		pr := classify(err, s.now())
+		if pr.Status != http.StatusNotFound && !inlineRefusal(pr) {
+			return err
+		}
+		status = pr.Status
+		p.Errors = pr.Fields
+		p.NumberError = pr.Message
+		if pr.Status == http.StatusNotFound {
+			p.NumberError = "Tidak ada surat dengan nomor dan tanggal itu. Periksa kembali nomor, tanggal" +
+				" (tanggal surat, bukan tanggal tanda tangan) dan desanya. Surat yang tidak ditemukan tidak dapat dianggap asli."
+		}
+	}
+	root, err := s.verify.Root(ctx)
 	if err != nil {
 		return err
 	}

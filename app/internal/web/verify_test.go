@@ -50,9 +50,9 @@ func withVerifyIssuance(t *testing.T) envOption {
 }
 
 // testVerify is the verify service every test server gets (newEnv).
-func testVerify(t testing.TB, st *store.Store, now func() time.Time) *verify.Service {
+func testVerify(t testing.TB, st *store.Store, now func() time.Time, key *surat.MatchKey) *verify.Service {
 	t.Helper()
-	v, err := verify.New(verify.Deps{Store: st, Catalogue: testCatalogue(t), Now: now})
+	v, err := verify.New(verify.Deps{Store: st, Catalogue: testCatalogue(t), Now: now, MatchKey: key})
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -265,15 +265,27 @@ func TestVerifyRevokeAndReplace(t *testing.T) {
 		if got := textByID(t, e.do("GET", "/v/"+*revoked.VerifyCode, nil, nil).Body.String(), "status"); got != "ASLI" {
 			t.Fatalf("before revocation: %q", got)
 		}
-		if _, err := f.iss.Revoke(ctx, f.clerk, f.village.ID, revoked.ID, "Salah tulis alamat"); err != nil {
+		// The clerk's note names the subject's NIK and street: it must not
+		// reach the public page, only the reason's fixed label does.
+		note := "Salah tulis alamat " + vfStreet + ", NIK " + vfNIK
+		if _, err := f.iss.Revoke(ctx, f.signer, f.village.ID, revoked.ID,
+			surat.Revocation{Reason: surat.ReasonDataError, Note: note}); err != nil {
 			t.Fatalf("revoke: %v", err)
 		}
 		page := e.do("GET", "/v/"+*revoked.VerifyCode, nil, nil).Body.String()
 		if got := textByID(t, page, "status"); got != "DICABUT" {
 			t.Errorf("after revocation: status %q, want DICABUT", got)
 		}
-		if got := textByID(t, page, "revocation"); !strings.Contains(got, "Salah tulis alamat") || !strings.Contains(got, "WIB") {
+		if got := textByID(t, page, "revocation"); !strings.Contains(got, "Data dalam surat keliru") || !strings.Contains(got, "WIB") {
 			t.Errorf("revocation line %q lacks reason or time", got)
+		}
+		apiRevoked := e.do("GET", "/api/v1/verify/"+*revoked.VerifyCode, nil, nil).Body.String()
+		for _, doc := range []string{page, apiRevoked} {
+			for _, secret := range []string{"Salah tulis", vfNIK, "Kenanga"} {
+				if strings.Contains(doc, secret) {
+					t.Errorf("the public check shows the internal note (%q)", secret)
+				}
+			}
 		}
 
 		old := f.sign(t)
@@ -301,7 +313,8 @@ func TestVerifyRevokeAndReplace(t *testing.T) {
 			t.Errorf("JSON of the replaced letter: %+v", j)
 		}
 		decode(t, e.do("GET", "/api/v1/verify/"+*revoked.VerifyCode, nil, nil), &j)
-		if j.Status != verify.Revoked || j.Revocation == nil || j.Revocation.Reason != "Salah tulis alamat" {
+		if j.Status != verify.Revoked || j.Revocation == nil || j.Revocation.Reason != "Data dalam surat keliru" ||
+			j.Revocation.ReasonCode != surat.ReasonDataError {
 			t.Errorf("JSON of the revoked letter: %+v", j)
 		}
 	})
@@ -534,7 +547,7 @@ func TestVerifyUploadVerdicts(t *testing.T) {
 		}
 
 		// After the letter is revoked, even the identical file is not OK.
-		if _, err := f.iss.Revoke(ctx, f.clerk, f.village.ID, l.ID, "Data keliru"); err != nil {
+		if _, err := f.iss.Revoke(ctx, f.signer, f.village.ID, l.ID, surat.Revocation{Reason: surat.ReasonDataError}); err != nil {
 			t.Fatal(err)
 		}
 		doc := f.upload(t, code, letterPDF, "").Body.String()

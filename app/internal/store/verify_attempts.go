@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// HitLimit counts one attempt in bucket against a limit of limit attempts
+// per window, atomically and in the database, so that the limit holds
+// under parallel requests and across replicas and restarts. A window starts
+// with the first attempt after the previous one ended. When the limit is
+// already reached the attempt is not counted: ok is false and retry is how
+// long until the window ends.
+//
+// The count is one conditional UPDATE, which the database runs as one
+// step per row on SQLite and MySQL alike: of many parallel attempts,
+// exactly limit get through.
+func (s *Store) HitLimit(ctx context.Context, bucket string, limit int, window time.Duration) (ok bool, retry time.Duration, err error) {
+	for attempt := 1; ; attempt++ {
+		ok, retry, err = s.hitLimit(ctx, bucket, limit, window)
+		// A deadlock victim (MySQL, or a Galera certification conflict)
+		// counted nothing; count again.
+		if err == nil || !isDeadlock(err) || attempt == 3 {
+			return ok, retry, err
+		}
+	}
+}
+
+// hitLimit is one attempt of HitLimit, in one transaction.
+func (s *Store) hitLimit(ctx context.Context, bucket string, limit int, window time.Duration) (ok bool, retry time.Duration, err error) {
+	now := s.now().Unix()
+	win := int64(window / time.Second)
+	cutoff := now - win
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The row exists from the first attempt on; creating it counts
+		// nothing.
+		if err := tx.Exec("INSERT INTO verify_attempts (bucket, window_start, hits) VALUES (?, ?, 0)"+
+			s.onConflict([]string{"bucket"}, ""), bucket, now).Error; err != nil {
+			return err
+		}
+		// hits is assigned before window_start: MySQL evaluates the
+		// assignments in order, each seeing the ones before.
+		res := tx.Exec(`UPDATE verify_attempts SET
+			hits = CASE WHEN window_start <= ? THEN 1 ELSE hits + 1 END,
+			window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END
+			WHERE bucket = ? AND (window_start <= ? OR hits < ?)`, cutoff, cutoff, now, bucket, cutoff, limit)
+		if res.Error != nil {
+			return res.Error
+		}
+		if ok = res.RowsAffected == 1; ok {
+			return nil
+		}
+		var start int64
+		if err := tx.Table("verify_attempts").Select("window_start").Where("bucket = ?", bucket).
+			Take(&start).Error; err != nil {
+			return err
+		}
+		retry = time.Duration(start+win-now) * time.Second
+		return nil
+	})
+	if err != nil {
+		return false, 0, fmt.Errorf("store: count attempt: %w", err)
+	}
+	if ok {
+		return true, 0, nil
+	}
+	return false, max(retry, time.Second), nil
+}
+
+// PurgeAttempts deletes the counters of windows that started before
+// before, which hold nothing a limit still needs, and returns how many.
+func (s *Store) PurgeAttempts(ctx context.Context, before time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Exec("DELETE FROM verify_attempts WHERE window_start < ?", before.Unix())
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: purge attempts: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
