@@ -89,6 +89,10 @@ type Server struct {
 	dummyHash string
 
 	pages    map[string]*pageTemplate
+	// verifySkeletons serves the verification page without executing its
+	// template for every scan (skeleton.go); nil when the page's templates
+	// do not allow it.
+	verifySkeletons *skeletonSet
 	assets   *assetSet
 	fallback []byte // a pre-rendered 500 page for when rendering fails
 	engine   *gin.Engine
@@ -134,6 +138,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.pages, err = s.parsePages(); err != nil {
 		return nil, err
+	}
+	if p, ok := s.pages["verify"]; ok {
+		s.verifySkeletons = newSkeletonSet(p.t, "layout")
 	}
 	if s.fallback, err = s.renderFallback(); err != nil {
 		return nil, err

@@ -92,7 +92,21 @@ func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, 
 	p.Checked = "Diperiksa pada " + verify.TimeWIB(s.now()) + " di " + p.PageURL
 	// The status can change at any moment (revocation), so nothing may
 	// cache it; securityHeaders already says no-store.
-	s.renderPooled(c, status, "verify", p)
+	if p.Upload == nil && p.Match == nil && p.MatchError == "" && p.User == nil && s.verifySkeletons != nil {
+		buf := verifyPageBuffers.Get().(*bytes.Buffer)
+		defer func() {
+			if buf.Cap() <= 64<<10 {
+				buf.Reset()
+				verifyPageBuffers.Put(buf)
+			}
+		}()
+		if s.verifySkeletons.render(buf, &p) {
+			c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+			return
+		}
+		buf.Reset()
+	}
+	s.renderPooled(c, status, "verify", &p)
 }
 
 // verifyPageBuffers recycles the buffers the verification page is rendered
