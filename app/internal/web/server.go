@@ -88,14 +88,14 @@ type Server struct {
 	// that such a login costs as long as a wrong password.
 	dummyHash string
 
-	pages    map[string]*pageTemplate
+	pages map[string]*pageTemplate
 	// verifySkeletons serves the verification page without executing its
 	// template for every scan (skeleton.go); nil when the page's templates
 	// do not allow it.
 	verifySkeletons *skeletonSet
-	assets   *assetSet
-	fallback []byte // a pre-rendered 500 page for when rendering fails
-	engine   *gin.Engine
+	assets          *assetSet
+	fallback        []byte // a pre-rendered 500 page for when rendering fails
+	engine          *gin.Engine
 }
 
 // New checks d, parses every template once and builds the router. It fails

@@ -353,7 +353,7 @@ func inURLAttr(before string) bool {
 	if q <= lt || before[q-1] != '=' {
 		return false
 	}
-	name := before[lt:q-1]
+	name := before[lt : q-1]
 	if sp := strings.LastIndexAny(name, " \t\n"); sp >= 0 {
 		name = name[sp+1:]
 	}
