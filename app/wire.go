@@ -72,7 +72,7 @@ func loadCatalogue(src fs.FS, where string) (*letters.Catalogue, error) {
 // iss, and the HTTP server on top of them. setupCode is the one-time
 // first-run code, "" when the database already has users.
 func newWeb(e *env, iss *issuance.Service, setupCode string) (*web.Server, error) {
-	ver, err := verify.New(verify.Deps{Store: e.st, Catalogue: iss.Catalogue(), Now: time.Now})
+	ver, err := verify.New(verify.Deps{Store: e.st, Catalogue: iss.Builtin(), Now: time.Now})
 	if err != nil {
 		return nil, err
 	}

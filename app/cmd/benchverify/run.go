@@ -145,7 +145,7 @@ func serve(ctx context.Context, path, addr, bareAddr, logPath string, stderr io.
 	if err != nil {
 		return err
 	}
-	ver, err := verify.New(verify.Deps{Store: st, Catalogue: iss.Catalogue(), Now: time.Now})
+	ver, err := verify.New(verify.Deps{Store: st, Catalogue: iss.Builtin(), Now: time.Now})
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,9 @@ type Deps struct {
 // concurrent use.
 type Service struct {
 	d Deps
+	// modules resolves each village's catalogue: the built-in modules
+	// with the kabupaten's and the village's templates over them.
+	modules *letters.Resolver
 }
 
 // New checks d and returns the service. Store, Catalogue and Renderer are
@@ -100,7 +103,7 @@ func New(d Deps) (*Service, error) {
 		d.KDF = auth.DefaultParams
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
-	return &Service{d: d}, nil
+	return &Service{d: d, modules: letters.NewResolver(d.Catalogue, d.Store)}, nil
 }
 
 // Request is a letter as a form, the API or a resident's request submits it.
@@ -128,8 +131,10 @@ type BatchResult struct {
 	Err      error
 }
 
-// Catalogue returns the letter catalogue.
-func (s *Service) Catalogue() *letters.Catalogue { return s.d.Catalogue }
+// Builtin returns the catalogue of the built-in modules, without any
+// kabupaten or village template: what `app letters` and the module files
+// in the binary hold. A village's letters use ModulesFor.
+func (s *Service) Builtin() *letters.Catalogue { return s.d.Catalogue }
 
 // VerifyURL is the public verification URL of a code: BaseURL + "/v/" + code.
 func (s *Service) VerifyURL(code string) string { return s.d.BaseURL + "/v/" + code }

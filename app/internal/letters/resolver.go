@@ -152,7 +152,7 @@ func (r *Resolver) parsed(t *surat.LetterTemplate) (*Module, error) {
 	}
 	m, err := ParseTemplate(t)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: version %d of %s: %w", ErrTemplateInvalid, t.ID, t.Module, err)
 	}
 	r.mu.Lock()
 	if len(r.versions) >= maxParsedVersions {
@@ -162,6 +162,10 @@ func (r *Resolver) parsed(t *surat.LetterTemplate) (*Module, error) {
 	r.mu.Unlock()
 	return m, nil
 }
+
+// ErrTemplateInvalid means a stored file is not a module the loader
+// accepts (any more: a rule may have become stricter since it was saved).
+var ErrTemplateInvalid = errors.New("letters: stored template is not a valid module")
 
 // ErrTemplateMismatch means a stored file's code is not the module it is
 // stored under.

@@ -220,7 +220,7 @@ func (s *Server) handleKabupatenRecap(c *gin.Context) error {
 		if rv == nil {
 			continue
 		}
-		rv.Modules = append(rv.Modules, recapCount{Module: r.Module, Title: s.moduleTitleOf(r.Module), N: r.N})
+		rv.Modules = append(rv.Modules, recapCount{Module: r.Module, Title: s.moduleTitleOf(c, r.Module), N: r.N})
 		rv.Total += r.N
 		perModule[r.Module] += r.N
 		p.Total += r.N
@@ -229,7 +229,7 @@ func (s *Server) handleKabupatenRecap(c *gin.Context) error {
 		p.Villages = append(p.Villages, *byVillage[v.ID])
 	}
 	for m, n := range perModule {
-		p.Modules = append(p.Modules, recapCount{Module: m, Title: s.moduleTitleOf(m), N: n})
+		p.Modules = append(p.Modules, recapCount{Module: m, Title: s.moduleTitleOf(c, m), N: n})
 	}
 	sort.Slice(p.Modules, func(i, j int) bool {
 		if p.Modules[i].N != p.Modules[j].N {

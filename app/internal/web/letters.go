@@ -118,8 +118,11 @@ func (s *Server) handleLetterModules(c *gin.Context) error {
 // enabledModule returns the module named by :module when the village has it
 // enabled, and surat.ErrNotFound otherwise.
 func (s *Server) enabledModule(c *gin.Context) (*letters.Module, error) {
-	iss := s.issuance
-	m := iss.Catalogue().Module(c.Param("module"))
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return nil, err
+	}
+	m := cat.Module(c.Param("module"))
 	if m == nil {
 		return nil, fmt.Errorf("module %q: %w", c.Param("module"), surat.ErrNotFound)
 	}
@@ -453,7 +456,6 @@ func (s *Server) draftForEdit(c *gin.Context) (*surat.Letter, *letters.Module, e
 	if err != nil {
 		return nil, nil, err
 	}
-	iss := s.issuance
 	l, err := s.store.LetterByID(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return nil, nil, err
@@ -461,7 +463,13 @@ func (s *Server) draftForEdit(c *gin.Context) (*surat.Letter, *letters.Module, e
 	if l.Status != surat.LetterDraft {
 		return nil, nil, &surat.TransitionError{LetterID: l.ID, From: l.Status, To: surat.LetterDraft, Edit: true}
 	}
-	m := iss.Catalogue().Module(l.Module)
+	// The form is the village's current module: saving the draft renders
+	// it with that version.
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := cat.Module(l.Module)
 	if m == nil {
 		return nil, nil, fmt.Errorf("letter %d has unknown module %q", l.ID, l.Module)
 	}
@@ -990,7 +998,10 @@ func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p let
 	p.Letter = l
 	p.ModuleTitle = l.Module
 	title := "Surat"
-	m := iss.Catalogue().Module(l.Module)
+	m, err := iss.LetterModule(ctx, vid, l)
+	if err != nil && !errors.Is(err, surat.ErrNotFound) {
+		return err
+	}
 	if m != nil {
 		p.ModuleTitle = m.Title
 		title = m.Title

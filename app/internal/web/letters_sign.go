@@ -57,7 +57,6 @@ func (s *Server) handleQueue(c *gin.Context) error {
 }
 
 func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
-	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	flash := p.Flash
 	p.basePage = s.base(c, "Persetujuan surat")
@@ -83,9 +82,7 @@ func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
 		for _, l := range page.Letters {
 			it := queueItem{ID: l.ID, Version: l.Version, ModuleTitle: l.Module, SubjectName: l.SubjectName,
 				Date: surat.FormatDate(surat.LetterTime(l.UpdatedAt))}
-			if m := iss.Catalogue().Module(l.Module); m != nil {
-				it.ModuleTitle = m.Title
-			}
+			it.ModuleTitle = s.moduleTitleOf(c, l.Module)
 			if l.SignerOfficialID != nil {
 				it.SignerName = officials[*l.SignerOfficialID]
 			}
@@ -207,9 +204,7 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 		}
 		if l != nil {
 			line.SubjectName, line.ModuleTitle, line.Number = l.SubjectName, l.Module, l.NumberString()
-			if m := s.issuance.Catalogue().Module(l.Module); m != nil {
-				line.ModuleTitle = m.Title
-			}
+			line.ModuleTitle = s.moduleTitleOf(c, l.Module)
 		}
 		if r.Err != nil {
 			pr := classify(r.Err, s.now())

@@ -61,7 +61,10 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	cat := s.catalogue()
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return err
+	}
 	v, err := s.store.VillageByID(ctx, vid)
 	if err != nil {
 		return err
@@ -91,7 +94,11 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 
 // settingModule is the module named by the :module path parameter.
 func (s *Server) settingModule(c *gin.Context) (*letters.Module, error) {
-	m := s.catalogue().Module(c.Param("module"))
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return nil, err
+	}
+	m := cat.Module(c.Param("module"))
 	if m == nil {
 		return nil, fmt.Errorf("module %q: %w", c.Param("module"), surat.ErrNotFound)
 	}
