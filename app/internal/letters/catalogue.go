@@ -96,6 +96,7 @@ type Module struct {
 	// which version of its file it is.
 	Origin Origin
 
+	source      []byte // the file as read
 	body        []block
 	signatures  []sigGroupSpec
 	forms       []formSpec

@@ -54,6 +54,10 @@ type Origin struct {
 	SHA256     string
 }
 
+// Source is the module file as it was read (do not change it): what the
+// template editor shows and an export writes.
+func (m *Module) Source() []byte { return m.source }
+
 // Label is the origin as the editor and the letter page show it: "Bawaan",
 // "Kabupaten versi 2", "Desa versi 3".
 func (o Origin) Label() string {

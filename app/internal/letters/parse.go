@@ -64,7 +64,7 @@ func parseModule(file string, data []byte) (*Module, []error) {
 		return nil, p.errs
 	}
 	p.require(root, keys, "code", "title", "description", "klasifikasi", "validity", "subjects", "body")
-	m := &Module{File: file, Origin: Origin{Layer: LayerBuiltin, SHA256: sourceHash(data)}}
+	m := &Module{File: file, Origin: Origin{Layer: LayerBuiltin, SHA256: sourceHash(data)}, source: data}
 	if n := keys["code"]; n != nil {
 		m.Code, m.codeLine = p.str(n), n.Line
 		if m.Code != "" && !identRe.MatchString(m.Code) {

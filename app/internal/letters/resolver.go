@@ -58,7 +58,7 @@ type resolved struct {
 // is dropped and refilled.
 const (
 	maxResolvedVillages = 20_000
-	maxParsedVersions   = 4_096
+	maxParsedVersions   = 2_048
 )
 
 // NewResolver returns a resolver over the built-in catalogue and src.

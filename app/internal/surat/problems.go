@@ -35,6 +35,7 @@ const (
 	ProblemBatchDuplicate       ProblemCode = "batch_duplicate"
 	ProblemPassphraseRequired   ProblemCode = "passphrase_required"
 	ProblemCertificateRevoked   ProblemCode = "certificate_revoked"
+	ProblemModuleCodeInvalid    ProblemCode = "module_code_invalid"
 )
 
 // problemMessages are the words of every ProblemCode, the one place they
@@ -57,6 +58,8 @@ var problemMessages = map[ProblemCode]string{
 	ProblemBatchDuplicate:       "Satu surat disebut lebih dari sekali",
 	ProblemPassphraseRequired:   "Frasa sandi wajib diisi",
 	ProblemCertificateRevoked:   "Sertifikat ini sudah dicabut",
+	ProblemModuleCodeInvalid: "Kode jenis surat 2 sampai 48 karakter: huruf kecil, angka dan _, diawali huruf " +
+		"(mis. sk_tanah_wakaf)",
 }
 
 // Message is the Indonesian sentence of c, with args filled into the
