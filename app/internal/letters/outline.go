@@ -39,10 +39,13 @@ type OutlineParagraph struct {
 	Text  string
 }
 
-// OutlineRow is a "Label: value" row of a rows block of the body.
+// OutlineRow is a "Label: value" row of a rows block of the body. The
+// label of a Short row ("Nama: ..." rather than label:, value:) is its
+// YAML key and cannot be changed from the panel.
 type OutlineRow struct {
 	Block, Row   int // index in body and in the block's rows, from 0
 	Label, Value string
+	Short        bool
 }
 
 // OutlineField is one field of the module.
@@ -163,8 +166,8 @@ func (d *outlineDoc) outline() *Outline {
 				continue
 			}
 			for ri, item := range rows.Content {
-				if l, v, _ := rowNodes(item); l != nil {
-					o.Rows = append(o.Rows, OutlineRow{Block: bi, Row: ri, Label: l.Value, Value: v.Value})
+				if l, v, short := rowNodes(item); l != nil {
+					o.Rows = append(o.Rows, OutlineRow{Block: bi, Row: ri, Label: l.Value, Value: v.Value, Short: short})
 				}
 			}
 		}

@@ -52,6 +52,7 @@ var letterNotices = map[string]string{
 	"pengganti":      "Draf pengganti dibuat dari surat lama. Perbaiki isinya, lalu ajukan.",
 	"sudah":          "Formulir ini sudah dikirim sebelumnya; surat yang sudah dibuat ditampilkan.",
 	"diproses":       "Formulir yang sama masih diproses. Surat yang dibuat akan muncul di daftar ini; jangan kirim ulang.",
+	"templat-baru":   "Draf dibuat ulang dengan templat terbaru jenis surat ini.",
 }
 
 // notice is the message of the ?ok= key of the request, or "".
@@ -965,6 +966,12 @@ type letterPage struct {
 	CanAddResident bool
 	ReplacesID     int64
 	ReplacedByID   int64
+	// Template is the version of the module the letter is built with
+	// ("Bawaan", "Desa versi 3"); TemplateNow the village's current one
+	// when it differs (TemplateChanged) for a letter not signed yet.
+	Template        string
+	TemplateChanged bool
+	TemplateNow     string
 	// ActionError is a refusal of the last action; Errors hold field
 	// messages of the action forms (reason, passphrase); Reason keeps a
 	// typed reason.
@@ -1005,6 +1012,14 @@ func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p let
 	if m != nil {
 		p.ModuleTitle = m.Title
 		title = m.Title
+		p.Template = m.Origin.Label()
+	}
+	if st := l.Status; st == surat.LetterDraft || st == surat.LetterSubmitted || st == surat.LetterApproved {
+		ts, err := iss.LetterTemplateStatus(ctx, vid, l)
+		if err != nil {
+			return err
+		}
+		p.TemplateChanged, p.TemplateNow = ts.Changed, ts.Current.Label()
 	}
 	p.basePage = s.base(c, title)
 	if p.Flash == "" {

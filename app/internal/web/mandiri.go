@@ -258,11 +258,14 @@ type offeredModuleView struct {
 	// Needs lists the people and entries the form asks for, marking the
 	// required ones.
 	Needs []string
+	// Requirements are the documents the resident brings or attaches.
+	Requirements []string
 }
 
 func offeredModuleViewOf(vm issuance.VillageModule) offeredModuleView {
 	m := vm.Module
-	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.Validity()}
+	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.Validity(),
+		Requirements: m.Requirements}
 	for _, sp := range m.Subjects {
 		n := sp.Label
 		if !sp.Required {

@@ -134,6 +134,7 @@ func (s *Server) routes() {
 	pages.POST("/surat/:id/ubah", keepLetter, s.page(s.requireUser), s.page(requireVillage), draftsman,
 		s.page(s.csrf), s.page(s.handleLetterUpdate))
 	letterPages.POST("/:id/ajukan", draftsman, s.page(s.csrf), s.page(s.handleLetterSubmit))
+	letterPages.POST("/:id/perbarui-templat", draftsman, s.page(s.csrf), s.page(s.handleLetterRerender))
 	letterPages.POST("/:id/cabut", draftsman, s.page(s.csrf), s.page(s.handleLetterRevoke))
 	letterPages.POST("/:id/ganti", draftsman, s.page(s.csrf), s.page(s.handleLetterReplace))
 	letterPages.POST("/:id/setujui", signer, s.page(s.csrf), s.page(s.handleLetterApprove))
@@ -155,6 +156,7 @@ func (s *Server) routes() {
 	settings.GET("/surat", s.page(s.handleLetterSettings))
 	settings.GET("/surat/:module", s.page(s.handleLetterSettingForm))
 	settings.POST("/surat/:module", s.page(s.csrf), s.page(s.handleLetterSettingSave))
+	s.templateRoutes(settings.Group("/surat"))
 	settings.GET("/pejabat", s.page(s.handleOfficials))
 	settings.POST("/pejabat", s.page(s.csrf), s.page(s.handleOfficialCreate))
 	settings.GET("/pejabat/:id", s.page(s.handleOfficialForm))
@@ -175,6 +177,8 @@ func (s *Server) routes() {
 	kabupaten.GET("/desa", s.page(s.handleKabupatenVillages))
 	kabupaten.POST("/desa", s.page(s.csrf), s.page(s.handleKabupatenVillageCreate))
 	kabupaten.GET("/rekap", s.page(s.handleKabupatenRecap))
+	kabupaten.GET("/surat", s.page(s.handleKabupatenTemplates))
+	s.templateRoutes(kabupaten.Group("/surat"))
 
 	// Audit log: a village admin reads their village's, the kabupaten
 	// admin every village's.
@@ -250,4 +254,28 @@ func (s *Server) routes() {
 	// Health.
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
+}
+
+// templateRoutes registers the letter template editor under g: the
+// village admin's /pengaturan/surat and the kabupaten admin's
+// /kabupaten/surat (the group's role check decides who gets in;
+// templateScope which layer is edited). "baru" and "templat" are path
+// words, so no letter type may be called that.
+func (s *Server) templateRoutes(g *gin.RouterGroup) {
+	g.GET("/baru", s.page(s.handleTemplateNewForm))
+	g.POST("/baru", s.page(s.csrf), s.page(s.handleTemplateNew))
+	g.GET("/templat/impor", s.page(s.handleTemplateImportForm))
+	g.POST("/templat/impor", s.page(s.csrf), s.page(s.handleTemplateImport))
+	g.GET("/templat/unduh.zip", s.page(s.handleTemplateLayerDownload))
+	g.GET("/:module/templat", s.page(s.handleTemplateEditor))
+	g.POST("/:module/templat", s.page(s.csrf), s.page(s.handleTemplateSave))
+	g.POST("/:module/templat/panel", s.page(s.csrf), s.page(s.handleTemplatePanel))
+	g.POST("/:module/templat/periksa", s.page(s.csrf), s.page(s.handleTemplateCheck))
+	g.POST("/:module/templat/pratinjau", s.page(s.csrf), s.page(s.handleTemplatePreview))
+	g.GET("/:module/templat/pratinjau.pdf", s.page(s.handleTemplatePreviewSaved))
+	g.GET("/:module/templat/unduh", s.page(s.handleTemplateDownload))
+	g.POST("/:module/templat/hapus", s.page(s.csrf), s.page(s.handleTemplateRemove))
+	g.GET("/:module/templat/versi", s.page(s.handleTemplateVersions))
+	g.GET("/:module/templat/versi/:v", s.page(s.handleTemplateDiff))
+	g.POST("/:module/templat/versi/:v/pulihkan", s.page(s.csrf), s.page(s.handleTemplateRestore))
 }

@@ -162,6 +162,7 @@ var settingsNotices = map[string]string{
 	"sertifikat":       "Sertifikat diterbitkan.",
 	"sertifikat-cabut": "Sertifikat dicabut. Surat yang sudah ditandatangani sebelumnya tetap sah.",
 	"desa":             "Desa dan admin pertamanya dibuat.",
+	"templat-dihapus":  "Penyesuaian templat dihapus. Templat di bawahnya berlaku lagi.",
 }
 
 // settingsNotice shows the ?ok= notice of a redirect, unless a flash is shown.
