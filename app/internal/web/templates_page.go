@@ -103,6 +103,10 @@ type templateEditorPage struct {
 	NewField   letters.NewField
 }
 
+// pdfView asks the browser's PDF viewer for the page at full width without
+// its side bar, so the preview frame shows the letter.
+const pdfView = "#navpanes=0"
+
 // fieldTypes are the types the panel offers for a new field.
 var fieldTypes = []string{"text", "textarea", "date", "time", "int", "money"}
 
@@ -128,7 +132,7 @@ func (s *Server) handleTemplateEditor(c *gin.Context) error {
 		}
 		p.New, p.From = true, from
 		p.Source = replaceCode(string(src.Data), from, code)
-		p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf?dari=" + from
+		p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf?dari=" + from + pdfView
 		return s.renderTemplateEditor(c, http.StatusOK, p)
 	case err != nil:
 		return err
@@ -136,7 +140,7 @@ func (s *Server) handleTemplateEditor(c *gin.Context) error {
 	p.fromView(v)
 	p.Source = v.Source
 	p.Problems = v.Problems
-	p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf"
+	p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf" + pdfView
 	if p.Flash == "" {
 		p.Flash = templateNotices[c.Query("ok")]
 	}
@@ -264,10 +268,10 @@ func (s *Server) templateRefused(c *gin.Context, sc templateScope, code, src, no
 	switch {
 	case verr == nil:
 		p.fromView(v)
-		p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf"
+		p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf" + pdfView
 	case errors.Is(verr, surat.ErrNotFound):
 		p.New, p.From = true, from
-		p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf?dari=" + from
+		p.PreviewURL = sc.EditorURL(code) + "/pratinjau.pdf?dari=" + from + pdfView
 	default:
 		return verr
 	}

@@ -16,7 +16,9 @@
   var liveState = document.getElementById("live-state");
   var problemsBox = document.getElementById("template-problems");
   var problemList = document.getElementById("problem-list");
+  // Lines the server marked when it refused the file.
   var bad = {};
+  problemList.querySelectorAll("a.goto-line").forEach(function (a) { bad[a.getAttribute("data-line")] = true; });
 
   function lineCount() { return source.value.replace(/\n$/, "").split("\n").length; }
 
@@ -126,8 +128,11 @@
   });
   drawGutter();
 
-  // The side panel saves what is in the YAML box, saved or not.
+  // The side panel saves what is in the YAML box, saved or not. It opens
+  // by itself on a wide screen with nothing to fix.
   var panel = document.getElementById("panel-form");
+  var details = document.getElementById("panel");
+  if (details && problemsBox.hidden && window.matchMedia("(min-width: 64rem)").matches) { details.open = true; }
   if (panel) {
     panel.addEventListener("submit", function () {
       document.getElementById("panel-source").value = source.value;
