@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -17,28 +18,54 @@ import (
 // A village's layer is only ever read together with its own id, so one
 // village never sees another's files.
 
+// revisionSQL reads the revisions of the kabupaten layer and one village's.
+const revisionSQL = "SELECT layer, revision FROM letter_template_layers WHERE layer = ? OR layer = ?"
+
 // TemplateRevisions returns the revision of the kabupaten layer and of the
 // village's layer (0 for a layer never changed); villageID 0 asks for the
-// kabupaten's alone. It is one primary-key read, made for every catalogue
-// lookup.
+// kabupaten's alone. Every catalogue lookup makes it, so it is one
+// primary-key read through a statement prepared once, without GORM.
 func (s *Store) TemplateRevisions(ctx context.Context, villageID int64) (kabupaten, village int64, err error) {
-	var rows []struct {
-		Layer    int64
-		Revision int64
-	}
-	err = s.db.WithContext(ctx).Table("letter_template_layers").Select("layer, revision").
-		Where("layer IN ?", []int64{surat.KabupatenLayer, villageID}).Find(&rows).Error
+	stmt, err := s.revisionStatement(ctx)
 	if err != nil {
-		return 0, 0, translate("template revisions", err)
+		return 0, 0, fmt.Errorf("store: template revisions: %w", err)
 	}
-	for _, r := range rows {
-		if r.Layer == surat.KabupatenLayer {
-			kabupaten = r.Revision
+	rows, err := stmt.QueryContext(ctx, surat.KabupatenLayer, villageID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: template revisions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var layer, rev int64
+		if err := rows.Scan(&layer, &rev); err != nil {
+			return 0, 0, fmt.Errorf("store: template revisions: %w", err)
+		}
+		if layer == surat.KabupatenLayer {
+			kabupaten = rev
 		} else {
-			village = r.Revision
+			village = rev
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("store: template revisions: %w", err)
+	}
 	return kabupaten, village, nil
+}
+
+// revisionStatement prepares revisionSQL at its first use; a failed
+// prepare is not remembered.
+func (s *Store) revisionStatement(ctx context.Context) (*sql.Stmt, error) {
+	s.revisionMu.Lock()
+	defer s.revisionMu.Unlock()
+	if s.revisionStmt != nil {
+		return s.revisionStmt, nil
+	}
+	st, err := s.sqlDB.PrepareContext(ctx, revisionSQL)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	s.revisionStmt = st
+	return st, nil
 }
 
 // newestVersions is the SQL of the newest version of each module of a
