@@ -76,6 +76,9 @@ type outlineDoc struct {
 }
 
 func readOutlineDoc(src []byte) (*outlineDoc, error) {
+	if len(src) > MaxModuleBytes {
+		return nil, fmt.Errorf("%w: file too large", ErrOutline)
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutline, err)

@@ -24,7 +24,7 @@ func FileProblems(src []byte, err error) []FileProblem {
 		return nil
 	}
 	var root yaml.Node
-	parsed := yaml.Unmarshal(src, &root) == nil
+	parsed := len(src) <= MaxModuleBytes && yaml.Unmarshal(src, &root) == nil
 	var out []FileProblem
 	les := LoadErrors(err)
 	for _, le := range les {

@@ -66,9 +66,6 @@ func NewResolver(builtin *Catalogue, src TemplateSource) *Resolver {
 	return &Resolver{builtin: builtin, src: src, villages: map[int64]*resolved{}, versions: map[int64]version{}}
 }
 
-// Builtin is the catalogue of the built-in modules.
-func (r *Resolver) Builtin() *Catalogue { return r.builtin }
-
 // For returns the catalogue of the village, or with villageID 0 the
 // kabupaten's (built-in and kabupaten layer). A stored file the loader no
 // longer accepts (after an upgrade made a rule stricter) is left out, so
