@@ -296,6 +296,26 @@ func TestTemplateEditorChangesNewLettersOnly(t *testing.T) {
 			t.Errorf("stale restore = %d", r.Code)
 		}
 
+		// The verification page names the letter type by the title of the
+		// version the letter was built with, whatever the village renames
+		// it to later.
+		cur := templateFormValues(t, adm.get(editor).Body, "yaml-form")
+		cur.Set("source", strings.Replace(cur.Get("source"), "title: Surat Keterangan Domisili", "title: Surat Keterangan Tempat Tinggal", 1))
+		if r := adm.post(editor, cur); r.Code != http.StatusSeeOther {
+			t.Fatalf("rename: %d %s", r.Code, textByID(t, r.Body, "problem-list"))
+		}
+		nl, err := e.st.LetterByID(context.Background(), lv.v.ID, newID)
+		if err != nil || nl.VerifyCode == nil {
+			t.Fatalf("signed letter %d: %v", newID, err)
+		}
+		if page := e.do("GET", "/v/"+*nl.VerifyCode, nil, nil).Body.String(); !strings.Contains(page, "Surat Keterangan Domisili") ||
+			strings.Contains(page, "Tempat Tinggal") {
+			t.Error("the verification page does not name the letter type as it was signed")
+		}
+		if r := op.get("/surat/baru?q=tinggal"); !strings.Contains(r.Body, "Surat Keterangan Tempat Tinggal") {
+			t.Error("the renamed type is not offered under its new title")
+		}
+
 		// Every change is in the village's audit chain with both hashes.
 		es, err := e.st.AuditLog(context.Background(), lv.v.ID, 100)
 		if err != nil {
@@ -311,7 +331,7 @@ func TestTemplateEditorChangesNewLettersOnly(t *testing.T) {
 			}
 		}
 		sort.Strings(actions)
-		if strings.Join(actions, ",") != "template.restore,template.save,template.save" {
+		if strings.Join(actions, ",") != "template.restore,template.save,template.save,template.save" {
 			t.Errorf("template audit entries %v", actions)
 		}
 	})
