@@ -59,7 +59,10 @@ func (e *LockedError) Is(target error) bool { return target == surat.ErrLocked }
 
 // Deps is what the service needs, wired by main.
 type Deps struct {
-	Store     *store.Store
+	Store *store.Store
+	// Catalogue is the built-in letter catalogue (templates/letters); the
+	// service puts the kabupaten's and each village's templates from the
+	// store over it (ModulesFor).
 	Catalogue *letters.Catalogue
 	Renderer  *pdf.Renderer
 	// StorageDir is the root of the PDF store: signed PDFs go to
