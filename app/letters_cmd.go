@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/letters"
@@ -17,14 +19,82 @@ import (
 	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
 )
 
-const lettersUsage = "usage: app letters preview --out DIR [--module CODE] [--logo FILE] [--paper F4|A4] [--templates DIR]"
+const lettersUsage = "usage: app letters preview --out DIR [--module CODE] [--logo FILE] [--paper F4|A4] [--templates DIR]\n" +
+	"       app letters check DIR"
 
 // runLetters dispatches the `app letters` subcommands.
 func runLetters(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "preview" {
-		return errors.New(lettersUsage)
+	switch {
+	case len(args) > 0 && args[0] == "preview":
+		return runLettersPreview(ctx, args[1:], stdout, time.Now)
+	case len(args) > 0 && args[0] == "check":
+		return runLettersCheck(args[1:], stdout)
 	}
-	return runLettersPreview(ctx, args[1:], stdout, time.Now)
+	return errors.New(lettersUsage)
+}
+
+// runLettersCheck reads every *.yaml file of a folder with the loader the
+// application runs at start-up and in the template editor, without a
+// database: the check a kabupaten that keeps its templates in git runs
+// before importing them. It prints one line per module, or every problem
+// as "file:line: pesan" in Indonesian, and fails when any file has one.
+func runLettersCheck(args []string, stdout io.Writer) error {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		return errors.New("usage: app letters check DIR")
+	}
+	dir := args[0]
+	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("tidak ada berkas modul (*.yaml) di %s", dir)
+	}
+	builtin, err := loadCatalogue(lettertpl.FS, "templates/letters")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	bad := 0
+	seen := map[string]string{}
+	for _, name := range names {
+		base := filepath.Base(name)
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		m, err := letters.ParseModule(base, data)
+		if err != nil {
+			bad++
+			for _, p := range letters.FileProblems(data, err) {
+				where := base
+				if p.Line > 0 {
+					where = fmt.Sprintf("%s:%d", base, p.Line)
+				}
+				if p.Path != "" {
+					fmt.Fprintf(stdout, "%s: %s (%s)\n", where, p.Message, p.Path)
+				} else {
+					fmt.Fprintf(stdout, "%s: %s\n", where, p.Message)
+				}
+			}
+			continue
+		}
+		if prev, dup := seen[m.Code]; dup {
+			bad++
+			fmt.Fprintf(stdout, "%s: kode %q sudah dipakai %s\n", base, m.Code, prev)
+			continue
+		}
+		seen[m.Code] = base
+		kind := "jenis surat baru"
+		if builtin.Module(m.Code) != nil {
+			kind = "mengganti modul bawaan"
+		}
+		fmt.Fprintf(stdout, "OK     %s  %s — %s (%s)\n", base, m.Code, m.Title, kind)
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d dari %d berkas bermasalah", bad, len(names))
+	}
+	return nil
 }
 
 // runLettersPreview renders every module of the catalogue (or the one named

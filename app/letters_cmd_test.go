@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -141,5 +142,50 @@ func TestLettersPreviewOneModuleAndErrors(t *testing.T) {
 	err = run(ctx, []string{"letters", "preview", "--out", t.TempDir(), "--logo", bad, "--module", "sp_skck"}, envFor(nil), nil, &out)
 	if err == nil || !strings.Contains(err.Error(), "1 of 1 modules failed") || !strings.Contains(out.String(), "GAGAL  sp_skck") {
 		t.Errorf("bad logo: err %v, output %q", err, out.String())
+	}
+}
+
+// `app letters check DIR` reads a folder of templates with the loader and
+// names every problem by file and line, in Indonesian.
+func TestLettersCheck(t *testing.T) {
+	dir := t.TempDir()
+	src, err := lettertpl.FS.ReadFile("sk_usaha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, data string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("sk_usaha.yaml", strings.Replace(string(src), "title: Surat Keterangan Usaha", "title: Surat Keterangan Usaha Mikro", 1))
+	write("sk_usaha_tani.yaml", strings.Replace(string(src), "code: sk_usaha", "code: sk_usaha_tani", 1))
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"letters", "check", dir}, envFor(nil), nil, &out); err != nil {
+		t.Fatalf("check of good files: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"OK     sk_usaha.yaml  sk_usaha — Surat Keterangan Usaha Mikro (mengganti modul bawaan)",
+		"OK     sk_usaha_tani.yaml  sk_usaha_tani — Surat Keterangan Usaha (jenis surat baru)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	broken := strings.Replace(string(src), "{{pemohon.nik}}", "{{pemohon.nikk}}", 1)
+	write("sk_usaha.yaml", broken)
+	line := 0
+	for i, l := range strings.Split(broken, "\n") {
+		if strings.Contains(l, "{{pemohon.nikk}}") {
+			line = i + 1
+		}
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"letters", "check", dir}, envFor(nil), nil, &out)
+	if err == nil {
+		t.Fatal("check of a broken file succeeded")
+	}
+	want := fmt.Sprintf(`sk_usaha.yaml:%d: kode isian {{pemohon.nikk}} tidak dikenal: pemohon tidak punya data "nikk"`, line)
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
 	}
 }

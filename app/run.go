@@ -38,6 +38,8 @@ Usage:
                                              or generated and printed once when stdin is empty
   app letters preview --out DIR [--module CODE] [--logo FILE] [--paper F4|A4]
                                              render every letter module with demo data as a draft PDF
+  app letters check DIR                      check a folder of module files (a kabupaten's or village's
+                                             templates) offline with the start-up loader
   app pki init|issue|passphrase|revoke|crl|list [flags]
                                              root CA and signer certificates; passphrases
                                              on stdin ("app pki" lists the flags)

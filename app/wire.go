@@ -85,7 +85,7 @@ func loadCatalogue(src fs.FS, where string) (*letters.Catalogue, error) {
 // newVerify builds the public check on e's store and iss's catalogue, with
 // the match key of e's secret.
 func newVerify(e *env, iss *issuance.Service) (*verify.Service, error) {
-	return verify.New(verify.Deps{Store: e.st, Catalogue: iss.Catalogue(), Now: time.Now,
+	return verify.New(verify.Deps{Store: e.st, Catalogue: iss.Builtin(), Now: time.Now,
 		MatchKey: surat.NewMatchKey(e.cfg.Secret)})
 }
 

@@ -184,7 +184,7 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 	if err != nil {
 		return err
 	}
-	ver, err := verify.New(verify.Deps{Store: st, Catalogue: iss.Catalogue(), Now: time.Now})
+	ver, err := verify.New(verify.Deps{Store: st, Catalogue: iss.Builtin(), Now: time.Now})
 	if err != nil {
 		return err
 	}

@@ -224,3 +224,58 @@ func peakRSS() int64 {
 	}
 	return 0
 }
+
+// BenchmarkValidate is the draft path without the store write, as the
+// letter form and its preview run it: the village's catalogue (layered
+// resolution: one read of the layers' revisions, then cached modules), the
+// register reads and the build. "builtin" uses the built-in sk_domisili,
+// "village-template" a village's own version of it, and
+// "kabupaten+village" adds a kabupaten template below it.
+func BenchmarkValidate(b *testing.B) {
+	e := newEnv(b, storetest.SQLite)
+	req := domisili(e.residents(b, 1)[0])
+	run := func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := processCPU()
+		for b.Loop() {
+			if _, err := e.svc.Validate(e.ctx, e.village.ID, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
+	b.Run("builtin", run)
+	src := e.svc.Builtin().Module("sk_domisili").Source()
+	if _, err := e.svc.SaveTemplate(e.ctx, e.admin, e.village.ID, "sk_domisili", src, "", 0); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("village-template", run)
+	if _, err := e.svc.SaveTemplate(e.ctx, e.admin, 0, "sk_usaha", e.svc.Builtin().Module("sk_usaha").Source(), "", 0); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("kabupaten+village", run)
+}
+
+// BenchmarkModulesFor is the catalogue lookup alone: a village without
+// templates, and one with a village and a kabupaten template (after the
+// first lookup both are one revision read and a cache hit).
+func BenchmarkModulesFor(b *testing.B) {
+	e := newEnv(b, storetest.SQLite)
+	run := func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := processCPU()
+		for b.Loop() {
+			if _, err := e.svc.ModulesFor(e.ctx, e.village.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
+	b.Run("builtin", run)
+	for layer, code := range map[int64]string{e.village.ID: "sk_domisili", 0: "sk_usaha"} {
+		if _, err := e.svc.SaveTemplate(e.ctx, e.admin, layer, code, e.svc.Builtin().Module(code).Source(), "", 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("layered", run)
+}

@@ -64,7 +64,10 @@ func (e *LockedError) Is(target error) bool { return target == surat.ErrLocked }
 
 // Deps is what the service needs, wired by main.
 type Deps struct {
-	Store     *store.Store
+	Store *store.Store
+	// Catalogue is the built-in letter catalogue (templates/letters); the
+	// service puts the kabupaten's and each village's templates from the
+	// store over it (ModulesFor).
 	Catalogue *letters.Catalogue
 	Renderer  *pdf.Renderer
 	// StorageDir is the root of the PDF store: signed PDFs go to
@@ -91,6 +94,9 @@ type Deps struct {
 // concurrent use.
 type Service struct {
 	d Deps
+	// modules resolves each village's catalogue: the built-in modules
+	// with the kabupaten's and the village's templates over them.
+	modules *letters.Resolver
 }
 
 // New checks d and returns the service. Store, Catalogue and Renderer are
@@ -109,7 +115,7 @@ func New(d Deps) (*Service, error) {
 		d.KDF = auth.DefaultParams
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
-	return &Service{d: d}, nil
+	return &Service{d: d, modules: letters.NewResolver(d.Catalogue, d.Store)}, nil
 }
 
 // Request is a letter as a form, the API or a resident's request submits it.
@@ -137,8 +143,10 @@ type BatchResult struct {
 	Err      error
 }
 
-// Catalogue returns the letter catalogue.
-func (s *Service) Catalogue() *letters.Catalogue { return s.d.Catalogue }
+// Builtin returns the catalogue of the built-in modules, without any
+// kabupaten or village template: what `app letters` and the module files
+// in the binary hold. A village's letters use ModulesFor.
+func (s *Service) Builtin() *letters.Catalogue { return s.d.Catalogue }
 
 // VerifyURL is the public verification URL of a code: BaseURL + "/v/" + code.
 func (s *Service) VerifyURL(code string) string { return s.d.BaseURL + "/v/" + code }

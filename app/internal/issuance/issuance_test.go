@@ -69,7 +69,7 @@ func TestDraftSubmitApproveSign(t *testing.T) {
 		}
 		wantSeq(t, signed, 1)
 		issued := surat.LetterTime(*signed.IssuedAt)
-		wantUntil, _ := e.svc.Catalogue().Module("sk_domisili").ValidUntil(issued, nil)
+		wantUntil, _ := e.svc.Builtin().Module("sk_domisili").ValidUntil(issued, nil)
 		if signed.ValidUntil == nil || !signed.ValidUntil.Equal(wantUntil) {
 			t.Errorf("valid until %v, want %v (1 bulan)", signed.ValidUntil, wantUntil)
 		}

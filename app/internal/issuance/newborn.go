@@ -2,6 +2,7 @@ package issuance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -23,15 +24,14 @@ func (s *Service) NewResidentFromLetter(ctx context.Context, villageID, letterID
 	if err != nil {
 		return nil, fmt.Errorf("issuance: letter %d: %w", letterID, err)
 	}
-	m := s.d.Catalogue.Module(l.Module)
+	m, err := s.LetterModule(ctx, villageID, l)
+	if err != nil && !errors.Is(err, surat.ErrNotFound) {
+		return nil, err
+	}
 	if l.Status != surat.LetterSigned || m == nil || !m.OffersNewResident() {
 		return nil, fmt.Errorf("issuance: letter %d offers no new resident: %w", letterID, surat.ErrNotFound)
 	}
-	req, err := s.RequestOf(l)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.prepare(ctx, villageID, req)
+	p, err := s.prepareLetter(ctx, villageID, l)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Service) NewResidentFromLetter(ctx context.Context, villageID, letterID
 	if l.Number != nil {
 		in.Number = *l.Number
 	}
-	r, ok, err := s.d.Catalogue.NewResident(in)
+	r, ok, err := m.NewResident(in)
 	if err != nil {
 		return nil, err
 	}

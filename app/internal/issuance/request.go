@@ -104,26 +104,54 @@ type prepared struct {
 
 // build builds the document dated at (any time zone; it is converted to the
 // letters' civil time) with number, or as a draft when number is "".
-func (p *prepared) build(c *letters.Catalogue, at time.Time, number string) (*surat.Document, error) {
+func (p *prepared) build(at time.Time, number string) (*surat.Document, error) {
 	in := p.in
 	in.Date = surat.LetterTime(at)
 	in.Number = number
 	in.Draft = number == ""
-	return c.Build(in)
+	return p.module.Build(in)
 }
 
-// prepare resolves req within villageID: the module and the village's
+// prepare resolves req within villageID with the village's current module
+// of req.Module (see prepareWith).
+func (s *Service) prepare(ctx context.Context, villageID int64, req Request) (*prepared, error) {
+	cat, err := s.ModulesFor(ctx, villageID)
+	if err != nil {
+		return nil, err
+	}
+	m := cat.Module(req.Module)
+	if m == nil {
+		return nil, &surat.ValidationError{Fields: map[string]string{
+			"module": fmt.Sprintf("Jenis surat %q tidak dikenal", req.Module)}}
+	}
+	return s.prepareWith(ctx, villageID, m, req)
+}
+
+// prepareLetter resolves the stored request of letter l with the version
+// of its module the letter was drafted with (see LetterModule).
+func (s *Service) prepareLetter(ctx context.Context, villageID int64, l *surat.Letter) (*prepared, error) {
+	req, err := s.RequestOf(l)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.LetterModule(ctx, villageID, l)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, &surat.ValidationError{Fields: map[string]string{
+			"module": fmt.Sprintf("Jenis surat %q tidak dikenal", l.Module)}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.prepareWith(ctx, villageID, m, req)
+}
+
+// prepareWith resolves req within villageID for module m: the village's
 // settings for it, every resident (with household and KK members) and the
 // signing official. Residents and officials are only looked up in
 // villageID, so one of another village is "not found" like a wrong id.
 // Problems the user can fix are a *surat.ValidationError, checked together
 // with the catalogue's own rules.
-func (s *Service) prepare(ctx context.Context, villageID int64, req Request) (*prepared, error) {
-	m := s.d.Catalogue.Module(req.Module)
-	if m == nil {
-		return nil, &surat.ValidationError{Fields: map[string]string{
-			"module": fmt.Sprintf("Jenis surat %q tidak dikenal", req.Module)}}
-	}
+func (s *Service) prepareWith(ctx context.Context, villageID int64, m *letters.Module, req Request) (*prepared, error) {
 	v, err := s.d.Store.VillageByID(ctx, villageID)
 	if err != nil {
 		return nil, fmt.Errorf("issuance: village %d: %w", villageID, err)
@@ -174,7 +202,7 @@ func (s *Service) prepare(ctx context.Context, villageID int64, req Request) (*p
 		Fields: req.Fields, Signer: signer}
 	if len(problems) > 0 {
 		// Report the register problems together with the catalogue's.
-		if _, err := p.build(s.d.Catalogue, s.d.Now(), ""); err != nil {
+		if _, err := p.build(s.d.Now(), ""); err != nil {
 			fields, ok := surat.FieldErrors(err)
 			if !ok {
 				return nil, err
@@ -328,7 +356,7 @@ func (s *Service) Validate(ctx context.Context, villageID int64, req Request) (*
 	if err != nil {
 		return nil, err
 	}
-	return p.build(s.d.Catalogue, s.d.Now(), "")
+	return p.build(s.d.Now(), "")
 }
 
 // letterOf is the draft row of a prepared, valid request.
@@ -338,8 +366,12 @@ func (p *prepared) letterOf() (*surat.Letter, error) {
 		return nil, err
 	}
 	signer := p.signer.ID
-	return &surat.Letter{Module: p.module.Code, SubjectResidentID: p.subjectID, SubjectName: p.subjectName,
-		FormData: data, SignerOfficialID: &signer}, nil
+	l := &surat.Letter{Module: p.module.Code, SubjectResidentID: p.subjectID, SubjectName: p.subjectName,
+		FormData: data, SignerOfficialID: &signer, TemplateSHA256: p.module.Origin.SHA256}
+	if id := p.module.Origin.TemplateID; id != 0 {
+		l.TemplateID = &id
+	}
+	return l, nil
 }
 
 // NewDraft validates req like Validate and returns the draft row it would
@@ -351,7 +383,7 @@ func (s *Service) NewDraft(ctx context.Context, villageID int64, req Request) (*
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.build(s.d.Catalogue, s.d.Now(), ""); err != nil {
+	if _, err := p.build(s.d.Now(), ""); err != nil {
 		return nil, err
 	}
 	return p.letterOf()
@@ -391,7 +423,7 @@ func (s *Service) UpdateDraft(ctx context.Context, actor surat.Actor, villageID,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.build(s.d.Catalogue, s.d.Now(), ""); err != nil {
+	if _, err := p.build(s.d.Now(), ""); err != nil {
 		return nil, err
 	}
 	l, err := p.letterOf()
@@ -416,7 +448,8 @@ func (s *Service) PreviewPDF(ctx context.Context, villageID int64, req Request) 
 }
 
 // DraftPDF renders a letter of the village that is not signed yet as a
-// draft dated now, from its stored form data. A signed, revoked or replaced
+// draft dated now, from its stored form data, with the version of its
+// module it was drafted with (the one it would be signed with). A signed, revoked or replaced
 // letter has no draft (surat.ErrConflict: serve SignedPDF instead); one of
 // another village is surat.ErrNotFound. A letter whose residents have since
 // left the register is a *surat.ValidationError.
@@ -428,11 +461,15 @@ func (s *Service) DraftPDF(ctx context.Context, villageID, letterID int64) ([]by
 	if l.Status.Final() || l.Status == surat.LetterSigned {
 		return nil, fmt.Errorf("issuance: letter %d is %s, it has no draft: %w", letterID, l.Status, surat.ErrConflict)
 	}
-	req, err := s.RequestOf(l)
+	p, err := s.prepareLetter(ctx, villageID, l)
 	if err != nil {
 		return nil, err
 	}
-	return s.PreviewPDF(ctx, villageID, req)
+	doc, err := p.build(s.d.Now(), "")
+	if err != nil {
+		return nil, err
+	}
+	return s.render(doc, time.Time{})
 }
 
 // render draws doc; created zero means the document date.

@@ -286,15 +286,11 @@ type signJob struct {
 // builds (a resident who moved away) is refused here, before any counter
 // row is locked.
 func (s *Service) signJobOf(ctx context.Context, l *surat.Letter) (*signJob, error) {
-	req, err := s.RequestOf(l)
+	p, err := s.prepareLetter(ctx, l.VillageID, l)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.prepare(ctx, l.VillageID, req)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.build(s.d.Catalogue, s.d.Now(), ""); err != nil {
+	if _, err := p.build(s.d.Now(), ""); err != nil {
 		return nil, err
 	}
 	return &signJob{l: l, p: p}, nil
@@ -368,7 +364,7 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 // It returns the signed PDF and its verification code.
 func (s *Service) renderAndSign(ctx context.Context, p *prepared, n surat.LetterNumber, u *unlocked) ([]byte, string, error) {
 	signedAt := s.d.Now().UTC()
-	doc, err := p.build(s.d.Catalogue, n.Date, n.Number)
+	doc, err := p.build(n.Date, n.Number)
 	if err != nil {
 		return nil, "", err
 	}

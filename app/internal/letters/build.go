@@ -97,6 +97,13 @@ func (c *Catalogue) Build(in Input) (*surat.Document, error) {
 		return nil, &surat.ValidationError{Fields: map[string]string{
 			"module": fmt.Sprintf("Jenis surat %q tidak dikenal", in.Module)}}
 	}
+	return m.Build(in)
+}
+
+// Build is Catalogue.Build with this module, whatever in.Module says: the
+// way a letter is built with the version of its module it was drafted with
+// (see Origin).
+func (m *Module) Build(in Input) (*surat.Document, error) {
 	if in.Date.IsZero() {
 		return nil, errors.New("letters: build " + m.Code + ": no letter date")
 	}

@@ -85,11 +85,18 @@ type Module struct {
 	Validity    Validity
 	// Online says whether residents may request the letter themselves by
 	// default.
-	Online   bool
-	Subjects []SubjectSpec // in form order; the first is the main subject
-	Fields   []FieldSpec   // in form order
-	File     string        // file name inside the catalogue file system
+	Online bool
+	// Requirements are the documents an applicant brings (persyaratan),
+	// shown on the letter's forms; empty when the module names none.
+	Requirements []string
+	Subjects     []SubjectSpec // in form order; the first is the main subject
+	Fields       []FieldSpec   // in form order
+	File         string        // file name inside the catalogue file system
+	// Origin says which layer of the catalogue the module comes from and
+	// which version of its file it is.
+	Origin Origin
 
+	source      []byte // the file as read
 	body        []block
 	signatures  []sigGroupSpec
 	forms       []formSpec
@@ -148,17 +155,17 @@ func parseValidity(s string) (Validity, error) {
 	var v Validity
 	parts := strings.Fields(s)
 	if len(parts) != 2 {
-		return v, fmt.Errorf("validity %q must be a number and a unit, e.g. \"1 bulan\" or \"30 hari\"", s)
+		return v, msgf("validity %q must be a number and a unit, e.g. \"1 bulan\" or \"30 hari\"", s)
 	}
 	if _, err := fmt.Sscanf(parts[0], "%d", &v.Count); err != nil || v.Count < 1 || v.Count > 3650 ||
 		fmt.Sprint(v.Count) != parts[0] {
-		return v, fmt.Errorf("validity %q: the number must be between 1 and 3650", s)
+		return v, msgf("validity %q: the number must be between 1 and 3650", s)
 	}
 	switch parts[1] {
 	case "hari", "minggu", "bulan", "tahun":
 		v.Unit = parts[1]
 	default:
-		return v, fmt.Errorf("validity %q: unit must be hari, minggu, bulan or tahun", s)
+		return v, msgf("validity %q: unit must be hari, minggu, bulan or tahun", s)
 	}
 	return v, nil
 }
@@ -255,11 +262,23 @@ func (c *Catalogue) Module(code string) *Module { return c.byCode[code] }
 // Modules lists every module, ordered by code.
 func (c *Catalogue) Modules() []*Module { return append([]*Module(nil), c.modules...) }
 
-// LoadError is a problem in a module file, at a line.
+// LoadError is a problem in a module file, at a line. Msg is English, for
+// logs and CI; Indonesian says the same for the people who edit modules in
+// the browser.
 type LoadError struct {
 	File string
 	Line int
 	Msg  string
+
+	// format and args made Msg; Indonesian translates format and formats
+	// the same args.
+	format string
+	args   []any
+}
+
+// newLoadError is a LoadError whose message is fmt.Sprintf(format, args...).
+func newLoadError(file string, line int, format string, args ...any) *LoadError {
+	return &LoadError{File: file, Line: line, Msg: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // Error prints "file:line: message", the form editors and CI logs link to.
@@ -289,7 +308,7 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 	for _, name := range names {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			errs = append(errs, &LoadError{File: name, Msg: err.Error()})
+			errs = append(errs, newLoadError(name, 0, "%s", err.Error()))
 			continue
 		}
 		m, ferrs := parseModule(path.Base(name), data)
@@ -298,8 +317,7 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 			continue
 		}
 		if prev, dup := seen[m.Code]; dup {
-			errs = append(errs, &LoadError{File: name, Line: m.codeLine,
-				Msg: fmt.Sprintf("duplicate code %q (already defined in %s)", m.Code, prev)})
+			errs = append(errs, newLoadError(name, m.codeLine, "duplicate code %q (already defined in %s)", m.Code, prev))
 			continue
 		}
 		seen[m.Code] = name

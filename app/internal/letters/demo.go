@@ -308,3 +308,45 @@ func (w *world) pick(m *Module, s *SubjectSpec, in Input, used map[string]bool) 
 	}
 	return Subject{Items: items}
 }
+
+// DemoIn is Demo for a preview in village v: the letter is issued by v (its
+// letterhead and name) and signed by signer, and every demo resident is
+// moved into v, so that a resident of v may take the place of one of them.
+// Nothing of it is stored.
+func DemoIn(m *Module, now time.Time, v surat.Village, signer Signer) Input {
+	in := Demo(m, now)
+	in.Village, in.Signer = v, signer
+	for role, sub := range in.Subjects {
+		in.Subjects[role] = rehome(sub, v.ID)
+	}
+	return in
+}
+
+// rehome copies sub with its residents, households and members moved into
+// village id.
+func rehome(sub Subject, id int64) Subject {
+	move := func(r surat.Resident) surat.Resident {
+		r.VillageID = id
+		if r.Household != nil {
+			h := *r.Household
+			h.VillageID = id
+			r.Household = &h
+		}
+		return r
+	}
+	if sub.Resident != nil {
+		r := move(*sub.Resident)
+		sub.Resident = &r
+	}
+	members := make([]surat.Resident, len(sub.Members))
+	for i, mr := range sub.Members {
+		members[i] = move(mr)
+	}
+	sub.Members = members
+	items := make([]Subject, len(sub.Items))
+	for i, it := range sub.Items {
+		items[i] = rehome(it, id)
+	}
+	sub.Items = items
+	return sub
+}

@@ -37,10 +37,18 @@ func (m *Module) OffersNewResident() bool { return m.newResident != nil }
 // already a resident. in must build (Build's errors are returned).
 func (c *Catalogue) NewResident(in Input) (r *surat.Resident, ok bool, err error) {
 	m := c.Module(in.Module)
-	if m == nil || m.newResident == nil {
+	if m == nil {
 		return nil, false, nil
 	}
-	if _, err := c.Build(in); err != nil {
+	return m.NewResident(in)
+}
+
+// NewResident is Catalogue.NewResident with this module.
+func (m *Module) NewResident(in Input) (r *surat.Resident, ok bool, err error) {
+	if m.newResident == nil {
+		return nil, false, nil
+	}
+	if _, err := m.Build(in); err != nil {
 		return nil, false, err
 	}
 	spec := m.newResident

@@ -28,7 +28,8 @@ func (p *parser) errf(n *yaml.Node, format string, args ...any) {
 	if n != nil {
 		line = n.Line
 	}
-	p.errs = append(p.errs, &LoadError{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &LoadError{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...),
+		format: format, args: args})
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -37,26 +38,33 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // incomplete) and every problem found.
 func parseModule(file string, data []byte) (*Module, []error) {
 	p := &parser{file: file, used: map[string]bool{}}
+	if len(data) > MaxModuleBytes {
+		return nil, []error{newLoadError(file, 0, "module file is %d bytes; at most %d are allowed", len(data), MaxModuleBytes)}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return nil, []error{&LoadError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}}
+			return nil, []error{newLoadError(file, line, "invalid YAML: %s", m[2])}
 		}
-		return nil, []error{&LoadError{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}}
+		return nil, []error{newLoadError(file, 0, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, []error{&LoadError{File: file, Line: 1, Msg: "empty module file"}}
+		return nil, []error{newLoadError(file, 1, "empty module file")}
+	}
+	if n := expandedSize(&doc, maxExpandedNodes); n > maxExpandedNodes {
+		return nil, []error{newLoadError(file, 1,
+			"YAML aliases expand the file to more than %d values; use fewer aliases", maxExpandedNodes)}
 	}
 	root := deref(doc.Content[0])
 	keys := p.mapping(root, "code", "title", "description", "klasifikasi", "validity", "online",
-		"subjects", "fields", "body", "signatures", "forms", "new_resident")
+		"requirements", "subjects", "fields", "body", "signatures", "forms", "new_resident")
 	if keys == nil {
 		return nil, p.errs
 	}
 	p.require(root, keys, "code", "title", "description", "klasifikasi", "validity", "subjects", "body")
-	m := &Module{File: file}
+	m := &Module{File: file, Origin: Origin{Layer: LayerBuiltin, SHA256: sourceHash(data)}, source: data}
 	if n := keys["code"]; n != nil {
 		m.Code, m.codeLine = p.str(n), n.Line
 		if m.Code != "" && !identRe.MatchString(m.Code) {
@@ -82,6 +90,9 @@ func parseModule(file string, data []byte) (*Module, []error) {
 	}
 	if n := keys["online"]; n != nil {
 		m.Online = p.bool(n)
+	}
+	if n := keys["requirements"]; n != nil {
+		m.Requirements = p.requirements(n)
 	}
 	if n := keys["subjects"]; n != nil {
 		for _, item := range p.seq(n, "subjects") {
@@ -404,6 +415,18 @@ func (p *parser) enumIDs(n *yaml.Node, e surat.Enum) []int {
 	return ids
 }
 
+// requirements reads the documents an applicant brings: one line each, at
+// most 200 characters, none twice.
+func (p *parser) requirements(n *yaml.Node) []string {
+	reqs := p.options(n, "requirements")
+	for _, r := range reqs {
+		if len([]rune(r)) > 200 {
+			p.errf(n, "requirements: %q is longer than %d characters", r, 200)
+		}
+	}
+	return reqs
+}
+
 // options reads a list of enum options, which must be unique and one line.
 func (p *parser) options(n *yaml.Node, key string) []string {
 	opts := p.strs(n, key)
@@ -706,8 +729,8 @@ func (p *parser) label(n *yaml.Node) string {
 	s := p.line(n, "label", 80)
 	if strings.Contains(s, "{{") {
 		p.errf(n, "labels are plain text; placeholders belong in values")
-	} else if msg := titleCaseProblem(s); msg != "" {
-		p.errf(n, "%s", msg)
+	} else if err := titleCaseProblem(s); err != nil {
+		p.errf(n, "%v", err)
 	}
 	return s
 }

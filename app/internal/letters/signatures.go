@@ -1,7 +1,6 @@
 package letters
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"unicode"
@@ -362,8 +361,8 @@ var smallWords = map[string]bool{"dan": true, "atau": true, "di": true, "ke": tr
 	"serta": true, "sampai": true, "kepada": true, "tentang": true, "bin": true, "binti": true, "sebagai": true, "antara": true}
 
 // titleCaseProblem returns why a letter label is not in Title Case
-// ("Tempat/Tanggal Lahir", "Hubungan dengan Bayi"), or "".
-func titleCaseProblem(label string) string {
+// ("Tempat/Tanggal Lahir", "Hubungan dengan Bayi"), or nil.
+func titleCaseProblem(label string) error {
 	words := strings.FieldsFunc(label, func(r rune) bool { return r == ' ' || r == '/' || r == '(' || r == '-' })
 	for i, w := range words {
 		r := []rune(w)
@@ -376,9 +375,9 @@ func titleCaseProblem(label string) string {
 		if len(r) == 2 && r[1] == '.' { // an enumerator such as "a."
 			continue
 		}
-		return fmt.Sprintf("label %q: write labels in Title Case (%q)", label, w)
+		return msgf("label %q: write labels in Title Case (%q)", label, w)
 	}
-	return ""
+	return nil
 }
 
 // signatures evaluates signature groups: blocks whose condition fails, and

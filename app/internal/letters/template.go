@@ -1,8 +1,6 @@
 package letters
 
 import (
-	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -84,7 +82,7 @@ func parseTemplate(s string) (tmpl, error) {
 		closeAt := strings.Index(rest, "}}")
 		if open < 0 {
 			if closeAt >= 0 {
-				return t, fmt.Errorf("\"}}\" without a matching \"{{\"")
+				return t, msgf("\"}}\" without a matching \"{{\"")
 			}
 			if rest != "" {
 				t.segs = append(t.segs, segment{lit: rest})
@@ -92,14 +90,14 @@ func parseTemplate(s string) (tmpl, error) {
 			return t, nil
 		}
 		if closeAt >= 0 && closeAt < open {
-			return t, fmt.Errorf("\"}}\" without a matching \"{{\"")
+			return t, msgf("\"}}\" without a matching \"{{\"")
 		}
 		if open > 0 {
 			t.segs = append(t.segs, segment{lit: rest[:open]})
 		}
 		end := strings.Index(rest[open+2:], "}}")
 		if end < 0 {
-			return t, fmt.Errorf("unclosed placeholder %q", rest[open:])
+			return t, msgf("unclosed placeholder %q", rest[open:])
 		}
 		inner := rest[open+2 : open+2+end]
 		ph, err := parsePlaceholder(inner)
@@ -116,7 +114,7 @@ func parsePlaceholder(inner string) (*placeholder, error) {
 	parts := strings.Split(inner, "|")
 	first := strings.TrimSpace(parts[0])
 	if strings.Contains(ph.raw, "{{") || !pathRe.MatchString(first) {
-		return nil, fmt.Errorf("malformed placeholder {{%s}}: expected a name such as pemohon.nama", ph.raw)
+		return nil, msgf("malformed placeholder {{%s}}: expected a name such as pemohon.nama", ph.raw)
 	}
 	ph.paths = append(ph.paths, strings.Split(first, "."))
 	for _, f := range parts[1:] {
@@ -131,7 +129,7 @@ func parsePlaceholder(inner string) (*placeholder, error) {
 		case len(words) == 2 && words[0] == "or" && pathRe.MatchString(words[1]):
 			ph.paths = append(ph.paths, strings.Split(words[1], "."))
 		default:
-			return nil, fmt.Errorf("unknown filter %q in {{%s}} (upper, lower, lcfirst, or <name>)", strings.TrimSpace(f), ph.raw)
+			return nil, msgf("unknown filter %q in {{%s}} (upper, lower, lcfirst, or <name>)", strings.TrimSpace(f), ph.raw)
 		}
 	}
 	return ph, nil
@@ -159,17 +157,17 @@ func parseCond(s string) (*cond, error) {
 	for _, op := range []string{"!=", "="} {
 		if i := strings.Index(s, op); i >= 0 {
 			if c.negate {
-				return nil, errors.New("use != instead of combining ! with a comparison")
+				return nil, msgf("use != instead of combining ! with a comparison")
 			}
 			c.op, name, c.lit = op, strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+len(op):])
 			if c.lit == "" {
-				return nil, errors.New("compare with a value, e.g. field.jenis = Rujuk")
+				return nil, msgf("compare with a value, e.g. field.jenis = Rujuk")
 			}
 			break
 		}
 	}
 	if !pathRe.MatchString(name) {
-		return nil, fmt.Errorf("expected a name such as field.keterangan, got %q", name)
+		return nil, msgf("expected a name such as field.keterangan, got %q", name)
 	}
 	c.path = strings.Split(name, ".")
 	return c, nil
@@ -193,7 +191,7 @@ func (m *Module) checkPath(path []string, sc scope) error {
 func (m *Module) checkCond(c *cond) error {
 	if len(c.path) == 1 && m.Subject(c.path[0]) != nil {
 		if c.op != "" {
-			return errors.New("a role can only be tested for presence")
+			return msgf("a role can only be tested for presence")
 		}
 		return nil
 	}
@@ -202,7 +200,7 @@ func (m *Module) checkCond(c *cond) error {
 	}
 	if c.op != "" && c.path[0] == "field" && len(c.path) == 2 {
 		if f := m.Field(c.path[1]); f.Type == TypeEnum && f.option(c.lit) == "" {
-			return fmt.Errorf("%q is not an option of field %s (%s)", c.lit, f.Name, strings.Join(f.Options, ", "))
+			return msgf("%q is not an option of field %s (%s)", c.lit, f.Name, strings.Join(f.Options, ", "))
 		}
 	}
 	return nil

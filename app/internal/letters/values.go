@@ -1,7 +1,6 @@
 package letters
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -55,7 +54,7 @@ type signerView struct {
 func (e *env) value(path []string, sc scope, item *partyView, no int) (string, error) {
 	if sc == scopeItem {
 		if len(path) != 1 {
-			return "", errors.New("table columns use {{no}}, {{hubungan}} or a person attribute such as {{nama}}")
+			return "", msgf("table columns use {{no}}, {{hubungan}} or a person attribute such as {{nama}}")
 		}
 		switch path[0] {
 		case "no":
@@ -72,7 +71,7 @@ func (e *env) value(path []string, sc scope, item *partyView, no int) (string, e
 		if v, ok := personAttr(item, path[0]); ok {
 			return v, nil
 		}
-		return "", fmt.Errorf("a table row has no attribute %q (%s, no, hubungan)", path[0], personAttrNames)
+		return "", msgf("a table row has no attribute %q (%s, no, hubungan)", path[0], personAttrNames)
 	}
 	head := path[0]
 	attr := ""
@@ -86,7 +85,7 @@ func (e *env) value(path []string, sc scope, item *partyView, no int) (string, e
 				return v, nil
 			}
 		}
-		return "", fmt.Errorf("desa has no attribute %q (%s)", strings.Join(path[1:], "."), villageAttrNames)
+		return "", msgf("desa has no attribute %q (%s)", strings.Join(path[1:], "."), villageAttrNames)
 	case "penandatangan":
 		if len(path) == 2 {
 			switch attr {
@@ -98,7 +97,7 @@ func (e *env) value(path []string, sc scope, item *partyView, no int) (string, e
 				return e.signer.nip, nil
 			}
 		}
-		return "", fmt.Errorf("penandatangan has no attribute %q (nama, jabatan, nip)", strings.Join(path[1:], "."))
+		return "", msgf("penandatangan has no attribute %q (nama, jabatan, nip)", strings.Join(path[1:], "."))
 	case "surat":
 		if len(path) == 2 {
 			switch attr {
@@ -114,17 +113,17 @@ func (e *env) value(path []string, sc scope, item *partyView, no int) (string, e
 				return surat.FormatDate(e.until), nil
 			}
 		}
-		return "", fmt.Errorf("surat has no attribute %q (judul, nomor, kode, tanggal, berlaku_mulai, berlaku_sampai)",
+		return "", msgf("surat has no attribute %q (judul, nomor, kode, tanggal, berlaku_mulai, berlaku_sampai)",
 			strings.Join(path[1:], "."))
 	case "field":
 		return e.fieldValue(path)
 	}
 	s := e.m.Subject(head)
 	if s == nil {
-		return "", fmt.Errorf("%q is neither a role of this module nor desa, penandatangan, surat or field", head)
+		return "", msgf("%q is neither a role of this module nor desa, penandatangan, surat or field", head)
 	}
 	if len(path) != 2 {
-		return "", fmt.Errorf("use %s.<attribute>, e.g. %s.nama", head, head)
+		return "", msgf("use %s.<attribute>, e.g. %s.nama", head, head)
 	}
 	if s.Kind.IsList() {
 		if attr == "jumlah" {
@@ -133,7 +132,7 @@ func (e *env) value(path []string, sc scope, item *partyView, no int) (string, e
 			}
 			return strconv.Itoa(len(e.many[head])), nil
 		}
-		return "", fmt.Errorf("%s is a list: use {{%s.jumlah}} or a table with source %s", head, head, head)
+		return "", msgf("%s is a list: use {{%s.jumlah}} or a table with source %s", head, head, head)
 	}
 	if s.Kind == KindHousehold && attr == "jumlah_anggota" {
 		if !e.live {
@@ -147,18 +146,18 @@ func (e *env) value(path []string, sc scope, item *partyView, no int) (string, e
 		if s.Kind == KindHousehold {
 			extra = ", jumlah_anggota"
 		}
-		return "", fmt.Errorf("%s has no attribute %q (%s%s)", head, attr, personAttrNames, extra)
+		return "", msgf("%s has no attribute %q (%s%s)", head, attr, personAttrNames, extra)
 	}
 	return v, nil
 }
 
 func (e *env) fieldValue(path []string) (string, error) {
 	if len(path) < 2 || len(path) > 3 {
-		return "", errors.New("use field.<name>, e.g. field.keperluan")
+		return "", msgf("use field.<name>, e.g. field.keperluan")
 	}
 	f := e.m.Field(path[1])
 	if f == nil {
-		return "", fmt.Errorf("no field %q is declared", path[1])
+		return "", msgf("no field %q is declared", path[1])
 	}
 	v := e.fields[f.Name]
 	if len(path) == 2 {
@@ -179,7 +178,7 @@ func (e *env) fieldValue(path []string) (string, error) {
 		}
 		return surat.DayName(v.date.Weekday()), nil
 	}
-	return "", fmt.Errorf("field %s (%s) has no %q (int and money have .terbilang, date has .hari)",
+	return "", msgf("field %s (%s) has no %q (int and money have .terbilang, date has .hari)",
 		f.Name, f.Type, path[2])
 }
 

@@ -126,9 +126,10 @@ func (s *Store) checkLetterRefs(tx *gorm.DB, villageID int64, l *surat.Letter) e
 
 // CreateLetter stores l as a new draft of the village, created by the actor,
 // and audits it. Only the draft fields of l are used (Module,
-// SubjectResidentID, SubjectName, FormData, SignerOfficialID); on success l
-// is the stored letter. A subject or signer outside the village, or a module
-// the village has disabled, is a *surat.ValidationError.
+// SubjectResidentID, SubjectName, FormData, SignerOfficialID, and
+// TemplateID and TemplateSHA256: the version of its module it was drafted
+// with); on success l is the stored letter. A subject or signer outside the
+// village, or a module the village has disabled, is a *surat.ValidationError.
 func (s *Store) CreateLetter(ctx context.Context, actor surat.Actor, villageID int64, l *surat.Letter) error {
 	var nl *surat.Letter
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
@@ -149,7 +150,7 @@ func (s *Store) createLetter(tx *gorm.DB, actor surat.Actor, villageID int64, l 
 		VillageID: villageID, Module: l.Module, Status: surat.LetterDraft,
 		SubjectResidentID: l.SubjectResidentID, SubjectName: strings.TrimSpace(l.SubjectName),
 		FormData: l.FormData, CreatedBy: optionalID(actor.UserID), SignerOfficialID: l.SignerOfficialID,
-		Version: 1,
+		TemplateID: l.TemplateID, TemplateSHA256: l.TemplateSHA256, Version: 1,
 	}
 	if err := nl.ValidateDraft(); err != nil {
 		return nil, err
@@ -256,7 +257,7 @@ func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter
 }
 
 // UpdateLetterDraft saves the draft fields of l (SubjectResidentID,
-// SubjectName, FormData, SignerOfficialID) when the letter is still a draft
+// SubjectName, FormData, SignerOfficialID, TemplateID, TemplateSHA256) when the letter is still a draft
 // at version l.Version, and audits the change; on success l is the stored
 // letter. A letter past draft is a *surat.TransitionError, a stale version
 // surat.ErrConflict, a letter of another village surat.ErrNotFound.
@@ -277,6 +278,7 @@ func (s *Store) UpdateLetterDraft(ctx context.Context, actor surat.Actor, villag
 		nl := *before
 		nl.SubjectResidentID, nl.SubjectName = l.SubjectResidentID, strings.TrimSpace(l.SubjectName)
 		nl.FormData, nl.SignerOfficialID = l.FormData, l.SignerOfficialID
+		nl.TemplateID, nl.TemplateSHA256 = l.TemplateID, l.TemplateSHA256
 		if err := nl.ValidateDraft(); err != nil {
 			return err
 		}
@@ -286,6 +288,7 @@ func (s *Store) UpdateLetterDraft(ctx context.Context, actor surat.Actor, villag
 		after, err = s.updateLetter(tx, before, map[string]any{
 			"subject_resident_id": nl.SubjectResidentID, "subject_name": nl.SubjectName,
 			"form_data": nl.FormData, "signer_official_id": nl.SignerOfficialID,
+			"template_id": nl.TemplateID, "template_sha256": nl.TemplateSHA256,
 		})
 		if err != nil {
 			return err
@@ -428,7 +431,7 @@ func (s *Store) Replace(ctx context.Context, actor surat.Actor, villageID, id in
 			VillageID: villageID, Module: old.Module, Status: surat.LetterDraft,
 			SubjectResidentID: old.SubjectResidentID, SubjectName: old.SubjectName, FormData: old.FormData,
 			CreatedBy: optionalID(actor.UserID), SignerOfficialID: old.SignerOfficialID, ReplacesID: &old.ID,
-			Version: 1,
+			TemplateID: old.TemplateID, TemplateSHA256: old.TemplateSHA256, Version: 1,
 		}
 		if err := tx.Table("letters").Create(&nl).Error; err != nil {
 			return err

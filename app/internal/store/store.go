@@ -42,6 +42,11 @@ type Store struct {
 	// made at its first use (see publicLetterStmt).
 	publicMu   sync.Mutex
 	publicStmt *sql.Stmt
+
+	// revisionStmt reads the template layers' revisions, which every
+	// catalogue lookup asks for (see TemplateRevisions).
+	revisionMu   sync.Mutex
+	revisionStmt *sql.Stmt
 }
 
 // Options configures Open.
@@ -162,6 +167,12 @@ func (s *Store) Close() error {
 		s.publicStmt = nil
 	}
 	s.publicMu.Unlock()
+	s.revisionMu.Lock()
+	if s.revisionStmt != nil {
+		s.revisionStmt.Close()
+		s.revisionStmt = nil
+	}
+	s.revisionMu.Unlock()
 	return s.sqlDB.Close()
 }
 

@@ -35,6 +35,9 @@ type PublicLetter struct {
 	RevokedAt    *time.Time
 	RevokeCode   surat.RevocationReason
 	ReplacedByID *int64
+	// TemplateID is the stored version of the module file the letter was
+	// built with, nil for a built-in file (its title names the letter type).
+	TemplateID *int64
 
 	// The signer certificate, nil for a letter signed without a stored one.
 	CertSerial      *string
@@ -50,7 +53,7 @@ type PublicLetter struct {
 // certificate) in a benchmark on 20,000 letters.
 const publicLetterSQL = `SELECT l.id, l.village_id, l.module, l.status, l.subject_name, l.number,
 	l.verify_code, l.pdf_sha256, l.issued_at, l.signed_at, l.valid_until, l.signer_official_id,
-	l.revoked_at, l.revoke_code, l.replaced_by_id,
+	l.revoked_at, l.revoke_code, l.replaced_by_id, l.template_id,
 	c.serial, c.fingerprint, c.not_before, c.not_after, c.revoked_at
 FROM letters l LEFT JOIN signer_certificates c ON c.id = l.certificate_id
 WHERE l.verify_code = %s AND l.signed_at IS NOT NULL`
@@ -87,7 +90,7 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 		number, certSerial, certFP                 sql.NullString
 		issued, signed, validUntil, revoked        sql.NullTime
 		certNotBefore, certNotAfter, certRevokedAt sql.NullTime
-		signer, replacedBy                         sql.NullInt64
+		signer, replacedBy, templateID             sql.NullInt64
 	)
 	stmt, err := s.publicLetterStmt(ctx)
 	if err != nil {
@@ -96,7 +99,7 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 	err = stmt.QueryRowContext(ctx, code).Scan(
 		&l.ID, &l.VillageID, &l.Module, &status, &l.SubjectName, &number,
 		&l.VerifyCode, &l.PDFSHA256, &issued, &signed, &validUntil, &signer,
-		&revoked, &revokeCode, &replacedBy,
+		&revoked, &revokeCode, &replacedBy, &templateID,
 		&certSerial, &certFP, &certNotBefore, &certNotAfter, &certRevokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", surat.ErrNotFound)
@@ -109,6 +112,7 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 	l.IssuedAt, l.SignedAt, l.ValidUntil, l.RevokedAt = nullTime(issued), nullTime(signed), nullTime(validUntil), nullTime(revoked)
 	l.CertNotBefore, l.CertNotAfter, l.CertRevokedAt = nullTime(certNotBefore), nullTime(certNotAfter), nullTime(certRevokedAt)
 	l.SignerOfficialID, l.ReplacedByID = nullInt64(signer), nullInt64(replacedBy)
+	l.TemplateID = nullInt64(templateID)
 	return &l, nil
 }
 

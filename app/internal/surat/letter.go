@@ -197,6 +197,12 @@ type Letter struct {
 	// signed, that one becomes diganti.
 	ReplacesID   *int64 `gorm:"column:replaces_id"`
 	ReplacedByID *int64 `gorm:"column:replaced_by_id"`
+	// TemplateID is the stored version of the module file the letter was
+	// drafted (or last rendered as a draft) with, nil for a built-in file;
+	// TemplateSHA256 is that file's SHA-256, "" for letters drafted before
+	// modules had versions. The letter is built with that version.
+	TemplateID     *int64
+	TemplateSHA256 string `gorm:"column:template_sha256"`
 	// Version increases on every change; an edit or approval that names an
 	// older version fails with ErrConflict.
 	Version   int

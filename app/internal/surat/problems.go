@@ -46,6 +46,7 @@ const (
 	ProblemMatchNIKMalformed        ProblemCode = "match_nik_malformed"
 	ProblemMatchNameMalformed       ProblemCode = "match_name_malformed"
 	ProblemMatchOneValue            ProblemCode = "match_one_value"
+	ProblemModuleCodeInvalid    ProblemCode = "module_code_invalid"
 )
 
 // problemMessages are the words of every ProblemCode, the one place they
@@ -78,6 +79,8 @@ var problemMessages = map[ProblemCode]string{
 	ProblemMatchNIKMalformed:        "NIK terdiri dari 16 angka",
 	ProblemMatchNameMalformed:       "Tuliskan nama lengkap seperti pada kertas (paling banyak 100 huruf)",
 	ProblemMatchOneValue:            "Isi NIK atau nama lengkap, salah satu saja",
+	ProblemModuleCodeInvalid: "Kode jenis surat 2 sampai 48 karakter: huruf kecil, angka dan _, diawali huruf " +
+		"(mis. sk_tanah_wakaf)",
 }
 
 // Message is the Indonesian sentence of c, with args filled into the

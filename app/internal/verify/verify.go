@@ -52,8 +52,11 @@ type Deps struct {
 type Service struct {
 	store *store.Store
 	cat   *letters.Catalogue
-	now   func() time.Time
-	key   *surat.MatchKey
+	// modules reads the kabupaten's and villages' module versions a
+	// letter was built with, cached by version id (they never change).
+	modules *letters.Resolver
+	now     func() time.Time
+	key     *surat.MatchKey
 
 	refs     refCache
 	root     rootCache
@@ -72,7 +75,8 @@ func New(d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{store: d.Store, cat: d.Catalogue, now: d.Now, key: d.MatchKey}, nil
+	return &Service{store: d.Store, cat: d.Catalogue, modules: letters.NewResolver(d.Catalogue, d.Store), now: d.Now,
+		key: d.MatchKey}, nil
 }
 
 // Result is everything the public may know about one signed letter: the
@@ -145,10 +149,14 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 	if l.SignedAt == nil || l.IssuedAt == nil || l.Number == nil {
 		return nil, fmt.Errorf("verify: letter %d has a code but was never signed: %w", l.ID, surat.ErrNotFound)
 	}
+	title, err := s.letterTitle(ctx, l)
+	if err != nil {
+		return nil, err
+	}
 	r := &Result{
 		Code:          code,
 		Module:        l.Module,
-		LetterType:    s.letterTitle(l.Module),
+		LetterType:    title,
 		Number:        *l.Number,
 		IssuedAt:      *l.IssuedAt,
 		SignedAt:      *l.SignedAt,
@@ -206,11 +214,21 @@ func revokedAfter(revokedAt *time.Time, signedAt time.Time) bool {
 	return revokedAt != nil && revokedAt.After(signedAt)
 }
 
-// letterTitle is the catalogue title of a module, or its code when the
-// module has left the catalogue.
-func (s *Service) letterTitle(module string) string {
-	if m := s.cat.Module(module); m != nil {
-		return m.Title
+// letterTitle is the title of the letter's module as it was built: of the
+// kabupaten's or village's version of the module file it records, else of
+// the built-in module; the code when neither is known any more.
+func (s *Service) letterTitle(ctx context.Context, l *store.PublicLetter) (string, error) {
+	if l.TemplateID != nil {
+		m, err := s.modules.Version(ctx, l.VillageID, *l.TemplateID)
+		switch {
+		case err == nil:
+			return m.Title, nil
+		case !errors.Is(err, surat.ErrNotFound) && !errors.Is(err, letters.ErrTemplateInvalid):
+			return "", fmt.Errorf("verify: module of letter %d: %w", l.ID, err)
+		}
 	}
-	return module
+	if m := s.cat.Module(l.Module); m != nil {
+		return m.Title, nil
+	}
+	return l.Module, nil
 }

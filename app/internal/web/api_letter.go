@@ -192,16 +192,14 @@ type letterJSON struct {
 
 func letterPath(id int64) string { return fmt.Sprintf("/api/v1/letters/%d", id) }
 
-func (s *Server) letterOut(l *surat.Letter) letterJSON {
+func (s *Server) letterOut(c *gin.Context, l *surat.Letter) letterJSON {
 	out := letterJSON{ID: l.ID, Module: l.Module, Status: l.Status, StatusLabel: l.Status.Label(),
 		SubjectName: l.SubjectName, SignerOfficialID: l.SignerOfficialID, Version: l.Version,
 		Number: l.NumberString(), SHA256: l.PDFSHA256, RevokeReason: l.RevokeReason, ReturnReason: l.ReturnReason,
 		RevokeCode: l.RevokeCode, ReplacesID: l.ReplacesID, ReplacedByID: l.ReplacedByID,
 		CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC(),
 		Links: letterLinks{Self: letterPath(l.ID), PDF: letterPath(l.ID) + "/pdf"}}
-	if m := s.issuance.Catalogue().Module(l.Module); m != nil {
-		out.ModuleTitle = m.Title
-	}
+	out.ModuleTitle = s.moduleTitleOf(c, l.Module)
 	if l.VerifyCode != nil {
 		out.VerifyURL = s.issuance.VerifyURL(*l.VerifyCode)
 		out.Links.Verify = out.VerifyURL
@@ -230,8 +228,8 @@ func (s *Server) letterOut(l *surat.Letter) letterJSON {
 }
 
 // letterDetail is letterOut with the letter's form decoded.
-func (s *Server) letterDetail(l *surat.Letter) (letterJSON, error) {
-	out := s.letterOut(l)
+func (s *Server) letterDetail(c *gin.Context, l *surat.Letter) (letterJSON, error) {
+	out := s.letterOut(c, l)
 	req, err := s.issuance.RequestOf(l)
 	if err != nil {
 		return out, fmt.Errorf("letter %d form: %w", l.ID, err)
@@ -412,14 +410,14 @@ func (s *Server) changeLetter(c *gin.Context, change func(ctx context.Context, a
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, s.letterOut(l))
+	c.JSON(http.StatusOK, s.letterOut(c, l))
 	return nil
 }
 
 // writeLetterDetail answers with the letter and its form; a 201 also
 // carries the letter's Location.
 func (s *Server) writeLetterDetail(c *gin.Context, status int, l *surat.Letter) error {
-	out, err := s.letterDetail(l)
+	out, err := s.letterDetail(c, l)
 	if err != nil {
 		return err
 	}
@@ -441,7 +439,9 @@ func (s *Server) handleAPILetterCreate(c *gin.Context) error {
 	req := in.toRequest(p)
 	if req.Module == "" {
 		p.Add("module", "Jenis surat wajib diisi")
-	} else if s.issuance.Catalogue().Module(req.Module) == nil {
+	} else if cat, err := s.catalogue(c); err != nil {
+		return err
+	} else if cat.Module(req.Module) == nil {
 		p.Add("module", "Jenis surat tidak dikenal")
 	}
 	if in.Version != 0 {
@@ -517,7 +517,11 @@ func (s *Server) handleAPILetterList(c *gin.Context) error {
 		}
 	}
 	if m := strings.TrimSpace(c.Query("module")); m != "" {
-		if s.issuance.Catalogue().Module(m) == nil {
+		cat, err := s.catalogue(c)
+		if err != nil {
+			return err
+		}
+		if cat.Module(m) == nil {
 			p.Add("module", "Jenis surat tidak dikenal")
 		}
 		f.Module = m
@@ -550,7 +554,7 @@ func (s *Server) handleAPILetterList(c *gin.Context) error {
 	}
 	out := letterList{Items: make([]letterJSON, len(res.Letters)), Total: res.Total, Page: res.Page, PerPage: res.PerPage}
 	for i := range res.Letters {
-		out.Items[i] = s.letterOut(&res.Letters[i])
+		out.Items[i] = s.letterOut(c, &res.Letters[i])
 	}
 	c.JSON(http.StatusOK, out)
 	return nil
@@ -695,7 +699,7 @@ func (s *Server) handleAPILetterSignBatch(c *gin.Context) error {
 	for _, r := range results {
 		it := batchItem{ID: r.LetterID}
 		if r.Err == nil && r.Letter != nil {
-			lj := s.letterOut(r.Letter)
+			lj := s.letterOut(c, r.Letter)
 			it.OK, it.Letter = true, &lj
 			out.Signed++
 		} else {

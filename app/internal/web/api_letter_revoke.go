@@ -60,7 +60,7 @@ func (s *Server) handleAPILetterRevoke(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		c.JSON(http.StatusOK, s.letterOut(after))
+		c.JSON(http.StatusOK, s.letterOut(c, after))
 		return nil
 	}
 	q, err := s.issuance.RequestRevocation(ctx, actorOf(u), vid, l.ID, r)

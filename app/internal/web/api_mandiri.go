@@ -214,7 +214,7 @@ func (s *Server) mandiriRequestOut(c *gin.Context, r *surat.LetterRequest, full 
 	if f.Fields == nil {
 		f.Fields = map[string]string{}
 	}
-	out := mandiriRequestJSON{ID: r.ID, Module: r.Module, ModuleTitle: s.moduleTitleOf(r.Module), Status: string(r.Effective),
+	out := mandiriRequestJSON{ID: r.ID, Module: r.Module, ModuleTitle: s.moduleTitleOf(c, r.Module), Status: string(r.Effective),
 		StatusLabel: r.Effective.Label(), SubjectID: r.SubjectResidentID, Subjects: f.Subjects, Fields: f.Fields,
 		Version: r.Version, SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Attachments: []mandiriAttachmentJSON{}, Timeline: []mandiriEventJSON{}}
@@ -417,7 +417,7 @@ func (s *Server) handleAPIMandiriLetterList(c *gin.Context) error {
 		Items []mandiriLetterJSON `json:"items"`
 	}{Items: []mandiriLetterJSON{}}
 	for _, l := range ls {
-		j := mandiriLetterJSON{ID: l.ID, Module: l.Module, Title: s.moduleTitleOf(l.Module), Number: l.NumberString(),
+		j := mandiriLetterJSON{ID: l.ID, Module: l.Module, Title: s.moduleTitleOf(c, l.Module), Number: l.NumberString(),
 			Status: string(l.Status)}
 		if l.SignedAt != nil {
 			t := l.SignedAt.UTC()

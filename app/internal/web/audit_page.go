@@ -24,7 +24,7 @@ var auditEntities = []struct{ Value, Label string }{
 	{"village", "Profil desa"}, {"official", "Pejabat"}, {"user", "Pengguna"},
 	{"resident", "Penduduk"}, {"household", "Keluarga (KK)"}, {"letter", "Surat"},
 	{"letter_setting", "Pengaturan jenis surat"}, {"signer_certificate", "Sertifikat TTE"},
-	{"pki_root", "Root CA"},
+	{"pki_root", "Root CA"}, {"letter_template", "Templat surat"},
 }
 
 // auditActions are the Indonesian names of the logged actions.
@@ -43,6 +43,9 @@ var auditActions = map[string]string{
 	"pki.certificate.issue": "Sertifikat diterbitkan", "pki.certificate.revoke": "Sertifikat dicabut",
 	"pki.certificate.lock": "Penandatanganan dikunci", "pki.root.create": "Root CA dibuat",
 	"pki.crl.update": "CRL diperbarui",
+	"template.save":  "Templat surat disimpan", "template.restore": "Versi templat dipulihkan",
+	"template.remove": "Penyesuaian templat dihapus", "template.import": "Templat surat diimpor",
+	"template.import_opensid": "Templat OpenSID diimpor sebagai draf",
 }
 
 // longDigitsRE finds runs of 16 digits or more (NIK, KK) in a summary.

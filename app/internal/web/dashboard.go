@@ -95,7 +95,7 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 	if p.Households, err = s.store.CountHouseholds(ctx, vid); err != nil {
 		return err
 	}
-	if err := s.monthLetters(ctx, vid, &p); err != nil {
+	if err := s.monthLetters(c, vid, &p); err != nil {
 		return err
 	}
 	year := surat.LetterTime(s.now()).Year()
@@ -119,7 +119,8 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 }
 
 // monthLetters fills this month's letter counts by status and by module.
-func (s *Server) monthLetters(ctx context.Context, vid int64, p *dashboardPage) error {
+func (s *Server) monthLetters(c *gin.Context, vid int64, p *dashboardPage) error {
+	ctx := c.Request.Context()
 	now := surat.LetterTime(s.now())
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
 	to := from.AddDate(0, 1, 0)
@@ -143,7 +144,7 @@ func (s *Server) monthLetters(ctx context.Context, vid int64, p *dashboardPage) 
 		return err
 	}
 	for _, kc := range byModule {
-		p.ByModule = append(p.ByModule, labelCount{Key: kc.Key, Label: s.moduleTitleOf(kc.Key), N: kc.N})
+		p.ByModule = append(p.ByModule, labelCount{Key: kc.Key, Label: s.moduleTitleOf(c, kc.Key), N: kc.N})
 	}
 	return nil
 }

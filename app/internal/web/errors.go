@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters/opensid"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
@@ -131,6 +132,24 @@ var errorTable = []errorRule{
 		detail: func(err error, _ time.Time, p *problem) {
 			p.Message = fmt.Sprintf("Data yang dikirim terlalu besar (paling besar %d MB).", asT[*http.MaxBytesError](err).Limit>>20)
 		}},
+	{match: as[*issuance.TemplateError](), status: http.StatusUnprocessableEntity, code: "template_invalid",
+		detail: func(err error, _ time.Time, p *problem) {
+			te := asT[*issuance.TemplateError](err)
+			p.Message = fmt.Sprintf("Templat belum benar: %d masalah. Tidak ada yang disimpan; perbaiki baris yang disebut.", len(te.Problems))
+			p.Fields = map[string]string{}
+			for _, pr := range te.Problems {
+				key := "berkas"
+				if pr.Line > 0 {
+					key = fmt.Sprintf("baris %d", pr.Line)
+				}
+				if p.Fields[key] != "" {
+					p.Fields[key] += "; "
+				}
+				p.Fields[key] += pr.Message
+			}
+		}},
+	{match: is(opensid.ErrNotExport), status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+		message: "Berkas bukan ekspor templat surat OpenSID (template_surat_tinymce.json)."},
 	{match: as[*badRequestError](), status: http.StatusBadRequest, code: "bad_request",
 		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*badRequestError](err).Msg }},
 	{match: func(err error) bool { a := asT[*mandiri.AttachmentError](err); return a != nil && a.TooLarge },

@@ -14,6 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
+	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/letters/opensid"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -48,6 +50,10 @@ func TestErrorTable(t *testing.T) {
 			415, "unsupported_media_type", "format tidak didukung", ""},
 		{"too large", &http.MaxBytesError{Limit: 20 << 20}, 413, "payload_too_large", "paling besar 20 MB", ""},
 		{"bad request", &badRequestError{Msg: "Isi permintaan bukan JSON yang benar."}, 400, "bad_request", "bukan JSON", ""},
+		{"template", &issuance.TemplateError{Problems: []letters.FileProblem{{Line: 12, Message: "kunci \"titel\" tidak dikenal"}}},
+			422, "template_invalid", "Templat belum benar: 1 masalah", ""},
+		{"not an OpenSID export", fmt.Errorf("issuance: %w", opensid.ErrNotExport), 415, "unsupported_media_type",
+			"bukan ekspor templat surat OpenSID", ""},
 		{"wrong passphrase", wrapped(issuance.ErrWrongPassphrase), 422, "wrong_passphrase", "Frasa sandi salah", ""},
 		{"wrong passphrase that locks", fmt.Errorf("%w: %w", issuance.ErrWrongPassphrase, &issuance.LockedError{Until: in(15 * time.Minute)}),
 			422, "wrong_passphrase", "dikunci selama 15 menit", "900"},

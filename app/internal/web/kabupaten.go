@@ -232,14 +232,14 @@ func (s *Server) handleKabupatenRecap(c *gin.Context) error {
 		if rv == nil {
 			continue
 		}
-		rv.Modules = append(rv.Modules, recapCount{Module: r.Module, Title: s.moduleTitleOf(r.Module), N: r.N})
+		rv.Modules = append(rv.Modules, recapCount{Module: r.Module, Title: s.moduleTitleOf(c, r.Module), N: r.N})
 		rv.Total += r.N
 	}
 	for _, v := range recap.Villages {
 		p.Villages = append(p.Villages, *byVillage[v.ID])
 	}
 	for _, m := range recap.Modules {
-		p.Modules = append(p.Modules, recapCount{Module: m.Module, Title: s.moduleTitleOf(m.Module), N: m.N})
+		p.Modules = append(p.Modules, recapCount{Module: m.Module, Title: s.moduleTitleOf(c, m.Module), N: m.N})
 	}
 	sort.Slice(p.Modules, func(i, j int) bool {
 		if p.Modules[i].N != p.Modules[j].N {

@@ -54,6 +54,7 @@ var letterNotices = map[string]string{
 	"pengganti":      "Draf pengganti dibuat dari surat lama. Perbaiki isinya, lalu ajukan.",
 	"sudah":          "Formulir ini sudah dikirim sebelumnya; surat yang sudah dibuat ditampilkan.",
 	"diproses":       "Formulir yang sama masih diproses. Surat yang dibuat akan muncul di daftar ini; jangan kirim ulang.",
+	"templat-baru":   "Draf dibuat ulang dengan templat terbaru jenis surat ini.",
 }
 
 // notice is the message of the ?ok= key of the request, or "".
@@ -120,8 +121,11 @@ func (s *Server) handleLetterModules(c *gin.Context) error {
 // enabledModule returns the module named by :module when the village has it
 // enabled, and surat.ErrNotFound otherwise.
 func (s *Server) enabledModule(c *gin.Context) (*letters.Module, error) {
-	iss := s.issuance
-	m := iss.Catalogue().Module(c.Param("module"))
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return nil, err
+	}
+	m := cat.Module(c.Param("module"))
 	if m == nil {
 		return nil, fmt.Errorf("module %q: %w", c.Param("module"), surat.ErrNotFound)
 	}
@@ -455,7 +459,6 @@ func (s *Server) draftForEdit(c *gin.Context) (*surat.Letter, *letters.Module, e
 	if err != nil {
 		return nil, nil, err
 	}
-	iss := s.issuance
 	l, err := s.store.LetterByID(c.Request.Context(), villageOf(c), id)
 	if err != nil {
 		return nil, nil, err
@@ -463,7 +466,13 @@ func (s *Server) draftForEdit(c *gin.Context) (*surat.Letter, *letters.Module, e
 	if l.Status != surat.LetterDraft {
 		return nil, nil, &surat.TransitionError{LetterID: l.ID, From: l.Status, To: surat.LetterDraft, Edit: true}
 	}
-	m := iss.Catalogue().Module(l.Module)
+	// The form is the village's current module: saving the draft renders
+	// it with that version.
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := cat.Module(l.Module)
 	if m == nil {
 		return nil, nil, fmt.Errorf("letter %d has unknown module %q", l.ID, l.Module)
 	}
@@ -959,6 +968,12 @@ type letterPage struct {
 	CanAddResident bool
 	ReplacesID     int64
 	ReplacedByID   int64
+	// Template is the version of the module the letter is built with
+	// ("Bawaan", "Desa versi 3"); TemplateNow the village's current one
+	// when it differs (TemplateChanged) for a letter not signed yet.
+	Template        string
+	TemplateChanged bool
+	TemplateNow     string
 	// ActionError is a refusal of the last action; Errors hold field
 	// messages of the action forms (reason, passphrase); Reason keeps a
 	// typed reason.
@@ -1027,10 +1042,21 @@ func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p let
 	p.Letter = l
 	p.ModuleTitle = l.Module
 	title := "Surat"
-	m := iss.Catalogue().Module(l.Module)
+	m, err := iss.LetterModule(ctx, vid, l)
+	if err != nil && !errors.Is(err, surat.ErrNotFound) {
+		return err
+	}
 	if m != nil {
 		p.ModuleTitle = m.Title
 		title = m.Title
+		p.Template = m.Origin.Label()
+	}
+	if st := l.Status; st == surat.LetterDraft || st == surat.LetterSubmitted || st == surat.LetterApproved {
+		ts, err := iss.LetterTemplateStatus(ctx, vid, l)
+		if err != nil {
+			return err
+		}
+		p.TemplateChanged, p.TemplateNow = ts.Changed, ts.Current.Label()
 	}
 	p.basePage = s.base(c, title)
 	if p.Flash == "" {

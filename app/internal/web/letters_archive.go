@@ -85,7 +85,7 @@ func (s *Server) parseArchiveFilter(c *gin.Context) (archiveFilter, store.Letter
 			errs["status"] = "Status tidak dikenal"
 		}
 	}
-	if f.Module != "" && s.catalogue().Module(f.Module) == nil {
+	if f.Module != "" && s.moduleTitleOf(c, f.Module) == f.Module {
 		errs["jenis"] = "Jenis surat tidak dikenal"
 	}
 	// Dates are calendar days of the letters' civil time (WIB): "sampai"
@@ -137,13 +137,16 @@ func (s *Server) handleArchive(c *gin.Context) error {
 }
 
 func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterFilter, errs map[string]string) error {
-	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	p := archivePage{basePage: s.base(c, "Arsip surat"), Filter: f, Errors: errs, CanCreate: isClerk(currentUser(c))}
 	if p.Flash == "" {
 		p.Flash = notice(c)
 	}
-	for _, m := range iss.Catalogue().Modules() {
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return err
+	}
+	for _, m := range cat.Modules() {
 		p.Modules = append(p.Modules, moduleItem{Code: m.Code, Title: m.Title})
 	}
 	for _, st := range surat.LetterStatuses() {
@@ -160,7 +163,7 @@ func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterF
 		return err
 	}
 	for _, l := range page.Letters {
-		p.Letters = append(p.Letters, s.archiveRow(&l))
+		p.Letters = append(p.Letters, s.archiveRow(c, &l))
 	}
 	p.Total, p.Page = page.Total, page.Page
 	p.Pages = int((page.Total + int64(page.PerPage) - 1) / int64(page.PerPage))
@@ -176,8 +179,8 @@ func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterF
 }
 
 // archiveRow is l as one line of the archive and the register.
-func (s *Server) archiveRow(l *surat.Letter) archiveRow {
-	r := archiveRow{ID: l.ID, Number: l.NumberString(), ModuleTitle: s.moduleTitleOf(l.Module), SubjectName: l.SubjectName,
+func (s *Server) archiveRow(c *gin.Context, l *surat.Letter) archiveRow {
+	r := archiveRow{ID: l.ID, Number: l.NumberString(), ModuleTitle: s.moduleTitleOf(c, l.Module), SubjectName: l.SubjectName,
 		Status: l.Status, StatusLabel: l.Status.Label(), Signed: l.VerifyCode != nil && l.PDFPath != ""}
 	r.Date = surat.FormatDate(surat.LetterTime(letterDate(l)))
 	return r
@@ -285,7 +288,7 @@ func (s *Server) handleLetterExport(c *gin.Context) error {
 	// The register reads oldest first; the list comes newest first.
 	for i := range all {
 		l := &all[len(all)-1-i]
-		r := s.archiveRow(l)
+		r := s.archiveRow(c, l)
 		signer := ""
 		if l.SignerOfficialID != nil {
 			signer = officials[*l.SignerOfficialID]

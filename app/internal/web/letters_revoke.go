@@ -96,7 +96,8 @@ func (s *Server) fillRevocation(ctx context.Context, vid int64, l *surat.Letter,
 
 // revocationQueue lists the village's pending revocation requests for the
 // signer's queue, oldest first; Date is when the request was made.
-func (s *Server) revocationQueue(ctx context.Context, vid int64) ([]queueItem, error) {
+func (s *Server) revocationQueue(c *gin.Context, vid int64) ([]queueItem, error) {
+	ctx := c.Request.Context()
 	qs, err := s.store.RevocationRequests(ctx, vid, surat.MaxSignBatch)
 	if err != nil || len(qs) == 0 {
 		return nil, err
@@ -115,7 +116,7 @@ func (s *Server) revocationQueue(ctx context.Context, vid int64) ([]queueItem, e
 		if l == nil {
 			continue
 		}
-		out = append(out, queueItem{ID: l.ID, ModuleTitle: s.moduleTitleOf(l.Module), SubjectName: l.SubjectName,
+		out = append(out, queueItem{ID: l.ID, ModuleTitle: s.moduleTitleOf(c, l.Module), SubjectName: l.SubjectName,
 			Date: surat.FormatDate(surat.LetterTime(q.CreatedAt)), Reason: q.Reason.Label()})
 	}
 	return out, nil

@@ -61,7 +61,6 @@ func (s *Server) handleQueue(c *gin.Context) error {
 }
 
 func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
-	iss := s.issuance
 	ctx, vid := c.Request.Context(), villageOf(c)
 	flash := p.Flash
 	p.basePage = s.base(c, "Persetujuan surat")
@@ -87,9 +86,7 @@ func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
 		for _, l := range page.Letters {
 			it := queueItem{ID: l.ID, Version: l.Version, ModuleTitle: l.Module, SubjectName: l.SubjectName,
 				Date: surat.FormatDate(surat.LetterTime(l.UpdatedAt))}
-			if m := iss.Catalogue().Module(l.Module); m != nil {
-				it.ModuleTitle = m.Title
-			}
+			it.ModuleTitle = s.moduleTitleOf(c, l.Module)
 			if l.SignerOfficialID != nil {
 				it.SignerName = officials[*l.SignerOfficialID]
 			}
@@ -103,7 +100,7 @@ func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
 	if p.Approved, p.MoreApproved, err = list(surat.LetterApproved); err != nil {
 		return err
 	}
-	if p.Revocations, err = s.revocationQueue(ctx, vid); err != nil {
+	if p.Revocations, err = s.revocationQueue(c, vid); err != nil {
 		return err
 	}
 	s.render(c, status, "letter_queue", p)
@@ -214,9 +211,7 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 		}
 		if l != nil {
 			line.SubjectName, line.ModuleTitle, line.Number = l.SubjectName, l.Module, l.NumberString()
-			if m := s.issuance.Catalogue().Module(l.Module); m != nil {
-				line.ModuleTitle = m.Title
-			}
+			line.ModuleTitle = s.moduleTitleOf(c, l.Module)
 		}
 		if r.Err != nil {
 			pr := classify(r.Err, s.now())

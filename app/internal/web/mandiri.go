@@ -217,7 +217,7 @@ func (s *Server) handleMandiriHome(c *gin.Context) error {
 		return err
 	}
 	for _, r := range rs {
-		p.Requests = append(p.Requests, s.requestRowOf(&r))
+		p.Requests = append(p.Requests, s.requestRowOf(c, &r))
 	}
 	if p.Letters, err = s.residentLetterRows(c, login); err != nil {
 		return err
@@ -226,8 +226,8 @@ func (s *Server) handleMandiriHome(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) requestRowOf(r *surat.LetterRequest) requestRow {
-	return requestRow{ID: r.ID, Module: r.Module, Title: s.moduleTitleOf(r.Module), Status: r.Effective,
+func (s *Server) requestRowOf(c *gin.Context, r *surat.LetterRequest) requestRow {
+	return requestRow{ID: r.ID, Module: r.Module, Title: s.moduleTitleOf(c, r.Module), Status: r.Effective,
 		SubmittedAt: surat.FormatDate(surat.LetterTime(r.SubmittedAt))}
 }
 
@@ -238,7 +238,7 @@ func (s *Server) residentLetterRows(c *gin.Context, login *store.ResidentLogin) 
 	}
 	var out []residentLetterRow
 	for _, l := range ls {
-		row := residentLetterRow{ID: l.ID, Title: s.moduleTitleOf(l.Module), Number: l.NumberString(), Status: l.Status,
+		row := residentLetterRow{ID: l.ID, Title: s.moduleTitleOf(c, l.Module), Number: l.NumberString(), Status: l.Status,
 			Downloadable: l.Status == surat.LetterSigned}
 		if l.SignedAt != nil {
 			row.SignedAt = surat.FormatDate(surat.LetterTime(*l.SignedAt))
@@ -258,11 +258,14 @@ type offeredModuleView struct {
 	// Needs lists the people and entries the form asks for, marking the
 	// required ones.
 	Needs []string
+	// Requirements are the documents the resident brings or attaches.
+	Requirements []string
 }
 
 func offeredModuleViewOf(vm issuance.VillageModule) offeredModuleView {
 	m := vm.Module
-	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.Validity()}
+	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.Validity(),
+		Requirements: m.Requirements}
 	for _, sp := range m.Subjects {
 		n := sp.Label
 		if !sp.Required {

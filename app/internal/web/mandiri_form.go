@@ -260,7 +260,7 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 		return err
 	}
 	p := requestDetailPage{mandiriBase: s.mandiriBaseFor(c, "Permohonan #"+strconv.FormatInt(r.ID, 10)),
-		Request: s.requestRowOf(r), CanEdit: r.Effective.Editable(),
+		Request: s.requestRowOf(c, r), CanEdit: r.Effective.Editable(),
 		CanCancel: r.Effective.Cancellable(), CanAttach: r.Effective.Cancellable()}
 	if r.Effective.Editable() {
 		p.Message = r.Message

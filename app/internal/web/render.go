@@ -147,7 +147,7 @@ func (a *assetSet) url(name string) (string, error) {
 }
 
 func (s *Server) parsePages() (map[string]*pageTemplate, error) {
-	funcs := template.FuncMap{"asset": s.assets.url, "field": field}
+	funcs := template.FuncMap{"asset": s.assets.url, "field": field, "inc": func(i int) int { return i + 1 }}
 	partials, err := fs.Glob(files, "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
@@ -246,7 +246,8 @@ func navFor(role surat.Role, current string) []navItem {
 		items = append(items, navItem{Label: "Pengaturan", Href: "/pengaturan"}, navItem{Label: "Audit", Href: "/audit"})
 	case surat.RoleAdminKabupaten:
 		items = append(items, navItem{Label: "Desa", Href: "/kabupaten/desa"},
-			navItem{Label: "Rekap", Href: "/kabupaten/rekap"}, navItem{Label: "Kunci API", Href: "/kabupaten/kunci-api"},
+			navItem{Label: "Rekap", Href: "/kabupaten/rekap"}, navItem{Label: "Templat surat", Href: "/kabupaten/surat"},
+			navItem{Label: "Kunci API", Href: "/kabupaten/kunci-api"},
 			navItem{Label: "Audit", Href: "/audit"})
 	}
 	for i := range items {

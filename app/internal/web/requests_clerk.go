@@ -49,7 +49,7 @@ func (s *Server) handleRequestQueue(c *gin.Context) error {
 		p.Statuses = append(p.Statuses, requestStatusOption{Value: string(st), Label: st.Label(), Selected: st == status})
 	}
 	for _, r := range rs {
-		row := s.requestRowOf(&r.LetterRequest)
+		row := s.requestRowOf(c, &r.LetterRequest)
 		row.Requester, row.Subject = r.RequesterName, r.SubjectName
 		p.Requests = append(p.Requests, row)
 	}
@@ -82,7 +82,7 @@ type clerkRequestPage struct {
 func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterRequest, p clerkRequestPage) error {
 	ctx := c.Request.Context()
 	p.basePage = s.base(c, fmt.Sprintf("Permohonan #%d", r.ID))
-	p.Request = s.requestRowOf(r)
+	p.Request = s.requestRowOf(c, r)
 	p.Status = r.Effective
 	p.CanOpen = r.Effective == surat.RequestInReview
 	p.CanReturn = r.Effective == surat.RequestInReview
@@ -105,7 +105,11 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 			names[id] = res.Name
 		}
 	}
-	if m := s.catalogue().Module(r.Module); m != nil {
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return err
+	}
+	if m := cat.Module(r.Module); m != nil {
 		for _, sp := range m.Subjects {
 			sub, ok := f.Subjects[sp.Role]
 			if !ok {

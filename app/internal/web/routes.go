@@ -140,6 +140,7 @@ func (s *Server) routes() {
 	pages.POST("/surat/:id/ubah", keepLetter, s.page(s.requireUser), s.page(requireVillage), draftsman,
 		s.page(s.csrf), s.page(s.handleLetterUpdate))
 	letterPages.POST("/:id/ajukan", draftsman, s.page(s.csrf), s.page(s.handleLetterSubmit))
+	letterPages.POST("/:id/perbarui-templat", draftsman, s.page(s.csrf), s.page(s.handleLetterRerender))
 	// Revoking a signed letter: a clerk asks, a signer revokes at once or
 	// confirms or rejects the request (issuance decides).
 	letterPages.POST("/:id/cabut", s.page(requireRole(surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner)),
@@ -166,6 +167,7 @@ func (s *Server) routes() {
 	settings.GET("/surat", s.page(s.handleLetterSettings))
 	settings.GET("/surat/:module", s.page(s.handleLetterSettingForm))
 	settings.POST("/surat/:module", s.page(s.csrf), s.page(s.handleLetterSettingSave))
+	s.templateRoutes(settings.Group("/surat"))
 	settings.GET("/pejabat", s.page(s.handleOfficials))
 	settings.POST("/pejabat", s.page(s.csrf), s.page(s.handleOfficialCreate))
 	settings.GET("/pejabat/:id", s.page(s.handleOfficialForm))
@@ -189,6 +191,8 @@ func (s *Server) routes() {
 	kabupaten.GET("/kunci-api", s.page(s.handleAPIKeys))
 	kabupaten.POST("/kunci-api", s.page(s.csrf), s.page(s.handleAPIKeyCreate))
 	kabupaten.POST("/kunci-api/:id/cabut", s.page(s.csrf), s.page(s.handleAPIKeyRevoke))
+	kabupaten.GET("/surat", s.page(s.handleKabupatenTemplates))
+	s.templateRoutes(kabupaten.Group("/surat"))
 
 	// Audit log: a village admin reads their village's, the kabupaten
 	// admin every village's.
@@ -271,4 +275,28 @@ func (s *Server) routes() {
 	// Health.
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
+}
+
+// templateRoutes registers the letter template editor under g: the
+// village admin's /pengaturan/surat and the kabupaten admin's
+// /kabupaten/surat (the group's role check decides who gets in;
+// templateScope which layer is edited). "baru" and "templat" are path
+// words, so no letter type may be called that.
+func (s *Server) templateRoutes(g *gin.RouterGroup) {
+	g.GET("/baru", s.page(s.handleTemplateNewForm))
+	g.POST("/baru", s.page(s.csrf), s.page(s.handleTemplateNew))
+	g.GET("/templat/impor", s.page(s.handleTemplateImportForm))
+	g.POST("/templat/impor", s.page(s.csrf), s.page(s.handleTemplateImport))
+	g.GET("/templat/unduh.zip", s.page(s.handleTemplateLayerDownload))
+	g.GET("/:module/templat", s.page(s.handleTemplateEditor))
+	g.POST("/:module/templat", s.page(s.csrf), s.page(s.handleTemplateSave))
+	g.POST("/:module/templat/panel", s.page(s.csrf), s.page(s.handleTemplatePanel))
+	g.POST("/:module/templat/periksa", s.page(s.csrf), s.page(s.handleTemplateCheck))
+	g.POST("/:module/templat/pratinjau", s.page(s.csrf), s.page(s.handleTemplatePreview))
+	g.GET("/:module/templat/pratinjau.pdf", s.page(s.handleTemplatePreviewSaved))
+	g.GET("/:module/templat/unduh", s.page(s.handleTemplateDownload))
+	g.POST("/:module/templat/hapus", s.page(s.csrf), s.page(s.handleTemplateRemove))
+	g.GET("/:module/templat/versi", s.page(s.handleTemplateVersions))
+	g.GET("/:module/templat/versi/:v", s.page(s.handleTemplateDiff))
+	g.POST("/:module/templat/versi/:v/pulihkan", s.page(s.csrf), s.page(s.handleTemplateRestore))
 }

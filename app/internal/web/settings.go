@@ -162,6 +162,7 @@ var settingsNotices = map[string]string{
 	"sertifikat":       "Sertifikat diterbitkan.",
 	"sertifikat-cabut": "Sertifikat dicabut. Surat yang sudah ditandatangani sebelumnya tetap sah.",
 	"desa":             "Desa dan admin pertamanya dibuat.",
+	"templat-dihapus":  "Penyesuaian templat dihapus. Templat di bawahnya berlaku lagi.",
 }
 
 // settingsNotice shows the ?ok= notice of a redirect, unless a flash is shown.
@@ -176,12 +177,40 @@ func redirectWithNotice(c *gin.Context, path, ok string) {
 	c.Redirect(http.StatusSeeOther, path+"?ok="+ok)
 }
 
-// catalogue is the letter catalogue.
-func (s *Server) catalogue() *letters.Catalogue { return s.issuance.Catalogue() }
+// ctxCatalogue keeps the catalogue of the request's village once read.
+const ctxCatalogue = "suratdesa.catalogue"
 
-// moduleTitleOf is a module's title, or its code when unknown.
-func (s *Server) moduleTitleOf(code string) string {
-	if m := s.catalogue().Module(code); m != nil {
+// catalogue is the letter catalogue of the request's village: the signed-in
+// staff user's, or the signed-in resident's; the kabupaten's for the
+// kabupaten admin. It is read once per request.
+func (s *Server) catalogue(c *gin.Context) (*letters.Catalogue, error) {
+	if v, ok := c.Get(ctxCatalogue); ok {
+		return v.(*letters.Catalogue), nil
+	}
+	vid := int64(0)
+	if u := currentUser(c); u != nil && u.VillageID != nil {
+		vid = *u.VillageID
+	} else if r := currentResident(c); r != nil {
+		vid = r.Account.VillageID
+	}
+	cat, err := s.issuance.ModulesFor(c.Request.Context(), vid)
+	if err != nil {
+		return nil, err
+	}
+	c.Set(ctxCatalogue, cat)
+	return cat, nil
+}
+
+// moduleTitleOf is the title of a module of the request's village, or its
+// code when unknown; a catalogue that cannot be read (the error is logged)
+// shows the code too.
+func (s *Server) moduleTitleOf(c *gin.Context, code string) string {
+	cat, err := s.catalogue(c)
+	if err != nil {
+		s.log.WarnContext(c.Request.Context(), "module title", "module", code, "err", err)
+		return code
+	}
+	if m := cat.Module(code); m != nil {
 		return m.Title
 	}
 	return code
@@ -266,8 +295,10 @@ func (s *Server) exampleNumber(ctx context.Context, v *surat.Village, module, fo
 		return "", "Format nomor surat tidak valid"
 	}
 	kode := "470"
-	if m := s.catalogue().Module(module); m != nil {
-		kode = m.Klasifikasi
+	if cat, err := s.issuance.ModulesFor(ctx, v.ID); err == nil {
+		if m := cat.Module(module); m != nil {
+			kode = m.Klasifikasi
+		}
 	}
 	if ls, err := s.store.LetterSetting(ctx, v.ID, module); err == nil && ls.KodeSurat != "" {
 		kode = ls.KodeSurat

@@ -25,6 +25,10 @@ type letterSettingRow struct {
 	Custom bool
 	// Format is the number format in force: the override or the village's.
 	Format string
+	// Template says where the module's file comes from: "Bawaan",
+	// "Kabupaten versi 2", "Desa versi 3".
+	Template string
+	OwnFile  bool // the village's own file
 }
 
 // letterSettingsPage lists every module with its settings.
@@ -32,6 +36,8 @@ type letterSettingsPage struct {
 	basePage
 	Tabs []settingsTab
 	Rows []letterSettingRow
+	// Drafts are the village's template drafts waiting for review.
+	Drafts []surat.LetterTemplate
 }
 
 // letterSettingForm is one module's settings as the form submits them.
@@ -61,7 +67,10 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	cat := s.catalogue()
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return err
+	}
 	v, err := s.store.VillageByID(ctx, vid)
 	if err != nil {
 		return err
@@ -72,7 +81,8 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 	}
 	p := letterSettingsPage{basePage: s.base(c, "Pengaturan jenis surat"), Tabs: settingsTabs("/pengaturan/surat")}
 	for _, m := range cat.Modules() {
-		row := letterSettingRow{Module: m, Settings: m.DefaultSettings(), Format: v.NumberFormat}
+		row := letterSettingRow{Module: m, Settings: m.DefaultSettings(), Format: v.NumberFormat,
+			Template: m.Origin.Label(), OwnFile: m.Origin.Layer == letters.LayerVillage}
 		if ls, ok := saved[m.Code]; ok {
 			row.Settings, row.Custom = ls, true
 		}
@@ -84,6 +94,9 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 		}
 		p.Rows = append(p.Rows, row)
 	}
+	if p.Drafts, err = s.layerDrafts(c, templateScope{Layer: vid}); err != nil {
+		return err
+	}
 	s.settingsNotice(c, &p.basePage)
 	s.render(c, http.StatusOK, "settings_letters", p)
 	return nil
@@ -91,7 +104,11 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 
 // settingModule is the module named by the :module path parameter.
 func (s *Server) settingModule(c *gin.Context) (*letters.Module, error) {
-	m := s.catalogue().Module(c.Param("module"))
+	cat, err := s.catalogue(c)
+	if err != nil {
+		return nil, err
+	}
+	m := cat.Module(c.Param("module"))
 	if m == nil {
 		return nil, fmt.Errorf("module %q: %w", c.Param("module"), surat.ErrNotFound)
 	}
