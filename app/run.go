@@ -205,7 +205,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	srv, err := newWeb(e, iss, ver, setupCode)
+	notes, err := newNotify(e, iss)
+	if err != nil {
+		return err
+	}
+	srv, err := newWeb(e, iss, ver, notes, setupCode)
 	if err != nil {
 		return err
 	}
@@ -226,6 +230,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer func() { stopJobs(); jobs.Wait() }()
 	jobs.Go(func() { purgeSessions(jobCtx, e.st, sessionPurgeEvery, e.log) })
 	jobs.Go(func() { maintainVerification(jobCtx, iss, ver, attemptPurgeEvery, e.log) })
+	// Every replica runs a notification worker; rows are leased in the
+	// database, so they share the outbox without sending anything twice.
+	jobs.Go(func() { notes.NewWorker().Run(jobCtx) })
 
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", e.cfg.BaseURL)
 	errc := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -92,12 +93,21 @@ func newVerify(e *env, iss *issuance.Service) (*verify.Service, error) {
 // newWeb builds the self-service service on e's store and iss, and the
 // HTTP server on top of it, iss and ver. setupCode is the one-time
 // first-run code, "" when the database already has users.
-func newWeb(e *env, iss *issuance.Service, ver *verify.Service, setupCode string) (*web.Server, error) {
+func newWeb(e *env, iss *issuance.Service, ver *verify.Service, notes *notify.Service, setupCode string) (*web.Server, error) {
 	mand, err := mandiri.New(mandiri.Deps{Store: e.st, Issuance: iss, StorageDir: e.cfg.Storage, Now: time.Now,
 		PINParams: auth.DefaultParams, Log: e.log})
 	if err != nil {
 		return nil, err
 	}
 	return web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
-		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver, Mandiri: mand})
+		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver, Mandiri: mand,
+		Notify: notes})
+}
+
+// newNotify builds the notification service (outbox worker, e-mail,
+// webhooks) on e's store from APP_SMTP_URL, APP_MAIL_FROM and
+// APP_WEBHOOK_ALLOW_PRIVATE.
+func newNotify(e *env, iss *issuance.Service) (*notify.Service, error) {
+	return notify.New(notify.Deps{Store: e.st, Modules: iss, BaseURL: e.cfg.BaseURL,
+		SMTPURL: e.cfg.SMTPURL, MailFrom: e.cfg.MailFrom, AllowPrivate: e.cfg.WebhookAllowPrivate, Log: e.log})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
@@ -193,8 +194,12 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 	if err != nil {
 		return err
 	}
+	notes, err := notify.New(notify.Deps{Store: st, Modules: iss, BaseURL: base, Log: log})
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{Log: log, Store: st, Config: config.Config{BaseURL: base, Secret: strings.Repeat("b", 32)},
-		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, Verify: ver, Mandiri: mand,
+		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, Verify: ver, Mandiri: mand, Notify: notes,
 		RateLimits: &web.RateLimits{Disabled: true}})
 	if err != nil {
 		return err

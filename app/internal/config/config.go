@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +27,17 @@ type Config struct {
 	// believed (APP_TRUSTED_PROXIES, comma-separated). Empty trusts none.
 	TrustedProxies []string
 	LogLevel       string // APP_LOG_LEVEL: debug, info, warn, error
+	// SMTPURL is the mail server notifications go out through
+	// (APP_SMTP_URL, smtp://user:pass@host:587 with STARTTLS when offered,
+	// smtps://... for TLS from the start); "" sends no e-mail.
+	SMTPURL string
+	// MailFrom is the sender address of notification e-mails
+	// (APP_MAIL_FROM).
+	MailFrom string
+	// WebhookAllowPrivate lets village webhooks reach private, loopback
+	// and link-local addresses (APP_WEBHOOK_ALLOW_PRIVATE=true), for a
+	// WhatsApp gateway on the village's own network; off by default.
+	WebhookAllowPrivate bool
 }
 
 // Var describes one setting for the README table and the flag set.
@@ -43,6 +56,9 @@ var Vars = []Var{
 	{"APP_SECRET", "secret", "", "kunci sesi; dibuat otomatis di storage bila kosong", true},
 	{"APP_TRUSTED_PROXIES", "trusted-proxies", "", "alamat proxy tepercaya, dipisah koma", false},
 	{"APP_LOG_LEVEL", "log-level", "info", "debug, info, warn atau error", false},
+	{"APP_SMTP_URL", "smtp-url", "", "server surat untuk pemberitahuan e-mail, mis. smtp://user:pass@host:587", true},
+	{"APP_MAIL_FROM", "mail-from", "", "alamat pengirim e-mail pemberitahuan", false},
+	{"APP_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "false", "izinkan webhook ke alamat jaringan lokal (true/false)", false},
 }
 
 // Register adds a flag for every setting to fs. The returned function builds
@@ -76,6 +92,16 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 			BaseURL:  strings.TrimRight(get("APP_BASE_URL"), "/"),
 			Secret:   get("APP_SECRET"),
 			LogLevel: strings.ToLower(get("APP_LOG_LEVEL")),
+			SMTPURL:  strings.TrimSpace(get("APP_SMTP_URL")),
+			MailFrom: strings.TrimSpace(get("APP_MAIL_FROM")),
+		}
+		var bad error
+		switch v := strings.ToLower(get("APP_WEBHOOK_ALLOW_PRIVATE")); v {
+		case "true", "1", "yes", "ya":
+			c.WebhookAllowPrivate = true
+		case "false", "0", "no", "tidak", "":
+		default:
+			bad = fmt.Errorf("APP_WEBHOOK_ALLOW_PRIVATE %q must be true or false", v)
 		}
 		for _, p := range strings.Split(get("APP_TRUSTED_PROXIES"), ",") {
 			if p = strings.TrimSpace(p); p != "" {
@@ -85,7 +111,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		if c.DB == "sqlite" && c.DSN == "" {
 			c.DSN = filepath.Join(c.Storage, "suratdesa.db")
 		}
-		return c, c.Validate()
+		return c, errors.Join(bad, c.Validate())
 	}
 }
 
@@ -119,6 +145,24 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("APP_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel))
 	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("APP_SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465"))
+		} else if u.Port() != "" {
+			if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+				errs = append(errs, errors.New("APP_SMTP_URL has a port that is not a number from 1 to 65535"))
+			}
+		}
+		if c.MailFrom == "" {
+			errs = append(errs, errors.New("APP_MAIL_FROM is required when APP_SMTP_URL is set (e.g. suratdesa@desa.example)"))
+		}
+	}
+	if c.MailFrom != "" {
+		if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
+			errs = append(errs, fmt.Errorf("APP_MAIL_FROM %q is not an e-mail address", c.MailFrom))
+		}
+	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -138,7 +182,8 @@ func (c Config) LogValue() []any {
 	return []any{
 		"addr", c.Addr, "db", c.DB, "dsn", MaskDSN(c.DSN), "storage", c.Storage,
 		"base_url", c.BaseURL, "secret", mask(c.Secret), "trusted_proxies", c.TrustedProxies,
-		"log_level", c.LogLevel,
+		"log_level", c.LogLevel, "smtp_url", MaskURL(c.SMTPURL), "mail_from", c.MailFrom,
+		"webhook_allow_private", c.WebhookAllowPrivate,
 	}
 }
 
@@ -147,6 +192,18 @@ func mask(s string) string {
 		return ""
 	}
 	return "********"
+}
+
+// MaskURL hides the password of a scheme://user:password@host URL.
+func MaskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "********")
+	}
+	return strings.Replace(u.String(), "%2A%2A%2A%2A%2A%2A%2A%2A", "********", 1)
 }
 
 // MaskDSN hides the password of a user:password@... DSN.

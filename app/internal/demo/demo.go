@@ -21,22 +21,40 @@ const Password = "demo12345"
 // VillageCode is the kode desa of the demo village.
 const VillageCode = "3505122001"
 
-// OnlineModules are the letter modules the demo village offers to residents
-// online (Layanan Mandiri).
+// OnlineModules are the letter modules the demo village saves settings
+// for, offered to residents online (Layanan Mandiri) with the documents
+// each asks for; the other modules whose files say online: true are
+// offered too.
 var OnlineModules = []string{"sk_pengantar", "sk_domisili", "sk_tidak_mampu", "sk_usaha", "sp_skck"}
+
+// demoRequirements are the documents the demo village asks for.
+func demoRequirements(module string) []string {
+	switch module {
+	case "sk_domisili", "sk_usaha":
+		return []string{"Surat Pengantar RT/RW", "Fotokopi KTP"}
+	case "sk_tidak_mampu":
+		return []string{"Surat Pengantar RT/RW", "Fotokopi KK", "Fotokopi KTP"}
+	case "sp_skck":
+		return []string{"Fotokopi KTP", "Fotokopi KK"}
+	}
+	return nil
+}
 
 // Login is a demo account as printed at start.
 type Login struct {
 	Username string
 	Role     surat.Role
 	Official string
+	// Email gets the account's notifications (with APP_SMTP_URL set, a
+	// mail catcher shows them).
+	Email string
 }
 
 // Logins are the demo accounts, all with Password.
 var Logins = []Login{
-	{"admin", surat.RoleAdminDesa, ""},
-	{"operator", surat.RoleOperator, ""},
-	{"kades", surat.RoleSigner, "Kepala Desa"},
+	{"admin", surat.RoleAdminDesa, "", "admin@sumberejo.desa.example"},
+	{"operator", surat.RoleOperator, "", "operator@sumberejo.desa.example"},
+	{"kades", surat.RoleSigner, "Kepala Desa", "kades@sumberejo.desa.example"},
 }
 
 // Result says what Seed did.
@@ -74,6 +92,7 @@ func Seed(ctx context.Context, st *store.Store, params auth.Params, now time.Tim
 		// so that the demo shows the self-service flow.
 		for _, m := range OnlineModules {
 			ls := &surat.LetterSettings{Module: m, Enabled: true, Online: true}
+			ls.SetRequirements(demoRequirements(m))
 			if err := st.SaveLetterSetting(ctx, actor, v.ID, ls); err != nil {
 				return nil, fmt.Errorf("demo: settings of %s: %w", m, err)
 			}
@@ -122,7 +141,7 @@ func Seed(ctx context.Context, st *store.Store, params auth.Params, now time.Tim
 			return nil, err
 		}
 		vid := v.ID
-		u := &surat.User{Username: l.Username, PasswordHash: hash, Role: l.Role, VillageID: &vid}
+		u := &surat.User{Username: l.Username, PasswordHash: hash, Role: l.Role, VillageID: &vid, Email: l.Email}
 		for i := range officials {
 			if l.Official != "" && officials[i].Jabatan == l.Official {
 				id := officials[i].ID

@@ -185,6 +185,28 @@ const batchChunk = 25
 // surat.MaxSignBatch or one naming a letter twice, ErrNotSigner,
 // ErrNoCertificate, ErrWrongPassphrase or *LockedError.
 func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID int64, letterIDs []int64, passphrase string) ([]BatchResult, error) {
+	items := make([]SignItem, len(letterIDs))
+	for i, id := range letterIDs {
+		items[i] = SignItem{LetterID: id}
+	}
+	return s.signItems(ctx, actor, villageID, items, passphrase)
+}
+
+// SignItem is one letter of ApproveAndSignBatch: its id and, for a letter
+// still diajukan, the version the signer reviewed.
+type SignItem struct {
+	LetterID int64
+	Version  int
+	// Approve approves a diajukan letter in the signing transaction.
+	Approve bool
+}
+
+// signItems is SignBatch and ApproveAndSignBatch.
+func (s *Service) signItems(ctx context.Context, actor surat.Actor, villageID int64, items []SignItem, passphrase string) ([]BatchResult, error) {
+	letterIDs := make([]int64, len(items))
+	for i, it := range items {
+		letterIDs[i] = it.LetterID
+	}
 	if err := CheckBatch(letterIDs); err != nil {
 		return nil, err
 	}
@@ -203,14 +225,21 @@ func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID in
 	defer u.key.Wipe()
 	results := make([]BatchResult, len(letterIDs))
 	var jobs []*signJob
-	for i, id := range letterIDs {
+	for i, it := range items {
+		id := it.LetterID
 		results[i].LetterID = id
 		l := ls[id]
 		if l == nil {
 			results[i].Err = fmt.Errorf("issuance: letter %d: %w", id, surat.ErrNotFound)
 			continue
 		}
-		if results[i].Err = signable(l, official); results[i].Err != nil {
+		approve := it.Approve && l.Status == surat.LetterSubmitted
+		if approve {
+			results[i].Err = s.approvableBy(ctx, l, official, it.Version)
+		} else {
+			results[i].Err = signable(l, official)
+		}
+		if results[i].Err != nil {
 			continue
 		}
 		job, err := s.signJobOf(ctx, l)
@@ -218,7 +247,7 @@ func (s *Service) SignBatch(ctx context.Context, actor surat.Actor, villageID in
 			results[i].Err = err
 			continue
 		}
-		job.index = i
+		job.index, job.approve = i, approve
 		jobs = append(jobs, job)
 	}
 	for len(jobs) > 0 {
@@ -280,6 +309,9 @@ type signJob struct {
 	l     *surat.Letter
 	p     *prepared
 	index int // in the batch
+	// approve: the letter is diajukan and is approved in the signing
+	// transaction.
+	approve bool
 }
 
 // signJobOf resolves letter l's stored request. A request that no longer
@@ -305,7 +337,8 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 	items := make([]store.FinalizeItem, len(jobs))
 	for i, j := range jobs {
 		byID[j.l.ID] = j
-		items[i] = store.FinalizeItem{LetterID: j.l.ID, DefaultKodeSurat: j.p.module.Klasifikasi}
+		items[i] = store.FinalizeItem{LetterID: j.l.ID, DefaultKodeSurat: j.p.module.Klasifikasi, Approve: j.approve,
+			Version: j.l.Version}
 	}
 	var (
 		mu      sync.Mutex

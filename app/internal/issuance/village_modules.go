@@ -25,6 +25,18 @@ func (vm VillageModule) Online() bool {
 	return vm.Settings.Online
 }
 
+// Requirements are the documents (syarat) the village asks residents to
+// bring or upload for the module: the village's own list (Pengaturan ›
+// Surat), else the module file's (the layered template's requirements).
+func (vm VillageModule) Requirements() []string {
+	if vm.Settings != nil {
+		if r := vm.Settings.RequirementList(); len(r) > 0 {
+			return r
+		}
+	}
+	return vm.Module.Requirements
+}
+
 // Validity is the validity the village's letters of the module have, as
 // shown to clerks and residents.
 func (vm VillageModule) Validity() string { return vm.ValidityText(vm.Settings) }

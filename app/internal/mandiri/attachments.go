@@ -38,6 +38,9 @@ func (e *AttachmentError) Error() string {
 type Upload struct {
 	Size int64
 	Open func() (io.ReadCloser, error)
+	// Requirement is the required document (one of the module's
+	// requirements) the file meets, "" for any other document.
+	Requirement string
 }
 
 // sniffAttachment returns the content type of a supporting document judged
@@ -73,6 +76,7 @@ func (s *Service) storeUploads(villageID int64, uploads []Upload) ([]storedFile,
 	type checked struct {
 		body []byte
 		ct   string
+		req  string
 	}
 	var ok []checked
 	for _, u := range uploads {
@@ -98,7 +102,7 @@ func (s *Service) storeUploads(villageID int64, uploads []Upload) ([]storedFile,
 		if err != nil {
 			return nil, err
 		}
-		ok = append(ok, checked{body, ct})
+		ok = append(ok, checked{body, ct, u.Requirement})
 	}
 	village := strconv.FormatInt(villageID, 10)
 	if len(ok) > 0 {
@@ -121,7 +125,7 @@ func (s *Service) storeUploads(villageID int64, uploads []Upload) ([]storedFile,
 		}
 		sum := sha256.Sum256(c.body)
 		out = append(out, storedFile{abs: abs, Attachment: surat.Attachment{VillageID: villageID, ContentType: c.ct,
-			Size: int64(len(c.body)), SHA256: hex.EncodeToString(sum[:]), Path: rel}})
+			Size: int64(len(c.body)), SHA256: hex.EncodeToString(sum[:]), Path: rel, Requirement: c.req}})
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package mandiri
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -78,6 +79,9 @@ func (s *Service) CreateRequest(ctx context.Context, login *store.ResidentLogin,
 	}
 	formData, subjectID, err := s.checkForm(ctx, login, m.Module, sub.Form)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRequirements(m, sub.Files); err != nil {
 		return nil, err
 	}
 	files, err := s.storeUploads(vid, sub.Files)
@@ -170,9 +174,20 @@ func (s *Service) CancelRequest(ctx context.Context, login *store.ResidentLogin,
 // refused document an *AttachmentError; no document, or more than a
 // request may carry, a *surat.ValidationError on "lampiran"; a closed
 // request a *surat.RequestStateError. Nothing is kept on error.
+//
+// A request the clerk returned as incomplete goes back to the clerk's queue
+// with the documents: adding what was asked for is the resident's answer.
+// A document tagged with a requirement the module does not have is a
+// *surat.ValidationError on "lampiran".
 func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin, id int64, uploads []Upload) error {
 	vid := login.Account.VillageID
-	if _, err := s.d.Store.RequestOfResident(ctx, vid, login.Resident.ID, id); err != nil {
+	r, err := s.d.Store.RequestOfResident(ctx, vid, login.Resident.ID, id)
+	if err != nil {
+		return err
+	}
+	if vm, err := s.villageModule(ctx, vid, r.Module); err != nil {
+		return err
+	} else if err := checkRequirements(vm, uploads); err != nil {
 		return err
 	}
 	files, err := s.storeUploads(vid, uploads)
@@ -187,6 +202,119 @@ func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin
 		return attachmentLimit(err)
 	}
 	return nil
+}
+
+// Resubmit sends one of the resident's requests that a clerk returned as
+// incomplete back for review as it is ("Kirim ulang"), when the resident
+// has nothing to change (say, they brought the document to the office).
+// Another resident's request is surat.ErrNotFound; one in any other status
+// a *surat.RequestStateError.
+func (s *Service) Resubmit(ctx context.Context, login *store.ResidentLogin, id int64) (*surat.LetterRequest, error) {
+	return s.d.Store.ResubmitRequest(ctx, login.Account.VillageID, login.Resident.ID, id)
+}
+
+// villageModule is the village's module code with its settings, also when
+// it is no longer offered online (a request made before keeps its
+// requirements); an unknown module is surat.ErrNotFound.
+func (s *Service) villageModule(ctx context.Context, villageID int64, code string) (issuance.VillageModule, error) {
+	vms, err := s.d.Issuance.VillageModules(ctx, villageID)
+	if err != nil {
+		return issuance.VillageModule{}, err
+	}
+	for _, vm := range vms {
+		if vm.Code == code {
+			return vm, nil
+		}
+	}
+	return issuance.VillageModule{}, fmt.Errorf("mandiri: module %q: %w", code, surat.ErrNotFound)
+}
+
+// Requirements lists the required documents of a request's module with the
+// document that meets each (nil while none does), for the resident and the
+// clerk's checklist.
+func (s *Service) Requirements(ctx context.Context, villageID int64, r *surat.LetterRequest, as []surat.Attachment) ([]RequirementCheck, error) {
+	vm, err := s.villageModule(ctx, villageID, r.Module)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var out []RequirementCheck
+	for _, label := range vm.Requirements() {
+		rc := RequirementCheck{Label: label}
+		for i := range as {
+			if as[i].Requirement == label {
+				rc.Attachments = append(rc.Attachments, as[i])
+			}
+		}
+		out = append(out, rc)
+	}
+	return out, nil
+}
+
+// RequirementLabels are the required documents of a module of the village,
+// in order ("syarat.<n>" upload fields count from 1); none for a module
+// without settings or unknown.
+func (s *Service) RequirementLabels(ctx context.Context, villageID int64, module string) ([]string, error) {
+	vm, err := s.villageModule(ctx, villageID, module)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return vm.Requirements(), nil
+}
+
+// RequirementCheck is one required document of a request and the uploads
+// that meet it.
+type RequirementCheck struct {
+	Label       string
+	Attachments []surat.Attachment
+}
+
+// Met reports whether a document was uploaded for the requirement.
+func (rc RequirementCheck) Met() bool { return len(rc.Attachments) > 0 }
+
+// checkRequirements refuses uploads tagged with a requirement module vm
+// does not have.
+func checkRequirements(vm issuance.VillageModule, uploads []Upload) error {
+	known := map[string]bool{}
+	for _, r := range vm.Requirements() {
+		known[r] = true
+	}
+	for _, u := range uploads {
+		if u.Requirement != "" && !known[u.Requirement] {
+			return surat.Invalid("lampiran", surat.ProblemRequirementKnown)
+		}
+	}
+	return nil
+}
+
+// SetContact stores where the resident wants to be notified (a mobile
+// number for the village's WhatsApp/Telegram gateway, an e-mail address)
+// with their consent, or clears both when consent is false. Messages carry
+// a short description and a link, never a NIK, KK or birth date. Problems
+// are a *surat.ValidationError on "telepon", "email" or "setuju".
+func (s *Service) SetContact(ctx context.Context, login *store.ResidentLogin, phone, email string, consent bool) (*surat.ResidentAccount, error) {
+	p := surat.Problems{}
+	phone, msg := surat.NormalizePhone(phone)
+	if msg != "" {
+		p.Add("telepon", msg)
+	}
+	email = strings.TrimSpace(email)
+	if msg := surat.ValidateEmail(email); msg != "" {
+		p.Add("email", msg)
+	}
+	if consent && phone == "" && email == "" && len(p) == 0 {
+		p.Add("telepon", "Isi nomor HP atau alamat e-mail untuk menerima pemberitahuan")
+	}
+	if !consent && (phone != "" || email != "") {
+		p.Add("setuju", "Centang persetujuan untuk menerima pemberitahuan")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return s.d.Store.SetResidentContact(ctx, login.Account.VillageID, login.Account.ID, phone, email, consent)
 }
 
 // LetterPDF returns the signed PDF of one of the resident's letters (about

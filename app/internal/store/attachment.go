@@ -37,9 +37,12 @@ func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []s
 }
 
 // AddAttachments adds stored documents to a request of residentID that is
-// not yet signed, taken or cancelled. Another resident's request is
-// surat.ErrNotFound; a closed one is a *surat.RequestStateError. The files must
-// already be stored; on error the caller removes them.
+// not yet signed, taken or cancelled. A request a clerk returned as
+// incomplete goes back for review with them: adding what was asked for is
+// the resident's answer, so it reaches the clerk's queue (and the clerks
+// are told) without a second step. Another resident's request is surat.ErrNotFound; a closed one is a
+// *surat.RequestStateError. The files must already be stored; on error the
+// caller removes them.
 func (s *Store) AddAttachments(ctx context.Context, villageID, residentID, requestID int64, atts []surat.Attachment) error {
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		cur, err := s.lockRequest(tx, villageID, requestID)
@@ -55,7 +58,27 @@ func (s *Store) AddAttachments(ctx context.Context, villageID, residentID, reque
 		if err := s.addAttachments(tx, villageID, requestID, atts); err != nil {
 			return err
 		}
-		return s.addEvent(tx, villageID, requestID, "", nil, surat.NoteAttached(len(atts)))
+		if cur.Effective != surat.RequestIncomplete {
+			return s.addEvent(tx, villageID, requestID, "", nil, surat.NoteAttached(len(atts)))
+		}
+		now := s.now()
+		res := tx.Table("letter_requests").Where("id = ? AND version = ?", requestID, cur.Version).Updates(map[string]any{
+			"status": surat.RequestInReview, "version": cur.Version + 1, "submitted_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("request %d: %w", requestID, surat.ErrConflict)
+		}
+		if err := s.addEvent(tx, villageID, requestID, surat.RequestInReview, nil,
+			surat.NoteAttachedResubmitted(len(atts))); err != nil {
+			return err
+		}
+		if err := s.enqueueEvent(tx, villageID, surat.EventRequestSubmitted, requestID, surat.Actor{}); err != nil {
+			return err
+		}
+		return s.appendAudit(tx, surat.Actor{Username: "penduduk"}, &villageID, "request.resubmit", "letter_request",
+			requestID, nil, nil, fmt.Sprintf("%d lampiran", len(atts)))
 	})
 	return translate(fmt.Sprintf("attachments of request %d", requestID), err)
 }

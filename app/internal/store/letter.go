@@ -212,9 +212,16 @@ type LetterFilter struct {
 	// yet signed): From inclusive, To exclusive.
 	From, To time.Time
 	// Query matches part of the number or of the subject's name.
-	Query   string
-	Page    int // from 1
-	PerPage int // 1..100, default 25
+	Query string
+	// Statuses, when set, narrows to letters in any of them (besides
+	// Status).
+	Statuses []surat.LetterStatus
+	// SignerOfficialID narrows to letters this official signs.
+	SignerOfficialID int64
+	// Returned narrows to drafts a signer returned (they carry a reason).
+	Returned bool
+	Page     int // from 1
+	PerPage  int // 1..100, default 25
 }
 
 // LetterPage is one page of a letter list, newest first.
@@ -235,6 +242,15 @@ func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter
 	}
 	if f.Module != "" {
 		q = q.Where("module = ?", f.Module)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if f.SignerOfficialID != 0 {
+		q = q.Where("signer_official_id = ?", f.SignerOfficialID)
+	}
+	if f.Returned {
+		q = q.Where("status = ? AND return_reason <> ''", surat.LetterDraft)
 	}
 	if !f.From.IsZero() {
 		q = q.Where("COALESCE(issued_at, created_at) >= ?", f.From.UTC())
@@ -359,13 +375,36 @@ func (s *Store) moveLetter(ctx context.Context, actor surat.Actor, villageID, id
 // Submit sends a draft for approval. The draft needs a signing official,
 // and its subject and signer must still belong to the village; otherwise
 // the result is a *surat.ValidationError.
+//
+// When the letter needs the sekretaris desa's verification
+// (VerificationRequired) and the village has nobody who verifies, the
+// result is a *surat.ValidationError too, so that no letter waits for
+// someone who does not exist. The submission is announced in the outbox
+// (surat.EventLetterSubmitted) in the same transaction.
 func (s *Store) Submit(ctx context.Context, actor surat.Actor, villageID, id int64) (*surat.Letter, error) {
 	return s.moveLetter(ctx, actor, villageID, id, surat.LetterSubmitted, "letter.submit",
 		func(tx *gorm.DB, l *surat.Letter, set map[string]any) error {
 			if l.SignerOfficialID == nil {
 				return surat.Invalid("signer_official_id", surat.ProblemSignerRequired)
 			}
-			return s.checkLetterRefs(tx, villageID, l)
+			if err := s.checkLetterRefs(tx, villageID, l); err != nil {
+				return err
+			}
+			required, err := s.verificationRequired(tx, villageID, l)
+			if err != nil {
+				return err
+			}
+			if required {
+				var n int64
+				if err := s.verifiersQuery(tx, villageID).Count(&n).Error; err != nil {
+					return err
+				}
+				if n == 0 {
+					return surat.Invalid("signer_official_id", surat.ProblemNoVerifier)
+				}
+			}
+			set["verified_by"], set["verified_at"] = nil, nil
+			return s.enqueueEvent(tx, villageID, surat.EventLetterSubmitted, id, actor)
 		})
 }
 
@@ -376,10 +415,11 @@ func (s *Store) Return(ctx context.Context, actor surat.Actor, villageID, id int
 		return nil, err
 	}
 	return s.moveLetter(ctx, actor, villageID, id, surat.LetterDraft, "letter.return",
-		func(_ *gorm.DB, _ *surat.Letter, set map[string]any) error {
+		func(tx *gorm.DB, _ *surat.Letter, set map[string]any) error {
 			set["return_reason"] = strings.TrimSpace(reason)
 			set["approved_by"] = nil
-			return nil
+			set["verified_by"], set["verified_at"] = nil, nil
+			return s.enqueueEvent(tx, villageID, surat.EventLetterReturned, id, actor)
 		})
 }
 
@@ -387,16 +427,38 @@ func (s *Store) Return(ctx context.Context, actor surat.Actor, villageID, id int
 // the approver looked at: if the letter has changed since (returned, edited
 // and submitted again), the result is surat.ErrConflict, so nobody approves
 // content they have not seen.
+//
+// A letter that waits for the sekretaris desa's verification is
+// surat.ErrVerificationPending.
 func (s *Store) Approve(ctx context.Context, actor surat.Actor, villageID, id int64, version int) (*surat.Letter, error) {
 	return s.moveLetter(ctx, actor, villageID, id, surat.LetterApproved, "letter.approve",
-		func(_ *gorm.DB, l *surat.Letter, set map[string]any) error {
-			if l.Version != version {
-				return fmt.Errorf("letter %d changed since it was reviewed (version %d, reviewed %d): %w",
-					id, l.Version, version, surat.ErrConflict)
+		func(tx *gorm.DB, l *surat.Letter, set map[string]any) error {
+			if err := s.checkApprovable(tx, villageID, l, version); err != nil {
+				return err
 			}
 			set["approved_by"] = optionalID(actor.UserID)
 			return nil
 		})
+}
+
+// checkApprovable checks, on the locked letter l, that it is the version
+// the approver reviewed and is not waiting for verification.
+func (s *Store) checkApprovable(tx *gorm.DB, villageID int64, l *surat.Letter, version int) error {
+	if l.Version != version {
+		return fmt.Errorf("letter %d changed since it was reviewed (version %d, reviewed %d): %w",
+			l.ID, l.Version, version, surat.ErrConflict)
+	}
+	if l.VerifiedAt != nil {
+		return nil
+	}
+	required, err := s.verificationRequired(tx, villageID, l)
+	if err != nil {
+		return err
+	}
+	if required {
+		return fmt.Errorf("letter %d: %w", l.ID, surat.ErrVerificationPending)
+	}
+	return nil
 }
 
 // openStatuses are the statuses of a letter still on its way to signing.
@@ -492,6 +554,12 @@ func (s *Store) FinalizeLetter(ctx context.Context, actor surat.Actor, villageID
 type FinalizeItem struct {
 	LetterID         int64
 	DefaultKodeSurat string
+	// Approve lets a submitted (diajukan) letter be approved and signed in
+	// the same transaction ("Setujui dan tandatangani"), when it is still
+	// at Version and needs no verification (see Approve); an approved
+	// letter is signed as usual.
+	Approve bool
+	Version int
 }
 
 // FinalizeItemError reports the letter of a FinalizeLetters call that
@@ -596,10 +664,12 @@ func isDeadlock(err error) bool {
 
 // finalizing is one letter inside a finalising transaction.
 type finalizing struct {
-	before *surat.Letter
-	old    *surat.Letter // the signed letter this one replaces, locked
-	n      *surat.LetterNumber
-	art    FinalArtifact
+	// approve: the letter is diajukan and is approved by this transaction.
+	approve bool
+	before  *surat.Letter
+	old     *surat.Letter // the signed letter this one replaces, locked
+	n       *surat.LetterNumber
+	art     FinalArtifact
 }
 
 // finalizeOnce is one attempt of FinalizeLetters, in one transaction.
@@ -616,7 +686,12 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID i
 			if w.before, err = s.lockLetter(tx, villageID, it.LetterID); err != nil {
 				return fail(err)
 			}
-			if err := surat.CheckTransition(it.LetterID, w.before.Status, surat.LetterSigned); err != nil {
+			if it.Approve && w.before.Status == surat.LetterSubmitted {
+				if err := s.checkApprovable(tx, villageID, w.before, it.Version); err != nil {
+					return fail(err)
+				}
+				w.approve = true
+			} else if err := surat.CheckTransition(it.LetterID, w.before.Status, surat.LetterSigned); err != nil {
 				return fail(err)
 			}
 			if w.before.ReplacesID != nil {
@@ -703,9 +778,18 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 		"pdf_sha256": art.PDFSHA256, "certificate_id": art.CertificateID, "issued_at": n.Date.UTC(),
 		"signed_at": signedAt.UTC(), "valid_until": utcPtr(art.ValidUntil),
 	}
+	if w.approve {
+		set["approved_by"] = optionalID(actor.UserID)
+	}
 	after, err := s.updateLetter(tx, w.before, set)
 	if err != nil {
 		return nil, err
+	}
+	if w.approve {
+		if err := s.appendAudit(tx, actor, &villageID, "letter.approve", "letter", letterID, w.before, nil,
+			"diajukan -> disetujui (bersama tanda tangan)"); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.appendAudit(tx, actor, &villageID, "letter.finalize", "letter", letterID, w.before, after,
 		"nomor "+n.Number); err != nil {
@@ -715,6 +799,9 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 		return nil, err
 	}
 	if err := s.insertMatchKeys(tx, villageID, letterID, art.Match); err != nil {
+		return nil, err
+	}
+	if err := s.enqueueEvent(tx, villageID, surat.EventLetterSigned, letterID, actor); err != nil {
 		return nil, err
 	}
 	for _, rid := range art.MarkDeadResidentIDs {
@@ -825,21 +912,11 @@ func (nc *numberContext) allocate(l *surat.Letter, defaultKodeSurat string) (*su
 	if err != nil {
 		return nil, err
 	}
-	pattern := v.NumberFormat
-	if set != nil && set.NumberFormat != "" {
-		pattern = set.NumberFormat
-	}
-	if pattern == "" {
-		pattern = surat.DefaultNumberFormat
-	}
-	format, err := surat.ParseNumberFormat(pattern)
+	sr, err := seriesOf(v, set, defaultKodeSurat)
 	if err != nil {
 		return nil, err
 	}
-	kode := strings.TrimSpace(defaultKodeSurat)
-	if set != nil && set.KodeSurat != "" {
-		kode = set.KodeSurat
-	}
+	pattern, format, kode := sr.pattern, sr.format, sr.kode
 	date := surat.LetterTime(nc.now)
 	n := &surat.LetterNumber{
 		NumberParts: surat.NumberParts{KodeSurat: kode, KodeDesa: v.Code, Month: int(date.Month()), Year: date.Year()},
@@ -850,8 +927,17 @@ func (nc *numberContext) allocate(l *surat.Letter, defaultKodeSurat string) (*su
 	if set != nil {
 		n.ValidityDays = set.ValidityDays
 	}
-	if v.NumberScope != surat.ScopeVillage {
-		n.Scope = format.Series(kode, v.Code)
+	n.Scope = sr.scope
+	if l.ManualSeq != nil {
+		// A number the admin desa chose: reserved (unique) since it was
+		// set, skipped by the counter, and only good for the series and
+		// year it was chosen in.
+		if l.ManualScope == nil || *l.ManualScope != n.Scope || l.ManualYear == nil || *l.ManualYear != n.Year {
+			return nil, surat.Invalid("manual_seq", surat.ProblemManualSeqStale)
+		}
+		n.Seq = *l.ManualSeq
+		n.Number = format.Format(n.NumberParts)
+		return n, nil
 	}
 	// Bumping the counter locks its row until this transaction ends, so
 	// concurrent finalisations of the same scope queue here, and a rollback
@@ -869,9 +955,87 @@ func (nc *numberContext) allocate(l *surat.Letter, defaultKodeSurat string) (*su
 		Where("village_id = ? AND scope = ? AND year = ?", l.VillageID, n.Scope, n.Year).Take(&c).Error; err != nil {
 		return nil, fmt.Errorf("read letter counter: %w", err)
 	}
-	n.Seq = c.LastSeq
+	seq, err := nextFreeSeq(tx, l.VillageID, n.Scope, n.Year, c.LastSeq)
+	if err != nil {
+		return nil, err
+	}
+	if seq != c.LastSeq {
+		if err := tx.Exec("UPDATE letter_counters SET last_seq = ? WHERE village_id = ? AND scope = ? AND year = ?",
+			seq, l.VillageID, n.Scope, n.Year).Error; err != nil {
+			return nil, fmt.Errorf("skip reserved numbers: %w", err)
+		}
+	}
+	n.Seq = seq
 	n.Number = format.Format(n.NumberParts)
 	return n, nil
+}
+
+// nextFreeSeq is the first sequence from seq on that no letter of the
+// village uses or reserves in scope and year: numbers the admin desa set by
+// hand are never given out by the counter.
+func nextFreeSeq(tx *gorm.DB, villageID int64, scope string, year, seq int) (int, error) {
+	for range 10000 {
+		var n int64
+		if err := tx.Table("letters").Where("village_id = ? AND number_scope = ? AND number_year = ? AND number_seq = ?",
+			villageID, scope, year, seq).Count(&n).Error; err != nil {
+			return 0, fmt.Errorf("check number %d: %w", seq, err)
+		}
+		if n == 0 {
+			if err := tx.Table("letters").Where("village_id = ? AND manual_scope = ? AND manual_year = ? AND manual_seq = ?",
+				villageID, scope, year, seq).Count(&n).Error; err != nil {
+				return 0, fmt.Errorf("check reserved number %d: %w", seq, err)
+			}
+		}
+		if n == 0 {
+			return seq, nil
+		}
+		seq++
+	}
+	return 0, fmt.Errorf("no free number after %d in %q %d: %w", seq, scope, year, surat.ErrConflict)
+}
+
+// SeriesOf is the numbering of a module's letters in village v with the
+// village's settings for it (nil for none) and the module's default kode
+// surat: the counter's scope key, the number format in force and the kode
+// surat printed. It is what signing uses.
+func SeriesOf(v *surat.Village, set *surat.LetterSettings, defaultKodeSurat string) (scope, pattern, kode string, err error) {
+	sr, err := seriesOf(v, set, defaultKodeSurat)
+	return sr.scope, sr.pattern, sr.kode, err
+}
+
+// series is the numbering a module's letters get in a village: the
+// format in force, the kode surat and the counter's scope key.
+type series struct {
+	pattern string
+	format  surat.NumberFormat
+	kode    string
+	scope   string
+}
+
+// seriesOf works out the series of a module from the village, the
+// village's settings for the module (nil for none) and the module's
+// default kode surat.
+func seriesOf(v *surat.Village, set *surat.LetterSettings, defaultKodeSurat string) (series, error) {
+	pattern := v.NumberFormat
+	if set != nil && set.NumberFormat != "" {
+		pattern = set.NumberFormat
+	}
+	if pattern == "" {
+		pattern = surat.DefaultNumberFormat
+	}
+	format, err := surat.ParseNumberFormat(pattern)
+	if err != nil {
+		return series{}, err
+	}
+	kode := strings.TrimSpace(defaultKodeSurat)
+	if set != nil && set.KodeSurat != "" {
+		kode = set.KodeSurat
+	}
+	sr := series{pattern: pattern, format: format, kode: kode}
+	if v.NumberScope != surat.ScopeVillage {
+		sr.scope = format.Series(kode, v.Code)
+	}
+	return sr, nil
 }
 
 // LetterSettings returns the village's settings by module code. Modules
@@ -925,7 +1089,8 @@ func (s *Store) SaveLetterSetting(ctx context.Context, actor surat.Actor, villag
 		ls.ID, ls.CreatedAt, ls.UpdatedAt = before.ID, before.CreatedAt, s.now()
 		if err := tx.Table("letter_settings").Where("id = ?", before.ID).Updates(map[string]any{
 			"enabled": ls.Enabled, "kode_surat": ls.KodeSurat, "number_format": ls.NumberFormat,
-			"validity_days": ls.ValidityDays, "online": ls.Online, "updated_at": ls.UpdatedAt,
+			"validity_days": ls.ValidityDays, "online": ls.Online, "verification": ls.Verification,
+			"requirements": ls.Requirements, "updated_at": ls.UpdatedAt,
 		}).Error; err != nil {
 			return err
 		}

@@ -47,10 +47,10 @@ func TestMigration7KeepsRowsAndAddsTheCertificateKey(t *testing.T) {
 		if err := st.CreateOfficial(ctx, admin, v.ID, o); err != nil {
 			t.Fatal(err)
 		}
-		u := &surat.User{Username: "operator", PasswordHash: "x", Role: surat.RoleOperator, VillageID: &v.ID}
-		if err := st.CreateUser(ctx, admin, u); err != nil {
-			t.Fatal(err)
-		}
+		// Raw SQL: the users table of schema 6 lacks columns that
+		// surat.User has since gained.
+		u := &surat.User{ID: must(`INSERT INTO users (village_id, username, password_hash, role, created_at, updated_at)
+			VALUES (?, 'operator', 'x', 'operator', '2026-11-23 03:00:00', '2026-11-23 03:00:00')`, v.ID)}
 		root := &surat.RootCA{CommonName: "Root", Fingerprint: "aa", CertPEM: "pem", SealedKey: "key"}
 		if err := st.SaveRoot(ctx, admin, root); err != nil {
 			t.Fatal(err)

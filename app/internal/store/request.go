@@ -78,6 +78,9 @@ func (s *Store) CreateRequest(ctx context.Context, villageID int64, r *surat.Let
 		if err := s.addEvent(tx, villageID, nr.ID, surat.RequestInReview, nil, surat.NoteSubmitted); err != nil {
 			return err
 		}
+		if err := s.enqueueEvent(tx, villageID, surat.EventRequestSubmitted, nr.ID, surat.Actor{}); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, surat.Actor{Username: "penduduk"}, &villageID, "request.create", "letter_request",
 			nr.ID, nil, nil, nr.Module)
 	})
@@ -233,6 +236,9 @@ func (s *Store) UpdateRequest(ctx context.Context, villageID, residentID int64, 
 		if err := s.addEvent(tx, villageID, cur.ID, surat.RequestInReview, nil, surat.NoteCorrected); err != nil {
 			return err
 		}
+		if err := s.enqueueEvent(tx, villageID, surat.EventRequestSubmitted, cur.ID, surat.Actor{}); err != nil {
+			return err
+		}
 		if out, err = s.lockRequest(tx, villageID, cur.ID); err != nil {
 			return err
 		}
@@ -364,7 +370,32 @@ func (s *Store) ReturnRequest(ctx context.Context, actor surat.Actor, villageID,
 		if err := tx.Table("letter_requests").Where("id = ?", id).Update("message", message).Error; err != nil {
 			return "", "", err
 		}
+		if err := s.enqueueEvent(tx, villageID, surat.EventRequestReturned, id, actor); err != nil {
+			return "", "", err
+		}
 		return surat.RequestIncomplete, message, nil
+	})
+}
+
+// ResubmitRequest sends a request of residentID that a clerk returned as
+// incomplete back for review as it is ("Kirim ulang"), with a timeline
+// note, and announces it to the clerks. Another resident's request is
+// surat.ErrNotFound; one in any other status a *surat.RequestStateError.
+func (s *Store) ResubmitRequest(ctx context.Context, villageID, residentID, id int64) (*surat.LetterRequest, error) {
+	return s.moveRequest(ctx, nil, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
+		if cur.ResidentID != residentID {
+			return "", "", fmt.Errorf("request %d of another resident: %w", id, surat.ErrNotFound)
+		}
+		if cur.Effective != surat.RequestIncomplete {
+			return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestEdit}
+		}
+		if err := tx.Table("letter_requests").Where("id = ?", id).Update("submitted_at", s.now()).Error; err != nil {
+			return "", "", err
+		}
+		if err := s.enqueueEvent(tx, villageID, surat.EventRequestSubmitted, id, surat.Actor{}); err != nil {
+			return "", "", err
+		}
+		return surat.RequestInReview, surat.NoteResubmitted, nil
 	})
 }
 

@@ -39,6 +39,8 @@ type UserChange struct {
 	// must be nil for other roles.
 	OfficialID *int64
 	Disabled   bool
+	// Email is where the account gets notifications; "" for none.
+	Email string
 }
 
 // userAudit is what the audit log hashes of a user: never the password
@@ -66,6 +68,10 @@ func (s *Store) UpdateVillageUser(ctx context.Context, actor surat.Actor, villag
 	if ch.OfficialID != nil && ch.Role != surat.RoleSigner {
 		p.Add("official_id", "Hanya pengguna berperan penandatangan yang ditautkan ke pejabat")
 	}
+	ch.Email = strings.TrimSpace(ch.Email)
+	if msg := surat.ValidateEmail(ch.Email); msg != "" {
+		p.Add("email", msg)
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -87,10 +93,10 @@ func (s *Store) UpdateVillageUser(ctx context.Context, actor surat.Actor, villag
 		}
 		after = before
 		after.FullName, after.Role, after.OfficialID, after.Disabled = ch.FullName, ch.Role, ch.OfficialID, ch.Disabled
-		after.UpdatedAt = s.now()
+		after.Email, after.UpdatedAt = ch.Email, s.now()
 		if err := tx.Table("users").Where("id = ?", id).Updates(map[string]any{
 			"full_name": after.FullName, "role": string(after.Role), "official_id": after.OfficialID,
-			"disabled": after.Disabled, "updated_at": after.UpdatedAt,
+			"disabled": after.Disabled, "email": after.Email, "updated_at": after.UpdatedAt,
 		}).Error; err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,6 +30,10 @@ func (s *Store) CreateUser(ctx context.Context, actor surat.Actor, u *surat.User
 	}
 	if u.PasswordHash == "" {
 		p.Add("password", "Kata sandi wajib diisi")
+	}
+	u.Email = strings.TrimSpace(u.Email)
+	if msg := surat.ValidateEmail(u.Email); msg != "" {
+		p.Add("email", msg)
 	}
 	if err := p.Err(); err != nil {
 		return err

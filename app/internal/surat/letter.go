@@ -101,6 +101,8 @@ type TransitionError struct {
 	From     LetterStatus
 	To       LetterStatus
 	Edit     bool
+	// Delete is set when the refused change was deleting the letter.
+	Delete bool
 }
 
 // CheckTransition returns nil when a letter may move from one status to the
@@ -114,6 +116,9 @@ func CheckTransition(letterID int64, from, to LetterStatus) error {
 
 // Error describes the refused change for logs.
 func (e *TransitionError) Error() string {
+	if e.Delete {
+		return fmt.Sprintf("letter %d is %s and cannot be deleted", e.LetterID, e.From)
+	}
 	if e.Edit {
 		return fmt.Sprintf("letter %d is %s and can no longer be edited", e.LetterID, e.From)
 	}
@@ -126,6 +131,8 @@ func (e *TransitionError) Unwrap() []error { return []error{ErrInvalidTransition
 // Message is the refusal in Indonesian, for the clerk.
 func (e *TransitionError) Message() string {
 	switch {
+	case e.Delete:
+		return "Surat berstatus " + e.From.Label() + " tidak dapat dihapus; hanya draf yang dapat dihapus."
 	case e.Edit:
 		return "Surat berstatus " + e.From.Label() + " tidak dapat diubah; hanya draf yang dapat diubah."
 	case e.From == e.To:
@@ -203,6 +210,19 @@ type Letter struct {
 	// modules had versions. The letter is built with that version.
 	TemplateID     *int64
 	TemplateSHA256 string `gorm:"column:template_sha256"`
+	// VerifiedBy and VerifiedAt record the sekretaris desa's verification
+	// of a submitted letter (docs/design.md §4); nil until verified, and
+	// cleared whenever the letter goes back to draft.
+	VerifiedBy *int64
+	VerifiedAt *time.Time
+	// ManualSeq is a sequence number the admin desa chose for the letter
+	// (ManualReason says why), reserved in the counter scope ManualScope of
+	// ManualYear; the letter is numbered with it when signed, and the
+	// counter never gives it out.
+	ManualSeq    *int
+	ManualScope  *string
+	ManualYear   *int
+	ManualReason string
 	// Version increases on every change; an edit or approval that names an
 	// older version fails with ErrConflict.
 	Version   int
@@ -279,9 +299,16 @@ type LetterSettings struct {
 	// module's validity period.
 	ValidityDays int
 	// Online offers the module to residents in self-service requests.
-	Online    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Online bool
+	// Verification overrides the village's choice whether the sekretaris
+	// desa verifies the module's letters (see VerificationRequired).
+	Verification Verification
+	// Requirements are the documents (syarat) a resident brings or uploads
+	// for the module, as a JSON array of labels; "" for none. Use
+	// RequirementList and SetRequirements.
+	Requirements string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 var kodeSuratRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9./ \-]{0,29}$`)
@@ -304,6 +331,12 @@ func (ls *LetterSettings) Validate() error {
 	}
 	if ls.ValidityDays < 0 || ls.ValidityDays > 3650 {
 		p.Add("validity_days", "Masa berlaku harus antara 1 dan 3650 hari (0 = bawaan jenis surat)")
+	}
+	if !ls.Verification.Valid() {
+		p.Add("verification", "Pilih alur verifikasi dari daftar")
+	}
+	if msg := checkRequirements(ls.RequirementList()); msg != "" {
+		p.Add("requirements", msg)
 	}
 	return p.Err()
 }

@@ -197,7 +197,18 @@ const (
 	NoteOpened     = "Permohonan diproses petugas; draf surat dibuat"
 	NoteCollected  = "Surat diambil di kantor desa"
 	NoteDownloaded = "Surat diunduh pemohon"
+	// NoteResubmitted: the resident sent a returned request back as it is.
+	NoteResubmitted = "Permohonan dikirim ulang oleh pemohon"
+	// NoteDraftDeleted: a clerk deleted the letter draft made of the
+	// request; it can be processed again.
+	NoteDraftDeleted = "Draf surat dihapus petugas; permohonan dapat diproses lagi"
 )
+
+// NoteAttachedResubmitted is the timeline note of n documents added to a
+// returned request, which sends it back to the clerk.
+func NoteAttachedResubmitted(n int) string {
+	return fmt.Sprintf("%d lampiran ditambahkan; permohonan dikirim ulang", n)
+}
 
 // NoteAttached is the timeline note of n documents added to a request.
 func NoteAttached(n int) string { return fmt.Sprintf("%d lampiran ditambahkan", n) }
@@ -272,6 +283,9 @@ type Attachment struct {
 	Size        int64
 	SHA256      string `gorm:"column:sha256"`
 	Path        string
+	// Requirement is the required document (a label of the module's
+	// requirements) the upload meets; "" for any other document.
+	Requirement string
 	CreatedAt   time.Time
 }
 
@@ -299,8 +313,14 @@ type ResidentAccount struct {
 	LockedUntil *time.Time
 	LastLoginAt *time.Time
 	IssuedBy    *int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// NotifyPhone and NotifyEmail are where the resident asked to be told
+	// when a request is returned or a letter is ready; NotifyConsentAt is
+	// when they opted in, nil when they have not.
+	NotifyPhone     string
+	NotifyEmail     string
+	NotifyConsentAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // ValidatePIN returns an Indonesian message when a resident's new PIN is not

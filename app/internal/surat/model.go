@@ -160,6 +160,8 @@ type User struct {
 	PasswordHash string
 	Role         Role
 	OfficialID   *int64
+	// Email is where the user gets notifications; "" for none.
+	Email        string
 	Disabled     bool
 	FailedLogins int
 	LockedUntil  *time.Time

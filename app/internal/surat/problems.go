@@ -46,7 +46,18 @@ const (
 	ProblemMatchNIKMalformed        ProblemCode = "match_nik_malformed"
 	ProblemMatchNameMalformed       ProblemCode = "match_name_malformed"
 	ProblemMatchOneValue            ProblemCode = "match_one_value"
-	ProblemModuleCodeInvalid    ProblemCode = "module_code_invalid"
+	ProblemModuleCodeInvalid        ProblemCode = "module_code_invalid"
+)
+
+// The problem codes of the workflow (issue 18).
+const (
+	ProblemSignerNotReady   ProblemCode = "signer_not_ready"
+	ProblemManualSeqInvalid ProblemCode = "manual_seq_invalid"
+	ProblemManualSeqTaken   ProblemCode = "manual_seq_taken"
+	ProblemManualSeqStale   ProblemCode = "manual_seq_stale"
+	ProblemCounterBelowUsed ProblemCode = "counter_below_used"
+	ProblemNoVerifier       ProblemCode = "no_verifier"
+	ProblemRequirementKnown ProblemCode = "requirement_unknown"
 )
 
 // problemMessages are the words of every ProblemCode, the one place they
@@ -81,6 +92,13 @@ var problemMessages = map[ProblemCode]string{
 	ProblemMatchOneValue:            "Isi NIK atau nama lengkap, salah satu saja",
 	ProblemModuleCodeInvalid: "Kode jenis surat 2 sampai 48 karakter: huruf kecil, angka dan _, diawali huruf " +
 		"(mis. sk_tanah_wakaf)",
+	ProblemSignerNotReady:   "Pejabat ini belum dapat menandatangani: %s",
+	ProblemManualSeqInvalid: "Nomor urut harus angka 1 sampai 999999",
+	ProblemManualSeqTaken:   "Nomor urut %d tahun %d sudah dipakai atau dipesan surat lain",
+	ProblemManualSeqStale:   "Nomor manual surat ini dipesan untuk urutan nomor atau tahun lain; atur ulang nomornya",
+	ProblemCounterBelowUsed: "Nomor %d sudah terlewati: nomor terakhir yang dipakai %d. Nomor berikutnya harus lebih besar",
+	ProblemNoVerifier:       "Surat jenis ini harus diverifikasi sekretaris desa, tetapi belum ada akun penandatangan untuk pejabat yang menandatangani a.n. (sekretaris desa). Minta admin desa membuatnya, atau ubah alur verifikasi",
+	ProblemRequirementKnown: "Persyaratan tidak dikenal untuk jenis surat ini",
 }
 
 // Message is the Indonesian sentence of c, with args filled into the

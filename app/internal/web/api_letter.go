@@ -38,6 +38,9 @@ type moduleJSON struct {
 	Online      bool          `json:"online"`
 	Subjects    []subjectSpec `json:"subjects"`
 	Fields      []fieldSpec   `json:"fields"`
+	// Requirements are the documents (syarat) the village asks for; a
+	// resident uploads the n-th as multipart field "syarat.<n>".
+	Requirements []string `json:"requirements,omitempty"`
 }
 
 // subjectSpec is one subject role of a module.
@@ -71,7 +74,8 @@ type fieldSpec struct {
 func moduleOut(vm issuance.VillageModule) moduleJSON {
 	m := vm.Module
 	out := moduleJSON{Code: m.Code, Title: m.Title, Description: m.Description, KodeSurat: m.Klasifikasi,
-		Validity: vm.Validity(), Online: vm.Online(), Subjects: []subjectSpec{}, Fields: []fieldSpec{}}
+		Validity: vm.Validity(), Online: vm.Online(), Subjects: []subjectSpec{}, Fields: []fieldSpec{},
+		Requirements: vm.Requirements()}
 	if vm.Settings != nil && vm.Settings.KodeSurat != "" {
 		out.KodeSurat = vm.Settings.KodeSurat
 	}
@@ -183,6 +187,8 @@ type letterJSON struct {
 	ReturnReason     string                 `json:"return_reason,omitempty"`
 	ReplacesID       *int64                 `json:"replaces_id,omitempty"`
 	ReplacedByID     *int64                 `json:"replaced_by_id,omitempty"`
+	VerifiedAt       *time.Time             `json:"verified_at,omitempty"`
+	ManualSeq        *int                   `json:"manual_seq,omitempty"`
 	CreatedAt        time.Time              `json:"created_at"`
 	UpdatedAt        time.Time              `json:"updated_at"`
 	Subjects         map[string]subjectJSON `json:"subjects,omitempty"`
@@ -196,7 +202,7 @@ func (s *Server) letterOut(c *gin.Context, l *surat.Letter) letterJSON {
 	out := letterJSON{ID: l.ID, Module: l.Module, Status: l.Status, StatusLabel: l.Status.Label(),
 		SubjectName: l.SubjectName, SignerOfficialID: l.SignerOfficialID, Version: l.Version,
 		Number: l.NumberString(), SHA256: l.PDFSHA256, RevokeReason: l.RevokeReason, ReturnReason: l.ReturnReason,
-		RevokeCode: l.RevokeCode, ReplacesID: l.ReplacesID, ReplacedByID: l.ReplacedByID,
+		RevokeCode: l.RevokeCode, ReplacesID: l.ReplacesID, ReplacedByID: l.ReplacedByID, ManualSeq: l.ManualSeq,
 		CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC(),
 		Links: letterLinks{Self: letterPath(l.ID), PDF: letterPath(l.ID) + "/pdf"}}
 	out.ModuleTitle = s.moduleTitleOf(c, l.Module)
@@ -217,6 +223,10 @@ func (s *Server) letterOut(c *gin.Context, l *surat.Letter) letterJSON {
 	if l.RevokedAt != nil {
 		t := l.RevokedAt.UTC()
 		out.RevokedAt = &t
+	}
+	if l.VerifiedAt != nil {
+		t := l.VerifiedAt.UTC()
+		out.VerifiedAt = &t
 	}
 	if l.ReplacesID != nil {
 		out.Links.Replaces = letterPath(*l.ReplacesID)
@@ -691,27 +701,7 @@ func (s *Server) handleAPILetterSignBatch(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Signed  int         `json:"signed"`
-		Failed  int         `json:"failed"`
-		Results []batchItem `json:"results"`
-	}{Results: make([]batchItem, 0, len(results))}
-	for _, r := range results {
-		it := batchItem{ID: r.LetterID}
-		if r.Err == nil && r.Letter != nil {
-			lj := s.letterOut(c, r.Letter)
-			it.OK, it.Letter = true, &lj
-			out.Signed++
-		} else {
-			pr := classify(r.Err, s.now())
-			s.logProblem(c, pr, r.Err)
-			it.Error, it.Message = pr.Code, pr.Message
-			out.Failed++
-		}
-		out.Results = append(out.Results, it)
-	}
-	c.JSON(http.StatusOK, out)
-	return nil
+	return s.writeBatch(c, results)
 }
 
 // unsafeFileChars are the characters a download's file name never carries.

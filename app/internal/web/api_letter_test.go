@@ -836,3 +836,25 @@ func TestAPILetterSignLock(t *testing.T) {
 		}
 	})
 }
+
+// sekdes adds the sekretaris desa to the village: an active official who
+// signs a.n., with a penandatangan login (prefix+"sekdes") and no
+// certificate, and returns the login's token. They verify letters.
+func (e *letterEnv) sekdes(lv *letterVillage, prefix string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	o := &surat.Official{Name: "Dwi Rahayu", Jabatan: "Sekretaris Desa", CanSignAN: true, Active: true}
+	if err := e.st.CreateOfficial(ctx, surat.Actor{Username: "test"}, lv.v.ID, o); err != nil {
+		e.t.Fatalf("create sekdes: %v", err)
+	}
+	hash, err := auth.Hash(testPassword, testParams)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u := &surat.User{Username: prefix + "sekdes", FullName: "Dwi Rahayu", PasswordHash: hash, Role: surat.RoleSigner,
+		VillageID: &lv.v.ID, OfficialID: &o.ID, Email: prefix + "sekdes@desa.example"}
+	if err := e.st.CreateUser(ctx, surat.Actor{Username: "test"}, u); err != nil {
+		e.t.Fatalf("create sekdes user: %v", err)
+	}
+	return e.token(prefix + "sekdes")
+}

@@ -191,6 +191,8 @@ type mandiriAttachmentJSON struct {
 	ContentType string    `json:"content_type"`
 	Size        int64     `json:"size"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Requirement is the required document the upload meets.
+	Requirement string `json:"requirement,omitempty"`
 }
 
 // mandiriEventJSON is a timeline entry.
@@ -234,7 +236,7 @@ func (s *Server) mandiriRequestOut(c *gin.Context, r *surat.LetterRequest, full 
 	}
 	for _, a := range as {
 		out.Attachments = append(out.Attachments, mandiriAttachmentJSON{ID: a.ID, ContentType: a.ContentType, Size: a.Size,
-			CreatedAt: a.CreatedAt.UTC()})
+			CreatedAt: a.CreatedAt.UTC(), Requirement: a.Requirement})
 	}
 	es, err := s.store.RequestEvents(ctx, r.VillageID, r.ID)
 	if err != nil {
@@ -383,7 +385,11 @@ func (s *Server) handleAPIMandiriAttachmentAdd(c *gin.Context) error {
 		}
 		return &badRequestError{Msg: "Isi unggahan tidak dapat dibaca."}
 	}
-	if err := s.mandiri.AddAttachments(ctx, login, r.ID, uploadsOf(c)); err != nil {
+	labels, err := s.mandiri.RequirementLabels(ctx, login.Account.VillageID, r.Module)
+	if err != nil {
+		return err
+	}
+	if err := s.mandiri.AddAttachments(ctx, login, r.ID, uploadsOf(c, labels)); err != nil {
 		return err
 	}
 	fresh, err := s.store.RequestOfResident(ctx, login.Account.VillageID, login.Resident.ID, r.ID)

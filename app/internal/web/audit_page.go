@@ -24,7 +24,8 @@ var auditEntities = []struct{ Value, Label string }{
 	{"village", "Profil desa"}, {"official", "Pejabat"}, {"user", "Pengguna"},
 	{"resident", "Penduduk"}, {"household", "Keluarga (KK)"}, {"letter", "Surat"},
 	{"letter_setting", "Pengaturan jenis surat"}, {"signer_certificate", "Sertifikat TTE"},
-	{"pki_root", "Root CA"}, {"letter_template", "Templat surat"},
+	{"pki_root", "Root CA"}, {"letter_template", "Templat surat"}, {"letter_request", "Permohonan warga"},
+	{"resident_account", "Akun Layanan Mandiri"}, {"notification", "Pemberitahuan"},
 }
 
 // auditActions are the Indonesian names of the logged actions.
@@ -42,10 +43,77 @@ var auditActions = map[string]string{
 	"letter_setting.create": "Pengaturan surat dibuat", "letter_setting.update": "Pengaturan surat diubah",
 	"pki.certificate.issue": "Sertifikat diterbitkan", "pki.certificate.revoke": "Sertifikat dicabut",
 	"pki.certificate.lock": "Penandatanganan dikunci", "pki.root.create": "Root CA dibuat",
-	"pki.crl.update": "CRL diperbarui",
-	"template.save":  "Templat surat disimpan", "template.restore": "Versi templat dipulihkan",
+	"pki.crl.update": "CRL diperbarui", "pki.certificate.passphrase": "Frasa sandi sertifikat diganti",
+	"template.save": "Templat surat disimpan", "template.restore": "Versi templat dipulihkan",
 	"template.remove": "Penyesuaian templat dihapus", "template.import": "Templat surat diimpor",
 	"template.import_opensid": "Templat OpenSID diimpor sebagai draf",
+	"resident.mark_moved":     "Penduduk dicatat pindah",
+	"letter.delete":           "Draf surat dihapus", "letter.withdraw": "Surat ditarik kembali ke draf",
+	"letter.verify": "Surat diverifikasi sekretaris desa", "letter.change_signer": "Penandatangan surat diganti",
+	"letter.manual_number": "Nomor urut manual diatur", "letter_counter.start": "Nomor urut dilanjutkan",
+	"workflow.update": "Alur surat dan pemberitahuan diubah", "notification.retry": "Pemberitahuan dikirim ulang",
+	"request.create": "Permohonan warga masuk", "request.update": "Permohonan diperbaiki warga",
+	"request.resubmit":        "Lampiran ditambahkan, permohonan dikirim ulang",
+	"resident_account.create": "Akun Layanan Mandiri dibuat", "resident_account.reset": "PIN warga diatur ulang",
+	"resident_account.lock": "Akun warga dikunci", "resident_account.change_pin": "Warga mengganti PIN",
+	"resident_account.notify": "Warga mengatur pemberitahuan",
+}
+
+// auditAction is the Indonesian name of an action; a request's status
+// change ("request.sudah_diambil") reads as the status.
+func auditAction(action string) string {
+	if s, ok := auditActions[action]; ok {
+		return s
+	}
+	if st, ok := strings.CutPrefix(action, "request."); ok && surat.RequestStatus(st).Valid() {
+		return "Permohonan: " + surat.RequestStatus(st).Label()
+	}
+	return action
+}
+
+// auditHref is the page of the record an entry touched, for a village
+// admin, or "" when there is none to open (a deleted draft, the kabupaten
+// admin, who may not open a village's pages).
+func auditHref(e surat.AuditEntry, kabupaten bool) string {
+	if kabupaten || e.EntityID == 0 {
+		return ""
+	}
+	id := strconv.FormatInt(e.EntityID, 10)
+	switch e.Entity {
+	case "letter":
+		if e.Action == "letter.delete" {
+			return ""
+		}
+		return "/surat/" + id
+	case "resident":
+		return "/penduduk/" + id
+	case "household":
+		return "/keluarga/" + id
+	case "letter_request":
+		return "/permohonan/" + id
+	case "official":
+		return "/pengaturan/pejabat/" + id
+	case "user":
+		return "/pengaturan/pengguna/" + id
+	case "signer_certificate":
+		return "/pengaturan/sertifikat/" + id
+	case "letter_setting":
+		if code := strings.TrimSpace(e.Detail); code != "" && !strings.ContainsAny(code, " /") {
+			return "/pengaturan/surat/" + code
+		}
+		return "/pengaturan/surat"
+	case "village":
+		if e.Action == "letter_counter.start" {
+			return "/pengaturan/penomoran"
+		}
+		if e.Action == "workflow.update" {
+			return "/pengaturan/alur"
+		}
+		return "/pengaturan"
+	case "notification":
+		return "/pengaturan/pemberitahuan"
+	}
+	return ""
 }
 
 // longDigitsRE finds runs of 16 digits or more (NIK, KK) in a summary.
@@ -55,6 +123,8 @@ var longDigitsRE = regexp.MustCompile(`[0-9]{16,}`)
 type auditRow struct {
 	When, Who, Action, Summary string
 	Village                    string
+	// Href opens the record the entry touched, "" when there is none.
+	Href string
 }
 
 // auditChoice is one option of a filter select.
@@ -193,10 +263,7 @@ func (s *Server) handleAudit(c *gin.Context) error {
 	}
 	for _, e := range res.Entries {
 		row := auditRow{When: surat.LetterTime(e.CreatedAt).Format("02-01-2006 15:04:05") + " WIB", Who: e.Actor,
-			Action: auditActions[e.Action], Summary: auditSummary(e)}
-		if row.Action == "" {
-			row.Action = e.Action
-		}
+			Action: auditAction(e.Action), Summary: auditSummary(e), Href: auditHref(e, p.Kabupaten)}
 		if e.VillageID != nil {
 			row.Village = villageNames[*e.VillageID]
 		} else if p.Kabupaten {

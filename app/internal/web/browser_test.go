@@ -166,7 +166,8 @@ func TestBrowserIssueAndSign(t *testing.T) {
 					chromedp.SendKeys(chromedp.CSS(`#f-username`), user),
 					chromedp.SendKeys(chromedp.CSS(`#f-password`), demo.Password),
 					chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-					chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+					// On a phone the logout form sits behind the Menu button.
+					chromedp.WaitReady(chromedp.CSS(`form[action="/logout"]`)),
 				)
 			}
 
@@ -252,6 +253,10 @@ func TestBrowserIssueAndSign(t *testing.T) {
 				t.Fatal(err)
 			}
 			letterURL = strings.SplitN(letterURL, "?", 2)[0]
+			if run.mobile {
+				do("open menu", chromedp.Click(chromedp.CSS(`#menu-button`)),
+					chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"] button`)))
+			}
 			do("logout", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 				chromedp.WaitVisible(chromedp.CSS(`#f-username`)))
 

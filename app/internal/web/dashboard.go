@@ -42,6 +42,11 @@ type dashboardPage struct {
 	// Requests are the residents' online requests that still need the
 	// office, by the status they show.
 	Requests []labelCount
+	// Todo is "Menunggu Anda": what waits for the signed-in user.
+	Todo []todoGroup
+	// MonthFrom and MonthTo bound this month, for the status cards' links
+	// to the archive.
+	MonthFrom, MonthTo string
 
 	// Kabupaten admin only.
 	Year     int
@@ -86,6 +91,9 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 		return err
 	}
 	p.Village, p.IsAdmin = v, u.Role == surat.RoleAdminDesa
+	if p.Todo, err = s.todoFor(c, u, vid); err != nil {
+		return err
+	}
 	if p.Residents, err = s.store.CountResidents(ctx, vid, 0); err != nil {
 		return err
 	}
@@ -125,6 +133,7 @@ func (s *Server) monthLetters(c *gin.Context, vid int64, p *dashboardPage) error
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
 	to := from.AddDate(0, 1, 0)
 	p.MonthName = surat.MonthName(now.Month()) + " " + fmt.Sprint(now.Year())
+	p.MonthFrom, p.MonthTo = from.Format("2006-01-02"), to.AddDate(0, 0, -1).Format("2006-01-02")
 	byStatus, err := s.store.LetterCountsByStatus(ctx, vid, from, to)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
@@ -159,11 +160,27 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 	if d.Mandiri == nil {
 		d.Mandiri = testMandiri(t, d)
 	}
+	if d.Notify == nil {
+		d.Notify = testNotify(t, d)
+	}
 	srv, err := New(d)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return &env{t: t, st: st, dsn: dsn, srv: srv, h: srv.Handler(), clock: ck, logs: logs}
+}
+
+// testNotify builds the notification service of a test server on d's
+// store and clock, without a mail server; webhooks may reach local
+// addresses (the tests' receivers).
+func testNotify(tb testing.TB, d Deps) *notify.Service {
+	tb.Helper()
+	n, err := notify.New(notify.Deps{Store: d.Store, Modules: d.Issuance, BaseURL: d.Config.BaseURL,
+		SMTPURL: d.Config.SMTPURL, MailFrom: d.Config.MailFrom, AllowPrivate: true, Now: d.Now, Log: d.Log})
+	if err != nil {
+		tb.Fatalf("notify: %v", err)
+	}
+	return n
 }
 
 // testMandiri builds the Layanan Mandiri service for the server of d, on

@@ -58,7 +58,12 @@ var letterNotices = map[string]string{
 }
 
 // notice is the message of the ?ok= key of the request, or "".
-func notice(c *gin.Context) string { return letterNotices[c.Query("ok")] }
+func notice(c *gin.Context) string {
+	if msg, ok := letterNotices[c.Query("ok")]; ok {
+		return msg
+	}
+	return workflowNotices[c.Query("ok")]
+}
 
 // isClerk reports whether the user drafts and manages letters.
 func isClerk(u *surat.User) bool {
@@ -81,6 +86,9 @@ type letterModulesPage struct {
 	Query   string
 	Modules []moduleItem
 	Total   int
+	// For is the resident the new letter is about, when the clerk came
+	// from their page (or their household's).
+	For *letterPrefill
 }
 
 // enabledModules lists the catalogue's modules the village has not
@@ -106,7 +114,11 @@ func (s *Server) handleLetterModules(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := letterModulesPage{basePage: s.base(c, "Buat surat"), Query: strings.TrimSpace(c.Query("q")), Total: len(mods)}
+	pf, err := s.prefillOf(c)
+	if err != nil {
+		return err
+	}
+	p := letterModulesPage{basePage: s.base(c, "Buat surat"), Query: strings.TrimSpace(c.Query("q")), Total: len(mods), For: pf}
 	q := strings.ToLower(p.Query)
 	for _, m := range mods {
 		if q != "" && !strings.Contains(strings.ToLower(m.Title+" "+m.Description+" "+m.Code), q) {
@@ -157,6 +169,11 @@ type letterFormPage struct {
 	Signers      []signerOption
 	SignerID     string
 	SignerError  string
+	// Unready lists the officials who may sign by their office but cannot
+	// now, with the reason ("no certificate", "no login"); NoSigner says
+	// nobody can.
+	Unready  []string
+	NoSigner bool
 	// FormError is a message about the whole form; Other lists problems
 	// that belong to no input on the page.
 	FormError string
@@ -276,7 +293,14 @@ func (s *Server) handleLetterNew(c *gin.Context) error {
 		return err
 	}
 	if !ok {
-		return s.renderLetterForm(c, http.StatusOK, p, url.Values{}, nil)
+		pf, err := s.prefillOf(c)
+		if err != nil {
+			return err
+		}
+		if pf != nil {
+			p.Cancel += "?" + pf.Query
+		}
+		return s.renderLetterForm(c, http.StatusOK, p, prefillValues(m, pf), nil)
 	}
 	if t := kept.Get(formTokenField); t != "" {
 		p.Token = t
@@ -532,18 +556,34 @@ func (s *Server) renderLetterForm(c *gin.Context, status int, p letterFormPage, 
 		mark(name)
 		p.Fields = append(p.Fields, fieldInputFor(f, v.Get(name), errs[name]))
 	}
-	officials, err := s.store.Officials(ctx, vid)
+	// Only officials who can sign now are offered (an active certificate
+	// and a login linked to them): a letter for anyone else would be
+	// approved and then stuck. The others are named with the reason.
+	_, states, err := s.signerStates(ctx, vid)
 	if err != nil {
 		return err
 	}
-	p.Signers = append(p.Signers, signerOption{ID: "", Label: "Kepala desa (bawaan)"})
-	for _, o := range officials {
-		if !o.Active || !(o.IsHead || o.CanSignAN || o.CanSignUB) {
-			continue
-		}
-		p.Signers = append(p.Signers, signerOption{ID: strconv.FormatInt(o.ID, 10), Label: o.Name + " — " + o.Jabatan})
-	}
 	p.SignerID = v.Get(signerField)
+	for _, st := range states {
+		if st.Ready() && st.Official.IsHead {
+			p.Signers = append(p.Signers, signerOption{ID: "", Label: "Kepala desa (bawaan): " + st.Official.Name})
+			break
+		}
+	}
+	for _, st := range states {
+		o := st.Official
+		id := strconv.FormatInt(o.ID, 10)
+		switch {
+		case st.Ready():
+			p.Signers = append(p.Signers, signerOption{ID: id, Label: o.Name + " — " + o.Jabatan})
+		case id == p.SignerID:
+			p.Signers = append(p.Signers, signerOption{ID: id, Label: o.Name + " — " + o.Jabatan + " (belum dapat menandatangani)"})
+			p.Unready = append(p.Unready, o.Name+" ("+o.Jabatan+"): "+st.Why())
+		case o.Active && (o.IsHead || o.CanSignAN || o.CanSignUB):
+			p.Unready = append(p.Unready, o.Name+" ("+o.Jabatan+"): "+st.Why())
+		}
+	}
+	p.NoSigner = len(p.Signers) == 0
 	p.SignerError = errs[signerField]
 	if p.SignerError == "" {
 		p.SignerError = errs["penandatangan"]
@@ -982,6 +1022,26 @@ type letterPage struct {
 	Reason      string
 	Status      int
 
+	// The workflow of issue 18 (see fillWorkflow).
+	CanDelete      bool // clerk, draft
+	CanWithdraw    bool // clerk, diajukan
+	CanVerify      bool // the sekretaris desa, verification pending
+	CanApproveSign bool // the letter's signer, diajukan and verified or needing no verification
+	VerifyPending  bool
+	VerifiedBy     string
+	VerifiedAt     string
+	// SignerNotReady says why the letter's signer cannot sign; then
+	// CanChangeSigner offers SignerChoices.
+	SignerNotReady  string
+	CanChangeSigner bool
+	SignerChoices   []signerOption
+	// CanNumber offers the admin desa the manual number form.
+	CanNumber     bool
+	ManualCurrent string
+	ManualSeq     string
+	ManualReason  string
+	// Request is the resident's request the letter was drafted from.
+	Request *requestPanel
 	// Revocation of a signed letter: a clerk asks (CanRequestRevoke), a
 	// signer revokes at once (CanRevoke) or decides a pending request
 	// (CanDecideRevoke). RevokeRequest is the pending request, RevokeReasons
@@ -1111,6 +1171,9 @@ func (s *Server) renderLetter(c *gin.Context, status int, l *surat.Letter, p let
 	p.HasPreview = st == surat.LetterDraft || st == surat.LetterSubmitted || st == surat.LetterApproved
 	p.Signed = l.VerifyCode != nil && l.PDFPath != ""
 	p.CanAddResident = clerk && st == surat.LetterSigned && m != nil && m.OffersNewResident()
+	if err := s.fillWorkflow(ctx, u, l, &p); err != nil {
+		return err
+	}
 	if l.VerifyCode != nil {
 		p.VerifyURL = iss.VerifyURL(*l.VerifyCode)
 	}

@@ -51,6 +51,9 @@ type archivePage struct {
 	CanCreate bool
 }
 
+// statusReturned is the archive's filter for drafts a signer returned.
+const statusReturned = "dikembalikan"
+
 // statusOption is one status of the filter.
 type statusOption struct{ Value, Label string }
 
@@ -78,7 +81,9 @@ func (s *Server) parseArchiveFilter(c *gin.Context) (archiveFilter, store.Letter
 	}
 	errs := map[string]string{}
 	sf := store.LetterFilter{Query: f.Query, Module: f.Module, Page: f.Page, PerPage: archivePerPage}
-	if f.Status != "" {
+	if f.Status == statusReturned {
+		sf.Returned = true
+	} else if f.Status != "" {
 		if st := surat.LetterStatus(f.Status); st.Valid() {
 			sf.Status = st
 		} else {
@@ -151,6 +156,9 @@ func (s *Server) renderArchive(c *gin.Context, f archiveFilter, sf store.LetterF
 	}
 	for _, st := range surat.LetterStatuses() {
 		p.Statuses = append(p.Statuses, statusOption{Value: string(st), Label: st.Label()})
+		if st == surat.LetterDraft {
+			p.Statuses = append(p.Statuses, statusOption{Value: statusReturned, Label: "Draf yang dikembalikan penandatangan"})
+		}
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
-	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -21,10 +20,21 @@ import (
 // queuePage is /persetujuan.
 type queuePage struct {
 	basePage
+	// ToVerify are letters waiting for the sekretaris desa's verification
+	// (shown to them only).
+	ToVerify []queueItem
+	// Submitted are the signer's letters waiting for approval, Approved
+	// those waiting for the signature; both are approved and signed in
+	// one step.
 	Submitted []queueItem
 	Approved  []queueItem
-	// More counts letters beyond the ones shown.
-	MoreSubmitted, MoreApproved int64
+	// Others are other signers' letters in progress, for reading.
+	Others   []queueItem
+	Verifier bool
+	// Waiting counts Submitted and Approved.
+	Waiting int
+	// NoOfficial: the signer's login is linked to no official.
+	NoOfficial bool
 	// Results lists the outcome of a batch signature per letter.
 	Results     []batchLine
 	ActionError string
@@ -42,6 +52,7 @@ type queueItem struct {
 	SubjectName string
 	Date        string
 	SignerName  string
+	Status      surat.LetterStatus
 	// Reason is the public reason of a revocation request.
 	Reason string
 }
@@ -61,7 +72,7 @@ func (s *Server) handleQueue(c *gin.Context) error {
 }
 
 func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
-	ctx, vid := c.Request.Context(), villageOf(c)
+	ctx, vid, u := c.Request.Context(), villageOf(c), currentUser(c)
 	flash := p.Flash
 	p.basePage = s.base(c, "Persetujuan surat")
 	switch {
@@ -77,29 +88,26 @@ func (s *Server) renderQueue(c *gin.Context, status int, p queuePage) error {
 	if err != nil {
 		return err
 	}
-	list := func(st surat.LetterStatus) ([]queueItem, int64, error) {
-		page, err := s.store.ListLetters(ctx, vid, store.LetterFilter{Status: st, PerPage: surat.MaxSignBatch})
-		if err != nil {
-			return nil, 0, err
-		}
+	w, err := s.issuance.WorkOfSigner(ctx, actorOf(u), vid)
+	if err != nil {
+		return err
+	}
+	items := func(ls []surat.Letter) []queueItem {
 		var out []queueItem
-		for _, l := range page.Letters {
+		for _, l := range ls {
 			it := queueItem{ID: l.ID, Version: l.Version, ModuleTitle: l.Module, SubjectName: l.SubjectName,
-				Date: surat.FormatDate(surat.LetterTime(l.UpdatedAt))}
+				Date: surat.FormatDate(surat.LetterTime(l.UpdatedAt)), Status: l.Status}
 			it.ModuleTitle = s.moduleTitleOf(c, l.Module)
 			if l.SignerOfficialID != nil {
 				it.SignerName = officials[*l.SignerOfficialID]
 			}
 			out = append(out, it)
 		}
-		return out, page.Total - int64(len(out)), nil
+		return out
 	}
-	if p.Submitted, p.MoreSubmitted, err = list(surat.LetterSubmitted); err != nil {
-		return err
-	}
-	if p.Approved, p.MoreApproved, err = list(surat.LetterApproved); err != nil {
-		return err
-	}
+	p.ToVerify, p.Submitted, p.Approved, p.Others = items(w.ToVerify), items(w.ToApprove), items(w.ToSign), items(w.Others)
+	p.Verifier, p.NoOfficial = w.Verifier, w.OfficialID == 0
+	p.Waiting = len(p.Submitted) + len(p.Approved)
 	if p.Revocations, err = s.revocationQueue(c, vid); err != nil {
 		return err
 	}
@@ -166,6 +174,7 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 	form := c.Request.PostForm
 	p := queuePage{Errors: map[string]string{}, Selected: map[int64]bool{}}
 	var ids []int64
+	var items []issuance.SignItem
 	for _, v := range form["id"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
@@ -174,6 +183,10 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 		if !p.Selected[id] {
 			ids = append(ids, id)
 			p.Selected[id] = true
+			// The version the signer saw, for letters still diajukan:
+			// they are approved at that version in the signing step.
+			version, _ := strconv.Atoi(form.Get("v" + strconv.FormatInt(id, 10)))
+			items = append(items, issuance.SignItem{LetterID: id, Version: version})
 		}
 	}
 	pass := form.Get("passphrase")
@@ -187,7 +200,7 @@ func (s *Server) handleBatchSign(c *gin.Context) error {
 		return s.renderQueue(c, http.StatusUnprocessableEntity, p)
 	}
 	ctx, vid := c.Request.Context(), villageOf(c)
-	results, err := s.issuance.SignBatch(ctx, actorOf(currentUser(c)), vid, ids, pass)
+	results, err := s.issuance.ApproveAndSignBatch(ctx, actorOf(currentUser(c)), vid, items, pass)
 	if err != nil {
 		pr := classify(err, s.now())
 		if !inlineRefusal(pr) {

@@ -42,12 +42,15 @@ func (s *Server) mandiriBaseFor(c *gin.Context, title string) mandiriBase {
 // mandiriNotices are the only notices a redirect can ask a resident page to
 // show (?ok=<key>); the query never carries free text.
 var mandiriNotices = map[string]string{
-	"dikirim":    "Permohonan terkirim. Petugas desa akan memeriksanya.",
-	"diperbaiki": "Perbaikan terkirim. Petugas desa akan memeriksanya lagi.",
-	"dibatalkan": "Permohonan dibatalkan.",
-	"lampiran":   "Lampiran ditambahkan.",
-	"pin":        "PIN baru tersimpan. Gunakan PIN ini untuk masuk berikutnya.",
-	"keluar":     "Anda telah keluar.",
+	"dikirim":          "Permohonan terkirim. Petugas desa akan memeriksanya.",
+	"diperbaiki":       "Perbaikan terkirim. Petugas desa akan memeriksanya lagi.",
+	"dibatalkan":       "Permohonan dibatalkan.",
+	"lampiran":         "Lampiran ditambahkan.",
+	"lampiran-dikirim": "Lampiran ditambahkan dan permohonan dikirim kembali kepada petugas desa untuk diperiksa.",
+	"dikirim-ulang":    "Permohonan dikirim ulang. Petugas desa akan memeriksanya lagi.",
+	"pemberitahuan":    "Pengaturan pemberitahuan disimpan.",
+	"pin":              "PIN baru tersimpan. Gunakan PIN ini untuk masuk berikutnya.",
+	"keluar":           "Anda telah keluar.",
 }
 
 // mandiriLoginPage is the resident login form.
@@ -205,6 +208,11 @@ type mandiriHomePage struct {
 	mandiriBase
 	Requests []requestRow
 	Letters  []residentLetterRow
+	// ToFix are requests the clerk returned for the resident to complete;
+	// Ready are requests whose letter is signed and waits to be taken.
+	ToFix, Ready []requestRow
+	// Notified says the resident opted in to notifications.
+	Notified bool
 }
 
 // handleMandiriHome shows the resident's requests and letters.
@@ -217,8 +225,16 @@ func (s *Server) handleMandiriHome(c *gin.Context) error {
 		return err
 	}
 	for _, r := range rs {
-		p.Requests = append(p.Requests, s.requestRowOf(c, &r))
+		row := s.requestRowOf(c, &r)
+		p.Requests = append(p.Requests, row)
+		switch r.Effective {
+		case surat.RequestIncomplete:
+			p.ToFix = append(p.ToFix, row)
+		case surat.RequestReady:
+			p.Ready = append(p.Ready, row)
+		}
 	}
+	p.Notified = login.Account.NotifyConsentAt != nil
 	if p.Letters, err = s.residentLetterRows(c, login); err != nil {
 		return err
 	}
@@ -265,7 +281,7 @@ type offeredModuleView struct {
 func offeredModuleViewOf(vm issuance.VillageModule) offeredModuleView {
 	m := vm.Module
 	v := offeredModuleView{Code: m.Code, Title: m.Title, Description: m.Description, Validity: vm.Validity(),
-		Requirements: m.Requirements}
+		Requirements: vm.Requirements()}
 	for _, sp := range m.Subjects {
 		n := sp.Label
 		if !sp.Required {

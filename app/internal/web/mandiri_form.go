@@ -173,7 +173,8 @@ func (s *Server) handleMandiriRequestCreate(c *gin.Context) error {
 		return err
 	}
 	f := postedRequestForm(c, m.Module)
-	r, err := s.mandiri.CreateRequest(ctx, login, mandiri.Submission{Module: m.Code, Form: f, Files: uploadsOf(c)})
+	r, err := s.mandiri.CreateRequest(ctx, login, mandiri.Submission{Module: m.Code, Form: f,
+		Files: uploadsOf(c, m.Requirements())})
 	if msg := s.uploadProblem(err); msg != "" {
 		p := requestFormPage{Action: "/mandiri/permohonan", Errors: map[string]string{"lampiran": msg}}
 		return s.renderRequestForm(c, http.StatusUnprocessableEntity, login, m, p, f)
@@ -189,8 +190,10 @@ func (s *Server) handleMandiriRequestCreate(c *gin.Context) error {
 	return nil
 }
 
-// uploadsOf is the files of the posted form's "lampiran" inputs.
-func uploadsOf(c *gin.Context) []mandiri.Upload {
+// uploadsOf is the files of the posted form: "lampiran" for any
+// document, "syarat.<n>" for the n-th of the module's required documents
+// (requirements, from 1), which each upload is tagged with.
+func uploadsOf(c *gin.Context, requirements []string) []mandiri.Upload {
 	mf := c.Request.MultipartForm
 	if mf == nil {
 		return nil
@@ -198,6 +201,12 @@ func uploadsOf(c *gin.Context) []mandiri.Upload {
 	var out []mandiri.Upload
 	for _, fh := range mf.File["lampiran"] {
 		out = append(out, mandiri.Upload{Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }})
+	}
+	for i, label := range requirements {
+		for _, fh := range mf.File["syarat."+strconv.Itoa(i+1)] {
+			out = append(out, mandiri.Upload{Size: fh.Size, Requirement: label,
+				Open: func() (io.ReadCloser, error) { return fh.Open() }})
+		}
 	}
 	return out
 }
@@ -223,6 +232,12 @@ type requestDetailPage struct {
 	Message     string
 	Timeline    []timelineEntry
 	Attachments []mandiriAttachmentRow
+	// Entries are what the resident submitted; Checklist the module's
+	// required documents and which were uploaded.
+	Entries   []requestEntryView
+	Checklist []mandiriRequirement
+	// CanResubmit offers "Kirim ulang" for a returned request.
+	CanResubmit bool
 	CanEdit     bool
 	CanCancel   bool
 	CanAttach   bool
@@ -233,17 +248,27 @@ type requestDetailPage struct {
 
 // mandiriAttachmentRow is one document of a request.
 type mandiriAttachmentRow struct {
-	ID   int64
-	Kind string
-	Size string
+	ID          int64
+	Kind        string
+	Size        string
+	Requirement string
 }
 
 func mandiriAttachmentRows(as []surat.Attachment) []mandiriAttachmentRow {
 	var out []mandiriAttachmentRow
 	for _, a := range as {
-		out = append(out, mandiriAttachmentRow{ID: a.ID, Kind: a.Kind(), Size: fmt.Sprintf("%d KB", (a.Size+1023)/1024)})
+		out = append(out, mandiriAttachmentRow{ID: a.ID, Kind: a.Kind(), Size: fmt.Sprintf("%d KB", (a.Size+1023)/1024),
+			Requirement: a.Requirement})
 	}
 	return out
+}
+
+// mandiriRequirement is one required document of a request, with the
+// upload field that meets it.
+type mandiriRequirement struct {
+	Field string // "syarat.<n>"
+	Label string
+	Met   bool
 }
 
 // handleMandiriRequestShow shows one of the resident's requests with its
@@ -260,8 +285,11 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 		return err
 	}
 	p := requestDetailPage{mandiriBase: s.mandiriBaseFor(c, "Permohonan #"+strconv.FormatInt(r.ID, 10)),
-		Request: s.requestRowOf(c, r), CanEdit: r.Effective.Editable(),
+		Request: s.requestRowOf(c, r), CanEdit: r.Effective.Editable(), CanResubmit: r.Effective.Editable(),
 		CanCancel: r.Effective.Cancellable(), CanAttach: r.Effective.Cancellable()}
+	if p.Entries, err = s.requestEntries(c, r); err != nil {
+		return err
+	}
 	if r.Effective.Editable() {
 		p.Message = r.Message
 	}
@@ -278,6 +306,13 @@ func (s *Server) handleMandiriRequestShow(c *gin.Context) error {
 		return err
 	}
 	p.Attachments = mandiriAttachmentRows(as)
+	checks, err := s.mandiri.Requirements(ctx, r.VillageID, r, as)
+	if err != nil {
+		return err
+	}
+	for i, rc := range checks {
+		p.Checklist = append(p.Checklist, mandiriRequirement{Field: "syarat." + strconv.Itoa(i+1), Label: rc.Label, Met: rc.Met()})
+	}
 	if r.LetterID != nil && (r.Effective == surat.RequestReady || r.Effective == surat.RequestTaken) {
 		l, err := s.store.LetterByID(ctx, r.VillageID, *r.LetterID)
 		if err != nil {
@@ -363,12 +398,39 @@ func (s *Server) handleMandiriAttachmentAdd(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.mandiri.AddAttachments(c.Request.Context(), currentResident(c), id, uploadsOf(c))
+	ctx, login := c.Request.Context(), currentResident(c)
+	r, err := s.store.RequestOfResident(ctx, login.Account.VillageID, login.Resident.ID, id)
+	if err != nil {
+		return err
+	}
+	labels, err := s.mandiri.RequirementLabels(ctx, login.Account.VillageID, r.Module)
+	if err != nil {
+		return err
+	}
+	err = s.mandiri.AddAttachments(ctx, login, id, uploadsOf(c, labels))
 	if msg := s.uploadProblem(err); msg != "" {
 		return &surat.ValidationError{Fields: map[string]string{"lampiran": msg}}
 	} else if err != nil {
 		return err
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=lampiran", id))
+	ok := "lampiran"
+	if r.Effective == surat.RequestIncomplete {
+		ok = "lampiran-dikirim"
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=%s", id, ok))
+	return nil
+}
+
+// handleMandiriRequestResubmit sends a returned request back to the
+// clerk as it is ("Kirim ulang").
+func (s *Server) handleMandiriRequestResubmit(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.mandiri.Resubmit(c.Request.Context(), currentResident(c), id); err != nil {
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mandiri/permohonan/%d?ok=dikirim-ulang", id))
 	return nil
 }

@@ -377,6 +377,67 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	batch(key, map[string]any{"codes": []string{}}, http.StatusUnprocessableEntity)
 	batch(key, "bukan objek", http.StatusBadRequest)
 
+	// The workflow of issue 18: who can sign, delete a draft, withdraw,
+	// a manual number, a new signer, approve and sign in one step (one
+	// letter and a batch), and the sekretaris desa's verification.
+	a.call("GET", "/api/v1/signers", "/api/v1/signers", op, nil, http.StatusOK, nil)
+	var d letterJSON
+	a.call("POST", "/api/v1/letters", "/api/v1/letters", op, domisili(lv.res.ID, nil), http.StatusCreated, &d)
+	a.call("DELETE", "/api/v1/letters/{id}", id("/api/v1/letters/{id}", d.ID), kades, nil, http.StatusForbidden, nil)
+	a.call("DELETE", "/api/v1/letters/{id}", id("/api/v1/letters/{id}", d.ID), op, nil, http.StatusNoContent, nil)
+	a.call("DELETE", "/api/v1/letters/{id}", id("/api/v1/letters/{id}", l.ID), op, nil, http.StatusConflict, nil)
+	a.call("POST", "/api/v1/letters", "/api/v1/letters", op, domisili(lv.res.ID, nil), http.StatusCreated, &d)
+	a.call("POST", "/api/v1/letters/{id}/withdraw", id("/api/v1/letters/{id}/withdraw", d.ID), op, nil, http.StatusConflict, nil)
+	a.call("POST", "/api/v1/letters/{id}/submit", id("/api/v1/letters/{id}/submit", d.ID), op, nil, http.StatusOK, &d)
+	a.call("POST", "/api/v1/letters/{id}/withdraw", id("/api/v1/letters/{id}/withdraw", d.ID), op, nil, http.StatusOK, &d)
+	num := id("/api/v1/letters/{id}/number", d.ID)
+	a.call("PUT", "/api/v1/letters/{id}/number", num, op, map[string]any{"seq": 240, "reason": "Nomor dari buku agenda"}, http.StatusForbidden, nil)
+	a.call("PUT", "/api/v1/letters/{id}/number", num, admin, map[string]any{"seq": 240}, http.StatusUnprocessableEntity, nil)
+	a.call("PUT", "/api/v1/letters/{id}/number", num, admin, map[string]any{"seq": 240, "reason": "Nomor dari buku agenda"}, http.StatusOK, &d)
+	a.call("PUT", "/api/v1/letters/{id}/signer", id("/api/v1/letters/{id}/signer", d.ID), op,
+		map[string]any{"signer_official_id": 999999}, http.StatusUnprocessableEntity, nil)
+	a.call("PUT", "/api/v1/letters/{id}/signer", id("/api/v1/letters/{id}/signer", d.ID), op,
+		map[string]any{"signer_official_id": lv.head.ID}, http.StatusOK, &d)
+	a.call("POST", "/api/v1/letters/{id}/submit", id("/api/v1/letters/{id}/submit", d.ID), op, nil, http.StatusOK, &d)
+	as := id("/api/v1/letters/{id}/approve-sign", d.ID)
+	a.call("POST", "/api/v1/letters/{id}/approve-sign", as, kades, map[string]any{"version": d.Version, "passphrase": "salah"},
+		http.StatusUnprocessableEntity, nil)
+	a.call("POST", "/api/v1/letters/{id}/approve-sign", as, kades, map[string]any{"version": d.Version - 1, "passphrase": testSignPass},
+		http.StatusConflict, nil)
+	a.call("POST", "/api/v1/letters/{id}/approve-sign", as, kades, map[string]any{"version": d.Version, "passphrase": testSignPass},
+		http.StatusOK, &d)
+	if !strings.Contains(d.Number, "/240/") || d.ManualSeq == nil {
+		t.Errorf("approve-sign with a manual number: %q %v", d.Number, d.ManualSeq)
+	}
+	var b1, b2 letterJSON
+	for _, b := range []*letterJSON{&b1, &b2} {
+		a.call("POST", "/api/v1/letters", "/api/v1/letters", op, domisili(lv.res.ID, nil), http.StatusCreated, b)
+		a.call("POST", "/api/v1/letters/{id}/submit", id("/api/v1/letters/{id}/submit", b.ID), op, nil, http.StatusOK, b)
+	}
+	a.call("POST", "/api/v1/letters/approve-sign", "/api/v1/letters/approve-sign", kades, map[string]any{"passphrase": testSignPass,
+		"items": []map[string]any{{"id": b1.ID, "version": b1.Version}, {"id": b2.ID, "version": b2.Version}}}, http.StatusOK, nil)
+	a.call("POST", "/api/v1/letters/approve-sign", "/api/v1/letters/approve-sign", kades, map[string]any{"passphrase": testSignPass},
+		http.StatusUnprocessableEntity, nil)
+	sekdes := e.sekdes(lv, "")
+	if err := e.st.SaveWorkflowSettings(t.Context(), surat.Actor{Username: "admin"}, lv.v.ID,
+		&surat.WorkflowSettings{VerifySekdes: true}); err != nil {
+		t.Fatal(err)
+	}
+	var vl letterJSON
+	a.call("POST", "/api/v1/letters", "/api/v1/letters", op, domisili(lv.res.ID, nil), http.StatusCreated, &vl)
+	a.call("POST", "/api/v1/letters/{id}/submit", id("/api/v1/letters/{id}/submit", vl.ID), op, nil, http.StatusOK, &vl)
+	a.call("POST", "/api/v1/letters/{id}/approve", id("/api/v1/letters/{id}/approve", vl.ID), kades, map[string]int{"version": vl.Version},
+		http.StatusConflict, nil)
+	a.call("POST", "/api/v1/letters/{id}/verify", id("/api/v1/letters/{id}/verify", vl.ID), kades, nil, http.StatusForbidden, nil)
+	a.call("POST", "/api/v1/letters/{id}/verify", id("/api/v1/letters/{id}/verify", vl.ID), sekdes, map[string]int{"version": vl.Version},
+		http.StatusOK, &vl)
+	if vl.VerifiedAt == nil {
+		t.Error("verified letter has no verified_at")
+	}
+	if err := e.st.SaveWorkflowSettings(t.Context(), surat.Actor{Username: "admin"}, lv.v.ID, &surat.WorkflowSettings{}); err != nil {
+		t.Fatal(err)
+	}
+
 	// Residents (Layanan Mandiri).
 	pin := e.issuePIN("operator", lv.res.NIK)
 	var mt mandiriTokenResponse
@@ -409,6 +470,21 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	a.call("GET", "/api/v1/mandiri/letters", "/api/v1/mandiri/letters", rt, nil, http.StatusOK, nil)
 	a.call("GET", "/api/v1/mandiri/letters/{id}/pdf", id("/api/v1/mandiri/letters/{id}/pdf", l.ID), rt, nil, http.StatusOK, nil)
 	a.call("GET", "/api/v1/mandiri/letters/{id}/pdf", id("/api/v1/mandiri/letters/{id}/pdf", l2.ID), rt, nil, http.StatusNotFound, nil)
+	// The resident opts in to notifications, and sends a returned request
+	// back as it is.
+	a.call("GET", "/api/v1/mandiri/notifications", "/api/v1/mandiri/notifications", rt, nil, http.StatusOK, nil)
+	a.call("PUT", "/api/v1/mandiri/notifications", "/api/v1/mandiri/notifications", rt,
+		map[string]any{"telepon": "0812-3456-7890", "email": "budi@example.org", "setuju": true}, http.StatusOK, nil)
+	a.call("PUT", "/api/v1/mandiri/notifications", "/api/v1/mandiri/notifications", rt,
+		map[string]any{"telepon": "12ab", "setuju": true}, http.StatusUnprocessableEntity, nil)
+	var rq2 mandiriRequestJSON
+	a.call("POST", "/api/v1/mandiri/requests", "/api/v1/mandiri/requests", rt, domisili(lv.res.ID, nil), http.StatusCreated, &rq2)
+	resub := id("/api/v1/mandiri/requests/{id}/resubmit", rq2.ID)
+	a.call("POST", "/api/v1/mandiri/requests/{id}/resubmit", resub, rt, nil, http.StatusConflict, nil)
+	if _, err := e.st.ReturnRequest(t.Context(), surat.Actor{Username: "operator"}, lv.v.ID, rq2.ID, "Bawa KK asli"); err != nil {
+		t.Fatal(err)
+	}
+	a.call("POST", "/api/v1/mandiri/requests/{id}/resubmit", resub, rt, nil, http.StatusOK, nil)
 	a.call("DELETE", "/api/v1/mandiri/auth/token", "/api/v1/mandiri/auth/token", rt, nil, http.StatusNoContent, nil)
 	a.call("GET", "/api/v1/mandiri/requests", "/api/v1/mandiri/requests", rt, nil, http.StatusUnauthorized, nil)
 

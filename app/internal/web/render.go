@@ -50,6 +50,9 @@ type basePage struct {
 type navItem struct {
 	Label, Href string
 	Active      bool
+	// Count is the number of things waiting there (a signer's letters),
+	// shown beside the label; 0 shows nothing.
+	Count int
 }
 
 // errorPage is the page of every HTML error.
@@ -147,7 +150,8 @@ func (a *assetSet) url(name string) (string, error) {
 }
 
 func (s *Server) parsePages() (map[string]*pageTemplate, error) {
-	funcs := template.FuncMap{"asset": s.assets.url, "field": field, "inc": func(i int) int { return i + 1 }}
+	funcs := template.FuncMap{"asset": s.assets.url, "field": field, "scopeLabel": scopeLabel,
+		"inc": func(i int) int { return i + 1 }}
 	partials, err := fs.Glob(files, "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
@@ -215,6 +219,13 @@ func (s *Server) base(c *gin.Context, title string) basePage {
 	if u := currentUser(c); u != nil {
 		b.User = u
 		b.Nav = navFor(u.Role, c.Request.URL.Path)
+		if n := s.signerQueueCount(c, u); n > 0 {
+			for i := range b.Nav {
+				if b.Nav[i].Href == "/persetujuan" {
+					b.Nav[i].Count = n
+				}
+			}
+		}
 	}
 	if sess := currentSession(c); sess != nil {
 		b.CSRFToken = sess.CSRFToken
@@ -236,10 +247,8 @@ func navFor(role surat.Role, current string) []navItem {
 	}
 	switch role {
 	case surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner:
-		items = append(items, navItem{Label: "Penduduk", Href: "/penduduk"}, navItem{Label: "Keluarga", Href: "/keluarga"})
-	}
-	if role == surat.RoleAdminDesa || role == surat.RoleOperator {
-		items = append(items, navItem{Label: "Permohonan", Href: "/permohonan"})
+		items = append(items, navItem{Label: "Penduduk", Href: "/penduduk"}, navItem{Label: "Keluarga", Href: "/keluarga"},
+			navItem{Label: "Permohonan", Href: "/permohonan"})
 	}
 	switch role {
 	case surat.RoleAdminDesa:

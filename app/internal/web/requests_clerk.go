@@ -23,6 +23,8 @@ type requestQueuePage struct {
 	Status   string
 	Statuses []requestStatusOption
 	Requests []requestRow
+	// IsClerk shows the clerks' links (a signer only reads).
+	IsClerk bool
 }
 
 // requestStatusOption is one choice of the queue's status filter.
@@ -43,7 +45,7 @@ func (s *Server) handleRequestQueue(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := requestQueuePage{basePage: s.base(c, "Permohonan Warga"), Status: string(status)}
+	p := requestQueuePage{basePage: s.base(c, "Permohonan Warga"), Status: string(status), IsClerk: isClerk(currentUser(c))}
 	p.Statuses = append(p.Statuses, requestStatusOption{Value: "", Label: "Perlu ditangani", Selected: status == ""})
 	for _, st := range surat.RequestStatuses() {
 		p.Statuses = append(p.Statuses, requestStatusOption{Value: string(st), Label: st.Label(), Selected: st == status})
@@ -68,15 +70,18 @@ type clerkRequestPage struct {
 	Request     requestRow
 	Status      surat.RequestStatus
 	Entries     []requestEntryView
-	Attachments []mandiriAttachmentRow
+	Attachments []attachmentView
+	Checklist   []requirementView
 	Timeline    []timelineEntry
-	LetterID    int64
-	CanOpen     bool
-	CanReturn   bool
-	CanCollect  bool
-	Error       string
-	Errors      map[string]string
-	ReturnMsg   string
+	// IsClerk: the user may act on the request (a signer only reads).
+	IsClerk    bool
+	LetterID   int64
+	CanOpen    bool
+	CanReturn  bool
+	CanCollect bool
+	Error      string
+	Errors     map[string]string
+	ReturnMsg  string
 }
 
 func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterRequest, p clerkRequestPage) error {
@@ -84,9 +89,10 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 	p.basePage = s.base(c, fmt.Sprintf("Permohonan #%d", r.ID))
 	p.Request = s.requestRowOf(c, r)
 	p.Status = r.Effective
-	p.CanOpen = r.Effective == surat.RequestInReview
-	p.CanReturn = r.Effective == surat.RequestInReview
-	p.CanCollect = r.Effective == surat.RequestReady
+	p.IsClerk = isClerk(currentUser(c))
+	p.CanOpen = p.IsClerk && r.Effective == surat.RequestInReview
+	p.CanReturn = p.IsClerk && r.Effective == surat.RequestInReview
+	p.CanCollect = p.IsClerk && r.Effective == surat.RequestReady
 	if r.LetterID != nil {
 		p.LetterID = *r.LetterID
 	}
@@ -95,19 +101,38 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 		return err
 	}
 	p.Request.Requester = req.Name
-	f, err := r.Form()
+	if p.Entries, err = s.requestEntries(c, r); err != nil {
+		return err
+	}
+	panel, err := s.requestPanelOf(ctx, r)
 	if err != nil {
 		return err
 	}
+	p.Attachments, p.Checklist = panel.Attachments, panel.Checklist
+	if p.Timeline, err = s.timelineOf(c, r); err != nil {
+		return err
+	}
+	s.render(c, status, "permohonan_detail", p)
+	return nil
+}
+
+// requestEntries are the people and values a request's form names, as the
+// resident filled them in.
+func (s *Server) requestEntries(c *gin.Context, r *surat.LetterRequest) ([]requestEntryView, error) {
+	var entries []requestEntryView
+	f, err := r.Form()
+	if err != nil {
+		return nil, err
+	}
 	names := map[int64]string{}
 	for _, id := range f.ResidentIDs() {
-		if res, err := s.store.ResidentByID(ctx, r.VillageID, id); err == nil {
+		if res, err := s.store.ResidentByID(c.Request.Context(), r.VillageID, id); err == nil {
 			names[id] = res.Name
 		}
 	}
 	cat, err := s.catalogue(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if m := cat.Module(r.Module); m != nil {
 		for _, sp := range m.Subjects {
@@ -126,34 +151,25 @@ func (s *Server) renderClerkRequest(c *gin.Context, status int, r *surat.LetterR
 				}
 				ns = append(ns, n)
 			}
-			p.Entries = append(p.Entries, requestEntryView{Label: sp.Label, Value: strings.Join(ns, ", ")})
+			entries = append(entries, requestEntryView{Label: sp.Label, Value: strings.Join(ns, ", ")})
 		}
 		for _, fs := range m.Fields {
 			if v := f.Fields[fs.Name]; v != "" {
-				p.Entries = append(p.Entries, requestEntryView{Label: fs.Label, Value: v})
+				entries = append(entries, requestEntryView{Label: fs.Label, Value: v})
 			}
 		}
 	}
-	if len(p.Entries) == 0 {
+	if len(entries) == 0 {
 		keys := make([]string, 0, len(f.Fields))
 		for k := range f.Fields {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			p.Entries = append(p.Entries, requestEntryView{Label: k, Value: f.Fields[k]})
+			entries = append(entries, requestEntryView{Label: k, Value: f.Fields[k]})
 		}
 	}
-	as, err := s.store.Attachments(ctx, r.VillageID, r.ID)
-	if err != nil {
-		return err
-	}
-	p.Attachments = mandiriAttachmentRows(as)
-	if p.Timeline, err = s.timelineOf(c, r); err != nil {
-		return err
-	}
-	s.render(c, status, "permohonan_detail", p)
-	return nil
+	return entries, nil
 }
 
 // clerkRequest loads the :id request of the clerk's village.
@@ -274,6 +290,41 @@ func (s *Server) handleClerkAttachment(c *gin.Context) error {
 	return nil
 }
 
+// handleClerkAttachmentInline shows one document of a request inside our
+// own pages (an image or a PDF, as sniffed at upload): framable only by
+// our pages, and sandboxed so that a hostile file runs nothing on our
+// origin.
+func (s *Server) handleClerkAttachmentInline(c *gin.Context) error {
+	r, err := s.clerkRequest(c)
+	if err != nil {
+		return err
+	}
+	aid, err := pathID(c, "aid")
+	if err != nil {
+		return err
+	}
+	a, err := s.store.AttachmentByID(c.Request.Context(), r.VillageID, r.ID, aid)
+	if err != nil {
+		return err
+	}
+	b, err := s.mandiri.ReadAttachment(a)
+	if err != nil {
+		return err
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="lampiran-%d-%d%s"`, r.ID, a.ID, attachmentExt(a.ContentType)))
+	c.Header("X-Frame-Options", "SAMEORIGIN")
+	csp := "frame-ancestors 'self'"
+	if a.ContentType != "application/pdf" {
+		// Chromium's PDF viewer does not run in a sandboxed document;
+		// images need nothing that a sandbox forbids.
+		csp += "; sandbox"
+	}
+	c.Header("Content-Security-Policy", csp)
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, a.ContentType, b)
+	return nil
+}
+
 // pinIssuePage is the clerk's form to issue or reset a resident's PIN.
 type pinIssuePage struct {
 	basePage
@@ -292,6 +343,9 @@ type pinSlipPage struct {
 	Reset    bool
 	LoginURL string
 	IssuedAt string
+	// Offered are the letters the village offers online, with the
+	// documents each asks for.
+	Offered []offeredModuleView
 }
 
 // handlePINIssueForm shows the PIN form.
@@ -325,6 +379,13 @@ func (s *Server) handlePINIssue(c *gin.Context) error {
 	slip := pinSlipPage{basePage: s.base(c, "Slip PIN Layanan Mandiri"), Village: v, Name: res.Name, NIK: res.NIK,
 		PIN: issued.PIN, Reset: issued.Reset, LoginURL: strings.TrimRight(s.cfg.BaseURL, "/") + "/mandiri/masuk",
 		IssuedAt: mandiriDateTime(s.now())}
+	offered, err := s.mandiri.OfferedModules(ctx, vid)
+	if err != nil {
+		return err
+	}
+	for _, m := range offered {
+		slip.Offered = append(slip.Offered, offeredModuleViewOf(m))
+	}
 	s.render(c, http.StatusOK, "mandiri_pin_slip", slip)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
@@ -56,6 +57,9 @@ type Deps struct {
 	// RateLimits are the per-IP limits of the public verification routes;
 	// nil means DefaultRateLimits.
 	RateLimits *RateLimits
+	// Notify checks and tests a village's webhook and says whether e-mail
+	// is configured; required.
+	Notify *notify.Service
 }
 
 // Server serves suratdesa over HTTP. Build it with New; it is safe for
@@ -76,6 +80,8 @@ type Server struct {
 	public *publicState
 	// mandiri decides everything about residents' self-service.
 	mandiri *mandiri.Service
+	// notify checks webhooks and sends test messages.
+	notify *notify.Service
 
 	setupCode string
 	// setupDone caches that users exist, after which setup never reopens
@@ -102,8 +108,8 @@ type Server struct {
 // when a dependency is missing, a template does not parse or a trusted proxy
 // is not an IP address or CIDR.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil || d.Issuance == nil || d.Verify == nil || d.Mandiri == nil {
-		return nil, errors.New("web: store, issuance, verify and mandiri are required")
+	if d.Store == nil || d.Issuance == nil || d.Verify == nil || d.Mandiri == nil || d.Notify == nil {
+		return nil, errors.New("web: store, issuance, verify, mandiri and notify are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -124,6 +130,7 @@ func New(d Deps) (*Server, error) {
 		issuance:  d.Issuance,
 		verify:    d.Verify,
 		mandiri:   d.Mandiri,
+		notify:    d.Notify,
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	var err error

@@ -94,6 +94,9 @@ func settingsTabs(current string) []settingsTab {
 		{Label: "Profil desa", Href: "/pengaturan"}, {Label: "Jenis surat", Href: "/pengaturan/surat"},
 		{Label: "Pejabat", Href: "/pengaturan/pejabat"}, {Label: "Pengguna", Href: "/pengaturan/pengguna"},
 		{Label: "Sertifikat TTE", Href: "/pengaturan/sertifikat"},
+		{Label: "Penomoran", Href: "/pengaturan/penomoran"},
+		{Label: "Alur & pemberitahuan", Href: "/pengaturan/alur"},
+		{Label: "Riwayat pemberitahuan", Href: "/pengaturan/pemberitahuan"},
 	}
 	for i := range tabs {
 		tabs[i].Active = tabs[i].Href == current
@@ -163,6 +166,9 @@ var settingsNotices = map[string]string{
 	"sertifikat-cabut": "Sertifikat dicabut. Surat yang sudah ditandatangani sebelumnya tetap sah.",
 	"desa":             "Desa dan admin pertamanya dibuat.",
 	"templat-dihapus":  "Penyesuaian templat dihapus. Templat di bawahnya berlaku lagi.",
+	"alur":             "Pengaturan alur surat dan pemberitahuan disimpan.",
+	"penomoran":        "Nomor urut berikutnya disimpan.",
+	"kirim-ulang":      "Pemberitahuan dimasukkan lagi ke antrean dan segera dikirim ulang.",
 }
 
 // settingsNotice shows the ?ok= notice of a redirect, unless a flash is shown.

@@ -29,6 +29,8 @@ type letterSettingRow struct {
 	// "Kabupaten versi 2", "Desa versi 3".
 	Template string
 	OwnFile  bool // the village's own file
+	// Validity is the validity in force as read ("1 bulan", "30 hari").
+	Validity string
 }
 
 // letterSettingsPage lists every module with its settings.
@@ -38,6 +40,8 @@ type letterSettingsPage struct {
 	Rows []letterSettingRow
 	// Drafts are the village's template drafts waiting for review.
 	Drafts []surat.LetterTemplate
+	// VillageFormat is the number format of modules without their own.
+	VillageFormat string
 }
 
 // letterSettingForm is one module's settings as the form submits them.
@@ -47,6 +51,9 @@ type letterSettingForm struct {
 	NumberFormat string `form:"number_format"`
 	ValidityDays string `form:"validity_days"`
 	Online       bool   `form:"online"`
+	Verification string `form:"verification"`
+	// Requirements are the required documents, one a line.
+	Requirements string `form:"requirements"`
 }
 
 // letterSettingPage edits one module's settings.
@@ -58,6 +65,12 @@ type letterSettingPage struct {
 	Errors        map[string]string
 	VillageFormat string
 	Example       string
+	// Verifications are the choices of the verification step.
+	Verifications []surat.Verification
+	Standard      []string
+	// LastNumber is the last number of the module's sequence this year,
+	// NextNumber the one the next letter gets.
+	LastNumber, NextNumber string
 }
 
 // handleLetterSettings lists the modules with their settings.
@@ -79,7 +92,8 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := letterSettingsPage{basePage: s.base(c, "Pengaturan jenis surat"), Tabs: settingsTabs("/pengaturan/surat")}
+	p := letterSettingsPage{basePage: s.base(c, "Pengaturan jenis surat"), Tabs: settingsTabs("/pengaturan/surat"),
+		VillageFormat: v.NumberFormat}
 	for _, m := range cat.Modules() {
 		row := letterSettingRow{Module: m, Settings: m.DefaultSettings(), Format: v.NumberFormat,
 			Template: m.Origin.Label(), OwnFile: m.Origin.Layer == letters.LayerVillage}
@@ -92,6 +106,11 @@ func (s *Server) handleLetterSettings(c *gin.Context) error {
 		if row.Settings.NumberFormat != "" {
 			row.Format = row.Settings.NumberFormat
 		}
+		var set *surat.LetterSettings
+		if row.Custom {
+			set = &row.Settings
+		}
+		row.Validity = m.ValidityText(set)
 		p.Rows = append(p.Rows, row)
 	}
 	if p.Drafts, err = s.layerDrafts(c, templateScope{Layer: vid}); err != nil {
@@ -137,8 +156,13 @@ func (s *Server) handleLetterSettingForm(c *gin.Context) error {
 	if ls.KodeSurat == "" {
 		ls.KodeSurat = m.Klasifikasi
 	}
+	days := ls.ValidityDays
+	if days == 0 {
+		days = m.Validity.Days() // a saved 0 means the module's period
+	}
 	f := letterSettingForm{Enabled: ls.Enabled, KodeSurat: ls.KodeSurat, NumberFormat: ls.NumberFormat,
-		ValidityDays: strconv.Itoa(ls.ValidityDays), Online: ls.Online}
+		ValidityDays: strconv.Itoa(days), Online: ls.Online, Verification: string(ls.Verification),
+		Requirements: strings.Join(ls.RequirementList(), "\n")}
 	return s.renderLetterSetting(c, http.StatusOK, vid, m, f, nil)
 }
 
@@ -149,7 +173,18 @@ func (s *Server) renderLetterSetting(c *gin.Context, status int, vid int64, m *l
 		return err
 	}
 	p := letterSettingPage{basePage: s.base(c, m.Title), Tabs: settingsTabs("/pengaturan/surat"), Module: m, Form: f,
-		Errors: errs, VillageFormat: v.NumberFormat}
+		Errors: errs, VillageFormat: v.NumberFormat, Standard: surat.StandardRequirements,
+		Verifications: []surat.Verification{surat.VerifyVillage, surat.VerifySekdes, surat.VerifyNone}}
+	if series, err := s.issuance.NumberSeriesOf(c.Request.Context(), vid); err == nil {
+		scope, _, _ := s.store.SeriesScope(c.Request.Context(), vid, m.Code, m.Klasifikasi)
+		for _, ns := range series {
+			if ns.Scope == scope {
+				p.LastNumber, p.NextNumber = ns.LastNumber, ns.Next
+			}
+		}
+	} else {
+		return err
+	}
 	format := f.NumberFormat
 	if strings.TrimSpace(format) == "" {
 		format = v.NumberFormat
@@ -176,7 +211,8 @@ func (s *Server) handleLetterSettingSave(c *gin.Context) error {
 	f.KodeSurat, f.NumberFormat, f.ValidityDays = strings.TrimSpace(f.KodeSurat), strings.TrimSpace(f.NumberFormat),
 		strings.TrimSpace(f.ValidityDays)
 	ls := surat.LetterSettings{Module: m.Code, Enabled: f.Enabled, KodeSurat: f.KodeSurat, NumberFormat: f.NumberFormat,
-		Online: f.Online}
+		Online: f.Online, Verification: surat.Verification(f.Verification)}
+	ls.SetRequirements(strings.Split(f.Requirements, "\n"))
 	p := surat.Problems{}
 	if f.KodeSurat == "" {
 		p.Add("kode_surat", "Kode surat wajib diisi, mis. "+m.Klasifikasi)

@@ -27,6 +27,7 @@ type userForm struct {
 	Role            string `form:"role"`
 	OfficialID      string `form:"official_id"`
 	Disabled        bool   `form:"disabled"`
+	Email           string `form:"email"`
 	Password        string `form:"password"`
 	PasswordConfirm string `form:"password_confirm"`
 }
@@ -169,7 +170,7 @@ func (s *Server) handleUserCreate(c *gin.Context) error {
 		return err
 	}
 	u := &surat.User{Username: f.Username, FullName: f.FullName, PasswordHash: hash, Role: role, VillageID: &vid,
-		OfficialID: official}
+		OfficialID: official, Email: strings.TrimSpace(f.Email)}
 	err = s.store.CreateUser(ctx, actorOf(currentUser(c)), u)
 	if fields, ok := surat.FieldErrors(err); ok {
 		return s.renderUsers(c, http.StatusUnprocessableEntity, f, fields)
@@ -201,7 +202,7 @@ func (s *Server) handleUserForm(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled}
+	f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled, Email: u.Email}
 	if u.OfficialID != nil {
 		f.OfficialID = idString(*u.OfficialID)
 	}
@@ -242,7 +243,7 @@ func (s *Server) handleUserUpdate(c *gin.Context) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, p)
 	}
 	_, err = s.store.UpdateVillageUser(c.Request.Context(), actorOf(currentUser(c)), vid, u.ID,
-		store.UserChange{FullName: f.FullName, Role: role, OfficialID: official, Disabled: f.Disabled})
+		store.UserChange{FullName: f.FullName, Role: role, OfficialID: official, Disabled: f.Disabled, Email: f.Email})
 	if fields, ok := surat.FieldErrors(err); ok {
 		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, fields)
 	}
@@ -268,7 +269,7 @@ func (s *Server) handleUserPassword(c *gin.Context) error {
 		p.Add("password_confirm", "Ulangi kata sandi yang sama")
 	}
 	if len(p) > 0 {
-		f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled}
+		f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled, Email: u.Email}
 		if u.OfficialID != nil {
 			f.OfficialID = idString(*u.OfficialID)
 		}
