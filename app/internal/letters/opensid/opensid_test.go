@@ -1,6 +1,7 @@
 package opensid_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"slices"
@@ -194,4 +195,53 @@ func TestConvertRefusesOtherFiles(t *testing.T) {
 			t.Errorf("%s: %v, want ErrNotExport", data, err)
 		}
 	}
+}
+
+// A field of another person is renamed after that person
+// (nama_saksi_pembeli) while OpenSID's template keeps the plain code
+// ([form_nama_saksi]): the code still finds its field.
+func TestConvertFieldOfAnotherPerson(t *testing.T) {
+	data, err := os.ReadFile("testdata/template_surat_tinymce.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exports []map[string]any
+	if err := json.Unmarshal(data, &exports); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range exports {
+		if e["url_surat"] == "surat-keterangan-jual-beli" {
+			tpl := e["template"].(string)
+			if !strings.Contains(tpl, "[Form_jenis_barang]") {
+				t.Fatal("the sample's jual beli template lost [Form_jenis_barang]")
+			}
+			e["template"] = strings.Replace(tpl, "[Form_jenis_barang]", "[Form_jenis_barang] (saksi: [form_nama_saksi])", 1)
+		}
+	}
+	data, err = json.Marshal(exports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := opensid.Convert(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tpl := range ts {
+		if tpl.Code != "opensid_keterangan_jual_beli" {
+			continue
+		}
+		if !strings.Contains(string(tpl.Source), "{{field.nama_saksi_pembeli") {
+			t.Errorf("[form_nama_saksi] not mapped to the buyer's field:\n%s", tpl.Source)
+		}
+		for _, u := range tpl.Unmapped {
+			if strings.Contains(u, "form_nama_saksi") {
+				t.Errorf("still listed as unmapped: %q", u)
+			}
+		}
+		if _, err := letters.ParseModule(tpl.Code+".yaml", tpl.Source); err != nil {
+			t.Errorf("the loader refuses the draft: %v", err)
+		}
+		return
+	}
+	t.Fatal("no opensid_keterangan_jual_beli")
 }
