@@ -133,6 +133,8 @@ var errorTable = []errorRule{
 		}},
 	{match: as[*unsupportedMediaError](), status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
 		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*unsupportedMediaError](err).Msg }},
+	{match: as[*surat.LimitError](), status: http.StatusTooManyRequests, code: "limit_exceeded",
+		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*surat.LimitError](err).Msg }},
 	{match: as[*http.MaxBytesError](), status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
 		detail: func(err error, _ time.Time, p *problem) {
 			p.Message = fmt.Sprintf("Data yang dikirim terlalu besar (paling besar %d MB).", asT[*http.MaxBytesError](err).Limit>>20)
