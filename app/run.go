@@ -352,9 +352,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	if len(problems) > 0 {
+	if problems != nil {
 		printRowErrors(stdout, problems)
-		return fmt.Errorf("%d masalah ditemukan; tidak ada data yang diubah", len(problems))
+		return fmt.Errorf("%d masalah ditemukan; tidak ada data yang diubah", problems.Count())
 	}
 	for _, w := range importer.Warnings(recs) {
 		fmt.Fprintf(stdout, "peringatan baris %d, kolom %s: %s\n", w.Row, w.Column, w.Reason)
@@ -364,8 +364,8 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	res, err := e.st.ImportResidents(ctx, actor, vid, recs, dryRun)
 	var ie *surat.ImportError
 	if errors.As(err, &ie) {
-		printRowErrors(stdout, ie.Rows)
-		return fmt.Errorf("%d masalah ditemukan; tidak ada data yang diubah", len(ie.Rows))
+		printRowErrors(stdout, ie)
+		return fmt.Errorf("%d masalah ditemukan; tidak ada data yang diubah", ie.Count())
 	} else if err != nil {
 		return err
 	}
@@ -378,9 +378,14 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-func printRowErrors(w io.Writer, rows []surat.RowError) {
-	for _, r := range rows {
+// printRowErrors prints the problems kept of a rejected import and, when
+// there are more, how many were left out.
+func printRowErrors(w io.Writer, ie *surat.ImportError) {
+	for _, r := range ie.Rows {
 		fmt.Fprintf(w, "baris %d, kolom %s: %s\n", r.Row, r.Column, r.Reason)
+	}
+	if n := ie.Count() - len(ie.Rows); n > 0 {
+		fmt.Fprintf(w, "... dan %d masalah lain (hanya %d pertama ditampilkan)\n", n, len(ie.Rows))
 	}
 }
 

@@ -29,7 +29,8 @@ import (
 // openStore opens the database cfg names and migrates it to the newest
 // schema.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log})
+	st, err := store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log,
+		Quota: store.RequestQuota{VillageBytes: cfg.VillageUploadQuota}})
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,10 @@ type Config struct {
 	// and link-local addresses (APP_WEBHOOK_ALLOW_PRIVATE=true), for a
 	// WhatsApp gateway on the village's own network; off by default.
 	WebhookAllowPrivate bool
+	// VillageUploadQuota is how many bytes of residents' attachments one
+	// village may keep (APP_VILLAGE_UPLOAD_QUOTA: bytes, or a number with
+	// KiB, MiB or GiB; default 2GiB).
+	VillageUploadQuota int64
 }
 
 // Var describes one setting for the README table and the flag set.
@@ -59,6 +63,7 @@ var Vars = []Var{
 	{"APP_SMTP_URL", "smtp-url", "", "server surat untuk pemberitahuan e-mail, mis. smtp://user:pass@host:587", true},
 	{"APP_MAIL_FROM", "mail-from", "", "alamat pengirim e-mail pemberitahuan", false},
 	{"APP_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "false", "izinkan webhook ke alamat jaringan lokal (true/false)", false},
+	{"APP_VILLAGE_UPLOAD_QUOTA", "village-upload-quota", "2GiB", "batas ukuran seluruh lampiran permohonan satu desa (mis. 500MiB, 2GiB)", false},
 }
 
 // Register adds a flag for every setting to fs. The returned function builds
@@ -102,6 +107,11 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		case "false", "0", "no", "tidak", "":
 		default:
 			bad = fmt.Errorf("APP_WEBHOOK_ALLOW_PRIVATE %q must be true or false", v)
+		}
+		if q, err := parseBytes(get("APP_VILLAGE_UPLOAD_QUOTA")); err != nil {
+			bad = errors.Join(bad, fmt.Errorf("APP_VILLAGE_UPLOAD_QUOTA: %w", err))
+		} else {
+			c.VillageUploadQuota = q
 		}
 		for _, p := range strings.Split(get("APP_TRUSTED_PROXIES"), ",") {
 			if p = strings.TrimSpace(p); p != "" {
@@ -217,4 +227,28 @@ func MaskDSN(dsn string) string {
 		return cred[:i] + ":********" + dsn[at:]
 	}
 	return dsn
+}
+
+// parseBytes reads a size: a whole number of bytes, or one followed by
+// KiB, MiB or GiB (KB, MB, GB are read as the same binary units).
+func parseBytes(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"gib", 1 << 30}, {"gb", 1 << 30}, {"g", 1 << 30}, {"mib", 1 << 20}, {"mb", 1 << 20}, {"m", 1 << 20},
+		{"kib", 1 << 10}, {"kb", 1 << 10}, {"k", 1 << 10}}
+	mult := int64(1)
+	lower := strings.ToLower(v)
+	for _, u := range units {
+		if strings.HasSuffix(lower, u.suffix) {
+			lower, mult = strings.TrimSpace(strings.TrimSuffix(lower, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(lower, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 2GiB or 500MiB", v)
+	}
+	return n * mult, nil
 }

@@ -1,8 +1,14 @@
-// Package imgscale shrinks images by box averaging, for village logos: the
-// settings page stores them small, the PDF renderer flattens them.
+// Package imgscale decodes images within a size limit and shrinks them by
+// box averaging, for village logos: the settings page stores them small,
+// the PDF renderer flattens them.
 package imgscale
 
-import "image"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+)
 
 // Fit is the size of an image of bounds b shrunk, keeping its aspect, so
 // that its longer side is at most maxSide pixels (at least 1×1); a smaller
@@ -44,4 +50,31 @@ func Boxes(img image.Image, w, h int, put func(x, y int, box Box)) {
 			put(dx, dy, box)
 		}
 	}
+}
+
+// MaxSide is the longest width or height of an image the application will
+// decode. Decoding costs memory by the pixel count, not the file size: a
+// 194 KB 5000×5000 16-bit PNG needs 200 MB, so the dimensions are checked
+// from the header before any pixel is decoded.
+const MaxSide = 2000
+
+// ErrTooLarge is an image wider or higher than MaxSide pixels.
+var ErrTooLarge = errors.New("imgscale: image larger than 2000×2000 pixels")
+
+// Decode decodes an image in a format registered with package image, after
+// checking with image.DecodeConfig (which reads only the header) that
+// neither side exceeds MaxSide; a larger one is ErrTooLarge and nothing is
+// decoded. It returns the format name as image.Decode does.
+func Decode(data []byte) (image.Image, string, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, "", errors.New("imgscale: image without pixels")
+	}
+	if cfg.Width > MaxSide || cfg.Height > MaxSide {
+		return nil, "", fmt.Errorf("%dx%d: %w", cfg.Width, cfg.Height, ErrTooLarge)
+	}
+	return image.Decode(bytes.NewReader(data))
 }

@@ -33,8 +33,8 @@ func BenchmarkImportXLSX10k(b *testing.B) {
 		b.StartTimer()
 
 		recs, problems, err := importer.Parse(bytes.NewReader(data), "penduduk.xlsx")
-		if err != nil || len(problems) != 0 {
-			b.Fatalf("parse: %v, %d problems", err, len(problems))
+		if err != nil || problems.Count() != 0 {
+			b.Fatalf("parse: %v, %d problems", err, problems.Count())
 		}
 		res, err := st.ImportResidents(ctx, clerk, v.ID, recs, false)
 		if err != nil {
@@ -52,8 +52,8 @@ func BenchmarkParseXLSX10k(b *testing.B) {
 	data, _ := benchRegister(b)
 	for b.Loop() {
 		recs, problems, err := importer.Parse(bytes.NewReader(data), "penduduk.xlsx")
-		if err != nil || len(problems) != 0 || len(recs) != 10000 {
-			b.Fatalf("parse: %v, %d problems, %d records", err, len(problems), len(recs))
+		if err != nil || problems.Count() != 0 || len(recs) != 10000 {
+			b.Fatalf("parse: %v, %d problems, %d records", err, problems.Count(), len(recs))
 		}
 	}
 }

@@ -19,13 +19,16 @@ type csvSource struct {
 	embedded int // line breaks inside quoted cells so far
 }
 
+// newCSVSource streams the records of b; UTF-8 text is read in place, other
+// encodings are converted once.
 func newCSVSource(b []byte) *csvSource {
 	text := decodeText(b)
 	return &csvSource{r: csvReader(text, chooseDelimiter(text))}
 }
 
-func csvReader(text string, comma rune) *csv.Reader {
-	r := csv.NewReader(strings.NewReader(text))
+func csvReader(text []byte, comma rune) *csv.Reader {
+	r := csv.NewReader(bytes.NewReader(text))
+	r.ReuseRecord = true
 	r.Comma = comma
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
@@ -38,7 +41,7 @@ var delimiters = []rune{',', ';', '\t', '|'}
 // best header: Excel in an Indonesian locale saves "CSV" with semicolons,
 // elsewhere with commas, and "Text" with tabs. Without any header it falls
 // back to sniffDelimiter, and findHeader reports the missing header.
-func chooseDelimiter(text string) rune {
+func chooseDelimiter(text []byte) rune {
 	idx := headerIndex()
 	best, bestMatched := rune(0), 0
 	for _, d := range delimiters {
@@ -94,27 +97,27 @@ func (s *csvSource) next() (row, bool, error) {
 
 // decodeText returns b as UTF-8: a UTF-8 byte-order mark is dropped, UTF-16
 // (Excel's "Unicode Text") is converted, and text that is not valid UTF-8 is
-// read as Windows-1252, the code page Excel on Windows saves CSV in.
-func decodeText(b []byte) string {
+// read as Windows-1252, the code page Excel on Windows saves CSV in. Valid
+// UTF-8 is returned without a copy.
+func decodeText(b []byte) []byte {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
 		b = b[3:]
 	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
-		return decodeUTF16(b)
+		return []byte(decodeUTF16(b))
 	}
 	if utf8.Valid(b) {
-		return string(b)
+		return b
 	}
-	var sb strings.Builder
-	sb.Grow(len(b) + len(b)/8)
+	out := make([]byte, 0, len(b)+len(b)/8)
 	for _, c := range b {
 		if c >= 0x80 && c < 0xA0 {
-			sb.WriteRune(cp1252[c-0x80])
+			out = utf8.AppendRune(out, cp1252[c-0x80])
 		} else {
-			sb.WriteRune(rune(c))
+			out = utf8.AppendRune(out, rune(c))
 		}
 	}
-	return sb.String()
+	return out
 }
 
 func decodeUTF16(b []byte) string {
@@ -139,12 +142,13 @@ var cp1252 = [32]rune{
 
 // sniffDelimiter picks the separator that splits one of the first lines into
 // the most cells, so a title line above the header does not decide.
-func sniffDelimiter(text string) rune {
+func sniffDelimiter(text []byte) rune {
 	candidates := delimiters
 	best := map[rune]int{}
-	for i := 0; i < 20 && text != ""; i++ {
-		var line string
-		line, text, _ = strings.Cut(text, "\n")
+	for i := 0; i < 20 && len(text) > 0; i++ {
+		var lineB []byte
+		lineB, text, _ = bytes.Cut(text, []byte("\n"))
+		line := string(lineB)
 		counts := map[rune]int{}
 		inQuote := false
 		for _, r := range line {

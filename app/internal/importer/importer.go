@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +26,26 @@ var (
 	// ErrUnsupportedFormat means the content is neither XLSX nor CSV (415),
 	// whatever its name says.
 	ErrUnsupportedFormat = errors.New("format tidak didukung; unggah berkas .xlsx (Excel Workbook) atau .csv")
+	// ErrTooManyRows means the file has more than MaxRows data rows (422);
+	// reading stops at the first row beyond the limit.
+	ErrTooManyRows = fmt.Errorf("memuat lebih dari %s baris data; batas satu berkas adalah %s baris, pecah data menjadi beberapa berkas",
+		thousands(MaxRows), thousands(MaxRows))
 )
+
+// MaxRows is the most data rows (rows below the header with a cell that is
+// not empty) one file may hold: a large village has a few tens of thousands of
+// residents, and the records of a file are kept in memory for the single
+// transaction that applies it.
+const MaxRows = 100_000
+
+// thousands writes n with Indonesian thousands separators: 100.000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s
+}
 
 // headerScanRows is how many rows may precede the header row (a title such
 // as "DATA PENDUDUK DESA ..." above the table).
@@ -45,17 +65,25 @@ const headerScanRows = 20
 // Citizenship defaults to WNI and status dasar to HIDUP.
 //
 // recs holds the rows without problems, each with Row set to the row number
-// the spreadsheet shows. problems lists every problem of every other row,
-// in file order: Row, Column (the header as written in the file) and an
-// Indonesian Reason; a row with problems is not in recs. err is non-nil only
-// when the file as a whole cannot be used: unreadable, too large, not a
-// spreadsheet, no header row, a required column missing or named twice.
-// Warnings lists what the clerk should check but does not block an import.
-func Parse(r io.Reader, filename string) (recs []surat.ImportRecord, problems []surat.RowError, err error) {
+// the spreadsheet shows. problems, nil when there are none, holds the first
+// surat.MaxReportedRows problems of the other rows in file order (Row,
+// Column as the header is written in the file, an Indonesian Reason) and
+// their total count; a row with problems is not in recs. err is non-nil
+// only when the file as a whole cannot be used: unreadable, too large (more
+// than MaxFileSize bytes, ErrTooLarge, or more than MaxRows data rows,
+// ErrTooManyRows), not a spreadsheet, no header row, a required column
+// missing or named twice. Warnings lists what the clerk should check but
+// does not block an import.
+//
+// Memory stays bounded by the limits, not by what the file claims: the file
+// is read once, rows are streamed from it (an XLSX part is refused by its
+// size in the zip directory before it is opened, and again while it is
+// inflated), and only the records and the reported problems are kept.
+func Parse(r io.Reader, filename string) (recs []surat.ImportRecord, problems *surat.ImportError, err error) {
 	return parse(r, filename, time.Now())
 }
 
-func parse(r io.Reader, filename string, now time.Time) ([]surat.ImportRecord, []surat.RowError, error) {
+func parse(r io.Reader, filename string, now time.Time) ([]surat.ImportRecord, *surat.ImportError, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("berkas %s tidak dapat dibaca: %w", filename, err)
@@ -81,7 +109,8 @@ func parse(r io.Reader, filename string, now time.Time) ([]surat.ImportRecord, [
 	}
 	p := newRowParser(h, now, date1904)
 	var recs []surat.ImportRecord
-	var problems []surat.RowError
+	var problems surat.ImportError
+	rows := 0
 	for {
 		rw, ok, err := src.next()
 		if err != nil {
@@ -94,15 +123,25 @@ func parse(r io.Reader, filename string, now time.Time) ([]surat.ImportRecord, [
 		if status == rowEnd {
 			break
 		}
-		problems = append(problems, probs...)
+		// Every row with a cell counts, also one with cells only in
+		// columns the import ignores: each costs reading time.
+		if rows++; rows > MaxRows {
+			return nil, nil, fmt.Errorf("berkas %s %w", filename, ErrTooManyRows)
+		}
+		for _, pr := range probs {
+			problems.Add(pr)
+		}
 		if status == rowOK {
 			recs = append(recs, rec)
 		}
 	}
-	if len(recs) == 0 && len(problems) == 0 {
+	if len(recs) == 0 && problems.Count() == 0 {
 		return nil, nil, fmt.Errorf("berkas %s tidak berisi data penduduk di bawah baris judul (baris %d)", filename, h.row)
 	}
-	return recs, problems, nil
+	if problems.Count() == 0 {
+		return recs, nil, nil
+	}
+	return recs, &problems, nil
 }
 
 // sheet is a candidate table: the only one of a CSV, or one worksheet.

@@ -35,7 +35,7 @@ func TestParseOpenSIDExportXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(problems) != 0 {
+	if problems.Count() != 0 {
 		t.Fatalf("problems: %+v", problems)
 	}
 	if got, want := len(recs), 3; got != want {
@@ -90,7 +90,7 @@ func TestParseFriendlyCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(problems) != 0 {
+	if problems.Count() != 0 {
 		t.Fatalf("problems: %+v", problems)
 	}
 	if len(recs) != 3 {
@@ -165,14 +165,14 @@ func TestParseReportsEveryBadRow(t *testing.T) {
 		{15, "tempatlahir", "Tempat lahir wajib diisi"},
 		{15, "status_kawin", `Status Perkawinan "duda" tidak dikenal`},
 	}
-	if len(problems) != len(want) {
-		for _, p := range problems {
+	if problems.Count() != len(want) {
+		for _, p := range problems.Rows {
 			t.Logf("%d %s: %s", p.Row, p.Column, p.Reason)
 		}
-		t.Fatalf("got %d problems, want %d", len(problems), len(want))
+		t.Fatalf("got %d problems, want %d", problems.Count(), len(want))
 	}
 	for i, w := range want {
-		p := problems[i]
+		p := problems.Rows[i]
 		if p.Row != w.row || p.Column != w.column || !strings.HasPrefix(p.Reason, w.reason) {
 			t.Errorf("problem %d:\ngot  %d %s: %s\nwant %d %s: %s...", i, p.Row, p.Column, p.Reason, w.row, w.column, w.reason)
 		}
@@ -201,12 +201,12 @@ func TestParseNIKStoredAsNumber(t *testing.T) {
 		{Row: 2, Column: "NIK", Reason: "NIK tersimpan sebagai angka di Excel sehingga digit terakhir hilang; format kolom sebagai Teks lalu ketik ulang"},
 		{Row: 4, Column: "No. KK", Reason: "Nomor KK tersimpan sebagai angka di Excel sehingga digit terakhir hilang; format kolom sebagai Teks lalu ketik ulang"},
 	}
-	if len(problems) != len(want) {
+	if problems.Count() != len(want) {
 		t.Fatalf("problems: %+v", problems)
 	}
 	for i := range want {
-		if problems[i] != want[i] {
-			t.Errorf("got  %+v\nwant %+v", problems[i], want[i])
+		if problems.Rows[i] != want[i] {
+			t.Errorf("got  %+v\nwant %+v", problems.Rows[i], want[i])
 		}
 	}
 	if len(recs) != 1 || recs[0].Resident.NIK != "3505125505850002" || recs[0].Household.NoKK != "3505120101080001" {
@@ -224,7 +224,7 @@ func TestParseDateCellsAndSerials(t *testing.T) {
 		{"3505121708450004", "D", "3505120101080001", 1, "Blitar", "17 Agustus 1945", 1, 1, 4},
 	}})
 	recs, problems, err := importer.Parse(bytes.NewReader(data), "tanggal.xlsx")
-	if err != nil || len(problems) != 0 {
+	if err != nil || problems.Count() != 0 {
 		t.Fatalf("err %v, problems %+v", err, problems)
 	}
 	for i, want := range []string{"1980-01-15", "2000-02-29", "2000-03-01", "1945-08-17"} {
@@ -265,7 +265,7 @@ func TestParseRejectsFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			recs, problems, err := importer.Parse(bytes.NewReader(tt.data), tt.file)
 			if err == nil {
-				t.Fatalf("accepted: %d records, %d problems", len(recs), len(problems))
+				t.Fatalf("accepted: %d records, %d problems", len(recs), problems.Count())
 			}
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("error %v is not %v", err, tt.is)
@@ -319,7 +319,7 @@ func TestWarnings(t *testing.T) {
 	orphan.nama, orphan.nik, orphan.noKK, orphan.shdk, orphan.lahir = "Joko", "3505121501900003", "3505120101080002", 4, "1990-01-15"
 	data := buildXLSX(t, sheet{name: "Sheet1", rows: [][]any{openSIDHeader, head.row(), wife.row(), orphan.row()}})
 	recs, problems, err := importer.Parse(bytes.NewReader(data), "w.xlsx")
-	if err != nil || len(problems) != 0 {
+	if err != nil || problems.Count() != 0 {
 		t.Fatalf("err %v problems %+v", err, problems)
 	}
 	got := importer.Warnings(recs)

@@ -39,7 +39,7 @@ func TestImportIntoRegister(t *testing.T) {
 		v := newVillage(t, st)
 
 		recs, problems, err := importer.Parse(bytes.NewReader(data), "penduduk.xlsx")
-		if err != nil || len(problems) != 0 {
+		if err != nil || problems.Count() != 0 {
 			t.Fatalf("parse: %v %+v", err, problems)
 		}
 		households := map[string]bool{}
@@ -117,7 +117,7 @@ func TestImportIntoRegister(t *testing.T) {
 		changed = append(changed, register(41)[41])
 		data2 := buildXLSX(t, sheet{name: "Penduduk", rows: changed})
 		recs, problems, err = importer.Parse(bytes.NewReader(data2), "penduduk-baru.xlsx")
-		if err != nil || len(problems) != 0 {
+		if err != nil || problems.Count() != 0 {
 			t.Fatalf("parse corrected file: %v %+v", err, problems)
 		}
 		res, err = st.ImportResidents(ctx, clerk, v.ID, recs, false)
@@ -150,7 +150,7 @@ func TestImportRejectedFileChangesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(problems) != 1 || problems[0].Row != 12 || problems[0].Column != "nik" {
+		if problems.Count() != 1 || problems.Rows[0].Row != 12 || problems.Rows[0].Column != "nik" {
 			t.Fatalf("problems: %+v", problems)
 		}
 		// A caller that imports anyway still cannot half-apply: the store

@@ -193,13 +193,13 @@ func TestIsDateFormat(t *testing.T) {
 }
 
 func TestDecodeText(t *testing.T) {
-	if got := decodeText([]byte("\xEF\xBB\xBFnik;nama")); got != "nik;nama" {
+	if got := decodeText([]byte("\xEF\xBB\xBFnik;nama")); string(got) != "nik;nama" {
 		t.Errorf("UTF-8 BOM: %q", got)
 	}
-	if got := decodeText([]byte("Andr\xe9 \x93Ucok\x94")); got != "André “Ucok”" {
+	if got := decodeText([]byte("Andr\xe9 \x93Ucok\x94")); string(got) != "André “Ucok”" {
 		t.Errorf("Windows-1252: %q", got)
 	}
-	if got := decodeText([]byte("\xFF\xFEn\x00i\x00k\x00")); got != "nik" {
+	if got := decodeText([]byte("\xFF\xFEn\x00i\x00k\x00")); string(got) != "nik" {
 		t.Errorf("UTF-16LE: %q", got)
 	}
 	for text, want := range map[string]rune{
@@ -207,7 +207,7 @@ func TestDecodeText(t *testing.T) {
 		"nik;nama;no_kk\n1;\"a,b,c,d\";2\n": ';',
 		"DATA PENDUDUK\nnik\tnama\tno_kk\n": '\t',
 	} {
-		if got := sniffDelimiter(text); got != want {
+		if got := sniffDelimiter([]byte(text)); got != want {
 			t.Errorf("%q: got %q, want %q", text, got, want)
 		}
 	}

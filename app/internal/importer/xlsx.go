@@ -21,14 +21,37 @@ import (
 // (and 1.6 s for excelize's stream). excelize still writes the test fixtures.
 
 // maxUnzipped bounds how much XML one part of the workbook may expand to, so
-// a small zip bomb cannot keep the server busy.
+// a small zip bomb cannot keep the server busy. A worksheet of MaxRows rows
+// of OpenSID's 37 columns is about 150 MB of XML.
 const maxUnzipped = 8 * MaxFileSize
+
+// maxSharedBytes bounds the shared-string part, which is held in memory
+// whole: MaxRows residents with a few distinct texts each fit in a few
+// tens of MB.
+const maxSharedBytes = 64 << 20
+
+// maxSharedCount bounds the number of shared strings (an empty <si/> is 6
+// bytes, so maxSharedBytes alone would allow ten million).
+const maxSharedCount = 4 << 20
+
+// maxTextRun bounds the bytes between two tags of a part: the XML decoder
+// buffers a whole text node, and no cell of a resident file is longer than
+// a few hundred bytes.
+const maxTextRun = 1 << 20
+
+// maxCellText bounds the text kept of one cell; longer text is cut and then
+// fails the field's own checks.
+const maxCellText = 4096
 
 // maxColumns bounds how many columns of a row are kept; a resident file
 // needs a few dozen.
 const maxColumns = 512
 
-var errUnzippedTooLarge = errors.New("isi file Excel terlalu besar setelah diekstrak")
+var (
+	errUnzippedTooLarge = errors.New("isi file Excel terlalu besar setelah diekstrak")
+	errTextTooLong      = errors.New("file Excel memuat teks yang terlalu panjang (lebih dari 1 MB dalam satu sel)")
+	errTooManyStrings   = errors.New("file Excel memuat terlalu banyak teks berbeda")
+)
 
 // cell is one spreadsheet cell: its text and, for XLSX, whether Excel stored
 // it as a number (and whether its style shows it as a date).
@@ -59,7 +82,7 @@ type xlsxSheet struct {
 type workbook struct {
 	files      map[string]*zip.File // by lower-cased path
 	sheets     []xlsxSheet
-	shared     []string
+	shared     sharedStrings
 	dateStyles []bool
 	date1904   bool
 }
@@ -125,21 +148,30 @@ func decodePart(f *zip.File, v any) error {
 	return xml.NewDecoder(rc).Decode(v)
 }
 
-// openPart opens a zip entry, failing once it expands beyond maxUnzipped.
+// openPart opens a zip entry of at most maxUnzipped bytes.
 func openPart(f *zip.File) (io.ReadCloser, error) {
-	if f.UncompressedSize64 > maxUnzipped {
+	return openPartMax(f, maxUnzipped)
+}
+
+// openPartMax opens a zip entry, refusing it before inflating anything when
+// the zip directory says it expands beyond limit, and failing once it
+// really expands beyond limit (the directory may lie) or holds a text run
+// longer than maxTextRun.
+func openPartMax(f *zip.File, limit int64) (io.ReadCloser, error) {
+	if f.UncompressedSize64 > uint64(limit) {
 		return nil, errUnzippedTooLarge
 	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
-	return &limitedPart{rc: rc, left: maxUnzipped}, nil
+	return &limitedPart{rc: rc, left: limit}, nil
 }
 
 type limitedPart struct {
 	rc   io.ReadCloser
 	left int64
+	run  int // bytes since the last '<'
 }
 
 func (l *limitedPart) Read(p []byte) (int, error) {
@@ -151,6 +183,14 @@ func (l *limitedPart) Read(p []byte) (int, error) {
 	}
 	n, err := l.rc.Read(p)
 	l.left -= int64(n)
+	if i := bytes.LastIndexByte(p[:n], '<'); i >= 0 {
+		l.run = n - 1 - i
+	} else {
+		l.run += n
+	}
+	if l.run > maxTextRun {
+		return 0, errTextTooLong
+	}
 	return n, err
 }
 
@@ -247,35 +287,57 @@ func openWorkbook(zr *zip.Reader) (*workbook, error) {
 	return wb, nil
 }
 
+// sharedStrings is the shared string table packed in one buffer: string i
+// is text[end[i-1]:end[i]], so a table costs its text plus 4 bytes a
+// string, not a string header and an allocation each.
+type sharedStrings struct {
+	text []byte
+	end  []uint32
+}
+
+func (ss *sharedStrings) len() int { return len(ss.end) }
+
+func (ss *sharedStrings) at(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = ss.end[i-1]
+	}
+	return string(ss.text[start:ss.end[i]])
+}
+
 // readSharedStrings returns the shared string table; rich-text runs are
-// joined and phonetic hints (rPh) left out, as Excel displays them.
-func readSharedStrings(f *zip.File) ([]string, error) {
-	rc, err := openPart(f)
+// joined and phonetic hints (rPh) left out, as Excel displays them. The
+// part may expand to maxSharedBytes and hold maxSharedCount strings, each
+// cut to maxCellText bytes.
+func readSharedStrings(f *zip.File) (sharedStrings, error) {
+	var ss sharedStrings
+	rc, err := openPartMax(f, maxSharedBytes)
 	if err != nil {
-		return nil, err
+		return ss, err
 	}
 	defer rc.Close()
 	d := xml.NewDecoder(rc)
-	var out []string
-	var b strings.Builder
-	inT, inPh := false, 0
+	inT, inPh, start := false, 0, 0
 	for {
 		tok, err := d.RawToken()
 		if err == io.EOF {
-			return out, nil
+			return ss, nil
 		}
 		if err != nil {
-			return nil, err
+			return sharedStrings{}, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "sst":
-				if n, err := strconv.Atoi(attr(t.Attr, "uniqueCount")); err == nil && n > 0 && n < 1<<20 {
-					out = make([]string, 0, n)
+				// uniqueCount is the file's claim; trust it only as far as
+				// the part's real size allows.
+				if n, err := strconv.Atoi(attr(t.Attr, "uniqueCount")); err == nil && n > 0 &&
+					uint64(n) <= f.UncompressedSize64/6 && n <= maxSharedCount {
+					ss.end = make([]uint32, 0, n)
 				}
 			case "si":
-				b.Reset()
+				start = len(ss.text)
 			case "t":
 				inT = true
 			case "rPh":
@@ -284,7 +346,10 @@ func readSharedStrings(f *zip.File) ([]string, error) {
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "si":
-				out = append(out, b.String())
+				if len(ss.end) >= maxSharedCount {
+					return sharedStrings{}, errTooManyStrings
+				}
+				ss.end = append(ss.end, uint32(len(ss.text)))
 			case "t":
 				inT = false
 			case "rPh":
@@ -292,7 +357,8 @@ func readSharedStrings(f *zip.File) ([]string, error) {
 			}
 		case xml.CharData:
 			if inT && inPh == 0 {
-				b.Write(t)
+				room := maxCellText - (len(ss.text) - start)
+				ss.text = append(ss.text, t[:min(len(t), max(room, 0))]...)
 			}
 		}
 	}
@@ -456,8 +522,8 @@ func (s *sheetReader) readRow() (row, bool, error) {
 				inPh++
 			}
 		case xml.CharData:
-			if (inV || (inT && inPh == 0)) && inCell {
-				b.Write(t)
+			if (inV || (inT && inPh == 0)) && inCell && b.Len() < maxCellText {
+				b.Write(t[:min(len(t), maxCellText-b.Len())])
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -490,10 +556,10 @@ func (wb *workbook) cellValue(typ, style, v string) cell {
 	switch typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || i < 0 || i >= len(wb.shared) {
+		if err != nil || i < 0 || i >= wb.shared.len() {
 			return cell{}
 		}
-		return cell{text: wb.shared[i]}
+		return cell{text: wb.shared.at(i)}
 	case "d":
 		return cell{text: v, date: true}
 	case "", "n":

@@ -165,3 +165,44 @@ func attachmentLimit(err error) error {
 	}
 	return err
 }
+
+// checkQuota refuses, before anything is read or stored, uploads whose
+// claimed sizes together pass the store's bytes-per-request limit; the
+// store checks the real sizes again in the transaction.
+func (s *Service) checkQuota(uploads []Upload) error {
+	var total int64
+	for _, u := range uploads {
+		total += u.Size
+	}
+	if total > s.d.Store.Quota().MaxRequestBytes {
+		return s.quotaError(store.ErrRequestBytes)
+	}
+	return nil
+}
+
+// quotaError words the store's quota errors for the resident; other errors
+// pass unchanged.
+func (s *Service) quotaError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrOpenRequests):
+		return &surat.LimitError{Msg: "Anda sudah punya permohonan yang masih diproses desa sebanyak batas yang diizinkan. " +
+			"Tunggu sampai selesai atau batalkan salah satunya, lalu ajukan lagi."}
+	case errors.Is(err, store.ErrRequestBytes):
+		return &surat.ValidationError{Fields: map[string]string{"lampiran": fmt.Sprintf(
+			"Lampiran satu permohonan paling besar %d MB seluruhnya", s.d.Store.Quota().MaxRequestBytes>>20)}}
+	case errors.Is(err, store.ErrVillageBytes):
+		return &surat.LimitError{Msg: "Ruang penyimpanan lampiran desa sudah penuh. Hubungi kantor desa; permohonan belum dikirim."}
+	}
+	return err
+}
+
+// removeAttachmentFiles deletes the files of attachments whose rows are
+// gone; a file that cannot be removed only wastes space and is logged.
+func (s *Service) removeAttachmentFiles(as []surat.Attachment) {
+	for _, a := range as {
+		err := os.Remove(filepath.Join(s.d.StorageDir, filepath.FromSlash(a.Path)))
+		if err != nil && !os.IsNotExist(err) {
+			s.d.Log.Warn("remove attachment", "attachment_id", a.ID, "err", err)
+		}
+	}
+}

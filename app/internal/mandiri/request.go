@@ -84,6 +84,9 @@ func (s *Service) CreateRequest(ctx context.Context, login *store.ResidentLogin,
 	if err := checkRequirements(m, sub.Files); err != nil {
 		return nil, err
 	}
+	if err := s.checkQuota(sub.Files); err != nil {
+		return nil, err
+	}
 	files, err := s.storeUploads(vid, sub.Files)
 	if err != nil {
 		return nil, err
@@ -91,7 +94,7 @@ func (s *Service) CreateRequest(ctx context.Context, login *store.ResidentLogin,
 	r := &surat.LetterRequest{ResidentID: login.Resident.ID, SubjectResidentID: subjectID, Module: m.Code, FormData: formData}
 	if err := s.d.Store.CreateRequest(ctx, vid, r, attachmentsOf(files)); err != nil {
 		s.discard(files)
-		return nil, attachmentLimit(err)
+		return nil, s.quotaError(attachmentLimit(err))
 	}
 	return r, nil
 }
@@ -165,8 +168,16 @@ func (s *Service) UpdateRequest(ctx context.Context, login *store.ResidentLogin,
 // CancelRequest cancels one of the resident's requests before its letter is
 // signed. Another resident's request is surat.ErrNotFound; a signed, taken
 // or cancelled one a *surat.RequestStateError.
+//
+// The request's documents are deleted with it: their rows in the
+// cancelling transaction, then their files.
 func (s *Service) CancelRequest(ctx context.Context, login *store.ResidentLogin, id int64) (*surat.LetterRequest, error) {
-	return s.d.Store.CancelRequest(ctx, login.Account.VillageID, login.Resident.ID, id)
+	r, removed, err := s.d.Store.CancelRequest(ctx, login.Account.VillageID, login.Resident.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	s.removeAttachmentFiles(removed)
+	return r, nil
 }
 
 // AddAttachments adds documents to one of the resident's requests that is
@@ -190,6 +201,9 @@ func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin
 	} else if err := checkRequirements(vm, uploads); err != nil {
 		return err
 	}
+	if err := s.checkQuota(uploads); err != nil {
+		return err
+	}
 	files, err := s.storeUploads(vid, uploads)
 	if err != nil {
 		return err
@@ -199,7 +213,7 @@ func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin
 	}
 	if err := s.d.Store.AddAttachments(ctx, vid, login.Resident.ID, id, attachmentsOf(files)); err != nil {
 		s.discard(files)
-		return attachmentLimit(err)
+		return s.quotaError(attachmentLimit(err))
 	}
 	return nil
 }

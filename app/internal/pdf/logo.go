@@ -86,7 +86,7 @@ func prepareLogo(data []byte) (preparedLogo, error) {
 	case format != "png" && format != "jpeg":
 		return preparedLogo{}, fmt.Errorf("pdf: logo is %s, want PNG or JPEG", format)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, _, err := imgscale.Decode(data)
 	if err != nil {
 		return preparedLogo{}, fmt.Errorf("pdf: decode logo: %w", err)
 	}

@@ -30,6 +30,11 @@ func FuzzVerify(f *testing.F) {
 	f.Add(append(bytes.Clone(signed), "\n%%EOF\n"...))
 	f.Add(padding)
 	f.Add(bytes.ReplaceAll(bytes.Clone(signed), []byte("/ByteRange"), []byte("/ByteRangf")))
+	// Offsets that overflow or point outside the file, and two signatures.
+	f.Add([]byte("%PDF-1.7\n/ByteRange [0 9223372036854775807 -1 9223372036854775807] <00>"))
+	f.Add([]byte("%PDF-1.7\n/ByteRange [0 999999999 999999999 999999999] <00>"))
+	f.Add([]byte("%PDF-1.7\n/ByteRange [-5 9 11 0] <00>"))
+	f.Add(append(bytes.Clone(signed), signed[br[1]-200:]...))
 
 	now := time.Now()
 	f.Fuzz(func(t *testing.T, b []byte) {

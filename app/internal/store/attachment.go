@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -12,6 +14,51 @@ import (
 // MaxAttachments is how many documents one request may carry; more is
 // surat.ErrAttachmentLimit.
 const MaxAttachments = 10
+
+// RequestQuota bounds what residents may keep open and upload. Every limit
+// is checked in the transaction that would pass it, with the rows it
+// counts locked, so parallel requests and replicas cannot pass it
+// together.
+type RequestQuota struct {
+	// MaxOpen is how many requests one resident may have waiting for the
+	// village (belum lengkap or sedang diperiksa, letter not yet signed).
+	MaxOpen int
+	// MaxRequestBytes is the total size of one request's attachments.
+	MaxRequestBytes int64
+	// VillageBytes is the total size of all attachments of one village.
+	VillageBytes int64
+}
+
+// DefaultRequestQuota is the quota where Options.Quota leaves a field zero.
+var DefaultRequestQuota = RequestQuota{MaxOpen: 5, MaxRequestBytes: 10 << 20, VillageBytes: 2 << 30}
+
+func (q RequestQuota) withDefaults() RequestQuota {
+	if q.MaxOpen <= 0 {
+		q.MaxOpen = DefaultRequestQuota.MaxOpen
+	}
+	if q.MaxRequestBytes <= 0 {
+		q.MaxRequestBytes = DefaultRequestQuota.MaxRequestBytes
+	}
+	if q.VillageBytes <= 0 {
+		q.VillageBytes = DefaultRequestQuota.VillageBytes
+	}
+	return q
+}
+
+// Quota returns the quota in force.
+func (s *Store) Quota() RequestQuota { return s.quota }
+
+// Errors of the request quota; mandiri words them for the resident.
+var (
+	// ErrOpenRequests: the resident has RequestQuota.MaxOpen open requests.
+	ErrOpenRequests = errors.New("store: too many open requests of the resident")
+	// ErrRequestBytes: the request's attachments would pass
+	// RequestQuota.MaxRequestBytes.
+	ErrRequestBytes = errors.New("store: attachments of the request over the size limit")
+	// ErrVillageBytes: the village's attachments would pass
+	// RequestQuota.VillageBytes.
+	ErrVillageBytes = errors.New("store: attachments of the village over the storage quota")
+)
 
 func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []surat.Attachment) error {
 	if len(atts) == 0 {
@@ -24,6 +71,24 @@ func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []s
 	}
 	if int(n)+len(atts) > MaxAttachments {
 		return fmt.Errorf("request %d has %d attachments, adding %d: %w", requestID, n, len(atts), surat.ErrAttachmentLimit)
+	}
+	var adding int64
+	for _, a := range atts {
+		adding += a.Size
+	}
+	if err := s.lockVillage(tx, villageID); err != nil {
+		return err
+	}
+	var used struct{ Request, Village int64 }
+	if err := tx.Table("request_attachments").Select("COALESCE(SUM(CASE WHEN request_id = ? THEN size ELSE 0 END), 0) AS request, "+
+		"COALESCE(SUM(size), 0) AS village", requestID).Where("village_id = ?", villageID).Take(&used).Error; err != nil {
+		return err
+	}
+	if used.Request+adding > s.quota.MaxRequestBytes {
+		return fmt.Errorf("request %d has %d bytes, adding %d: %w", requestID, used.Request, adding, ErrRequestBytes)
+	}
+	if used.Village+adding > s.quota.VillageBytes {
+		return fmt.Errorf("village %d has %d bytes, adding %d: %w", villageID, used.Village, adding, ErrVillageBytes)
 	}
 	for i := range atts {
 		a := atts[i]
@@ -101,4 +166,21 @@ func (s *Store) AttachmentByID(ctx context.Context, villageID, requestID, id int
 		return nil, translate(fmt.Sprintf("attachment %d", id), err)
 	}
 	return &a, nil
+}
+
+// lockVillage locks the village row until tx ends, serialising the
+// village's uploads so that parallel ones cannot pass its quota together
+// (SQLite transactions are exclusive already). A transaction that inserts
+// rows referring to the village must lock it before them: the foreign-key
+// check takes a shared lock that two writers would then both hold.
+func (s *Store) lockVillage(tx *gorm.DB, villageID int64) error {
+	var v struct{ ID int64 }
+	q := tx.Table("villages").Select("id").Where("id = ?", villageID)
+	if s.dialect == "mysql" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(&v).Error; err != nil {
+		return fmt.Errorf("village %d: %w", villageID, err)
+	}
+	return nil
 }

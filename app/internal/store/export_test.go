@@ -50,3 +50,10 @@ func MigrateApply(ctx context.Context, s *Store, version int64, up bool) error {
 	_, err = p.ApplyVersion(ctx, version, up)
 	return err
 }
+
+// CountFormStashes is the number of form_stashes rows, live or not.
+func (s *Store) CountFormStashes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Table("form_stashes").Count(&n).Error
+	return n, err
+}

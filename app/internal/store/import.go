@@ -23,7 +23,7 @@ var errDryRun = errors.New("dry run")
 // file, are returned as an *ImportError.
 func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageID int64, recs []surat.ImportRecord, dryRun bool) (surat.ImportResult, error) {
 	var res surat.ImportResult
-	var bad []surat.RowError
+	var bad surat.ImportError
 	seen := make(map[string]int, len(recs))
 	now := s.now()
 	for i := range recs {
@@ -37,22 +37,22 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 		}
 		if err := r.Resident.Validate(now); err != nil {
 			for f, msg := range mustFields(err) {
-				bad = append(bad, surat.RowError{Row: r.Row, Column: f, Reason: msg})
+				bad.Add(surat.RowError{Row: r.Row, Column: f, Reason: msg})
 			}
 		}
 		if err := r.Household.Validate(); err != nil {
 			for f, msg := range mustFields(err) {
-				bad = append(bad, surat.RowError{Row: r.Row, Column: f, Reason: msg})
+				bad.Add(surat.RowError{Row: r.Row, Column: f, Reason: msg})
 			}
 		}
 		if first, ok := seen[r.Resident.NIK]; ok {
-			bad = append(bad, surat.RowError{Row: r.Row, Column: "nik", Reason: fmt.Sprintf("NIK sama dengan baris %d", first)})
+			bad.Add(surat.RowError{Row: r.Row, Column: "nik", Reason: fmt.Sprintf("NIK sama dengan baris %d", first)})
 		} else {
 			seen[r.Resident.NIK] = r.Row
 		}
 	}
-	if len(bad) > 0 {
-		return res, &surat.ImportError{Rows: bad}
+	if bad.Count() > 0 {
+		return res, &bad
 	}
 
 	err := s.transaction(ctx, func(tx *gorm.DB) error {

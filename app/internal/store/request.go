@@ -57,6 +57,11 @@ func (s *Store) CreateRequest(ctx context.Context, villageID int64, r *surat.Let
 	nr := surat.LetterRequest{VillageID: villageID, ResidentID: r.ResidentID, SubjectResidentID: r.SubjectResidentID,
 		Module: r.Module, FormData: r.FormData, Status: surat.RequestInReview, Version: 1, SubmittedAt: s.now()}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		if len(atts) > 0 {
+			if err := s.lockVillage(tx, villageID); err != nil {
+				return err
+			}
+		}
 		var n int64
 		if err := tx.Table("residents").Where("village_id = ? AND id IN ?", villageID,
 			[]int64{nr.ResidentID, nr.SubjectResidentID}).Distinct("id").Count(&n).Error; err != nil {
@@ -68,6 +73,23 @@ func (s *Store) CreateRequest(ctx context.Context, villageID int64, r *surat.Let
 		}
 		if n != want {
 			return fmt.Errorf("requester or subject outside village %d: %w", villageID, surat.ErrNotFound)
+		}
+		// The requester's row serialises their requests, so parallel
+		// submissions cannot pass the open-request cap together.
+		var requester struct{ ID int64 }
+		if err := s.lockRow(tx, "residents", villageID, nr.ResidentID, &requester); err != nil {
+			return err
+		}
+		var open int64
+		if err := tx.Table("letter_requests AS r").
+			Joins("LEFT JOIN letters AS l ON l.id = r.letter_id AND l.village_id = r.village_id").
+			Where("r.village_id = ? AND r.resident_id = ? AND r.status IN ? AND (l.status IS NULL OR l.status <> ?)",
+				villageID, nr.ResidentID, []surat.RequestStatus{surat.RequestIncomplete, surat.RequestInReview},
+				surat.LetterSigned).Count(&open).Error; err != nil {
+			return err
+		}
+		if open >= int64(s.quota.MaxOpen) {
+			return fmt.Errorf("resident %d has %d open requests: %w", nr.ResidentID, open, ErrOpenRequests)
 		}
 		if err := tx.Table("letter_requests").Create(&nr).Error; err != nil {
 			return err
@@ -253,17 +275,35 @@ func (s *Store) UpdateRequest(ctx context.Context, villageID, residentID int64, 
 }
 
 // CancelRequest cancels a request of residentID before its letter is
-// signed. A signed, taken or cancelled request is a *surat.RequestStateError.
-func (s *Store) CancelRequest(ctx context.Context, villageID, residentID, id int64) (*surat.LetterRequest, error) {
-	return s.moveRequest(ctx, nil, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
+// signed, and deletes its attachments' rows in the same transaction,
+// returning them so that the caller removes their files (nothing else
+// reads a cancelled request's documents, and they count against the
+// village's quota). A signed, taken or cancelled request is a
+// *surat.RequestStateError.
+func (s *Store) CancelRequest(ctx context.Context, villageID, residentID, id int64) (*surat.LetterRequest, []surat.Attachment, error) {
+	var removed []surat.Attachment
+	r, err := s.moveRequest(ctx, nil, villageID, id, func(tx *gorm.DB, cur *surat.LetterRequest) (surat.RequestStatus, string, error) {
 		if cur.ResidentID != residentID {
 			return "", "", fmt.Errorf("request %d of another resident: %w", id, surat.ErrNotFound)
 		}
 		if !cur.Effective.Cancellable() {
 			return "", "", &surat.RequestStateError{From: cur.Effective, Action: surat.RequestCancel}
 		}
+		removed = nil
+		if err := tx.Table("request_attachments").Where("village_id = ? AND request_id = ?", villageID, id).
+			Order("id").Find(&removed).Error; err != nil {
+			return "", "", err
+		}
+		if err := tx.Table("request_attachments").Where("village_id = ? AND request_id = ?", villageID, id).
+			Delete(nil).Error; err != nil {
+			return "", "", err
+		}
 		return surat.RequestCancelled, surat.NoteCancelled, nil
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, removed, nil
 }
 
 // OpenRequest links the letter draft a clerk created from a request under

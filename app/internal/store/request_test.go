@@ -99,7 +99,7 @@ func TestRequestStatusFollowsLetter(t *testing.T) {
 		if s := status(); s != surat.RequestReady {
 			t.Errorf("signed letter: %s", s)
 		}
-		if _, err := st.CancelRequest(ctx, vid, rid, r.ID); !errors.Is(err, surat.ErrConflict) {
+		if _, _, err := st.CancelRequest(ctx, vid, rid, r.ID); !errors.Is(err, surat.ErrConflict) {
 			t.Errorf("cancel after signing: %v", err)
 		}
 		if ls, err := st.ResidentLetters(ctx, vid, rid); err != nil || len(ls) != 1 || ls[0].ID != l.ID {
@@ -145,7 +145,7 @@ func TestRequestIsolationAndAttachments(t *testing.T) {
 		if _, err := st.RequestByID(ctx, o.village.ID, r.ID); !errors.Is(err, surat.ErrNotFound) {
 			t.Errorf("other village clerk: %v", err)
 		}
-		if _, err := st.CancelRequest(ctx, e.village.ID, e.resident.ID+1000, r.ID); !errors.Is(err, surat.ErrNotFound) {
+		if _, _, err := st.CancelRequest(ctx, e.village.ID, e.resident.ID+1000, r.ID); !errors.Is(err, surat.ErrNotFound) {
 			t.Errorf("cancel by another resident: %v", err)
 		}
 		// A requester of another village cannot be stored.
@@ -356,7 +356,7 @@ func TestRequestOpenDraftAndCollect(t *testing.T) {
 		if n := events(r.ID, "Surat diambil di kantor desa"); n != 1 {
 			t.Errorf("%d collect events, want 1", n)
 		}
-		if _, err := st.CancelRequest(ctx, vid, e.resident.ID, r2.ID); err != nil {
+		if _, _, err := st.CancelRequest(ctx, vid, e.resident.ID, r2.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := st.CollectRequest(ctx, e.clerk, vid, r2.ID); !errors.As(err, &state) || !strings.Contains(state.Message(), "Dibatalkan") {

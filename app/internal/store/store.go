@@ -37,6 +37,7 @@ type Store struct {
 	sqlDB   *sql.DB
 	dialect string
 	now     func() time.Time
+	quota   RequestQuota
 
 	// publicStmt is the prepared lookup of the public verification page,
 	// made at its first use (see publicLetterStmt).
@@ -57,6 +58,9 @@ type Options struct {
 	// when nil. Times are stored in UTC.
 	Now func() time.Time
 	Log *slog.Logger
+	// Quota bounds residents' requests and uploads; zero fields take
+	// DefaultRequestQuota's.
+	Quota RequestQuota
 }
 
 // Open connects to the database and checks that it answers. It does not
@@ -120,7 +124,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: database %s is not reachable: %w", o.Driver, err)
 	}
-	return &Store{db: db, sqlDB: sqlDB, dialect: o.Driver, now: utcNow}, nil
+	return &Store{db: db, sqlDB: sqlDB, dialect: o.Driver, now: utcNow, quota: o.Quota.withDefaults()}, nil
 }
 
 // sqliteDSN adds the pragmas every connection needs: foreign keys on, WAL so

@@ -170,10 +170,13 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 
 // PurgeExpiredSessions deletes the staff and resident sessions past their
 // expiry (they no longer open anything, see SessionUser) and returns how
-// many rows it deleted.
+// many rows it deleted. A staff session is kept SignedOutStashSessionAge
+// past its expiry: a form posted then is kept for after the next login
+// only for a session that really existed (SaveSignedOutStash).
 func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Table("sessions").Where("expires_at <= ?", now).Delete(&Session{})
+	res := s.db.WithContext(ctx).Table("sessions").Where("expires_at <= ?", now.Add(-SignedOutStashSessionAge)).
+		Delete(&Session{})
 	if res.Error != nil {
 		return 0, translate("purge sessions", res.Error)
 	}

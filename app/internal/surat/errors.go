@@ -73,3 +73,11 @@ func FieldErrors(err error) (map[string]string, bool) {
 	}
 	return nil, false
 }
+
+// LimitError is a request refused because it would go beyond a quota (open
+// requests of a resident, bytes of a request or of a village's storage,
+// forms kept while signed out). Msg is Indonesian, names the limit and is
+// shown to the caller as it is.
+type LimitError struct{ Msg string }
+
+func (e *LimitError) Error() string { return "limit exceeded: " + e.Msg }

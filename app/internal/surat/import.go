@@ -26,9 +26,36 @@ type RowError struct {
 	Reason string
 }
 
-// ImportError reports every row that stopped an import; nothing was written.
-type ImportError struct{ Rows []RowError }
+// MaxReportedRows is how many problems of an import are kept and shown; a
+// hostile or badly broken file can have millions, and the clerk needs the
+// first ones to see what is wrong.
+const MaxReportedRows = 1000
+
+// ImportError reports the rows that stopped an import; nothing was written.
+// Rows holds the first MaxReportedRows problems in file order, Total how
+// many there are in all (0 is read as len(Rows)).
+type ImportError struct {
+	Rows  []RowError
+	Total int
+}
+
+// Count is the number of problems in all, including those not in Rows; 0
+// for a nil *ImportError.
+func (e *ImportError) Count() int {
+	if e == nil {
+		return 0
+	}
+	return max(e.Total, len(e.Rows))
+}
+
+// Add records a problem, keeping only the first MaxReportedRows.
+func (e *ImportError) Add(r RowError) {
+	e.Total = e.Count() + 1
+	if len(e.Rows) < MaxReportedRows {
+		e.Rows = append(e.Rows, r)
+	}
+}
 
 func (e *ImportError) Error() string {
-	return fmt.Sprintf("import rejected: %d bad rows", len(e.Rows))
+	return fmt.Sprintf("import rejected: %d bad rows", e.Count())
 }

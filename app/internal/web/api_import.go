@@ -39,8 +39,9 @@ func uploadError(err error) error {
 
 // importRefusal is the error of a spreadsheet importer.Parse refused: too
 // large (413), not a spreadsheet (415), unreadable (422 on "file") or with
-// bad rows (422, every row listed); nil when the file parsed cleanly.
-func importRefusal(err error, problems []surat.RowError) error {
+// bad rows (422, the first surat.MaxReportedRows listed with the total);
+// nil when the file parsed cleanly.
+func importRefusal(err error, problems *surat.ImportError) error {
 	switch {
 	case errors.Is(err, importer.ErrTooLarge):
 		return &http.MaxBytesError{Limit: importer.MaxFileSize}
@@ -49,8 +50,8 @@ func importRefusal(err error, problems []surat.RowError) error {
 	case err != nil:
 		// The importer's messages are Indonesian and meant for the clerk.
 		return &surat.ValidationError{Fields: map[string]string{"file": "Berkas ditolak: " + err.Error()}}
-	case len(problems) > 0:
-		return &surat.ImportError{Rows: problems}
+	case problems != nil:
+		return problems
 	}
 	return nil
 }
@@ -70,8 +71,9 @@ type importReport struct {
 // "file" into the caller's village: every row is upserted by NIK in one
 // transaction, or none is. With dry_run=1 it does all the work and rolls it
 // back, reporting what an import would change. A file with bad rows is 422
-// import_rejected listing every row (row, column, reason); a file that is
-// not a spreadsheet is 415.
+// import_rejected listing the first 1,000 problems (row, column, reason)
+// and rows_total; a file that is not a spreadsheet is 415, one of more than
+// importer.MaxRows rows 422.
 func (s *Server) handleAPIResidentImport(c *gin.Context) error {
 	dryRun := c.Query("dry_run") == "1" || c.Query("dry_run") == "true"
 	fh, err := c.FormFile("file")

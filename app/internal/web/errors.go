@@ -60,8 +60,10 @@ type problem struct {
 	Code    string
 	Message string
 	Fields  map[string]string
-	// Rows are the bad rows of a rejected import.
-	Rows []surat.RowError
+	// Rows are the bad rows of a rejected import (the first
+	// surat.MaxReportedRows), RowsTotal how many there are in all.
+	Rows      []surat.RowError
+	RowsTotal int
 	// RetryAfter, when positive, is sent as a Retry-After header (seconds).
 	RetryAfter int
 }
@@ -122,12 +124,17 @@ var errorTable = []errorRule{
 		}},
 	{match: as[*surat.ImportError](), status: http.StatusUnprocessableEntity, code: "import_rejected",
 		detail: func(err error, _ time.Time, p *problem) {
-			rows := asT[*surat.ImportError](err).Rows
-			p.Rows = rows
-			p.Message = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah; perbaiki baris yang disebut lalu unggah lagi.", len(rows))
+			ie := asT[*surat.ImportError](err)
+			p.Rows, p.RowsTotal = ie.Rows, ie.Count()
+			p.Message = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah; perbaiki baris yang disebut lalu unggah lagi.", ie.Count())
+			if ie.Count() > len(ie.Rows) {
+				p.Message += fmt.Sprintf(" Hanya %d masalah pertama yang ditampilkan.", len(ie.Rows))
+			}
 		}},
 	{match: as[*unsupportedMediaError](), status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
 		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*unsupportedMediaError](err).Msg }},
+	{match: as[*surat.LimitError](), status: http.StatusTooManyRequests, code: "limit_exceeded",
+		detail: func(err error, _ time.Time, p *problem) { p.Message = asT[*surat.LimitError](err).Msg }},
 	{match: as[*http.MaxBytesError](), status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
 		detail: func(err error, _ time.Time, p *problem) {
 			p.Message = fmt.Sprintf("Data yang dikirim terlalu besar (paling besar %d MB).", asT[*http.MaxBytesError](err).Limit>>20)
@@ -332,8 +339,10 @@ type errorBody struct {
 	Error   string            `json:"error"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
-	// Rows lists every bad row of a rejected import.
-	Rows []rowErrorJSON `json:"rows,omitempty"`
+	// Rows lists the first 1,000 bad rows of a rejected import, RowsTotal
+	// how many there are in all.
+	Rows      []rowErrorJSON `json:"rows,omitempty"`
+	RowsTotal int            `json:"rows_total,omitempty"`
 	// RequestID lets a caller quote the failing request to an admin.
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -349,7 +358,7 @@ func (s *Server) writeJSONError(c *gin.Context, err error) {
 	}
 	body := errorBody{Error: p.Code, Message: p.Message, Fields: p.Fields}
 	if len(p.Rows) > 0 {
-		body.Rows = rowErrorsOut(p.Rows)
+		body.Rows, body.RowsTotal = rowErrorsOut(p.Rows), p.RowsTotal
 	}
 	if p.Status >= 500 {
 		body.RequestID = requestID(c)

@@ -37,10 +37,13 @@ const (
 // importUploadPage is /penduduk/impor.
 type importUploadPage struct {
 	basePage
-	Error    string // beside the file input
-	Rows     []surat.RowError
-	Filename string
-	MaxMB    int
+	Error string // beside the file input
+	// Rows are the first problems of a rejected file, RowsTotal how many
+	// it has in all.
+	Rows      []surat.RowError
+	RowsTotal int
+	Filename  string
+	MaxMB     int
 }
 
 // importJobPage is /penduduk/impor/:id.
@@ -82,7 +85,7 @@ func (s *Server) handleImportUpload(c *gin.Context) error {
 		if pr.Status >= 500 {
 			return err
 		}
-		p := importUploadPage{Filename: name, Rows: pr.Rows, Error: pr.Message}
+		p := importUploadPage{Filename: name, Rows: pr.Rows, RowsTotal: pr.RowsTotal, Error: pr.Message}
 		if msg := pr.Fields["file"]; msg != "" {
 			p.Error = msg
 		}
@@ -231,14 +234,14 @@ func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int
 	switch {
 	case err != nil:
 		failure = "Berkas ditolak: " + err.Error()
-	case len(problems) > 0:
-		failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(problems))
+	case problems != nil:
+		failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", problems.Count())
 	default:
 		res, err = s.store.ImportResidents(ctx, actor, villageID, recs, false)
 		var rowErr *surat.ImportError
 		switch {
 		case errors.As(err, &rowErr):
-			failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", len(rowErr.Rows))
+			failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", rowErr.Count())
 		case err != nil:
 			s.log.ErrorContext(ctx, "import failed", "job_id", j.ID, "err", err)
 			failure = "Impor gagal karena kesalahan server; tidak ada data yang diubah. Coba lagi atau hubungi admin."

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -119,7 +120,10 @@ func (s *Server) handleLogin(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setCookie(c, sessionCookie, token, webSessionTTL)
+	// The cookie outlives the session by the time a form posted after the
+	// expiry may still be kept for this session (keepFormWhenSignedOut);
+	// the server refuses the expired session itself.
+	s.setCookie(c, sessionCookie, token, webSessionTTL+store.SignedOutStashSessionAge)
 	s.log.InfoContext(ctx, "login", "user_id", u.ID)
 	// Back to a form kept when the previous session expired, if any.
 	target, err := s.afterLogin(c, u)

@@ -357,15 +357,24 @@ func conflictRows(mine, theirs residentFormValues) []conflictRow {
 }
 
 // keepFormWhenSignedOut lets a signed-in request through. For a POST
-// without a live session it keeps the form's fields (see resumeCookie) and
-// redirects to the login page instead of failing. A cross-site POST is
-// refused (403): nobody else's page may plant input into a clerk's form.
+// whose session has expired it keeps the form's fields (see resumeCookie)
+// for that session's user and redirects to the login page instead of
+// failing. A cross-site POST is refused (403): nobody else's page may plant
+// input into a clerk's form. A browser that was never signed in is sent
+// to the login page and nothing is kept; a session that keeps
+// store.MaxStashesPerSession forms already is refused (429).
 func (s *Server) keepFormWhenSignedOut(c *gin.Context) error {
 	if currentUser(c) != nil {
 		return nil
 	}
 	if err := http.NewCrossOriginProtection().Check(c.Request); err != nil {
 		return fmt.Errorf("signed-out form post: %v: %w", err, surat.ErrForbidden)
+	}
+	sessionKey, err := c.Cookie(sessionCookie)
+	if err != nil || sessionKey == "" {
+		c.Redirect(http.StatusSeeOther, "/login")
+		c.Abort()
+		return nil
 	}
 	if err := c.Request.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
@@ -388,8 +397,17 @@ func (s *Server) keepFormWhenSignedOut(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.SaveFormStash(c.Request.Context(), &store.FormStash{KeyHash: auth.TokenHash(key),
-		Path: c.Request.URL.Path, Data: data}, resumeTTL); err != nil {
+	err = s.store.SaveSignedOutStash(c.Request.Context(), auth.TokenHash(sessionKey),
+		&store.FormStash{KeyHash: auth.TokenHash(key), Path: c.Request.URL.Path, Data: data}, resumeTTL)
+	switch {
+	case errors.Is(err, surat.ErrUnauthorized):
+		c.Redirect(http.StatusSeeOther, "/login")
+		c.Abort()
+		return nil
+	case errors.Is(err, store.ErrStashQuota):
+		return &surat.LimitError{Msg: fmt.Sprintf("Sudah ada %d formulir yang disimpan sejak sesi Anda berakhir. Masuk lagi untuk melanjutkan; isian ini tidak disimpan.",
+			store.MaxStashesPerSession)}
+	case err != nil:
 		return err
 	}
 	s.setCookie(c, resumeCookie, key, resumeTTL)

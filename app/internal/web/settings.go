@@ -37,9 +37,6 @@ const (
 	// maxLogoSide is the longer side of a stored logo: printed 25 mm high
 	// it is 400 dpi, sharper than any office printer.
 	maxLogoSide = 400
-	// maxLogoPixels refuses images whose decoded size would be a memory
-	// bomb, whatever their file size.
-	maxLogoPixels = 25_000_000
 	// logoDir is where logos live inside the storage directory; a
 	// village's LogoPath is relative to the storage directory.
 	logoDir = "logos"
@@ -499,7 +496,8 @@ func (s *Server) removeOldLogo(ctx context.Context, root *os.Root, vid int64, ol
 	}
 }
 
-// reencodeLogo checks by content that data is a PNG or JPEG, decodes it and
+// reencodeLogo checks by content that data is a PNG or JPEG of at most
+// imgscale.MaxSide pixels a side (from its header, before decoding), decodes it and
 // returns it as a PNG whose longer side is at most maxLogoSide pixels, or an
 // Indonesian message why it cannot be used. Re-encoding drops anything but
 // the pixels (metadata, trailing data, a polyglot payload).
@@ -509,15 +507,12 @@ func reencodeLogo(data []byte) ([]byte, string) {
 	default:
 		return nil, "Logo harus berkas gambar PNG atau JPEG"
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, "Berkas logo rusak atau tidak dapat dibaca"
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxLogoPixels {
-		return nil, "Ukuran gambar logo terlalu besar (paling banyak 25 megapiksel)"
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
+	img, _, err := imgscale.Decode(data)
+	switch {
+	case errors.Is(err, imgscale.ErrTooLarge):
+		return nil, fmt.Sprintf("Ukuran gambar logo terlalu besar; paling besar %d×%d piksel. Perkecil gambar lalu unggah lagi.",
+			imgscale.MaxSide, imgscale.MaxSide)
+	case err != nil:
 		return nil, "Berkas logo rusak atau tidak dapat dibaca"
 	}
 	var buf bytes.Buffer

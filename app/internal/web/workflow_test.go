@@ -716,7 +716,7 @@ func TestReviewFixes(t *testing.T) {
 	}
 	f := adm.get(tpl)
 	recs, problems, err := importer.Parse(strings.NewReader(f.Body), "contoh.csv")
-	if f.Code != http.StatusOK || err != nil || len(problems) != 0 || len(recs) != 2 {
+	if f.Code != http.StatusOK || err != nil || problems.Count() != 0 || len(recs) != 2 {
 		t.Errorf("template: %d, %d records, problems %v, %v", f.Code, len(recs), problems, err)
 	}
 	// Links to Layanan Mandiri and the menu button.

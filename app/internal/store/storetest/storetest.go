@@ -55,6 +55,18 @@ func Open(t testing.TB, b Backend, now func() time.Time) *store.Store {
 // whole application against the same database.
 func OpenDSN(t testing.TB, b Backend, now func() time.Time) (*store.Store, string) {
 	t.Helper()
+	return openDSN(t, b, now, store.RequestQuota{})
+}
+
+// OpenQuota is Open with a request quota, for tests of the quotas.
+func OpenQuota(t testing.TB, b Backend, now func() time.Time, q store.RequestQuota) *store.Store {
+	t.Helper()
+	st, _ := openDSN(t, b, now, q)
+	return st
+}
+
+func openDSN(t testing.TB, b Backend, now func() time.Time, q store.RequestQuota) (*store.Store, string) {
+	t.Helper()
 	ctx := context.Background()
 	var dsn string
 	switch b {
@@ -65,7 +77,7 @@ func OpenDSN(t testing.TB, b Backend, now func() time.Time) (*store.Store, strin
 	default:
 		t.Fatalf("unknown backend %q", b)
 	}
-	st, err := store.Open(ctx, store.Options{Driver: string(b), DSN: dsn, Now: now})
+	st, err := store.Open(ctx, store.Options{Driver: string(b), DSN: dsn, Now: now, Quota: q})
 	if err != nil {
 		t.Fatalf("open %s: %v", b, err)
 	}
