@@ -84,13 +84,13 @@ func (s *Service) CreateRequest(ctx context.Context, login *store.ResidentLogin,
 	if err := checkRequirements(m, sub.Files); err != nil {
 		return nil, err
 	}
-	files, err := s.storeUploads(vid, sub.Files)
+	files, err := s.storeUploads(ctx, vid, sub.Files)
 	if err != nil {
 		return nil, err
 	}
 	r := &surat.LetterRequest{ResidentID: login.Resident.ID, SubjectResidentID: subjectID, Module: m.Code, FormData: formData}
 	if err := s.d.Store.CreateRequest(ctx, vid, r, attachmentsOf(files)); err != nil {
-		s.discard(files)
+		s.discard(ctx, files)
 		return nil, attachmentLimit(err)
 	}
 	return r, nil
@@ -190,7 +190,7 @@ func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin
 	} else if err := checkRequirements(vm, uploads); err != nil {
 		return err
 	}
-	files, err := s.storeUploads(vid, uploads)
+	files, err := s.storeUploads(ctx, vid, uploads)
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin
 		return &surat.ValidationError{Fields: map[string]string{"lampiran": "Pilih berkas yang akan dilampirkan"}}
 	}
 	if err := s.d.Store.AddAttachments(ctx, vid, login.Resident.ID, id, attachmentsOf(files)); err != nil {
-		s.discard(files)
+		s.discard(ctx, files)
 		return attachmentLimit(err)
 	}
 	return nil
