@@ -197,7 +197,7 @@ func testMandiri(tb testing.TB, d Deps) *mandiri.Service {
 	if iss == nil {
 		iss = testIssuance(tb, &d, dir)
 	}
-	m, err := mandiri.New(mandiri.Deps{Store: d.Store, Issuance: iss, StorageDir: dir, Now: d.Now,
+	m, err := mandiri.New(mandiri.Deps{Store: d.Store, Issuance: iss, Files: iss.Files(), Now: d.Now,
 		PINParams: d.PasswordParams, Log: d.Log})
 	if err != nil {
 		tb.Fatalf("mandiri: %v", err)
