@@ -37,20 +37,21 @@ func buildApp(t *testing.T) string {
 	return bin
 }
 
-// approvedLetters seeds the demo village into the SQLite database dsn with
-// a root CA and the kepala desa's certificate (cheap key costs), and n
-// approved letters waiting for the kepala desa's signature.
-func approvedLetters(t *testing.T, dsn, storage string, n int) {
+// signingFixture is a demo village with a root CA, the kepala desa's
+// certificate (cheap key costs) and approved letters.
+type signingFixture struct {
+	iss     *issuance.Service
+	kades   surat.Actor
+	village int64
+	ids     []int64
+}
+
+// approvedLetters seeds the demo village into st with n approved letters
+// waiting for the kepala desa's signature; PDFs go to a folder blob store
+// at storage.
+func approvedLetters(t *testing.T, st *store.Store, storage string, n int) *signingFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Driver: "sqlite", DSN: dsn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	res, err := demo.Seed(ctx, st, cheapParams, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +90,7 @@ func approvedLetters(t *testing.T, dsn, storage string, n int) {
 			adults = append(adults, r)
 		}
 	}
+	fx := &signingFixture{iss: iss, kades: kades, village: res.Village.ID}
 	for i := range n {
 		req := issuance.Request{Module: "sk_domisili",
 			Subjects: map[string]issuance.SubjectRef{"pemohon": {ResidentID: adults[i%len(adults)].ID}},
@@ -103,7 +105,9 @@ func approvedLetters(t *testing.T, dsn, storage string, n int) {
 		if err != nil {
 			t.Fatalf("letter %d: %v", i, err)
 		}
+		fx.ids = append(fx.ids, l.ID)
 	}
+	return fx
 }
 
 // server is the binary serving one deployment.
@@ -183,7 +187,17 @@ func TestCrashDuringBatchSigning(t *testing.T) {
 	bin := buildApp(t)
 	storage := t.TempDir()
 	dsn := filepath.Join(storage, "suratdesa.db")
-	approvedLetters(t, dsn, storage, letters)
+	func() {
+		st, err := store.Open(context.Background(), store.Options{Driver: "sqlite", DSN: dsn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		approvedLetters(t, st, storage, letters)
+	}()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
