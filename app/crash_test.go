@@ -183,7 +183,7 @@ func TestCrashDuringBatchSigning(t *testing.T) {
 	if _, err := exec.LookPath("pdfsig"); err != nil {
 		t.Skip("pdfsig not installed (Debian package poppler-utils); CI installs it")
 	}
-	const letters, cycles = 120, 6
+	const letters, cycles = 60, 6
 	bin := buildApp(t)
 	storage := t.TempDir()
 	dsn := filepath.Join(storage, "suratdesa.db")

@@ -72,13 +72,14 @@ type Deps struct {
 	// store over it (ModulesFor).
 	Catalogue *letters.Catalogue
 	Renderer  *pdf.Renderer
-	// StorageDir is the root of the PDF store: signed PDFs go to
-	// StorageDir/letters/<village id>/<random hex>.pdf (never a NIK or name
-	// in the path).
-	StorageDir string
 	// Files is the blob store of PDFs and logos with the database's
-	// pending list; nil keeps them in a folder store at StorageDir.
+	// pending list. Signed PDFs are kept under
+	// letters/<village id>/<random hex>.pdf (never a NIK or name in the
+	// key).
 	Files *files.Keeper
+	// StorageDir is the folder of a folder blob store built when Files is
+	// nil ("storage" when empty too).
+	StorageDir string
 	// BaseURL is the public URL; the verification URL is BaseURL + "/v/" + code.
 	BaseURL string
 	// Now is the clock; time.Now when nil.

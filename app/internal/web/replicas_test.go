@@ -38,8 +38,8 @@ func withBlobs(t *testing.T, bs blob.Store, iss **issuance.Service) envOption {
 	}
 }
 
-// replicaOf is a second server on a's database (its own connection pool),
-// with its own storage folder and its own client of blob store bs.
+// replicaOf is a second server on a's database (its own connection pool)
+// with its own client of blob store bs; it shares no folder with a.
 func replicaOf(t *testing.T, b storetest.Backend, a *env, bs blob.Store) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{Driver: string(b), DSN: a.dsn, Now: a.clock.Now})
@@ -49,7 +49,7 @@ func replicaOf(t *testing.T, b storetest.Backend, a *env, bs blob.Store) *env {
 	t.Cleanup(func() { st.Close() })
 	logs := &syncBuffer{}
 	d := Deps{Log: slog.New(slog.NewTextHandler(logs, nil)), Store: st, Now: a.clock.Now, PasswordParams: testParams,
-		Config: config.Config{BaseURL: "http://localhost:8080", Secret: strings.Repeat("k", 32), Storage: t.TempDir()}}
+		Config: config.Config{BaseURL: "http://localhost:8080", Secret: strings.Repeat("k", 32)}}
 	var iss *issuance.Service
 	withBlobs(t, bs, &iss)(&d)
 	d.Verify = testVerify(t, st, d.Now, surat.NewMatchKey(d.Config.Secret))
@@ -79,7 +79,7 @@ func TestTwoReplicasShareTheBlobStore(t *testing.T) {
 			return bs
 		}
 		var issA *issuance.Service
-		a := newEnv(t, b, withStorage(t.TempDir()), withBlobs(t, open(), &issA))
+		a := newEnv(t, b, withBlobs(t, open(), &issA))
 		if _, err := issA.InitRoot(context.Background(), surat.Actor{Username: "test", Role: surat.RoleAdminKabupaten},
 			"Test Root CA", testRootPass); err != nil {
 			t.Fatal(err)
