@@ -97,6 +97,10 @@ func TestBackupWhileSigningRestores(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
+		var pending int
+		if err := db.QueryRow("SELECT COUNT(*) FROM blob_pending").Scan(&pending); err != nil || pending != 0 {
+			t.Errorf("%d pending files after the restore (%v), want none", pending, err)
+		}
 		rows, err := db.Query("SELECT pdf_path, pdf_sha256, number_seq FROM letters WHERE status = 'ditandatangani' ORDER BY number_seq")
 		if err != nil {
 			t.Fatal(err)

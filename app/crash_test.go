@@ -183,7 +183,7 @@ func TestCrashDuringBatchSigning(t *testing.T) {
 	if _, err := exec.LookPath("pdfsig"); err != nil {
 		t.Skip("pdfsig not installed (Debian package poppler-utils); CI installs it")
 	}
-	const letters, cycles = 60, 6
+	const letters, cycles = 100, 6
 	bin := buildApp(t)
 	storage := t.TempDir()
 	dsn := filepath.Join(storage, "suratdesa.db")
@@ -218,12 +218,13 @@ func TestCrashDuringBatchSigning(t *testing.T) {
 		return ids
 	}
 	env := map[string]string{"APP_STORAGE": storage, "APP_DSN": dsn}
-	interrupted := 0
+	interrupted, ran := 0, 0
 	for c := range cycles {
 		ids := approved()
 		if len(ids) == 0 {
 			break
 		}
+		ran++
 		s := startServer(t, bin, env)
 		token := s.apiToken(t, "kades", demo.Password)
 		body, _ := json.Marshal(map[string]any{"passphrase": demo.SigningPassphrase, "ids": ids})
@@ -250,7 +251,7 @@ func TestCrashDuringBatchSigning(t *testing.T) {
 				break
 			}
 			if c%2 == 1 && countSigned(t, db) > signedBefore {
-				time.Sleep(time.Duration(rand.IntN(400)) * time.Millisecond)
+				time.Sleep(time.Duration(rand.IntN(100)) * time.Millisecond)
 				break
 			}
 			time.Sleep(5 * time.Millisecond)
@@ -348,7 +349,7 @@ func TestCrashDuringBatchSigning(t *testing.T) {
 		}
 	}
 	t.Logf("%d cycles, %d batches killed mid-way, %d of %d letters signed, %d uncommitted files swept",
-		cycles, interrupted, len(byPath), letters, pending)
+		ran, interrupted, len(byPath), letters, pending)
 	if len(byPath) == 0 {
 		t.Fatal("no letter was signed")
 	}

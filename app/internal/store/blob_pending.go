@@ -99,3 +99,11 @@ func (s *Store) BlobKeys(ctx context.Context, fn func(key, sha256 string) error)
 	}
 	return nil
 }
+
+// ForgetPendingBlobs empties blob_pending, after a restore: the restored
+// database's in-flight writes never finish, and their files were not
+// restored.
+func (s *Store) ForgetPendingBlobs(ctx context.Context) error {
+	err := s.db.WithContext(ctx).Exec("DELETE FROM blob_pending").Error
+	return translate("forget pending blobs", err)
+}
