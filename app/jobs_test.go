@@ -108,7 +108,10 @@ func TestPurgeSessionsJob(t *testing.T) {
 		st, dsn := storetest.OpenDSN(t, b, nil)
 		userID, accountID := sessionFixture(t, st)
 		now := time.Now()
-		addStaffSession(t, st, userID, "staff-expired", now.Add(-time.Minute))
+		// A staff session is kept store.SignedOutStashSessionAge past its
+		// expiry (a form typed when it ran out can still be stashed).
+		addStaffSession(t, st, userID, "staff-expired", now.Add(-store.SignedOutStashSessionAge-time.Minute))
+		addStaffSession(t, st, userID, "staff-recently-expired", now.Add(-time.Minute))
 		addStaffSession(t, st, userID, "staff-live", now.Add(time.Hour))
 		addResidentSession(t, st, accountID, "resident-expired", now.Add(-time.Minute))
 		addResidentSession(t, st, accountID, "resident-live", now.Add(time.Hour))
@@ -124,9 +127,12 @@ func TestPurgeSessionsJob(t *testing.T) {
 		waitGone(t, b, dsn, "resident_sessions", "resident-expired")
 
 		// A session that expires after the first round goes at a later tick.
-		addStaffSession(t, st, userID, "staff-expiring", time.Now().Add(200*time.Millisecond))
-		waitGone(t, b, dsn, "sessions", "staff-expiring")
+		addResidentSession(t, st, accountID, "resident-expiring", time.Now().Add(200*time.Millisecond))
+		waitGone(t, b, dsn, "resident_sessions", "resident-expiring")
 
+		if left := sessionRows(t, b, dsn, "sessions", "staff-recently-expired"); !left["staff-recently-expired"] {
+			t.Error("a staff session that expired a minute ago was purged before its stash time ran out")
+		}
 		if left := sessionRows(t, b, dsn, "sessions", "staff-live"); !left["staff-live"] {
 			t.Error("the unexpired staff session was purged")
 		}
@@ -148,7 +154,7 @@ func TestServePurgesExpiredSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		st, dsn := storetest.OpenDSN(t, b, nil)
 		userID, _ := sessionFixture(t, st)
-		addStaffSession(t, st, userID, "old-session", time.Now().Add(-time.Hour))
+		addStaffSession(t, st, userID, "old-session", time.Now().Add(-store.SignedOutStashSessionAge-time.Hour))
 		addStaffSession(t, st, userID, "current-session", time.Now().Add(time.Hour))
 
 		addr := freeAddr(t)

@@ -21,6 +21,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/demo"
+	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/importer"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -45,6 +46,9 @@ Usage:
                                              on stdin ("app pki" lists the flags)
   app audit verify [--village KODE]          check the audit log's hash chains; exits non-zero
                                              naming the first bad entry of a broken chain
+  app storage migrate --to URL               copy every file into another blob store (file:// or s3://)
+  app backup --out FILE                      one archive of the database, every file and a manifest
+  app restore FILE                           restore a backup into an empty deployment
   app healthcheck                            exit 0 when the local server's /healthz answers 200
 Roles: admin_kabupaten, admin_desa, operator, penandatangan.
 Every flag also reads from its APP_* environment variable; run "app serve -h" to list them.
@@ -77,6 +81,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLetters(ctx, args, stdout)
 	case "audit":
 		return runAudit(ctx, args, getenv, stdout)
+	case "storage":
+		return runStorage(ctx, args, getenv, stdout)
+	case "backup":
+		return runBackup(ctx, args, getenv, stdout)
+	case "restore":
+		return runRestore(ctx, args, getenv, stdout)
 	case "healthcheck":
 		return runHealthcheck(ctx, getenv, stdout)
 	case "help", "-h", "--help":
@@ -92,6 +102,9 @@ type env struct {
 	cfg config.Config
 	log *slog.Logger
 	st  *store.Store
+	// files is the blob store with the database's pending list, opened by
+	// newIssuance.
+	files *files.Keeper
 }
 
 func (e *env) close() {
@@ -229,6 +242,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var jobs sync.WaitGroup
 	defer func() { stopJobs(); jobs.Wait() }()
 	jobs.Go(func() { purgeSessions(jobCtx, e.st, sessionPurgeEvery, e.log) })
+	jobs.Go(func() { sweepFiles(jobCtx, e.files, e.cfg.BlobSweepAge, sweepEvery, e.log) })
 	jobs.Go(func() { maintainVerification(jobCtx, iss, ver, attemptPurgeEvery, e.log) })
 	// Every replica runs a notification worker; rows are leased in the
 	// database, so they share the outbox without sending anything twice.

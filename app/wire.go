@@ -9,6 +9,7 @@ import (
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
+	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
@@ -69,7 +70,14 @@ func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r,
+	if e.files == nil {
+		bs, err := openBlobs(context.Background(), e.cfg)
+		if err != nil {
+			return nil, err
+		}
+		e.files = &files.Keeper{Blobs: bs, Store: e.st, Log: e.log}
+	}
+	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r, Files: e.files,
 		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf,
 		MatchKey: surat.NewMatchKey(e.cfg.Secret)})
 }
@@ -95,7 +103,7 @@ func newVerify(e *env, iss *issuance.Service) (*verify.Service, error) {
 // HTTP server on top of it, iss and ver. setupCode is the one-time
 // first-run code, "" when the database already has users.
 func newWeb(e *env, iss *issuance.Service, ver *verify.Service, notes *notify.Service, setupCode string) (*web.Server, error) {
-	mand, err := mandiri.New(mandiri.Deps{Store: e.st, Issuance: iss, StorageDir: e.cfg.Storage, Now: time.Now,
+	mand, err := mandiri.New(mandiri.Deps{Store: e.st, Issuance: iss, Files: iss.Files(), Now: time.Now,
 		PINParams: auth.DefaultParams, Log: e.log})
 	if err != nil {
 		return nil, err

@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the whole run-time configuration. It is built once by Load and
@@ -42,6 +44,17 @@ type Config struct {
 	// village may keep (APP_VILLAGE_UPLOAD_QUOTA: bytes, or a number with
 	// KiB, MiB or GiB; default 2GiB).
 	VillageUploadQuota int64
+	// BlobURL is the store of every file (APP_BLOB_URL): file:///path or
+	// s3://bucket?endpoint=http(s)://host:port&region=...; the folder
+	// APP_STORAGE when empty.
+	BlobURL string
+	// BlobAccessKey and BlobSecretKey are the S3 credentials
+	// (APP_BLOB_ACCESS_KEY, APP_BLOB_SECRET_KEY, or the files named by
+	// APP_BLOB_ACCESS_KEY_FILE and APP_BLOB_SECRET_KEY_FILE).
+	BlobAccessKey, BlobSecretKey string
+	// BlobSweepAge is how old an uncommitted file must be before the sweep
+	// deletes it (APP_BLOB_SWEEP_AGE, a Go duration; 1h).
+	BlobSweepAge time.Duration
 }
 
 // Var describes one setting for the README table and the flag set.
@@ -64,6 +77,10 @@ var Vars = []Var{
 	{"APP_MAIL_FROM", "mail-from", "", "alamat pengirim e-mail pemberitahuan", false},
 	{"APP_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "false", "izinkan webhook ke alamat jaringan lokal (true/false)", false},
 	{"APP_VILLAGE_UPLOAD_QUOTA", "village-upload-quota", "2GiB", "batas ukuran seluruh lampiran permohonan satu desa (mis. 500MiB, 2GiB)", false},
+	{"APP_BLOB_URL", "blob-url", "", "penyimpanan berkas: file:///folder (bawaan APP_STORAGE) atau s3://bucket?endpoint=...&region=...", false},
+	{"APP_BLOB_ACCESS_KEY", "blob-access-key", "", "access key S3 (atau APP_BLOB_ACCESS_KEY_FILE)", true},
+	{"APP_BLOB_SECRET_KEY", "blob-secret-key", "", "secret key S3 (atau APP_BLOB_SECRET_KEY_FILE)", true},
+	{"APP_BLOB_SWEEP_AGE", "blob-sweep-age", "1h", "umur berkas tanpa baris basis data sebelum dihapus", false},
 }
 
 // Register adds a flag for every setting to fs. The returned function builds
@@ -101,6 +118,20 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 			MailFrom: strings.TrimSpace(get("APP_MAIL_FROM")),
 		}
 		var bad error
+		c.BlobURL = get("APP_BLOB_URL")
+		if c.BlobURL == "" {
+			c.BlobURL = fileURL(c.Storage)
+		}
+		var err error
+		if c.BlobAccessKey, err = fromFile(get("APP_BLOB_ACCESS_KEY"), getenv("APP_BLOB_ACCESS_KEY_FILE"), "APP_BLOB_ACCESS_KEY"); err != nil {
+			bad = errors.Join(bad, err)
+		}
+		if c.BlobSecretKey, err = fromFile(get("APP_BLOB_SECRET_KEY"), getenv("APP_BLOB_SECRET_KEY_FILE"), "APP_BLOB_SECRET_KEY"); err != nil {
+			bad = errors.Join(bad, err)
+		}
+		if c.BlobSweepAge, err = time.ParseDuration(get("APP_BLOB_SWEEP_AGE")); err != nil || c.BlobSweepAge < 0 {
+			bad = errors.Join(bad, fmt.Errorf("APP_BLOB_SWEEP_AGE %q must be a duration such as 1h", get("APP_BLOB_SWEEP_AGE")))
+		}
 		switch v := strings.ToLower(get("APP_WEBHOOK_ALLOW_PRIVATE")); v {
 		case "true", "1", "yes", "ya":
 			c.WebhookAllowPrivate = true
@@ -183,6 +214,28 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// fileURL is the file:// URL of folder dir.
+func fileURL(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// fromFile is value, or the trimmed content of the file named by file
+// when value is empty; name is the variable, for the error.
+func fromFile(value, file, name string) (string, error) {
+	if value != "" || file == "" {
+		return value, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
 // Secure reports whether the public URL is HTTPS, so cookies get Secure.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
@@ -193,7 +246,8 @@ func (c Config) LogValue() []any {
 		"addr", c.Addr, "db", c.DB, "dsn", MaskDSN(c.DSN), "storage", c.Storage,
 		"base_url", c.BaseURL, "secret", mask(c.Secret), "trusted_proxies", c.TrustedProxies,
 		"log_level", c.LogLevel, "smtp_url", MaskURL(c.SMTPURL), "mail_from", c.MailFrom,
-		"webhook_allow_private", c.WebhookAllowPrivate,
+		"webhook_allow_private", c.WebhookAllowPrivate, "blob_url", c.BlobURL,
+		"blob_access_key", mask(c.BlobAccessKey), "blob_secret_key", mask(c.BlobSecretKey),
 	}
 }
 

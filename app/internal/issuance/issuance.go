@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/blob"
+	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
@@ -70,9 +72,13 @@ type Deps struct {
 	// store over it (ModulesFor).
 	Catalogue *letters.Catalogue
 	Renderer  *pdf.Renderer
-	// StorageDir is the root of the PDF store: signed PDFs go to
-	// StorageDir/letters/<village id>/<random hex>.pdf (never a NIK or name
-	// in the path).
+	// Files is the blob store of PDFs and logos with the database's
+	// pending list. Signed PDFs are kept under
+	// letters/<village id>/<random hex>.pdf (never a NIK or name in the
+	// key).
+	Files *files.Keeper
+	// StorageDir is the folder of a folder blob store built when Files is
+	// nil ("storage" when empty too).
 	StorageDir string
 	// BaseURL is the public URL; the verification URL is BaseURL + "/v/" + code.
 	BaseURL string
@@ -113,6 +119,17 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.KDF == (auth.Params{}) {
 		d.KDF = auth.DefaultParams
+	}
+	if d.Files == nil {
+		dir := d.StorageDir
+		if dir == "" {
+			dir = "storage"
+		}
+		bs, err := blob.OpenDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("issuance: %w", err)
+		}
+		d.Files = &files.Keeper{Blobs: bs, Store: d.Store, Log: d.Log}
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	return &Service{d: d, modules: letters.NewResolver(d.Catalogue, d.Store)}, nil

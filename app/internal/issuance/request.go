@@ -194,7 +194,7 @@ func (s *Service) prepareWith(ctx context.Context, villageID int64, m *letters.M
 	}
 	p.req.SignerOfficialID = signer.Official.ID
 	p.signer = signer.Official
-	logo, err := s.VillageLogo(v)
+	logo, err := s.VillageLogo(ctx, v)
 	if err != nil {
 		return nil, err
 	}

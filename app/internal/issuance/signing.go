@@ -9,16 +9,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
 	"github.com/suratdesa/suratdesa/app/internal/store"
@@ -312,6 +308,8 @@ type signJob struct {
 	// approve: the letter is diajukan and is approved in the signing
 	// transaction.
 	approve bool
+	// key is the blob key of the signed PDF, chosen by finalize.
+	key string
 }
 
 // signJobOf resolves letter l's stored request. A request that no longer
@@ -331,27 +329,25 @@ func (s *Service) signJobOf(ctx context.Context, l *surat.Letter) (*signJob, err
 // finalize numbers and signs jobs in one transaction with an unlocked key,
 // rendering on every core; see store.FinalizeLetters for what is stored
 // and for the *store.FinalizeItemError that names a letter that failed.
-// Every PDF written is removed again unless the transaction commits.
+//
+// Each letter's PDF key is chosen and recorded as pending before the
+// transaction begins; the PDF is put under it while the transaction runs
+// (a retried transaction overwrites it) and the commit clears the pending
+// entry. When the transaction fails the PDFs are deleted again; when the
+// process dies, the sweep deletes them (package files).
 func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int64, jobs []*signJob, u *unlocked) ([]*surat.Letter, error) {
 	byID := make(map[int64]*signJob, len(jobs))
 	items := make([]store.FinalizeItem, len(jobs))
+	keys := make([]string, len(jobs))
 	for i, j := range jobs {
 		byID[j.l.ID] = j
 		items[i] = store.FinalizeItem{LetterID: j.l.ID, DefaultKodeSurat: j.p.module.Klasifikasi, Approve: j.approve,
 			Version: j.l.Version}
+		j.key = files.NewKey("letters", villageID, ".pdf")
+		keys[i] = j.key
 	}
-	var (
-		mu      sync.Mutex
-		written = map[int64]string{} // letter id → its PDF, removed unless the transaction commits
-	)
-	remember := func(id int64, rel string) {
-		mu.Lock()
-		prev := written[id]
-		written[id] = rel
-		mu.Unlock()
-		if prev != "" {
-			s.removePDF(id, prev) // a retried transaction renders the letter again
-		}
+	if err := s.d.Files.Reserve(ctx, keys...); err != nil {
+		return nil, fmt.Errorf("issuance: %w", err)
 	}
 	f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
 		j := byID[n.Letter.ID]
@@ -364,13 +360,11 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		if err != nil {
 			return store.FinalArtifact{}, err
 		}
-		rel, err := s.writePDF(villageID, signed)
-		if err != nil {
-			return store.FinalArtifact{}, err
+		if err := s.d.Files.Put(ctx, j.key, signed); err != nil {
+			return store.FinalArtifact{}, fmt.Errorf("issuance: store PDF: %w", err)
 		}
-		remember(n.Letter.ID, rel)
 		sum := sha256.Sum256(signed)
-		art := store.FinalArtifact{VerifyCode: code, PDFPath: rel, PDFSHA256: hex.EncodeToString(sum[:]),
+		art := store.FinalArtifact{VerifyCode: code, PDFPath: j.key, PDFSHA256: hex.EncodeToString(sum[:]),
 			SignedAt: s.d.Now().UTC(), CertificateID: &u.cert.ID, MarkDeadResidentIDs: j.p.markDead,
 			Match: s.matchKeysOf(n.Letter.ID, j.p)}
 		if until, ok := j.p.module.ValidUntil(n.Date, j.p.settings); ok {
@@ -380,9 +374,7 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 	}
 	after, err := s.d.Store.FinalizeLetters(ctx, actor, villageID, items, runtime.GOMAXPROCS(0), f)
 	if err != nil {
-		for id, rel := range written {
-			s.removePDF(id, rel)
-		}
+		s.d.Files.Abandon(ctx, keys...)
 		return nil, err
 	}
 	for _, l := range after {
@@ -417,13 +409,6 @@ func (s *Service) renderAndSign(ctx context.Context, p *prepared, n surat.Letter
 		return nil, "", err
 	}
 	return signed, code, nil
-}
-
-// removePDF removes a PDF written for a signing that did not commit.
-func (s *Service) removePDF(letterID int64, rel string) {
-	if err := os.Remove(s.pdfFile(rel)); err != nil {
-		s.d.Log.Error("remove PDF of failed signing", "letter_id", letterID, "err", err)
-	}
 }
 
 // footer is the honest TTE sentence printed under the QR code: who signed,
@@ -471,44 +456,6 @@ func newVerifyCode() string {
 	return verifyCodeEncoding.EncodeToString(b)
 }
 
-// writePDF stores a signed PDF under letters/<village id>/<random hex>.pdf
-// in the storage directory, through a temporary file renamed into place so
-// a reader never sees half a file. It returns the path relative to the
-// storage directory, with forward slashes.
-func (s *Service) writePDF(villageID int64, b []byte) (string, error) {
-	name := make([]byte, 16)
-	rand.Read(name)
-	rel := path.Join("letters", strconv.FormatInt(villageID, 10), hex.EncodeToString(name)+".pdf")
-	full := s.pdfFile(rel)
-	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
-		return "", fmt.Errorf("issuance: PDF directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".signing-*.pdf")
-	if err != nil {
-		return "", fmt.Errorf("issuance: write PDF: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), full)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("issuance: write PDF: %w", werr)
-	}
-	return rel, nil
-}
-
-// pdfFile is the file of a stored PDF path.
-func (s *Service) pdfFile(rel string) string {
-	return filepath.Join(s.d.StorageDir, filepath.FromSlash(rel))
-}
-
 // SignedPDF returns a signed (or since revoked or replaced) letter of the
 // village and its stored PDF, after checking the file's SHA-256 against
 // the one recorded at signing: a file that does not match is an error and
@@ -522,10 +469,7 @@ func (s *Service) SignedPDF(ctx context.Context, villageID, letterID int64) (*su
 	if l.PDFPath == "" || l.PDFSHA256 == "" {
 		return nil, nil, fmt.Errorf("issuance: letter %d has no signed PDF: %w", letterID, surat.ErrNotFound)
 	}
-	if !filepath.IsLocal(filepath.FromSlash(l.PDFPath)) {
-		return nil, nil, fmt.Errorf("issuance: letter %d: stored PDF path is outside the storage", letterID)
-	}
-	b, err := os.ReadFile(s.pdfFile(l.PDFPath))
+	b, err := s.d.Files.Get(ctx, l.PDFPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuance: PDF of letter %d: %w", letterID, err)
 	}

@@ -404,7 +404,7 @@ func (s *Service) villagePreview(ctx context.Context, villageID int64, m *letter
 		signer.Official.VillageID = v.ID
 	}
 	in := letters.DemoIn(m, now, *v, signer)
-	if in.Logo, err = s.VillageLogo(v); err != nil {
+	if in.Logo, err = s.VillageLogo(ctx, v); err != nil {
 		return letters.Input{}, err
 	}
 	if residentID == 0 {

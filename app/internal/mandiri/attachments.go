@@ -2,17 +2,15 @@ package mandiri
 
 import (
 	"bytes"
-	"crypto/rand"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
 
+	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -64,15 +62,15 @@ func sniffAttachment(b []byte) (string, error) {
 // recorded in the database.
 type storedFile struct {
 	surat.Attachment
-	abs string
 }
 
-// storeUploads checks every upload and writes them under
-// StorageDir/attachments/<village>/<random hex>. Empty files (an empty file
-// input) are skipped. One refused upload is an *AttachmentError and then
-// no file stays on disk. The caller removes the files (discard) when the
-// database refuses them.
-func (s *Service) storeUploads(villageID int64, uploads []Upload) ([]storedFile, error) {
+// storeUploads checks every upload and writes them to the blob store under
+// attachments/<village>/<random hex>, each recorded as pending until the
+// transaction that stores its row commits (package files). Empty files (an
+// empty file input) are skipped. One refused upload is an
+// *AttachmentError and then no file stays stored. The caller removes the
+// files (discard) when the database refuses them.
+func (s *Service) storeUploads(ctx context.Context, villageID int64, uploads []Upload) ([]storedFile, error) {
 	type checked struct {
 		body []byte
 		ct   string
@@ -104,39 +102,27 @@ func (s *Service) storeUploads(villageID int64, uploads []Upload) ([]storedFile,
 		}
 		ok = append(ok, checked{body, ct, u.Requirement})
 	}
-	village := strconv.FormatInt(villageID, 10)
-	if len(ok) > 0 {
-		if err := os.MkdirAll(filepath.Join(s.d.StorageDir, "attachments", village), 0o750); err != nil {
-			return nil, fmt.Errorf("mandiri: attachment directory: %w", err)
-		}
-	}
 	var out []storedFile
 	for _, c := range ok {
-		name := make([]byte, 16)
-		if _, err := rand.Read(name); err != nil {
-			s.discard(out)
-			return nil, fmt.Errorf("mandiri: attachment name: %w", err)
-		}
-		rel := filepath.ToSlash(filepath.Join("attachments", village, hex.EncodeToString(name)))
-		abs := filepath.Join(s.d.StorageDir, filepath.FromSlash(rel))
-		if err := os.WriteFile(abs, c.body, 0o600); err != nil {
-			s.discard(out)
+		key := files.NewKey("attachments", villageID, "")
+		if err := s.d.Files.Stage(ctx, key, c.body); err != nil {
+			s.discard(ctx, out)
 			return nil, fmt.Errorf("mandiri: write attachment: %w", err)
 		}
 		sum := sha256.Sum256(c.body)
-		out = append(out, storedFile{abs: abs, Attachment: surat.Attachment{VillageID: villageID, ContentType: c.ct,
-			Size: int64(len(c.body)), SHA256: hex.EncodeToString(sum[:]), Path: rel, Requirement: c.req}})
+		out = append(out, storedFile{Attachment: surat.Attachment{VillageID: villageID, ContentType: c.ct,
+			Size: int64(len(c.body)), SHA256: hex.EncodeToString(sum[:]), Path: key, Requirement: c.req}})
 	}
 	return out, nil
 }
 
 // discard removes written files whose request was not stored.
-func (s *Service) discard(fs []storedFile) {
-	for _, f := range fs {
-		if err := os.Remove(f.abs); err != nil && !os.IsNotExist(err) {
-			s.d.Log.Warn("remove attachment", "err", err)
-		}
+func (s *Service) discard(ctx context.Context, fs []storedFile) {
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		keys[i] = f.Path
 	}
+	s.d.Files.Abandon(ctx, keys...)
 }
 
 func attachmentsOf(fs []storedFile) []surat.Attachment {
@@ -147,11 +133,15 @@ func attachmentsOf(fs []storedFile) []surat.Attachment {
 	return out
 }
 
-// ReadAttachment returns a stored document's bytes.
-func (s *Service) ReadAttachment(a *surat.Attachment) ([]byte, error) {
-	b, err := os.ReadFile(filepath.Join(s.d.StorageDir, filepath.FromSlash(a.Path)))
+// ReadAttachment returns a stored document's bytes, after checking them
+// against the SHA-256 recorded at upload.
+func (s *Service) ReadAttachment(ctx context.Context, a *surat.Attachment) ([]byte, error) {
+	b, err := s.d.Files.Get(ctx, a.Path)
 	if err != nil {
 		return nil, fmt.Errorf("mandiri: read attachment %d: %w", a.ID, err)
+	}
+	if sum := sha256.Sum256(b); a.SHA256 != "" && hex.EncodeToString(sum[:]) != a.SHA256 {
+		return nil, fmt.Errorf("mandiri: attachment %d does not match its recorded SHA-256", a.ID)
 	}
 	return b, nil
 }
@@ -198,10 +188,9 @@ func (s *Service) quotaError(err error) error {
 
 // removeAttachmentFiles deletes the files of attachments whose rows are
 // gone; a file that cannot be removed only wastes space and is logged.
-func (s *Service) removeAttachmentFiles(as []surat.Attachment) {
+func (s *Service) removeAttachmentFiles(ctx context.Context, as []surat.Attachment) {
 	for _, a := range as {
-		err := os.Remove(filepath.Join(s.d.StorageDir, filepath.FromSlash(a.Path)))
-		if err != nil && !os.IsNotExist(err) {
+		if err := s.d.Files.Remove(ctx, a.Path); err != nil {
 			s.d.Log.Warn("remove attachment", "attachment_id", a.ID, "err", err)
 		}
 	}

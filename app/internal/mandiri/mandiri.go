@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/blob"
+	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 )
@@ -33,6 +35,10 @@ type Deps struct {
 	// StorageDir is the root of the attachment store: documents go to
 	// StorageDir/attachments/<village id>/<random hex>; "storage" when empty.
 	StorageDir string
+	// Files is the blob store of attachments; nil keeps them in a folder
+	// store at StorageDir, or with the issuance service's files when
+	// StorageDir is empty too.
+	Files *files.Keeper
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// PINParams are the Argon2id costs of PIN hashes (auth.DefaultParams
@@ -72,8 +78,14 @@ func New(d Deps) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	if d.StorageDir == "" {
-		d.StorageDir = "storage"
+	if d.Files == nil && d.StorageDir != "" {
+		bs, err := blob.OpenDir(d.StorageDir)
+		if err != nil {
+			return nil, fmt.Errorf("mandiri: %w", err)
+		}
+		d.Files = &files.Keeper{Blobs: bs, Store: d.Store, Log: d.Log}
+	} else if d.Files == nil {
+		d.Files = d.Issuance.Files()
 	}
 	h, err := auth.DummyHash(d.PINParams)
 	if err != nil {

@@ -89,13 +89,13 @@ func (s *Service) CreateRequest(ctx context.Context, login *store.ResidentLogin,
 	if err := s.checkQuota(sub.Files); err != nil {
 		return nil, err
 	}
-	files, err := s.storeUploads(vid, sub.Files)
+	files, err := s.storeUploads(ctx, vid, sub.Files)
 	if err != nil {
 		return nil, err
 	}
 	r := &surat.LetterRequest{ResidentID: login.Resident.ID, SubjectResidentID: subjectID, Module: m.Code, FormData: formData}
 	if err := s.d.Store.CreateRequest(ctx, vid, r, attachmentsOf(files)); err != nil {
-		s.discard(files)
+		s.discard(ctx, files)
 		return nil, s.quotaError(attachmentLimit(err))
 	}
 	return r, nil
@@ -178,7 +178,7 @@ func (s *Service) CancelRequest(ctx context.Context, login *store.ResidentLogin,
 	if err != nil {
 		return nil, err
 	}
-	s.removeAttachmentFiles(removed)
+	s.removeAttachmentFiles(ctx, removed)
 	return r, nil
 }
 
@@ -208,7 +208,7 @@ func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin
 	if err := s.checkQuota(uploads); err != nil {
 		return err
 	}
-	files, err := s.storeUploads(vid, uploads)
+	files, err := s.storeUploads(ctx, vid, uploads)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Service) AddAttachments(ctx context.Context, login *store.ResidentLogin
 		return &surat.ValidationError{Fields: map[string]string{"lampiran": "Pilih berkas yang akan dilampirkan"}}
 	}
 	if err := s.d.Store.AddAttachments(ctx, vid, login.Resident.ID, id, attachmentsOf(files)); err != nil {
-		s.discard(files)
+		s.discard(ctx, files)
 		return s.quotaError(attachmentLimit(err))
 	}
 	return nil

@@ -103,6 +103,9 @@ func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []s
 			return fmt.Errorf("attachment of request %d: %w", requestID, err)
 		}
 		atts[i] = a
+		if err := clearPendingBlobs(tx, a.Path); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -785,6 +785,9 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 	if err != nil {
 		return nil, err
 	}
+	if err := clearPendingBlobs(tx, art.PDFPath); err != nil {
+		return nil, err
+	}
 	if w.approve {
 		if err := s.appendAudit(tx, actor, &villageID, "letter.approve", "letter", letterID, w.before, nil,
 			"diajukan -> disetujui (bersama tanda tangan)"); err != nil {

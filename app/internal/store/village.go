@@ -51,6 +51,9 @@ func (s *Store) UpdateVillage(ctx context.Context, actor surat.Actor, v *surat.V
 		if err := tx.Table("villages").Where("id = ?", v.ID).Save(v).Error; err != nil {
 			return err
 		}
+		if err := clearPendingBlobs(tx, v.LogoPath); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, actor, &v.ID, "village.update", "village", v.ID, &before, v, "")
 	})
 	return translate(fmt.Sprintf("update village %d", v.ID), err)

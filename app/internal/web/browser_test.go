@@ -102,7 +102,7 @@ func TestBrowserIssueAndSign(t *testing.T) {
 			defer cancel()
 			bctx, cancel := chromedp.NewContext(actx)
 			defer cancel()
-			bctx, cancel = context.WithTimeout(bctx, 80*time.Second)
+			bctx, cancel = context.WithTimeout(bctx, 180*time.Second)
 			defer cancel()
 			// The first call starts the browser, which lives as long as the
 			// context of that call: bctx, not a per-step timeout.
@@ -139,7 +139,7 @@ func TestBrowserIssueAndSign(t *testing.T) {
 				for i, a := range actions {
 					// Each step gets its own deadline, so a step that waits
 					// for something that never comes is named.
-					sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
+					sctx, cancel := context.WithTimeout(bctx, 45*time.Second)
 					err := chromedp.Do(sctx, a)
 					cancel()
 					if err != nil {

@@ -43,7 +43,7 @@ func TestBrowserVerifyPage(t *testing.T) {
 	defer cancel()
 	bctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	bctx, cancel = context.WithTimeout(bctx, 60*time.Second)
+	bctx, cancel = context.WithTimeout(bctx, 120*time.Second)
 	defer cancel()
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)

@@ -141,7 +141,7 @@ func (b *browserRun) shot(name string) chromedp.Action[chromedp.Void] {
 func (b *browserRun) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	for i, a := range actions {
-		sctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		sctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
 		err := chromedp.Do(sctx, a)
 		cancel()
 		if err != nil {

@@ -197,7 +197,13 @@ func testMandiri(tb testing.TB, d Deps) *mandiri.Service {
 	if iss == nil {
 		iss = testIssuance(tb, &d, dir)
 	}
-	m, err := mandiri.New(mandiri.Deps{Store: d.Store, Issuance: iss, StorageDir: dir, Now: d.Now,
+	// With a storage folder the attachments go there (tests list them);
+	// without one they share the issuance service's blob store.
+	keeper := iss.Files()
+	if d.Config.Storage != "" {
+		keeper = nil
+	}
+	m, err := mandiri.New(mandiri.Deps{Store: d.Store, Issuance: iss, Files: keeper, StorageDir: d.Config.Storage, Now: d.Now,
 		PINParams: d.PasswordParams, Log: d.Log})
 	if err != nil {
 		tb.Fatalf("mandiri: %v", err)

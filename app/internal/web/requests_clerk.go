@@ -281,7 +281,7 @@ func (s *Server) handleClerkAttachment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.mandiri.ReadAttachment(a)
+	b, err := s.mandiri.ReadAttachment(c.Request.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (s *Server) handleClerkAttachmentInline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.mandiri.ReadAttachment(a)
+	b, err := s.mandiri.ReadAttachment(c.Request.Context(), a)
 	if err != nil {
 		return err
 	}

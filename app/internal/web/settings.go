@@ -12,17 +12,16 @@ import (
 	_ "image/jpeg" // logos may be uploaded as JPEG
 	"image/png"
 	"io"
-	"io/fs"
 	"net/http"
-	"os"
 	"path"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/blob"
+	appfiles "github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/imgscale"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -341,21 +340,6 @@ func (s *Server) handleNumberExample(c *gin.Context) error {
 	return nil
 }
 
-// openStorage opens the storage directory; paths inside it cannot escape.
-func (s *Server) openStorage() (*os.Root, error) {
-	if s.cfg.Storage == "" {
-		return nil, errors.New("web: no storage directory configured")
-	}
-	if err := os.MkdirAll(s.cfg.Storage, 0o750); err != nil {
-		return nil, fmt.Errorf("web: storage directory: %w", err)
-	}
-	r, err := os.OpenRoot(s.cfg.Storage)
-	if err != nil {
-		return nil, fmt.Errorf("web: storage directory: %w", err)
-	}
-	return r, nil
-}
-
 // handleLogo serves the village's logo to its admin.
 func (s *Server) handleLogo(c *gin.Context) error {
 	vid, err := adminVillage(c)
@@ -369,13 +353,8 @@ func (s *Server) handleLogo(c *gin.Context) error {
 	if v.LogoPath == "" {
 		return surat.ErrNotFound
 	}
-	root, err := s.openStorage()
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	b, err := root.ReadFile(v.LogoPath)
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := s.issuance.Files().Get(c.Request.Context(), v.LogoPath)
+	if errors.Is(err, blob.ErrNotExist) {
 		return fmt.Errorf("logo of village %d: %w", vid, surat.ErrNotFound)
 	}
 	if err != nil {
@@ -425,32 +404,19 @@ func (s *Server) handleLogoUpload(c *gin.Context) error {
 	if msg != "" {
 		return fail(msg)
 	}
-	name, err := randomFileName(16)
-	if err != nil {
-		return err
-	}
-	rel := path.Join(logoDir, strconv.FormatInt(vid, 10), name+".png")
-	root, err := s.openStorage()
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	if err := root.MkdirAll(path.Dir(rel), 0o750); err != nil {
-		return fmt.Errorf("web: logo directory: %w", err)
-	}
-	if err := root.WriteFile(rel, encoded, 0o640); err != nil {
+	keeper := s.issuance.Files()
+	rel := appfiles.NewKey(logoDir, vid, ".png")
+	if err := keeper.Stage(ctx, rel, encoded); err != nil {
 		return fmt.Errorf("web: store logo: %w", err)
 	}
 	old := v.LogoPath
 	nv := *v
 	nv.LogoPath = rel
 	if err := s.store.UpdateVillage(ctx, actorOf(currentUser(c)), &nv); err != nil {
-		if rmErr := root.Remove(rel); rmErr != nil {
-			s.log.WarnContext(ctx, "remove unused logo", "village_id", vid, "err", rmErr)
-		}
+		keeper.Abandon(ctx, rel)
 		return err
 	}
-	s.removeOldLogo(ctx, root, vid, old)
+	s.removeOldLogo(ctx, vid, old)
 	redirectWithNotice(c, "/pengaturan", "logo")
 	return nil
 }
@@ -473,12 +439,7 @@ func (s *Server) handleLogoDelete(c *gin.Context) error {
 		if err := s.store.UpdateVillage(ctx, actorOf(currentUser(c)), v); err != nil {
 			return err
 		}
-		root, err := s.openStorage()
-		if err != nil {
-			return err
-		}
-		defer root.Close()
-		s.removeOldLogo(ctx, root, vid, old)
+		s.removeOldLogo(ctx, vid, old)
 	}
 	redirectWithNotice(c, "/pengaturan", "logo-dihapus")
 	return nil
@@ -487,11 +448,11 @@ func (s *Server) handleLogoDelete(c *gin.Context) error {
 // removeOldLogo deletes a replaced logo file. Signed letters embed their
 // logo, so nothing needs the file any more; failing to delete it only
 // wastes space and is logged.
-func (s *Server) removeOldLogo(ctx context.Context, root *os.Root, vid int64, old string) {
+func (s *Server) removeOldLogo(ctx context.Context, vid int64, old string) {
 	if old == "" || !strings.HasPrefix(old, logoDir+"/") {
 		return
 	}
-	if err := root.Remove(old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := s.issuance.Files().Remove(ctx, old); err != nil {
 		s.log.WarnContext(ctx, "remove old logo", "village_id", vid, "err", err)
 	}
 }

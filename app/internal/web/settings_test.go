@@ -424,7 +424,7 @@ func TestLogoUpload(t *testing.T) {
 			t.Errorf("stored logo: %s %dx%d %v, want png 400x200", format, cfg.Width, cfg.Height, err)
 		}
 		// The issuance service finds the same file for the kop.
-		if got, err := e.iss.VillageLogo(v); err != nil || !bytes.Equal(got, stored) {
+		if got, err := e.iss.VillageLogo(context.Background(), v); err != nil || !bytes.Equal(got, stored) {
 			t.Errorf("issuance reads %d bytes, %v; want the stored %d", len(got), err, len(stored))
 		}
 		page := br.get("/pengaturan")

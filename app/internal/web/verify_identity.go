@@ -41,7 +41,7 @@ func (s *Server) handleVillageLogo(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.issuance.VillageLogo(v)
+	b, err := s.issuance.VillageLogo(ctx, v)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,134 @@
+// Package blob keeps every file the application stores (signed PDFs,
+// residents' attachments, village logos) behind one interface, so several
+// replicas can share them: a folder on local disk (file://) for a single
+// machine, or any S3-compatible object store (s3://) for replicas.
+//
+// Keys are slash-separated relative paths such as
+// "letters/7/0f3a….pdf"; they never contain a NIK, a name or "..".
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ErrNotExist is returned by Get and Stat for a key that holds no object.
+var ErrNotExist = errors.New("blob: object does not exist")
+
+// Object describes a stored object.
+type Object struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+}
+
+// Store is an object store. Put replaces an object whole: a reader sees the
+// old bytes or the new ones, never a part. Delete of a missing key is not
+// an error. List calls fn for every object whose key starts with prefix
+// ("" for all), in no particular order, and stops at fn's first error.
+// Implementations are safe for concurrent use.
+type Store interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+	Stat(ctx context.Context, key string) (Object, error)
+	Delete(ctx context.Context, key string) error
+	List(ctx context.Context, prefix string, fn func(Object) error) error
+	// Ping checks that the store is reachable (and, for S3, that the
+	// bucket exists).
+	Ping(ctx context.Context) error
+	// String names the store for logs, without credentials.
+	String() string
+}
+
+// TempRemover is implemented by stores that keep temporary files of puts
+// (the folder store); S3 uploads are atomic and leave none.
+type TempRemover interface {
+	RemoveTemp(ctx context.Context, age time.Duration, now time.Time) (int, error)
+}
+
+// Credentials are the S3 access key pair; unused by file://.
+type Credentials struct {
+	AccessKey, SecretKey string
+}
+
+// Open opens the store rawURL names:
+//
+//	file:///abs/path or file://rel/path   a folder on this machine
+//	s3://bucket?endpoint=http://host:9000&region=us-east-1
+//
+// An s3:// endpoint with an http scheme is reached without TLS (a store on
+// the private network); https or a bare host uses TLS. Buckets are
+// addressed by path, which every S3-compatible server accepts.
+func Open(ctx context.Context, rawURL string, creds Credentials) (Store, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("blob: APP_BLOB_URL is not a URL: %w", err)
+	}
+	switch u.Scheme {
+	case "file":
+		dir := u.Path
+		if u.Host != "" {
+			dir = filepath.Join(u.Host, u.Path) // file://storage/blobs: a relative path
+		}
+		if dir == "" {
+			return nil, errors.New("blob: file:// URL names no folder")
+		}
+		return OpenDir(filepath.FromSlash(dir))
+	case "s3":
+		return openS3(ctx, u, creds)
+	default:
+		return nil, fmt.Errorf("blob: APP_BLOB_URL scheme %q must be file or s3", u.Scheme)
+	}
+}
+
+// FileURL is the file:// URL of folder dir.
+func FileURL(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// CheckKey refuses keys that are not clean relative slash paths, or whose
+// last element starts with a dot (the file store's temporary files).
+func CheckKey(key string) error {
+	if !fs.ValidPath(key) || key == "." || strings.Contains(key, "\\") {
+		return fmt.Errorf("blob: invalid key %q", key)
+	}
+	if strings.HasPrefix(key[strings.LastIndex(key, "/")+1:], ".") {
+		return fmt.Errorf("blob: invalid key %q", key)
+	}
+	return nil
+}
+
+// Copy copies every object of src whose key starts with prefix into dst,
+// skipping objects dst already holds with the same size. It returns how
+// many objects it copied and how many it skipped; running it again copies
+// nothing.
+func Copy(ctx context.Context, dst, src Store, prefix string) (copied, skipped int, err error) {
+	err = src.List(ctx, prefix, func(o Object) error {
+		if d, err := dst.Stat(ctx, o.Key); err == nil && d.Size == o.Size {
+			skipped++
+			return nil
+		} else if err != nil && !errors.Is(err, ErrNotExist) {
+			return err
+		}
+		b, err := src.Get(ctx, o.Key)
+		if err != nil {
+			return err
+		}
+		if err := dst.Put(ctx, o.Key, b); err != nil {
+			return err
+		}
+		copied++
+		return nil
+	})
+	return copied, skipped, err
+}

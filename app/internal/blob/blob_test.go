@@ -1,0 +1,188 @@
+package blob_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/suratdesa/suratdesa/app/internal/blob"
+	"github.com/suratdesa/suratdesa/app/internal/blob/blobtest"
+)
+
+// backends runs fn on a file store and, when a server is available, on S3.
+func backends(t *testing.T, fn func(t *testing.T, st blob.Store)) {
+	t.Run("file", func(t *testing.T) {
+		st, err := blob.Open(context.Background(), blob.FileURL(t.TempDir()), blob.Credentials{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, st)
+	})
+	t.Run("s3", func(t *testing.T) {
+		st, _ := blobtest.S3(t).Open(t)
+		fn(t, st)
+	})
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	backends(t, func(t *testing.T, st blob.Store) {
+		ctx := context.Background()
+		if err := st.Ping(ctx); err != nil {
+			t.Fatalf("ping: %v", err)
+		}
+		if _, err := st.Get(ctx, "letters/1/missing.pdf"); !errors.Is(err, blob.ErrNotExist) {
+			t.Fatalf("get missing: got %v, want ErrNotExist", err)
+		}
+		if _, err := st.Stat(ctx, "letters/1/missing.pdf"); !errors.Is(err, blob.ErrNotExist) {
+			t.Fatalf("stat missing: got %v, want ErrNotExist", err)
+		}
+		body := bytes.Repeat([]byte("%PDF-1.7 "), 1000)
+		if err := st.Put(ctx, "letters/1/a.pdf", body); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Put(ctx, "logos/1/b.png", []byte("png")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Get(ctx, "letters/1/a.pdf")
+		if err != nil || !bytes.Equal(got, body) {
+			t.Fatalf("get: %d bytes, %v; want %d bytes", len(got), err, len(body))
+		}
+		o, err := st.Stat(ctx, "letters/1/a.pdf")
+		if err != nil || o.Size != int64(len(body)) {
+			t.Fatalf("stat: %+v %v", o, err)
+		}
+		// Put replaces.
+		if err := st.Put(ctx, "logos/1/b.png", []byte("png2")); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.Get(ctx, "logos/1/b.png"); string(got) != "png2" {
+			t.Fatalf("after replace got %q", got)
+		}
+		var keys []string
+		if err := st.List(ctx, "", func(o blob.Object) error { keys = append(keys, o.Key); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(keys)
+		if fmt.Sprint(keys) != "[letters/1/a.pdf logos/1/b.png]" {
+			t.Fatalf("list: got %v", keys)
+		}
+		keys = nil
+		st.List(ctx, "logos/", func(o blob.Object) error { keys = append(keys, o.Key); return nil })
+		if fmt.Sprint(keys) != "[logos/1/b.png]" {
+			t.Fatalf("list logos/: got %v", keys)
+		}
+		if err := st.Delete(ctx, "letters/1/a.pdf"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Delete(ctx, "letters/1/a.pdf"); err != nil {
+			t.Fatalf("delete twice: %v", err)
+		}
+		if _, err := st.Get(ctx, "letters/1/a.pdf"); !errors.Is(err, blob.ErrNotExist) {
+			t.Fatalf("get deleted: %v", err)
+		}
+	})
+}
+
+func TestStoreRefusesBadKeys(t *testing.T) {
+	backends(t, func(t *testing.T, st blob.Store) {
+		for _, k := range []string{"", "/abs", "../up", "a/../../b", "a/./b", "a\\b", "letters/.hidden", "a//b"} {
+			if err := st.Put(context.Background(), k, []byte("x")); err == nil {
+				t.Errorf("put %q: got nil error", k)
+			}
+			if _, err := st.Get(context.Background(), k); err == nil || errors.Is(err, blob.ErrNotExist) {
+				t.Errorf("get %q: got %v, want an invalid-key error", k, err)
+			}
+		}
+	})
+}
+
+// Many writers replacing one key and many readers: a reader sees one whole
+// version, never a mix.
+func TestStoreConcurrentPutsAreWhole(t *testing.T) {
+	backends(t, func(t *testing.T, st blob.Store) {
+		ctx := context.Background()
+		versions := make([][]byte, 8)
+		for i := range versions {
+			versions[i] = bytes.Repeat([]byte{byte('a' + i)}, 256<<10)
+		}
+		st.Put(ctx, "k/obj", versions[0])
+		var wg sync.WaitGroup
+		errc := make(chan error, 64)
+		for i := range versions {
+			wg.Go(func() {
+				if err := st.Put(ctx, "k/obj", versions[i]); err != nil {
+					errc <- err
+				}
+			})
+			wg.Go(func() {
+				b, err := st.Get(ctx, "k/obj")
+				if err != nil {
+					errc <- err
+					return
+				}
+				if len(b) != len(versions[0]) || !bytes.Equal(b, bytes.Repeat(b[:1], len(b))) {
+					errc <- fmt.Errorf("read a mixed or short object of %d bytes", len(b))
+				}
+			})
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Error(err)
+		}
+	})
+}
+
+func TestFileStoreModesAndTempFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "blobs")
+	st, err := blob.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := st.Put(ctx, "attachments/3/x", []byte("data")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "attachments", "3", "x"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("object mode: %v %v, want 0600", fi.Mode(), err)
+	}
+	di, _ := os.Stat(filepath.Join(dir, "attachments"))
+	if di.Mode().Perm() != 0o700 {
+		t.Fatalf("folder mode %v, want 0700", di.Mode())
+	}
+	// A temporary file left by a crash in the middle of a put is no object.
+	os.WriteFile(filepath.Join(dir, "attachments", "3", ".y.tmp-1"), []byte("half"), 0o600)
+	n := 0
+	st.List(ctx, "", func(blob.Object) error { n++; return nil })
+	if n != 1 {
+		t.Fatalf("listed %d objects, want 1", n)
+	}
+}
+
+func TestCopyIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	src, _ := blob.OpenDir(t.TempDir())
+	for i := range 5 {
+		src.Put(ctx, fmt.Sprintf("letters/1/%d.pdf", i), []byte(fmt.Sprint("pdf", i)))
+	}
+	backends(t, func(t *testing.T, dst blob.Store) {
+		c, s, err := blob.Copy(ctx, dst, src, "")
+		if err != nil || c != 5 || s != 0 {
+			t.Fatalf("first copy: copied %d skipped %d err %v; want 5 0", c, s, err)
+		}
+		c, s, err = blob.Copy(ctx, dst, src, "")
+		if err != nil || c != 0 || s != 5 {
+			t.Fatalf("second copy: copied %d skipped %d err %v; want 0 5", c, s, err)
+		}
+		if b, _ := dst.Get(ctx, "letters/1/3.pdf"); string(b) != "pdf3" {
+			t.Fatalf("copied object: %q", b)
+		}
+	})
+}
