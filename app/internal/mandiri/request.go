@@ -69,8 +69,10 @@ type Submission struct {
 // (status sedang diperiksa) with its documents. Nothing is stored (no row,
 // no file) when anything is refused: a module the village does not offer
 // online or a form the resident must fix is a *surat.ValidationError (see
-// checkForm; "lampiran" for too many documents), a refused document an
-// *AttachmentError.
+// checkForm; "lampiran" for too many documents or more bytes than
+// store.RequestQuota.MaxRequestBytes), a refused document an
+// *AttachmentError, a resident with MaxOpen open requests or a village
+// whose attachments fill its quota a *surat.LimitError.
 func (s *Service) CreateRequest(ctx context.Context, login *store.ResidentLogin, sub Submission) (*surat.LetterRequest, error) {
 	vid := login.Account.VillageID
 	m, err := s.OfferedModule(ctx, vid, strings.TrimSpace(sub.Module))
@@ -183,8 +185,10 @@ func (s *Service) CancelRequest(ctx context.Context, login *store.ResidentLogin,
 // AddAttachments adds documents to one of the resident's requests that is
 // not yet signed. Another resident's request is surat.ErrNotFound; a
 // refused document an *AttachmentError; no document, or more than a
-// request may carry, a *surat.ValidationError on "lampiran"; a closed
-// request a *surat.RequestStateError. Nothing is kept on error.
+// request may carry (in number or bytes), a *surat.ValidationError on
+// "lampiran"; a village whose attachments fill its quota a
+// *surat.LimitError; a closed request a *surat.RequestStateError. Nothing
+// is kept on error.
 //
 // A request the clerk returned as incomplete goes back to the clerk's queue
 // with the documents: adding what was asked for is the resident's answer.

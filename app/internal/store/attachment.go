@@ -79,8 +79,14 @@ func (s *Store) addAttachments(tx *gorm.DB, villageID, requestID int64, atts []s
 	if err := s.lockVillage(tx, villageID); err != nil {
 		return err
 	}
+	// A locking read: on MySQL a plain one would read the transaction's
+	// snapshot, which may predate the village lock.
+	sum := tx.Table("request_attachments")
+	if s.dialect == "mysql" {
+		sum = sum.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
 	var used struct{ Request, Village int64 }
-	if err := tx.Table("request_attachments").Select("COALESCE(SUM(CASE WHEN request_id = ? THEN size ELSE 0 END), 0) AS request, "+
+	if err := sum.Select("COALESCE(SUM(CASE WHEN request_id = ? THEN size ELSE 0 END), 0) AS request, "+
 		"COALESCE(SUM(size), 0) AS village", requestID).Where("village_id = ?", villageID).Take(&used).Error; err != nil {
 		return err
 	}

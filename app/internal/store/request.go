@@ -57,10 +57,18 @@ func (s *Store) CreateRequest(ctx context.Context, villageID int64, r *surat.Let
 	nr := surat.LetterRequest{VillageID: villageID, ResidentID: r.ResidentID, SubjectResidentID: r.SubjectResidentID,
 		Module: r.Module, FormData: r.FormData, Status: surat.RequestInReview, Version: 1, SubmittedAt: s.now()}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		// Locks first: on MySQL the first plain read fixes the snapshot
+		// the counts below see, and it must not predate the locks.
 		if len(atts) > 0 {
 			if err := s.lockVillage(tx, villageID); err != nil {
 				return err
 			}
+		}
+		// The requester's row serialises their requests, so parallel
+		// submissions cannot pass the open-request cap together.
+		var requester struct{ ID int64 }
+		if err := s.lockRow(tx, "residents", villageID, nr.ResidentID, &requester); err != nil {
+			return err
 		}
 		var n int64
 		if err := tx.Table("residents").Where("village_id = ? AND id IN ?", villageID,
@@ -73,12 +81,6 @@ func (s *Store) CreateRequest(ctx context.Context, villageID int64, r *surat.Let
 		}
 		if n != want {
 			return fmt.Errorf("requester or subject outside village %d: %w", villageID, surat.ErrNotFound)
-		}
-		// The requester's row serialises their requests, so parallel
-		// submissions cannot pass the open-request cap together.
-		var requester struct{ ID int64 }
-		if err := s.lockRow(tx, "residents", villageID, nr.ResidentID, &requester); err != nil {
-			return err
 		}
 		var open int64
 		if err := tx.Table("letter_requests AS r").
