@@ -184,7 +184,7 @@ var errorTable = []errorRule{
 	{match: is(issuance.ErrNotSigner), status: http.StatusForbidden, code: "not_signer",
 		message: "Anda bukan pejabat penandatangan surat ini."},
 	{match: is(issuance.ErrNoCertificate), status: http.StatusConflict, code: "no_certificate",
-		message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Minta admin desa menerbitkannya."},
+		message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Pejabat itu mengajukannya sendiri di menu Sertifikat saya; pemegang CA di kabupaten menyetujuinya."},
 	{match: is(issuance.ErrNoRoot), status: http.StatusConflict, code: "no_root_ca",
 		message: "Sertifikat induk (root CA) belum dibuat. Minta administrator server menjalankan perintah \"app pki init\"."},
 
