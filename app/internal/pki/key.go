@@ -50,14 +50,14 @@ var (
 // tell a mismatch from a wrong passphrase; decryption uses the caller's
 // values, so editing them gains nothing.
 type sealedKey struct {
-	Version    int    `json:"v"`
-	KDF        string `json:"kdf"`
-	Time       uint32 `json:"t"`
-	Memory     uint32 `json:"m"` // KiB
-	Threads    uint8  `json:"p"`
-	Salt       []byte `json:"salt"`
-	Nonce      []byte `json:"nonce"`
-	Cert       string `json:"cert"` // SHA-256 fingerprint of the certificate, hex
+	Version int    `json:"v"`
+	KDF     string `json:"kdf"`
+	Time    uint32 `json:"t"`
+	Memory  uint32 `json:"m"` // KiB
+	Threads uint8  `json:"p"`
+	Salt    []byte `json:"salt"`
+	Nonce   []byte `json:"nonce"`
+	Cert    string `json:"cert"` // SHA-256 fingerprint of the certificate, hex
 	// Key, set instead of Cert on a key sealed at enrolment (before its
 	// certificate existed), is the SHA-256 of its public key (PKIX DER),
 	// hex; the AAD then binds the public key instead of the certificate.

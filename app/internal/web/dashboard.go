@@ -59,7 +59,7 @@ type dashboardPage struct {
 	// holder.
 	PendingEnrolments int
 	Year              int
-	Villages []store.VillageSummary
+	Villages          []store.VillageSummary
 	// VillageTotal counts every village; Villages is the first page.
 	VillageTotal int64
 }

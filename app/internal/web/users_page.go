@@ -44,13 +44,13 @@ type userRow struct {
 // it edits one account.
 type usersPage struct {
 	basePage
-	Tabs      []settingsTab
-	Users     []userRow
-	Editing   *surat.User
-	Self      bool // Editing is the signed-in admin
-	Form      userForm
-	Errors    map[string]string
-	Roles     []surat.Role
+	Tabs    []settingsTab
+	Users   []userRow
+	Editing *surat.User
+	Self    bool // Editing is the signed-in admin
+	Form    userForm
+	Errors  map[string]string
+	Roles   []surat.Role
 	// LinkedOfficial names the official the edited penandatangan signs
 	// as, shown read-only.
 	LinkedOfficial string
