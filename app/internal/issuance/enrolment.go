@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/suratdesa/suratdesa/app/internal/pki"
@@ -22,6 +23,23 @@ import (
 // official may choose at enrolment. It is longer than pki.MinPassphraseLen
 // (the floor of every sealed key, kept for older keys and the demo).
 const MinEnrolPassphraseLen = 10
+
+// Enrolment limit: a login makes at most MaxEnrolmentsPerDay key pairs per
+// EnrolmentWindow, counted in the database before the Argon2id sealing, so
+// that parallel requests and several replicas cannot multiply the work.
+const (
+	MaxEnrolmentsPerDay = 5
+	EnrolmentWindow     = 24 * time.Hour
+)
+
+// EnrolLimitError refuses an enrolment over the limit; Retry is how long
+// until the login may enrol again.
+type EnrolLimitError struct{ Retry time.Duration }
+
+// Error says the limit was reached.
+func (e *EnrolLimitError) Error() string {
+	return fmt.Sprintf("issuance: enrolment limit reached, retry in %s", e.Retry)
+}
 
 // commonPassphrases are passphrases (lower case) that guessers try first,
 // refused whatever their length.
@@ -92,7 +110,8 @@ func isRun(s string) bool {
 // Errors: surat.ErrForbidden for any other role (a village admin never
 // enrols anyone), or a login linked to another official; a
 // *surat.ValidationError on "official_id", "passphrase" or
-// "passphrase_confirm"; nothing is stored then.
+// "passphrase_confirm"; *EnrolLimitError past MaxEnrolmentsPerDay; nothing
+// is stored then.
 func (s *Service) Enrol(ctx context.Context, actor surat.Actor, officialID int64, passphrase, confirm string) (*surat.CertificateEnrolment, error) {
 	if actor.Role != surat.RoleSigner || actor.VillageID <= 0 || actor.UserID <= 0 {
 		return nil, fmt.Errorf("issuance: %s enrols a key: %w", actor.Role, surat.ErrForbidden)
@@ -117,6 +136,13 @@ func (s *Service) Enrol(ctx context.Context, actor surat.Actor, officialID int64
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
+	}
+	ok, retry, err := s.d.Store.HitLimit(ctx, fmt.Sprintf("enrol:user:%d", actor.UserID), MaxEnrolmentsPerDay, EnrolmentWindow)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: count enrolment: %w", err)
+	}
+	if !ok {
+		return nil, &EnrolLimitError{Retry: retry}
 	}
 	key, err := pki.NewPendingKey(passphrase, vid, s.d.KDF)
 	if err != nil {

@@ -148,6 +148,7 @@ func (s *Server) handleEnrol(c *gin.Context) error {
 		if !inlineRefusal(pr) {
 			return err
 		}
+		s.retryAfter(c, pr)
 		msg := ""
 		if len(pr.Fields) == 0 {
 			msg = pr.Message

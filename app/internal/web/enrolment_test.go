@@ -12,7 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -451,6 +453,81 @@ func TestEnrolmentParallelApproval(t *testing.T) {
 		l := e.approvedLetter(a)
 		var signed letterJSON
 		e.call("POST", letterPath(l.ID)+"/sign", a.tokens["kades"], map[string]string{"passphrase": enrolPass}, http.StatusOK, &signed)
+	})
+}
+
+// TestEnrolmentLimitHoldsInParallel sends many enrolments of one login at
+// once: the limit is counted in the database before the key is made and
+// sealed, so exactly issuance.MaxEnrolmentsPerDay get through and the rest
+// are 429 with Retry-After.
+func TestEnrolmentLimitHoldsInParallel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newCustodyEnv(t, b)
+		ctx := context.Background()
+		kades := e.browser()
+		kades.login("akades")
+		tok := kades.csrf("/sertifikat-saya")
+		const n = 12
+		codes := make([]int, n)
+		retry := make([]string, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				resp, err := kades.c.PostForm(kades.base+"/sertifikat-saya", url.Values{csrfField: {tok},
+					"passphrase": {enrolPass}, "passphrase_confirm": {enrolPass}})
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				codes[i], retry[i] = resp.StatusCode, resp.Header.Get("Retry-After")
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok, limited := 0, 0
+		for i, c := range codes {
+			switch c {
+			case http.StatusSeeOther:
+				ok++
+			case http.StatusTooManyRequests:
+				limited++
+				if retry[i] == "" {
+					t.Error("429 without Retry-After")
+				}
+			default:
+				t.Errorf("parallel enrolment answered %d", c)
+			}
+		}
+		if ok != issuance.MaxEnrolmentsPerDay || limited != n-issuance.MaxEnrolmentsPerDay {
+			t.Errorf("%d enrolments accepted, %d limited; want %d and %d", ok, limited, issuance.MaxEnrolmentsPerDay, n-issuance.MaxEnrolmentsPerDay)
+		}
+		akades, _ := e.st.UserByUsername(ctx, "akades")
+		es, _ := e.st.UserEnrolments(ctx, e.a.v.ID, akades.ID)
+		pending := 0
+		for _, en := range es {
+			if en.Status == surat.EnrolmentPending {
+				pending++
+			}
+		}
+		if len(es) != issuance.MaxEnrolmentsPerDay || pending != 1 {
+			t.Errorf("stored enrolments %d (pending %d), want %d with one pending", len(es), pending, issuance.MaxEnrolmentsPerDay)
+		}
+		r := enrol(kades, 0, enrolPass, enrolPass)
+		if r.Code != http.StatusTooManyRequests || !strings.Contains(textByID(t, r.Body, "form-error"), "per hari") {
+			t.Errorf("enrolment past the limit = %d %q", r.Code, textByID(t, r.Body, "form-error"))
+		}
+		// A day later the login may enrol again.
+		e.clock.Advance(issuance.EnrolmentWindow + time.Minute)
+		kades = e.browser()
+		kades.login("akades")
+		if r := enrol(kades, 0, enrolPass, enrolPass); r.Code != http.StatusSeeOther {
+			t.Errorf("enrolment a day later = %d", r.Code)
+		}
 	})
 }
 

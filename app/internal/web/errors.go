@@ -206,6 +206,14 @@ var errorTable = []errorRule{
 			p.RetryAfter = secs
 		}},
 
+	{match: as[*issuance.EnrolLimitError](), status: http.StatusTooManyRequests, code: "rate_limited",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, _ := waitFor(now.Add(asT[*issuance.EnrolLimitError](err).Retry), now)
+			p.Message = fmt.Sprintf("Batas %d permohonan sertifikat per hari untuk akun ini tercapai. Coba lagi dalam %d jam.",
+				issuance.MaxEnrolmentsPerDay, (secs+3599)/3600)
+			p.RetryAfter = secs
+		}},
+
 	// Logins and limits.
 	{match: as[*lockedError](), status: http.StatusTooManyRequests, code: "account_locked",
 		detail: func(err error, now time.Time, p *problem) {
