@@ -57,11 +57,13 @@ mysql_cli() {
   local user=${MYSQL%%@*}; user=${user%%:*}
   mysql -h "${hostport%:*}" -P "${hostport#*:}" -u "$user" "$@"
 }
-newdb() { # prints the DSN of a new MySQL database
+# newdb creates a MySQL database, remembers it for cleanup and sets dsn to
+# its DSN. It runs in this shell (not in $(...)) so that dbs keeps the name.
+newdb() {
   local name="suratdesa_bench_$1_$$"
   mysql_cli -e "CREATE DATABASE $name CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
   dbs+=("$name")
-  echo "${MYSQL%/}/$name"
+  dsn="${MYSQL%/}/$name"
 }
 
 echo "== render"
@@ -90,7 +92,7 @@ for engine in $engines; do
   for n in $SIZES; do
     echo "-- $engine, $n letters"
     if [ "$engine" = mysql ]; then
-      dsn=$(newdb "verify$n")
+      newdb "verify$n"
       DRIVER=mysql DSN="$dsn" N=$n DURATION=$DURATION scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
     else
       N=$n DURATION=$DURATION scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
@@ -106,7 +108,7 @@ done
 if [ -z "${SKIP_MYSQL:-}" ]; then
   echo "== kabupaten pages and name search (MariaDB)"
   go build -o "$work/benchscale" ./app/cmd/benchscale
-  dsn=$(newdb scale)
+  newdb scale
   # shellcheck disable=SC2086
   "$work/benchscale" seed --driver mysql --dsn "$dsn" $SCALE
   "$work/benchscale" pages --driver mysql --dsn "$dsn" --n 30 >"$work/pages.txt"

@@ -20,6 +20,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
@@ -60,9 +61,14 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 	if err != nil {
 		return err
 	}
+	notes, err := notify.New(notify.Deps{Store: st, Modules: iss, BaseURL: "http://127.0.0.1",
+		Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Deps{Log: slog.New(slog.DiscardHandler), Store: st, Now: time.Now, PasswordParams: cheapKDF,
 		Config: config.Config{BaseURL: "http://127.0.0.1", Secret: strings.Repeat("s", 32)}, Issuance: iss,
-		Verify: ver, Mandiri: mand})
+		Verify: ver, Mandiri: mand, Notify: notes})
 	if err != nil {
 		return err
 	}

@@ -424,8 +424,8 @@ func TestTemplateCacheAcrossReplicas(t *testing.T) {
 	})
 }
 
-// OpenSID's export becomes drafts: stored, shown in the editor, offered to
-// no clerk until saved as active.
+// An export in OpenSID's format becomes drafts: stored, shown in the
+// editor, offered to no clerk until saved as active.
 func TestImportOpenSID(t *testing.T) {
 	e := newEnv(t, storetest.SQLite)
 	data, err := os.ReadFile("../letters/opensid/testdata/template_surat_tinymce.json")

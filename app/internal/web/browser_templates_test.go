@@ -138,7 +138,8 @@ func TestBrowserTemplateEditor(t *testing.T) {
 					chromedp.SendKeys(chromedp.CSS(`#f-username`), user),
 					chromedp.SendKeys(chromedp.CSS(`#f-password`), demo.Password),
 					chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-					chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+					// On a phone the logout form sits behind the Menu button.
+					chromedp.WaitReady(chromedp.CSS(`form[action="/logout"]`)),
 				)
 			}
 			const editor = "/pengaturan/surat/sk_domisili/templat"
@@ -225,6 +226,10 @@ func TestBrowserTemplateEditor(t *testing.T) {
 			)
 			if got := text(`#diff`); !strings.Contains(got, "nomor_pengantar") {
 				t.Errorf("diff: %q", got)
+			}
+			if run.mobile {
+				do("open menu", chromedp.Click(chromedp.CSS(`#menu-button`)),
+					chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"] button`)))
 			}
 			do("logout", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 				chromedp.WaitVisible(chromedp.CSS(`#f-username`)))

@@ -45,10 +45,19 @@ type workflowPage struct {
 	// TestResult is the outcome of a test message.
 	TestResult, TestError string
 	TestPhone             string
+	// AuthStored says a webhook Authorization value is stored; the page
+	// never shows it back (it is a gateway's secret).
+	AuthStored bool
 }
 
+// clearAuth is what the Authorization field submits to remove the stored
+// value; an empty field keeps it.
+const clearAuth = "-"
+
+// workflowFormOf fills the form from stored settings, without the
+// Authorization value: the form is write-only for that secret.
 func workflowFormOf(ws *surat.WorkflowSettings) workflowForm {
-	return workflowForm{VerifySekdes: ws.VerifySekdes, WebhookURL: ws.WebhookURL, WebhookAuth: ws.WebhookAuth,
+	return workflowForm{VerifySekdes: ws.VerifySekdes, WebhookURL: ws.WebhookURL,
 		WebhookBody: ws.WebhookBody, WebhookFormat: ws.WebhookFormat, WebhookStaff: ws.WebhookStaff}
 }
 
@@ -62,7 +71,7 @@ func (s *Server) handleWorkflowSettings(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderWorkflow(c, http.StatusOK, workflowPage{Form: workflowFormOf(ws)})
+	return s.renderWorkflow(c, http.StatusOK, workflowPage{Form: workflowFormOf(ws), AuthStored: ws.WebhookAuth != ""})
 }
 
 func (s *Server) renderWorkflow(c *gin.Context, status int, p workflowPage) error {
@@ -105,7 +114,18 @@ func (s *Server) handleWorkflowSave(c *gin.Context) error {
 	if err := c.ShouldBind(&f); err != nil {
 		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
 	}
-	ws := &surat.WorkflowSettings{VerifySekdes: f.VerifySekdes, WebhookURL: f.WebhookURL, WebhookAuth: f.WebhookAuth,
+	stored, err := s.store.WorkflowSettings(c.Request.Context(), vid)
+	if err != nil {
+		return err
+	}
+	auth := strings.TrimSpace(f.WebhookAuth)
+	switch auth {
+	case "":
+		auth = stored.WebhookAuth
+	case clearAuth:
+		auth = ""
+	}
+	ws := &surat.WorkflowSettings{VerifySekdes: f.VerifySekdes, WebhookURL: f.WebhookURL, WebhookAuth: auth,
 		WebhookBody: f.WebhookBody, WebhookFormat: f.WebhookFormat, WebhookStaff: f.WebhookStaff}
 	p := surat.Problems{}
 	if fields, ok := surat.FieldErrors(ws.ValidateWebhook(notify.EscapeWebhook)); ok {
@@ -129,7 +149,8 @@ func (s *Server) handleWorkflowSave(c *gin.Context) error {
 		}
 	}
 	if len(p) > 0 {
-		return s.renderWorkflow(c, http.StatusUnprocessableEntity, workflowPage{Form: workflowFormOf(ws), Errors: p})
+		return s.renderWorkflow(c, http.StatusUnprocessableEntity, workflowPage{Form: workflowFormOf(ws), Errors: p,
+			AuthStored: ws.WebhookAuth != ""})
 	}
 	if err := s.store.SaveWorkflowSettings(c.Request.Context(), actorOf(currentUser(c)), vid, ws); err != nil {
 		return err
@@ -154,7 +175,7 @@ func (s *Server) handleWorkflowTest(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := workflowPage{Form: workflowFormOf(ws), TestPhone: strings.TrimSpace(c.PostForm("telepon"))}
+	p := workflowPage{Form: workflowFormOf(ws), AuthStored: ws.WebhookAuth != "", TestPhone: strings.TrimSpace(c.PostForm("telepon"))}
 	phone, msg := surat.NormalizePhone(p.TestPhone)
 	if msg != "" {
 		p.Errors = map[string]string{"telepon": msg}

@@ -496,7 +496,8 @@ func TestTemplateExportImportOverHTTP(t *testing.T) {
 		t.Errorf("broken import: %d %q", r.Code, textByID(t, r.Body, "import-problems"))
 	}
 
-	// OpenSID's export: drafts, listed for review, offered to nobody yet.
+	// An export in OpenSID's format: drafts, listed for review, offered to
+	// nobody yet.
 	data, err := os.ReadFile("../letters/opensid/testdata/template_surat_tinymce.json")
 	if err != nil {
 		t.Fatal(err)

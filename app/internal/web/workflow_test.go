@@ -529,12 +529,14 @@ func TestLetterFromResidentAndHousehold(t *testing.T) {
 type webhookSink struct {
 	mu     sync.Mutex
 	bodies []string
+	auths  []string
 }
 
 func (w *webhookSink) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	w.mu.Lock()
 	w.bodies = append(w.bodies, string(b))
+	w.auths = append(w.auths, r.Header.Get("Authorization"))
 	w.mu.Unlock()
 	rw.Write([]byte("ok"))
 }
@@ -562,18 +564,50 @@ func TestWorkflowSettingsPages(t *testing.T) {
 	if r.Code != http.StatusUnprocessableEntity || textByID(t, r.Body, "e-verify_sekdes") == "" {
 		t.Fatalf("verification without a sekdes: %d", r.Code)
 	}
-	r = adm.post("/pengaturan/alur", url.Values{csrfField: {csrf}, "webhook_url": {hook.URL + "/kirim"},
-		"webhook_body": {`{"target":"{{telepon}}","message":"{{pesan}}"}`}, "webhook_format": {"json"}, "webhook_staff": {"true"}})
-	wantStatus(t, "save webhook", r, http.StatusSeeOther)
-	r = adm.post("/pengaturan/alur/uji", url.Values{csrfField: {csrf}, "telepon": {"0812 3456 7890"}})
-	if r.Code != http.StatusOK || textByID(t, r.Body, "test-result") == "" {
-		t.Fatalf("test message: %d %q", r.Code, textByID(t, r.Body, "test-error"))
+	const gatewayToken = "Bearer rahasia-gateway-7f3a"
+	save := func(auth string) {
+		t.Helper()
+		r := adm.post("/pengaturan/alur", url.Values{csrfField: {csrf}, "webhook_url": {hook.URL + "/kirim"},
+			"webhook_auth": {auth}, "webhook_body": {`{"target":"{{telepon}}","message":"{{pesan}}"}`},
+			"webhook_format": {"json"}, "webhook_staff": {"true"}})
+		wantStatus(t, "save webhook", r, http.StatusSeeOther)
+	}
+	sendTest := func() string {
+		t.Helper()
+		r := adm.post("/pengaturan/alur/uji", url.Values{csrfField: {csrf}, "telepon": {"0812 3456 7890"}})
+		if r.Code != http.StatusOK || textByID(t, r.Body, "test-result") == "" {
+			t.Fatalf("test message: %d %q", r.Code, textByID(t, r.Body, "test-error"))
+		}
+		if strings.Contains(r.Body, "rahasia-gateway") {
+			t.Error("the test page shows the stored Authorization value")
+		}
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		return sink.auths[len(sink.auths)-1]
+	}
+	save(gatewayToken)
+	if got := sendTest(); got != gatewayToken {
+		t.Errorf("Authorization sent %q, want the stored token", got)
 	}
 	sink.mu.Lock()
 	got := strings.Join(sink.bodies, "\n")
 	sink.mu.Unlock()
 	if !strings.Contains(got, `"target":"6281234567890"`) || !strings.Contains(got, "Pesan uji") {
 		t.Errorf("webhook got %q", got)
+	}
+	// The gateway's token is write-only: never shown back, kept by a save
+	// with the field empty, removed with "-".
+	if page := adm.get("/pengaturan/alur"); strings.Contains(page.Body, "rahasia-gateway") ||
+		!strings.Contains(page.Body, "Sudah tersimpan") {
+		t.Errorf("settings page shows the token or not that one is stored: %s", snippet(page.Body))
+	}
+	save("")
+	if got := sendTest(); got != gatewayToken {
+		t.Errorf("after a save with the field empty, Authorization %q", got)
+	}
+	save("-")
+	if got := sendTest(); got != "" {
+		t.Errorf("after removing it, Authorization %q", got)
 	}
 	// A failed notification, listed and retried.
 	if err := e.st.SaveWorkflowSettings(context.Background(), surat.Actor{Username: "admin"}, lv.v.ID, &surat.WorkflowSettings{

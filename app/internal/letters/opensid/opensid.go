@@ -540,6 +540,24 @@ func (c *conv) placeholder(raw string) (string, bool) {
 			c.usedFld[f.Name] = true
 			return "{{field." + f.Name + filter + "}}", true
 		}
+		// A field of another person is named after that person
+		// (keterangan_pembeli) while the template keeps OpenSID's code
+		// ([form_keterangan]): that code stands for the field when only one
+		// field has it.
+		var only *field
+		for _, f := range c.fields {
+			if f.Kode != code {
+				continue
+			}
+			if only != nil {
+				return "", false
+			}
+			only = f
+		}
+		if only != nil {
+			c.usedFld[only.Name] = true
+			return "{{field." + only.Name + filter + "}}", true
+		}
 		return "", false
 	}
 	if attr, ok := personAttr[code]; ok {
