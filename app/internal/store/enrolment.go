@@ -48,9 +48,11 @@ func (s *Store) CreateEnrolment(ctx context.Context, actor surat.Actor, e *surat
 	ne.ID, ne.Status, ne.RejectReason, ne.CertificateID, ne.DecidedBy, ne.DecidedAt = 0, surat.EnrolmentPending, "", nil, "", nil
 	ne.CreatedAt = s.now()
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		// The login's row is locked first, so that parallel enrolments of
+		// one login take turns and leave exactly one pending.
 		var u surat.User
-		if err := tx.Table("users").Where("village_id = ? AND id = ?", ne.VillageID, ne.UserID).Take(&u).Error; err != nil {
-			return fmt.Errorf("user %d: %w", ne.UserID, err)
+		if err := s.lockRow(tx, "users", ne.VillageID, ne.UserID, &u); err != nil {
+			return err
 		}
 		if u.Role != surat.RoleSigner || u.Disabled {
 			return fmt.Errorf("user %d is not an enabled penandatangan: %w", u.ID, surat.ErrForbidden)
@@ -67,8 +69,14 @@ func (s *Store) CreateEnrolment(ctx context.Context, actor surat.Actor, e *surat
 			return fmt.Errorf("official %d of village %d: %w", ne.OfficialID, ne.VillageID, surat.ErrNotFound)
 		}
 		var earlier []surat.CertificateEnrolment
-		if err := tx.Table("certificate_enrolments").Where("village_id = ? AND user_id = ? AND status = ?",
-			ne.VillageID, ne.UserID, surat.EnrolmentPending).Find(&earlier).Error; err != nil {
+		q := tx.Table("certificate_enrolments").Where("village_id = ? AND user_id = ? AND status = ?",
+			ne.VillageID, ne.UserID, surat.EnrolmentPending)
+		if s.dialect == "mysql" {
+			// A locking read sees the rows the login's previous enrolment
+			// committed while this one waited for the lock.
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Find(&earlier).Error; err != nil {
 			return err
 		}
 		vid := ne.VillageID
