@@ -24,8 +24,11 @@ const pkiUsage = `usage:
   app pki init --name "Otoritas Sertifikat Pemerintah Kabupaten X"
                  create the root CA; stdin: root passphrase, then again
   app pki issue --village KODE --official ID
-                 issue a signer certificate; stdin: root passphrase,
-                 then the official's signing passphrase twice
+                 the CA holder's bootstrap tool: issue a signer certificate
+                 directly (audited; revokes the official's previous one);
+                 stdin: root passphrase, then the official's signing
+                 passphrase twice, typed by the official. In normal use the
+                 official enrols in the web and the kabupaten admin approves
   app pki revoke --serial HEX --reason "..."
                  revoke a certificate and renew the CRL; stdin: root passphrase
   app pki crl    renew the CRL before it expires; stdin: root passphrase

@@ -272,12 +272,13 @@ func printDemo(w io.Writer, cfg config.Config, res *demo.Result, pk *demo.PKIRes
 	fmt.Fprintf(w, " Desa %s (kode %s): %d penduduk\n", res.Village.Name, res.Village.Code, res.ResidentsSeen)
 	fmt.Fprintf(w, " Buka %s/login\n", cfg.BaseURL)
 	for _, l := range demo.Logins {
-		fmt.Fprintf(w, "   %-9s / %s   (%s)\n", l.Username, demo.Password, l.Role.Label())
+		fmt.Fprintf(w, "   %-10s / %s   (%s)\n", l.Username, demo.Password, l.Role.Label())
 	}
 	if pk.Skipped != "" {
 		fmt.Fprintf(w, " Tanda tangan elektronik demo tidak disiapkan: %s\n", pk.Skipped)
 	} else {
 		fmt.Fprintf(w, " Frasa sandi tanda tangan elektronik (kades, juga root CA demo): %s\n", demo.SigningPassphrase)
+		fmt.Fprintln(w, " Root CA demo dipegang akun kabupaten: ia menyetujui permohonan sertifikat (Sertifikat saya).")
 	}
 	fmt.Fprintln(w, "================================================================")
 	fmt.Fprintln(w, "")

@@ -55,6 +55,12 @@ var Logins = []Login{
 	{"admin", surat.RoleAdminDesa, "", "admin@sumberejo.desa.example"},
 	{"operator", surat.RoleOperator, "", "operator@sumberejo.desa.example"},
 	{"kades", surat.RoleSigner, "Kepala Desa", "kades@sumberejo.desa.example"},
+	// sekretaris is a penandatangan not yet linked to an official: it shows
+	// enrolment (Sertifikat saya), approved by the kabupaten login.
+	{"sekretaris", surat.RoleSigner, "", "sekretaris@sumberejo.desa.example"},
+	// kabupaten holds the demo CA (root passphrase SigningPassphrase) and
+	// approves enrolments.
+	{"kabupaten", surat.RoleAdminKabupaten, "", "kabupaten@blitar.example"},
 }
 
 // Result says what Seed did.
@@ -142,6 +148,9 @@ func Seed(ctx context.Context, st *store.Store, params auth.Params, now time.Tim
 		}
 		vid := v.ID
 		u := &surat.User{Username: l.Username, PasswordHash: hash, Role: l.Role, VillageID: &vid, Email: l.Email}
+		if l.Role == surat.RoleAdminKabupaten {
+			u.VillageID = nil
+		}
 		for i := range officials {
 			if l.Official != "" && officials[i].Jabatan == l.Official {
 				id := officials[i].ID
@@ -150,7 +159,8 @@ func Seed(ctx context.Context, st *store.Store, params auth.Params, now time.Tim
 			}
 		}
 		if u.FullName == "" {
-			u.FullName = map[string]string{"admin": "Admin Desa Sumberejo", "operator": "Rina Operator"}[l.Username]
+			u.FullName = map[string]string{"admin": "Admin Desa Sumberejo", "operator": "Rina Operator",
+				"sekretaris": "Dwi Rahayu Lestari", "kabupaten": "Admin Kabupaten (pemegang CA)"}[l.Username]
 		}
 		if err := st.CreateUser(ctx, actor, u); err != nil {
 			return nil, fmt.Errorf("demo: user %s: %w", l.Username, err)

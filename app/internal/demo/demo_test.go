@@ -25,7 +25,7 @@ func TestSeedIsRealisticAndIdempotent(t *testing.T) {
 		if !res.Created || res.Households != 60 || res.Residents < 180 || res.Residents > 230 {
 			t.Errorf("seed: %+v, want 60 households and about 200 residents", res)
 		}
-		if res.UsersCreated != 3 || res.Officials < 5 {
+		if res.UsersCreated != len(Logins) || res.Officials < 5 {
 			t.Errorf("seed users %d officials %d", res.UsersCreated, res.Officials)
 		}
 		for _, r := range Residents(now) {

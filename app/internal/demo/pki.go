@@ -33,7 +33,10 @@ type PKIResult struct {
 // sealed under SigningPassphrase) unless the deployment has one, and a
 // signer certificate for the official linked to the `kades` login (key
 // sealed under SigningPassphrase) unless that official has a usable one.
-// Running it again creates nothing. Seed must have run first.
+// The certificate is issued directly, as the CA holder's `app pki issue`
+// does, and audited with the demo as approver; everywhere else an official
+// enrols and the kabupaten admin approves. Running it again creates
+// nothing. Seed must have run first.
 func SeedPKI(ctx context.Context, st *store.Store, svc *issuance.Service, v *surat.Village) (*PKIResult, error) {
 	res := &PKIResult{}
 	switch _, err := st.ActiveRoot(ctx); {

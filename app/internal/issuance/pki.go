@@ -115,7 +115,12 @@ func crlFunc(root *x509.Certificate, key *pki.Key) store.CRLFunc {
 // IssueCertificate issues a signer certificate (ECDSA P-256, valid
 // pki.MaxSignerValidity, two years) under the active root to an official of
 // the village, with the key sealed under signerPassphrase, chosen by the
-// official. The root passphrase opens the root key for this one act.
+// official. The root passphrase opens the root key for this one act. It is
+// the CA holder's tool for bootstrap and the demo (`app pki issue`), not a
+// web action: in the web the official enrols (Enrol) and the kabupaten
+// admin approves (ApproveEnrolment). The official's previous active
+// certificate is revoked ("diganti sertifikat baru"); the issuance is
+// audited with actor as the approver.
 //
 // Errors: ErrNoRoot before `app pki init`; surat.ErrNotFound for an
 // official of another village; a *surat.ValidationError on
@@ -160,7 +165,7 @@ func (s *Service) IssueCertificate(ctx context.Context, actor surat.Actor, villa
 		Serial: surat.NormalizeSerial(cred.Cert.SerialNumber.Text(16)), Fingerprint: pki.Fingerprint(cred.Cert),
 		CertPEM: string(pki.CertificatePEM(cred.Cert)), SealedKey: string(cred.SealedKey),
 		NotBefore: cred.Cert.NotBefore.UTC(), NotAfter: cred.Cert.NotAfter.UTC()}
-	if err := s.d.Store.CreateSignerCertificate(ctx, actor, c); err != nil {
+	if err := s.d.Store.CreateSignerCertificate(ctx, actor, c, crlFunc(rootCert, rootKey)); err != nil {
 		return nil, fmt.Errorf("issuance: store certificate: %w", err)
 	}
 	s.d.Log.Info("signer certificate issued", "village_id", villageID, "official_id", officialID,

@@ -6,10 +6,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,14 +50,18 @@ var (
 // tell a mismatch from a wrong passphrase; decryption uses the caller's
 // values, so editing them gains nothing.
 type sealedKey struct {
-	Version    int    `json:"v"`
-	KDF        string `json:"kdf"`
-	Time       uint32 `json:"t"`
-	Memory     uint32 `json:"m"` // KiB
-	Threads    uint8  `json:"p"`
-	Salt       []byte `json:"salt"`
-	Nonce      []byte `json:"nonce"`
-	Cert       string `json:"cert"` // SHA-256 fingerprint of the certificate, hex
+	Version int    `json:"v"`
+	KDF     string `json:"kdf"`
+	Time    uint32 `json:"t"`
+	Memory  uint32 `json:"m"` // KiB
+	Threads uint8  `json:"p"`
+	Salt    []byte `json:"salt"`
+	Nonce   []byte `json:"nonce"`
+	Cert    string `json:"cert"` // SHA-256 fingerprint of the certificate, hex
+	// Key, set instead of Cert on a key sealed at enrolment (before its
+	// certificate existed), is the SHA-256 of its public key (PKIX DER),
+	// hex; the AAD then binds the public key instead of the certificate.
+	Key        string `json:"key,omitempty"`
 	Village    int64  `json:"village"`
 	Ciphertext []byte `json:"ct"`
 }
@@ -136,14 +142,24 @@ func DecryptKey(blob []byte, passphrase string, cert *x509.Certificate, villageI
 	if len(s.Nonce) != gcmNonceSize {
 		return nil, fmt.Errorf("%w: nonce size", ErrMalformedKey)
 	}
-	if cert == nil || s.Cert != Fingerprint(cert) || s.Village != villageID {
+	if cert == nil || s.Village != villageID {
+		return nil, ErrKeyMismatch
+	}
+	aad := additionalData(cert, villageID)
+	if s.Key != "" {
+		// Sealed at enrolment: bound to the certificate's public key.
+		if s.Cert != "" || s.Key != PublicKeyFingerprint(cert.RawSubjectPublicKeyInfo) {
+			return nil, ErrKeyMismatch
+		}
+		aad = publicKeyAdditionalData(cert.RawSubjectPublicKeyInfo, villageID)
+	} else if s.Cert != Fingerprint(cert) {
 		return nil, ErrKeyMismatch
 	}
 	aead, err := newAEAD(passphrase, s)
 	if err != nil {
 		return nil, err
 	}
-	der, err := aead.Open(nil, s.Nonce, s.Ciphertext, additionalData(cert, villageID))
+	der, err := aead.Open(nil, s.Nonce, s.Ciphertext, aad)
 	if err != nil {
 		return nil, ErrWrongPassphrase
 	}
@@ -238,6 +254,89 @@ func newAEAD(passphrase string, s sealedKey) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("pki: GCM: %w", err)
 	}
 	return aead, nil
+}
+
+// PendingKey is a signer key pair made at enrolment, before the CA
+// certifies it: the public key to certify and the private key sealed under
+// the official's passphrase, bound to that public key and the village.
+// Once certified, DecryptKey opens SealedKey for the certificate.
+type PendingKey struct {
+	PublicKeyDER []byte // PKIX, DER
+	SealedKey    []byte
+}
+
+// NewPendingKey generates an ECDSA P-256 key pair for an official of
+// villageID and seals its private key under passphrase (Argon2id with kdf,
+// zero value auth.DefaultParams; AES-256-GCM), as SealKey does but bound to
+// the public key, since no certificate exists yet. The passphrase never
+// leaves this call. Errors: ErrWeakPassphrase, ErrInvalidRequest for a
+// non-positive village or bad kdf values, or an error of the random source.
+func NewPendingKey(passphrase string, villageID int64, kdf auth.Params) (*PendingKey, error) {
+	if villageID <= 0 {
+		return nil, fmt.Errorf("%w: village id must be positive", ErrInvalidRequest)
+	}
+	if err := checkPassphrase(passphrase); err != nil {
+		return nil, err
+	}
+	if kdf == (auth.Params{}) {
+		kdf = auth.DefaultParams
+	}
+	if err := checkKDF(kdf); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("pki: generate key: %w", err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("pki: marshal public key: %w", err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: marshal key: %w", err)
+	}
+	defer wipe(pkcs8)
+	s := sealedKey{
+		Version: sealVersion, KDF: sealKDF,
+		Time: kdf.Time, Memory: kdf.Memory, Threads: kdf.Threads,
+		Salt: make([]byte, 16), Key: PublicKeyFingerprint(pub), Village: villageID,
+	}
+	if _, err := rand.Read(s.Salt); err != nil {
+		return nil, fmt.Errorf("pki: salt: %w", err)
+	}
+	aead, err := newAEAD(passphrase, s)
+	if err != nil {
+		return nil, err
+	}
+	s.Nonce = make([]byte, gcmNonceSize)
+	if _, err := rand.Read(s.Nonce); err != nil {
+		return nil, fmt.Errorf("pki: nonce: %w", err)
+	}
+	s.Ciphertext = aead.Seal(nil, s.Nonce, pkcs8, publicKeyAdditionalData(pub, villageID))
+	blob, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("pki: seal: %w", err)
+	}
+	return &PendingKey{PublicKeyDER: pub, SealedKey: blob}, nil
+}
+
+// PublicKeyFingerprint is the SHA-256 of a public key in PKIX DER, lower-case
+// hex: what an enrolment shows so the CA holder and the official can compare.
+func PublicKeyFingerprint(publicKeyDER []byte) string {
+	sum := sha256.Sum256(publicKeyDER)
+	return hex.EncodeToString(sum[:])
+}
+
+// publicKeyAdditionalData binds a blob sealed at enrolment to one public key
+// and one village.
+func publicKeyAdditionalData(publicKeyDER []byte, villageID int64) []byte {
+	fp := sha256.Sum256(publicKeyDER)
+	var b bytes.Buffer
+	b.WriteString("suratdesa/pki sealed pending key v1\x00")
+	b.Write(fp[:])
+	_ = binary.Write(&b, binary.BigEndian, villageID)
+	return b.Bytes()
 }
 
 // additionalData binds a blob to one certificate and one village.

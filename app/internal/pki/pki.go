@@ -120,6 +120,56 @@ type SignerRequest struct {
 // expired at req.Now; ErrWeakPassphrase for a short passphrase; or the error
 // of x509.CreateCertificate (for instance a rootKey not matching root).
 func IssueSigner(root *x509.Certificate, rootKey crypto.Signer, req SignerRequest) (*Credential, error) {
+	tmpl, err := signerTemplate(root, rootKey, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPassphrase(req.Passphrase); err != nil {
+		return nil, err
+	}
+	return issue(tmpl, root, rootKey, req.Passphrase, req.Subject.VillageID, req.KDF)
+}
+
+// CertifyKey issues a signer certificate under root, exactly as IssueSigner
+// does, for a key pair made earlier by NewPendingKey: publicKeyDER is its
+// public key (PKIX, DER). The private key stays sealed where it is; the CA
+// never sees it nor the passphrase. req.Passphrase and req.KDF are ignored.
+//
+// Errors: those of IssueSigner about the request and the root, and
+// ErrInvalidRequest for a public key that is not ECDSA P-256.
+func CertifyKey(root *x509.Certificate, rootKey crypto.Signer, publicKeyDER []byte, req SignerRequest) (*x509.Certificate, error) {
+	tmpl, err := signerTemplate(root, rootKey, req)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := x509.ParsePKIXPublicKey(publicKeyDER)
+	if err != nil {
+		return nil, fmt.Errorf("%w: public key: %v", ErrInvalidRequest, err)
+	}
+	pub, ok := parsed.(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("%w: public key is not ECDSA P-256", ErrInvalidRequest)
+	}
+	if tmpl.SerialNumber, err = randomSerial(); err != nil {
+		return nil, err
+	}
+	if tmpl.SubjectKeyId, err = subjectKeyID(pub); err != nil {
+		return nil, err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, root, pub, rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("pki: create certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("pki: parse new certificate: %w", err)
+	}
+	return cert, nil
+}
+
+// signerTemplate checks req and root and returns the template of a signer
+// certificate, without serial, key identifier or key.
+func signerTemplate(root *x509.Certificate, rootKey crypto.Signer, req SignerRequest) (*x509.Certificate, error) {
 	s := req.Subject
 	switch {
 	case root == nil || rootKey == nil:
@@ -140,9 +190,6 @@ func IssueSigner(root *x509.Certificate, rootKey crypto.Signer, req SignerReques
 	case req.CRLURL == "":
 		return nil, fmt.Errorf("%w: CRL URL is required", ErrInvalidRequest)
 	}
-	if err := checkPassphrase(req.Passphrase); err != nil {
-		return nil, err
-	}
 	validity := req.Validity
 	if validity == 0 {
 		validity = MaxSignerValidity
@@ -151,7 +198,7 @@ func IssueSigner(root *x509.Certificate, rootKey crypto.Signer, req SignerReques
 	if notAfter.After(root.NotAfter) {
 		notAfter = root.NotAfter
 	}
-	tmpl := &x509.Certificate{
+	return &x509.Certificate{
 		Subject: pkix.Name{
 			CommonName:   strings.TrimSpace(s.Name),
 			Organization: []string{"Pemerintah Desa " + strings.TrimSpace(s.Village)},
@@ -167,8 +214,7 @@ func IssueSigner(root *x509.Certificate, rootKey crypto.Signer, req SignerReques
 		BasicConstraintsValid: true,
 		IsCA:                  false,
 		CRLDistributionPoints: []string{req.CRLURL},
-	}
-	return issue(tmpl, root, rootKey, req.Passphrase, s.VillageID, req.KDF)
+	}, nil
 }
 
 // issue generates a P-256 key, completes tmpl with a random serial and the

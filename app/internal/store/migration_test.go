@@ -57,7 +57,7 @@ func TestMigration7KeepsRowsAndAddsTheCertificateKey(t *testing.T) {
 		}
 		cert := &surat.SignerCertificate{VillageID: v.ID, OfficialID: o.ID, RootID: root.ID, Serial: "0a",
 			Fingerprint: "bb", CertPEM: "pem", SealedKey: "key", NotBefore: fixedNow(), NotAfter: fixedNow().AddDate(2, 0, 0)}
-		if err := st.CreateSignerCertificate(ctx, admin, cert); err != nil {
+		if err := st.CreateSignerCertificate(ctx, admin, cert, nil); err != nil {
 			t.Fatal(err)
 		}
 		// The rows above are written through the store at the newest

@@ -90,35 +90,22 @@ func certAudit(c *surat.SignerCertificate) any {
 	}{c.ID, c.VillageID, c.OfficialID, c.Serial, c.Fingerprint, c.RevokedAt, c.RevokeReason}
 }
 
-// CreateSignerCertificate stores a newly issued signer certificate and
-// audits it on the village's chain. The official must belong to the
-// village (else surat.ErrNotFound) and the root must exist. On success c
-// carries its id. A duplicate serial or fingerprint is surat.ErrConflict.
-func (s *Store) CreateSignerCertificate(ctx context.Context, actor surat.Actor, c *surat.SignerCertificate) error {
+// CreateSignerCertificate stores a newly issued signer certificate, as the
+// CA holder's `app pki issue` and the demo seeding make them, and audits it
+// on the village's chain. The official's other active certificates are
+// revoked with surat.ReasonReplacedByNewCertificate in the same
+// transaction, and the CRL regenerated with makeCRL (which may be nil only
+// when the official has no active certificate). The official must belong
+// to the village (else surat.ErrNotFound) and the root must exist. On
+// success c carries its id. A duplicate serial or fingerprint is
+// surat.ErrConflict.
+func (s *Store) CreateSignerCertificate(ctx context.Context, actor surat.Actor, c *surat.SignerCertificate, makeCRL CRLFunc) error {
 	nc := *c
-	nc.ID = 0
-	nc.Serial = surat.NormalizeSerial(nc.Serial)
-	nc.NotBefore, nc.NotAfter = nc.NotBefore.UTC(), nc.NotAfter.UTC()
-	nc.RevokedAt, nc.SignLockedUntil, nc.RevokeReason, nc.SignFailures = nil, nil, "", 0
-	nc.CreatedAt = s.now()
-	if nc.Fingerprint == "" || nc.CertPEM == "" || nc.SealedKey == "" || nc.RootID == 0 {
-		return errors.New("store: create certificate: fingerprint, certificate, sealed key and root are required")
+	if nc.ApprovedBy == "" {
+		nc.ApprovedBy = actor.Username
 	}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Table("officials").Where("village_id = ? AND id = ?", nc.VillageID, nc.OfficialID).
-			Count(&n).Error; err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("official %d of village %d: %w", nc.OfficialID, nc.VillageID, surat.ErrNotFound)
-		}
-		if err := tx.Table("signer_certificates").Create(&nc).Error; err != nil {
-			return err
-		}
-		vid := nc.VillageID
-		return s.appendAudit(tx, actor, &vid, "pki.certificate.issue", "signer_certificate", nc.ID, nil,
-			certAudit(&nc), fmt.Sprintf("official %d serial %s", nc.OfficialID, nc.Serial))
+		return s.installCertificate(tx, actor, &nc, makeCRL)
 	})
 	if err != nil {
 		return translate("create certificate", err)

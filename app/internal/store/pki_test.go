@@ -41,7 +41,7 @@ func TestPKIStore(t *testing.T) {
 		cert := &surat.SignerCertificate{VillageID: e.village.ID, OfficialID: e.signer.ID, RootID: root2.ID,
 			Serial: "00:AB:CD", Fingerprint: "cc", CertPEM: "pem", SealedKey: "{}",
 			NotBefore: ck.Now(), NotAfter: ck.Now().Add(24 * time.Hour)}
-		if err := st.CreateSignerCertificate(ctx, admin, cert); err != nil {
+		if err := st.CreateSignerCertificate(ctx, admin, cert, nil); err != nil {
 			t.Fatalf("CreateSignerCertificate: %v", err)
 		}
 		if cert.Serial != "abcd" {
@@ -49,7 +49,7 @@ func TestPKIStore(t *testing.T) {
 		}
 		wrong := &surat.SignerCertificate{VillageID: other.village.ID, OfficialID: e.signer.ID, RootID: root2.ID,
 			Serial: "01", Fingerprint: "dd", CertPEM: "pem", SealedKey: "{}", NotBefore: ck.Now(), NotAfter: ck.Now().Add(time.Hour)}
-		if err := st.CreateSignerCertificate(ctx, admin, wrong); !errors.Is(err, surat.ErrNotFound) {
+		if err := st.CreateSignerCertificate(ctx, admin, wrong, nil); !errors.Is(err, surat.ErrNotFound) {
 			t.Errorf("certificate for another village's official = %v, want ErrNotFound", err)
 		}
 		if got, err := st.ActiveCertificateForOfficial(ctx, e.village.ID, e.signer.ID); err != nil || got.ID != cert.ID {

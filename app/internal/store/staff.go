@@ -31,14 +31,14 @@ func (s *Store) VillageUser(ctx context.Context, villageID, id int64) (*surat.Us
 	return &u, nil
 }
 
-// UserChange is what a village admin may change of an account.
+// UserChange is what a village admin may change of an account. Which
+// official a penandatangan signs as is not among them: only the CA
+// holder's approval of the official's own enrolment links a login to an
+// official (ApproveEnrolment).
 type UserChange struct {
 	FullName string
 	Role     surat.Role
-	// OfficialID links a penandatangan to the official they sign as; it
-	// must be nil for other roles.
-	OfficialID *int64
-	Disabled   bool
+	Disabled bool
 	// Email is where the account gets notifications; "" for none.
 	Email string
 }
@@ -52,9 +52,10 @@ func userAudit(u *surat.User) any {
 }
 
 // UpdateVillageUser applies ch to an account of the village and audits it.
-// A village account cannot become admin_kabupaten; the linked official must
-// be an official of the village, and only a penandatangan has one. A
-// disabled account loses its sessions at once. Field problems are a
+// A village account cannot become admin_kabupaten. An account that stops
+// being a penandatangan loses its link to an official (a new one needs a
+// new, approved enrolment); the link is never set here. A disabled account
+// loses its sessions at once. Field problems are a
 // *surat.ValidationError; an id of another village is surat.ErrNotFound.
 func (s *Store) UpdateVillageUser(ctx context.Context, actor surat.Actor, villageID, id int64, ch UserChange) (*surat.User, error) {
 	ch.FullName = strings.TrimSpace(ch.FullName)
@@ -64,9 +65,6 @@ func (s *Store) UpdateVillageUser(ctx context.Context, actor surat.Actor, villag
 	}
 	if !ch.Role.Valid() || ch.Role == surat.RoleAdminKabupaten {
 		p.Add("role", "Pilih peran: admin desa, operator atau penandatangan")
-	}
-	if ch.OfficialID != nil && ch.Role != surat.RoleSigner {
-		p.Add("official_id", "Hanya pengguna berperan penandatangan yang ditautkan ke pejabat")
 	}
 	ch.Email = strings.TrimSpace(ch.Email)
 	if msg := surat.ValidateEmail(ch.Email); msg != "" {
@@ -81,18 +79,11 @@ func (s *Store) UpdateVillageUser(ctx context.Context, actor surat.Actor, villag
 		if err := tx.Table("users").Where("village_id = ? AND id = ?", villageID, id).Take(&before).Error; err != nil {
 			return fmt.Errorf("user %d: %w", id, err)
 		}
-		if ch.OfficialID != nil {
-			var n int64
-			if err := tx.Table("officials").Where("village_id = ? AND id = ?", villageID, *ch.OfficialID).
-				Count(&n).Error; err != nil {
-				return err
-			}
-			if n == 0 {
-				return &surat.ValidationError{Fields: map[string]string{"official_id": "Pejabat tidak ditemukan"}}
-			}
-		}
 		after = before
-		after.FullName, after.Role, after.OfficialID, after.Disabled = ch.FullName, ch.Role, ch.OfficialID, ch.Disabled
+		after.FullName, after.Role, after.Disabled = ch.FullName, ch.Role, ch.Disabled
+		if after.Role != surat.RoleSigner {
+			after.OfficialID = nil
+		}
 		after.Email, after.UpdatedAt = ch.Email, s.now()
 		if err := tx.Table("users").Where("id = ?", id).Updates(map[string]any{
 			"full_name": after.FullName, "role": string(after.Role), "official_id": after.OfficialID,

@@ -36,7 +36,7 @@ func TestPublicLetterByVerifyCode(t *testing.T) {
 		cert := &surat.SignerCertificate{VillageID: e.village.ID, OfficialID: e.signer.ID, RootID: root.ID,
 			Serial: "1b2c", Fingerprint: "cc", CertPEM: "pem", SealedKey: "{}",
 			NotBefore: ck.Now().Add(-time.Hour), NotAfter: ck.Now().Add(365 * 24 * time.Hour)}
-		if err := st.CreateSignerCertificate(ctx, admin, cert); err != nil {
+		if err := st.CreateSignerCertificate(ctx, admin, cert, nil); err != nil {
 			t.Fatal(err)
 		}
 

@@ -55,7 +55,10 @@ type SignerCertificate struct {
 	SignFailures int
 	// SignLockedUntil, when in the future, refuses every signing attempt.
 	SignLockedUntil *time.Time
-	CreatedAt       time.Time
+	// ApprovedBy is the CA holder who issued it: the kabupaten admin who
+	// approved the official's enrolment, or the operator of `app pki issue`.
+	ApprovedBy string
+	CreatedAt  time.Time
 }
 
 // Revoked reports whether the certificate has been revoked.
@@ -99,4 +102,58 @@ func NormalizeSerial(s string) string {
 		return "0"
 	}
 	return s
+}
+
+// EnrolmentStatus is where a certificate enrolment stands.
+type EnrolmentStatus string
+
+// The statuses of an enrolment. Only a pending one can be decided, once.
+const (
+	EnrolmentPending   EnrolmentStatus = "menunggu"
+	EnrolmentApproved  EnrolmentStatus = "disetujui"
+	EnrolmentRejected  EnrolmentStatus = "ditolak"
+	EnrolmentCancelled EnrolmentStatus = "dibatalkan"
+)
+
+// Label is the status as the pages show it.
+func (s EnrolmentStatus) Label() string {
+	switch s {
+	case EnrolmentPending:
+		return "Menunggu persetujuan"
+	case EnrolmentApproved:
+		return "Disetujui"
+	case EnrolmentRejected:
+		return "Ditolak"
+	case EnrolmentCancelled:
+		return "Dibatalkan (diganti permohonan baru)"
+	}
+	return string(s)
+}
+
+// ReasonReplacedByNewCertificate is the revocation reason of an official's
+// certificate when the CA issues them a new one: an official has at most
+// one active certificate.
+const ReasonReplacedByNewCertificate = "diganti sertifikat baru"
+
+// CertificateEnrolment is an official's request for a signer certificate:
+// the key pair made when they asked, its private key sealed under the
+// passphrase they chose (nobody else knows it), waiting for the CA holder.
+type CertificateEnrolment struct {
+	ID         int64
+	VillageID  int64
+	OfficialID int64
+	// UserID is the penandatangan login that asked; approval links it to
+	// the official.
+	UserID       int64
+	PublicKeyDER []byte `gorm:"column:public_key_der"`
+	// KeyFingerprint is the SHA-256 of PublicKeyDER, lower-case hex.
+	KeyFingerprint string
+	SealedKey      string
+	Status         EnrolmentStatus
+	RejectReason   string
+	// CertificateID is the certificate issued on approval.
+	CertificateID *int64
+	DecidedBy     string
+	DecidedAt     *time.Time
+	CreatedAt     time.Time
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,11 +13,11 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
-// Signer certificates of /pengaturan/sertifikat. Issuing one needs the root
-// passphrase (held by the admin) and the official's own passphrase, typed
-// twice by the official, who must be present: it seals the new key and is
-// never stored or logged. Revoking needs the root passphrase and a reason;
-// letters signed before stay valid.
+// Signer certificates of /pengaturan/sertifikat: the village admin sees
+// them and may revoke one (which needs the root passphrase and a reason;
+// letters signed before stay valid), but never issues one. Issuance is an
+// enrolment (enrolment.go): the official asks with their own login and
+// passphrase, the CA holder at the kabupaten approves.
 
 // certificateRow is one certificate in the list.
 type certificateRow struct {
@@ -52,16 +51,11 @@ func (r certificateRow) FingerprintGroups() string {
 	return strings.Join(parts, " ")
 }
 
-// certificatesPage lists the certificates with the issuance form.
+// certificatesPage lists the village's certificates.
 type certificatesPage struct {
 	basePage
 	Tabs         []settingsTab
 	Certificates []certificateRow
-	Officials    []officialChoice
-	OfficialID   string
-	Errors       map[string]string
-	// FormError is a message about the whole form (no root CA yet).
-	FormError string
 }
 
 // certificatePage shows one certificate with the revocation form.
@@ -104,10 +98,6 @@ func (s *Server) certOfficialNames(ctx context.Context, vid int64) (map[int64]st
 
 // handleCertificates lists the village's signer certificates.
 func (s *Server) handleCertificates(c *gin.Context) error {
-	return s.renderCertificates(c, http.StatusOK, "", nil, "")
-}
-
-func (s *Server) renderCertificates(c *gin.Context, status int, officialID string, errs map[string]string, formErr string) error {
 	ctx := c.Request.Context()
 	vid, err := adminVillage(c)
 	if err != nil {
@@ -121,90 +111,15 @@ func (s *Server) renderCertificates(c *gin.Context, status int, officialID strin
 	if err != nil {
 		return err
 	}
-	os, err := s.store.Officials(ctx, vid)
-	if err != nil {
-		return err
-	}
 	p := certificatesPage{basePage: s.base(c, "Sertifikat tanda tangan elektronik"),
-		Tabs: settingsTabs("/pengaturan/sertifikat"), OfficialID: officialID, Errors: errs, FormError: formErr,
-		Officials: []officialChoice{{"", "— pilih pejabat —"}}}
-	for _, o := range os {
-		if o.Active && (o.IsHead || o.CanSignAN || o.CanSignUB) {
-			p.Officials = append(p.Officials, officialChoice{idString(o.ID), officialLabel(o)})
-		}
-	}
+		Tabs: settingsTabs("/pengaturan/sertifikat")}
 	now := s.now()
 	for _, cert := range certs {
 		p.Certificates = append(p.Certificates, certificateRowOf(cert, names[cert.OfficialID], now))
 	}
 	s.settingsNotice(c, &p.basePage)
-	s.render(c, status, "settings_certificates", p)
+	s.render(c, http.StatusOK, "settings_certificates", p)
 	return nil
-}
-
-// handleCertificateIssue issues a certificate for an official of the
-// village.
-func (s *Server) handleCertificateIssue(c *gin.Context) error {
-	ctx := c.Request.Context()
-	vid, err := adminVillage(c)
-	if err != nil {
-		return err
-	}
-	iss := s.issuance
-	officialID := c.PostForm("official_id")
-	rootPass, pass, confirm := c.PostForm("root_passphrase"), c.PostForm("signer_passphrase"), c.PostForm("signer_passphrase_confirm")
-	p := surat.Problems{}
-	oid, perr := strconv.ParseInt(officialID, 10, 64)
-	if perr != nil || oid <= 0 {
-		p.Add("official_id", "Pilih pejabat yang akan menerima sertifikat")
-	} else if o, err := s.store.OfficialByID(ctx, vid, oid); err != nil {
-		if !errors.Is(err, surat.ErrNotFound) {
-			return err
-		}
-		p.Add("official_id", "Pejabat tidak ditemukan")
-	} else if !o.Active || !(o.IsHead || o.CanSignAN || o.CanSignUB) {
-		p.Add("official_id", "Pejabat ini tidak aktif atau tidak berwenang menandatangani surat")
-	}
-	if rootPass == "" {
-		p.Add("root_passphrase", "Frasa sandi root CA wajib diisi")
-	}
-	if msg := signerPassphraseProblem(pass); msg != "" {
-		p.Add("signer_passphrase", msg)
-	} else if pass != confirm {
-		p.Add("signer_passphrase_confirm", "Ulangi frasa sandi yang sama")
-	}
-	if len(p) > 0 {
-		return s.renderCertificates(c, http.StatusUnprocessableEntity, officialID, p, "")
-	}
-	_, err = iss.IssueCertificate(ctx, actorOf(currentUser(c)), vid, oid, rootPass, pass)
-	if errors.Is(err, surat.ErrNotFound) {
-		// The official left the village between the check above and now.
-		err = surat.Invalid("official_id", surat.ProblemOfficialNotInVillage)
-	}
-	if err != nil {
-		pr := classify(err, s.now())
-		if !inlineRefusal(pr) {
-			return err
-		}
-		msg := ""
-		if len(pr.Fields) == 0 {
-			msg = pr.Message
-		}
-		return s.renderCertificates(c, pr.Status, officialID, pr.Fields, msg)
-	}
-	redirectWithNotice(c, "/pengaturan/sertifikat", "sertifikat")
-	return nil
-}
-
-// signerPassphraseProblem checks a signer passphrase: at least 8 characters, at most 128.
-func signerPassphraseProblem(pass string) string {
-	switch n := len([]rune(pass)); {
-	case n < 8:
-		return "Frasa sandi minimal 8 karakter"
-	case len(pass) > 128:
-		return "Frasa sandi paling banyak 128 karakter"
-	}
-	return ""
 }
 
 // villageCertificate is the certificate named by :id, of the admin's

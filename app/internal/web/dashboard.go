@@ -48,9 +48,18 @@ type dashboardPage struct {
 	// to the archive.
 	MonthFrom, MonthTo string
 
+	// MyCertificates, for a penandatangan linked to an official, are
+	// every certificate ever issued in that official's name.
+	MyCertificates []certificateRow
+	// IsSigner shows the link to the signer's own certificate page.
+	IsSigner bool
+
 	// Kabupaten admin only.
-	Year     int
-	Villages []store.VillageSummary
+	// PendingEnrolments counts certificate enrolments awaiting the CA
+	// holder.
+	PendingEnrolments int
+	Year              int
+	Villages          []store.VillageSummary
 	// VillageTotal counts every village; Villages is the first page.
 	VillageTotal int64
 }
@@ -82,6 +91,9 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 			return err
 		}
 		p.Year, p.Villages, p.VillageTotal = from.Year(), vs.Villages, vs.Total
+		if p.PendingEnrolments, err = s.pendingEnrolmentCount(c); err != nil {
+			return err
+		}
 		s.render(c, http.StatusOK, "dashboard", p)
 		return nil
 	}
@@ -90,7 +102,10 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Village, p.IsAdmin = v, u.Role == surat.RoleAdminDesa
+	p.Village, p.IsAdmin, p.IsSigner = v, u.Role == surat.RoleAdminDesa, u.Role == surat.RoleSigner
+	if p.MyCertificates, err = s.signerCertificateRows(c, u); err != nil {
+		return err
+	}
 	if p.Todo, err = s.todoFor(c, u, vid); err != nil {
 		return err
 	}

@@ -191,7 +191,7 @@ var errorTable = []errorRule{
 	{match: is(issuance.ErrNotSigner), status: http.StatusForbidden, code: "not_signer",
 		message: "Anda bukan pejabat penandatangan surat ini."},
 	{match: is(issuance.ErrNoCertificate), status: http.StatusConflict, code: "no_certificate",
-		message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Minta admin desa menerbitkannya."},
+		message: "Pejabat penandatangan belum memiliki sertifikat tanda tangan elektronik yang berlaku. Pejabat itu mengajukannya sendiri di menu Sertifikat saya; pemegang CA di kabupaten menyetujuinya."},
 	{match: is(issuance.ErrNoRoot), status: http.StatusConflict, code: "no_root_ca",
 		message: "Sertifikat induk (root CA) belum dibuat. Minta administrator server menjalankan perintah \"app pki init\"."},
 
@@ -210,6 +210,14 @@ var errorTable = []errorRule{
 		detail: func(err error, now time.Time, p *problem) {
 			secs, mins := waitFor(now.Add(asT[*verify.LimitedError](err).Retry), now)
 			p.Message = fmt.Sprintf("Batas percobaan tercapai; batas ini mencegah data ditebak dengan mencoba-coba. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
+		}},
+
+	{match: as[*issuance.EnrolLimitError](), status: http.StatusTooManyRequests, code: "rate_limited",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, _ := waitFor(now.Add(asT[*issuance.EnrolLimitError](err).Retry), now)
+			p.Message = fmt.Sprintf("Batas %d permohonan sertifikat per hari untuk akun ini tercapai. Coba lagi dalam %d jam.",
+				issuance.MaxEnrolmentsPerDay, (secs+3599)/3600)
 			p.RetryAfter = secs
 		}},
 

@@ -243,7 +243,8 @@ func navFor(role surat.Role, current string) []navItem {
 		items = append(items, navItem{Label: "Surat", Href: "/surat"})
 	}
 	if role == surat.RoleSigner {
-		items = append(items, navItem{Label: "Persetujuan", Href: "/persetujuan"})
+		items = append(items, navItem{Label: "Persetujuan", Href: "/persetujuan"},
+			navItem{Label: "Sertifikat saya", Href: "/sertifikat-saya"})
 	}
 	switch role {
 	case surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner:
@@ -257,6 +258,7 @@ func navFor(role surat.Role, current string) []navItem {
 		items = append(items, navItem{Label: "Desa", Href: "/kabupaten/desa"},
 			navItem{Label: "Rekap", Href: "/kabupaten/rekap"}, navItem{Label: "Templat surat", Href: "/kabupaten/surat"},
 			navItem{Label: "Kunci API", Href: "/kabupaten/kunci-api"},
+			navItem{Label: "Sertifikat", Href: "/kabupaten/sertifikat"},
 			navItem{Label: "Audit", Href: "/audit"})
 	}
 	for i := range items {

@@ -165,6 +165,11 @@ func (s *Server) routes() {
 	letterPages.POST("/:id/setujui", signer, s.page(s.csrf), s.page(s.handleLetterApprove))
 	letterPages.POST("/:id/kembalikan", signer, s.page(s.csrf), s.page(s.handleLetterReturn))
 	letterPages.POST("/:id/tandatangani", signer, s.page(s.csrf), s.page(s.handleLetterSign))
+	// The official's own certificates: a penandatangan enrols a key under
+	// a passphrase only they know; the CA holder approves below.
+	mine := clerk.Group("/sertifikat-saya", s.page(requireVillage), signer)
+	mine.GET("", s.page(s.handleMyCertificates))
+	mine.POST("", s.page(s.csrf), s.page(s.handleEnrol))
 	queue := clerk.Group("/persetujuan", s.page(requireVillage), signer)
 	queue.GET("", s.page(s.handleQueue))
 	queue.POST("/tandatangani", s.page(s.csrf), s.page(s.handleBatchSign))
@@ -198,8 +203,9 @@ func (s *Server) routes() {
 	settings.POST("/pemberitahuan/:id/ulang", s.page(s.csrf), s.page(s.handleNotificationRetry))
 	settings.GET("/penomoran", s.page(s.handleNumbering))
 	settings.POST("/penomoran", s.page(s.csrf), s.page(s.handleNumberingStart))
+	// The village admin sees and revokes certificates, never issues one:
+	// issuance is the official's enrolment approved by the CA holder.
 	settings.GET("/sertifikat", s.page(s.handleCertificates))
-	settings.POST("/sertifikat", s.page(s.csrf), s.page(s.handleCertificateIssue))
 	settings.GET("/sertifikat/:id", s.page(s.handleCertificate))
 	settings.POST("/sertifikat/:id/cabut", s.page(s.csrf), s.page(s.handleCertificateRevoke))
 
@@ -212,6 +218,11 @@ func (s *Server) routes() {
 	kabupaten.GET("/kunci-api", s.page(s.handleAPIKeys))
 	kabupaten.POST("/kunci-api", s.page(s.csrf), s.page(s.handleAPIKeyCreate))
 	kabupaten.POST("/kunci-api/:id/cabut", s.page(s.csrf), s.page(s.handleAPIKeyRevoke))
+	// The kabupaten admin holds the CA: approves (root passphrase) or
+	// rejects the officials' certificate enrolments of every village.
+	kabupaten.GET("/sertifikat", s.page(s.handleCAEnrolments))
+	kabupaten.POST("/sertifikat/:id/setujui", s.page(s.csrf), s.page(s.handleCAEnrolmentApprove))
+	kabupaten.POST("/sertifikat/:id/tolak", s.page(s.csrf), s.page(s.handleCAEnrolmentReject))
 	kabupaten.GET("/surat", s.page(s.handleKabupatenTemplates))
 	s.templateRoutes(kabupaten.Group("/surat"))
 

@@ -160,11 +160,15 @@ var settingsNotices = map[string]string{
 	"sandi":            "Kata sandi baru disimpan. Sesi pengguna itu diakhiri.",
 	"sertifikat":       "Sertifikat diterbitkan.",
 	"sertifikat-cabut": "Sertifikat dicabut. Surat yang sudah ditandatangani sebelumnya tetap sah.",
-	"desa":             "Desa dan admin pertamanya dibuat.",
-	"templat-dihapus":  "Penyesuaian templat dihapus. Templat di bawahnya berlaku lagi.",
-	"alur":             "Pengaturan alur surat dan pemberitahuan disimpan.",
-	"penomoran":        "Nomor urut berikutnya disimpan.",
-	"kirim-ulang":      "Pemberitahuan dimasukkan lagi ke antrean dan segera dikirim ulang.",
+	"sertifikat-diajukan": "Permohonan sertifikat dikirim. Pemegang CA di kabupaten akan memeriksanya; " +
+		"setelah disetujui Anda dapat menandatangani dengan frasa sandi yang baru Anda pilih.",
+	"sertifikat-disetujui": "Permohonan disetujui: sertifikat diterbitkan dan akun pemohon ditautkan ke pejabatnya.",
+	"sertifikat-ditolak":   "Permohonan sertifikat ditolak. Pemohon melihat alasannya.",
+	"desa":                 "Desa dan admin pertamanya dibuat.",
+	"templat-dihapus":      "Penyesuaian templat dihapus. Templat di bawahnya berlaku lagi.",
+	"alur":                 "Pengaturan alur surat dan pemberitahuan disimpan.",
+	"penomoran":            "Nomor urut berikutnya disimpan.",
+	"kirim-ulang":          "Pemberitahuan dimasukkan lagi ke antrean dan segera dikirim ulang.",
 }
 
 // settingsNotice shows the ?ok= notice of a redirect, unless a flash is shown.

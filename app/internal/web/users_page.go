@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -14,8 +12,10 @@ import (
 )
 
 // Staff accounts of /pengaturan/pengguna: a village admin creates accounts
-// with a role, resets passwords, disables accounts and links a
-// penandatangan to the official they sign as.
+// with a role, resets passwords and disables accounts. Which official a
+// penandatangan signs as is not theirs to set: only the CA holder's
+// approval of the official's own enrolment links the two (see
+// enrolment.go), so an official_id in these forms is ignored.
 
 // villageRoles are the roles a village admin can give.
 var villageRoles = []surat.Role{surat.RoleAdminDesa, surat.RoleOperator, surat.RoleSigner}
@@ -25,7 +25,6 @@ type userForm struct {
 	Username        string `form:"username"`
 	FullName        string `form:"full_name"`
 	Role            string `form:"role"`
-	OfficialID      string `form:"official_id"`
 	Disabled        bool   `form:"disabled"`
 	Email           string `form:"email"`
 	Password        string `form:"password"`
@@ -45,29 +44,16 @@ type userRow struct {
 // it edits one account.
 type usersPage struct {
 	basePage
-	Tabs      []settingsTab
-	Users     []userRow
-	Editing   *surat.User
-	Self      bool // Editing is the signed-in admin
-	Form      userForm
-	Errors    map[string]string
-	Roles     []surat.Role
-	Officials []officialChoice
-}
-
-// officialChoices lists the village's officials for a select.
-func (s *Server) officialChoices(ctx context.Context, vid int64) ([]officialChoice, map[int64]string, error) {
-	os, err := s.store.Officials(ctx, vid)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := []officialChoice{{"", "— tidak ditautkan —"}}
-	names := map[int64]string{}
-	for _, o := range os {
-		out = append(out, officialChoice{idString(o.ID), officialLabel(o)})
-		names[o.ID] = o.Name
-	}
-	return out, names, nil
+	Tabs    []settingsTab
+	Users   []userRow
+	Editing *surat.User
+	Self    bool // Editing is the signed-in admin
+	Form    userForm
+	Errors  map[string]string
+	Roles   []surat.Role
+	// LinkedOfficial names the official the edited penandatangan signs
+	// as, shown read-only.
+	LinkedOfficial string
 }
 
 // handleUsers lists the village's accounts.
@@ -85,13 +71,13 @@ func (s *Server) renderUsers(c *gin.Context, status int, f userForm, errs map[st
 	if err != nil {
 		return err
 	}
-	choices, names, err := s.officialChoices(ctx, vid)
+	names, err := s.officialNames(ctx, vid)
 	if err != nil {
 		return err
 	}
 	f.Password, f.PasswordConfirm = "", ""
 	p := usersPage{basePage: s.base(c, "Pengguna"), Tabs: settingsTabs("/pengaturan/pengguna"), Form: f, Errors: errs,
-		Roles: villageRoles, Officials: choices}
+		Roles: villageRoles}
 	for _, u := range us {
 		r := userRow{User: u}
 		if u.OfficialID != nil {
@@ -104,8 +90,8 @@ func (s *Server) renderUsers(c *gin.Context, status int, f userForm, errs map[st
 	return nil
 }
 
-// parseUserForm reads the role and official of the form.
-func parseUserForm(f *userForm, p surat.Problems) (surat.Role, *int64) {
+// parseUserForm reads the role of the form.
+func parseUserForm(f *userForm, p surat.Problems) surat.Role {
 	role := surat.Role(f.Role)
 	valid := false
 	for _, r := range villageRoles {
@@ -114,22 +100,10 @@ func parseUserForm(f *userForm, p surat.Problems) (surat.Role, *int64) {
 	if !valid {
 		p.Add("role", "Pilih peran: admin desa, operator atau penandatangan")
 	}
-	var official *int64
-	if f.OfficialID != "" {
-		id, err := strconv.ParseInt(f.OfficialID, 10, 64)
-		if err != nil || id <= 0 {
-			p.Add("official_id", "Pilih pejabat dari daftar")
-		} else {
-			official = &id
-		}
-	}
-	if official != nil && role != surat.RoleSigner {
-		p.Add("official_id", "Hanya pengguna berperan penandatangan yang ditautkan ke pejabat")
-	}
 	if len([]rune(f.FullName)) > 100 {
 		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
 	}
-	return role, official
+	return role
 }
 
 // handleUserCreate adds an account to the village.
@@ -151,12 +125,7 @@ func (s *Server) handleUserCreate(c *gin.Context) error {
 	if f.FullName == "" {
 		p.Add("full_name", "Nama lengkap wajib diisi")
 	}
-	role, official := parseUserForm(&f, p)
-	if official != nil {
-		if _, err := s.store.OfficialByID(ctx, vid, *official); err != nil {
-			p.Add("official_id", "Pejabat tidak ditemukan")
-		}
-	}
+	role := parseUserForm(&f, p)
 	if msg := auth.ValidatePassword(f.Password); msg != "" {
 		p.Add("password", msg)
 	} else if f.Password != f.PasswordConfirm {
@@ -170,7 +139,7 @@ func (s *Server) handleUserCreate(c *gin.Context) error {
 		return err
 	}
 	u := &surat.User{Username: f.Username, FullName: f.FullName, PasswordHash: hash, Role: role, VillageID: &vid,
-		OfficialID: official, Email: strings.TrimSpace(f.Email)}
+		Email: strings.TrimSpace(f.Email)}
 	err = s.store.CreateUser(ctx, actorOf(currentUser(c)), u)
 	if fields, ok := surat.FieldErrors(err); ok {
 		return s.renderUsers(c, http.StatusUnprocessableEntity, f, fields)
@@ -203,20 +172,20 @@ func (s *Server) handleUserForm(c *gin.Context) error {
 		return err
 	}
 	f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled, Email: u.Email}
-	if u.OfficialID != nil {
-		f.OfficialID = idString(*u.OfficialID)
-	}
 	return s.renderUser(c, http.StatusOK, vid, u, f, nil)
 }
 
 func (s *Server) renderUser(c *gin.Context, status int, vid int64, u *surat.User, f userForm, errs map[string]string) error {
-	choices, _, err := s.officialChoices(c.Request.Context(), vid)
+	names, err := s.officialNames(c.Request.Context(), vid)
 	if err != nil {
 		return err
 	}
 	f.Password, f.PasswordConfirm = "", ""
 	p := usersPage{basePage: s.base(c, "Ubah pengguna"), Tabs: settingsTabs("/pengaturan/pengguna"), Editing: u,
-		Self: u.ID == currentUser(c).ID, Form: f, Errors: errs, Roles: villageRoles, Officials: choices}
+		Self: u.ID == currentUser(c).ID, Form: f, Errors: errs, Roles: villageRoles}
+	if u.OfficialID != nil {
+		p.LinkedOfficial = names[*u.OfficialID]
+	}
 	s.render(c, status, "settings_user", p)
 	return nil
 }
@@ -233,7 +202,7 @@ func (s *Server) handleUserUpdate(c *gin.Context) error {
 	}
 	f.Username, f.FullName = u.Username, strings.TrimSpace(f.FullName)
 	p := surat.Problems{}
-	role, official := parseUserForm(&f, p)
+	role := parseUserForm(&f, p)
 	if u.ID == currentUser(c).ID && (role != surat.RoleAdminDesa || f.Disabled) {
 		// An admin who demotes or disables themselves may leave the
 		// village without anyone who can manage it.
@@ -243,7 +212,7 @@ func (s *Server) handleUserUpdate(c *gin.Context) error {
 		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, p)
 	}
 	_, err = s.store.UpdateVillageUser(c.Request.Context(), actorOf(currentUser(c)), vid, u.ID,
-		store.UserChange{FullName: f.FullName, Role: role, OfficialID: official, Disabled: f.Disabled, Email: f.Email})
+		store.UserChange{FullName: f.FullName, Role: role, Disabled: f.Disabled, Email: f.Email})
 	if fields, ok := surat.FieldErrors(err); ok {
 		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, fields)
 	}
@@ -270,9 +239,6 @@ func (s *Server) handleUserPassword(c *gin.Context) error {
 	}
 	if len(p) > 0 {
 		f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled, Email: u.Email}
-		if u.OfficialID != nil {
-			f.OfficialID = idString(*u.OfficialID)
-		}
 		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, p)
 	}
 	hash, err := auth.Hash(pw, s.params)
