@@ -32,8 +32,8 @@ type Deps struct {
 	// Issuance validates requests against the letter catalogue, drafts
 	// letters from them and reads signed PDFs; required.
 	Issuance *issuance.Service
-	// StorageDir is the root of the attachment store: documents go to
-	// StorageDir/attachments/<village id>/<random hex>; "storage" when empty.
+	// StorageDir is a folder for attachments, used only when Files is nil
+	// (tests and tools without a blob store).
 	StorageDir string
 	// Files is the blob store of attachments; nil keeps them in a folder
 	// store at StorageDir, or with the issuance service's files when
