@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libtnb/sqlite"
@@ -47,6 +48,9 @@ type Store struct {
 	// catalogue lookup asks for (see TemplateRevisions).
 	revisionMu   sync.Mutex
 	revisionStmt *sql.Stmt
+
+	// retries counts transactions run again after a conflict (retry.go).
+	retries atomic.Int64
 }
 
 // Options configures Open.
@@ -263,9 +267,4 @@ func translate(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
-}
-
-// transaction runs fn in one database transaction.
-func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
 }
