@@ -27,21 +27,35 @@ import (
 // parts they need and never construct them themselves.
 
 // openStore opens the database cfg names and migrates it to the newest
-// schema.
+// schema (under the migration lock, see store.Migrate).
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log})
+	st, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	n, err := st.Migrate(ctx)
-	if err != nil {
+	if err := migrateStore(ctx, st, log); err != nil {
 		st.Close()
 		return nil, err
+	}
+	return st, nil
+}
+
+// openDatabase opens the database cfg names without migrating it.
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	return store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log,
+		MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle, CreateDatabase: cfg.DBCreate})
+}
+
+// migrateStore applies st's pending migrations and logs how many ran.
+func migrateStore(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		return err
 	}
 	if n > 0 {
 		log.Info("database migrated", "applied", n)
 	}
-	return st, nil
+	return nil
 }
 
 // newIssuance loads the letter catalogue (a broken module file stops the
