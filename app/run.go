@@ -22,6 +22,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/importer"
+	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -95,6 +96,8 @@ type env struct {
 	cfg config.Config
 	log *slog.Logger
 	st  *store.Store
+	// metrics is set by serve only; nil records nothing.
+	metrics *metrics.Metrics
 }
 
 func (e *env) close() {
@@ -196,6 +199,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := serveSchema(ctx, e, migrate || demoMode); err != nil {
 		return err
 	}
+	e.metrics = metrics.New(e.st)
 	if e.cfg.LocalBaseURL() && !demoMode {
 		e.log.Warn("APP_BASE_URL points at this machine: the QR code of every letter signed now carries "+
 			e.cfg.BaseURL+", which nobody else can open; set APP_BASE_URL to the public https address",

@@ -84,7 +84,7 @@ func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
 	}
 	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r,
 		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf,
-		MatchKey: surat.NewMatchKey(e.cfg.Secret)})
+		MatchKey: surat.NewMatchKey(e.cfg.Secret), Metrics: e.metrics})
 }
 
 // loadCatalogue loads the letter modules from src; where names src in the
@@ -115,7 +115,7 @@ func newWeb(e *env, iss *issuance.Service, ver *verify.Service, notes *notify.Se
 	}
 	return web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
 		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver, Mandiri: mand,
-		Notify: notes})
+		Notify: notes, Metrics: e.metrics})
 }
 
 // newNotify builds the notification service (outbox worker, e-mail,

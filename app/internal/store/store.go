@@ -162,7 +162,10 @@ func sqliteDSN(path string) string {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	// busy_timeout comes first: switching to WAL takes a lock, and a
+	// process starting next to another (two migrations at once) must wait
+	// for it rather than fail with SQLITE_BUSY.
+	return path + sep + "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=cache_size(-32000)&_txlock=immediate"
 }
 
@@ -251,3 +254,6 @@ func translate(op string, err error) error {
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }
+
+// PoolStats returns the connection pool's statistics, for /metrics.
+func (s *Store) PoolStats() sql.DBStats { return s.sqlDB.Stats() }
