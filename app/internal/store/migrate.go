@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
 
@@ -32,7 +31,16 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer release()
-	p, err := s.gooseProvider(goose.WithLocker(locker))
+	// The lock is taken here rather than handed to goose (WithLocker):
+	// goose checks for pending migrations, and creates its version table,
+	// before it locks, and on Galera three processes creating that table
+	// at once left it without its version-0 row ("missing zero version
+	// migration"), failing all three.
+	if err := locker.Lock(ctx, s.sqlDB); err != nil {
+		return 0, fmt.Errorf("store: migration lock: %w", err)
+	}
+	defer locker.Unlock(context.WithoutCancel(ctx), s.sqlDB)
+	p, err := s.gooseProvider()
 	if err != nil {
 		return 0, err
 	}
