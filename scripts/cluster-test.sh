@@ -94,7 +94,10 @@ start_node 3
 echo "   cluster size: $(sql 1 -e "SHOW STATUS LIKE 'wsrep_cluster_size'" | awk '{print $2}') nodes, up in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
 sql 1 -e "CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app'; GRANT ALL ON *.* TO 'app'@'127.0.0.1'"
 
-dsn() { echo "app:app@tcp(127.0.0.1:331$1)/suratdesa"; }
+# wsrep_sync_wait=1: a read waits until the node has applied every write
+# the cluster committed before it (causal reads). Without it a letter
+# created through one node was 404 on another a moment later.
+dsn() { echo "app:app@tcp(127.0.0.1:331$1)/suratdesa?wsrep_sync_wait=1"; }
 export APP_DB=mysql APP_SECRET=$SECRET APP_STORAGE="$WORK/storage" APP_LOG_LEVEL=warn APP_DB_CREATE=true
 mkdir -p "$APP_STORAGE" "$WORK/pdf"
 

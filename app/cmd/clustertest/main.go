@@ -144,11 +144,29 @@ func runAll(c *client, n, workers, killAt int, kill, pass, signPass, pdfDir stri
 	letters := make([]letter, n)
 	if err := parallel(n, workers, func(i int) error {
 		var l letter
-		body := map[string]any{"module": "sk_domisili",
-			"subjects": map[string]any{"pemohon": map[string]any{"resident_id": res.Items[i%len(res.Items)].ID}},
-			"fields":   map[string]any{"keperluan": fmt.Sprintf("Uji klaster %d", i), "status_tinggal": "Tetap"}}
-		if err := c.json("POST", "/api/v1/letters", op, body, 201, &l); err != nil {
-			return err
+		// Residents who moved away or died are refused (422); take the
+		// next one.
+		for k := range len(res.Items) {
+			body := map[string]any{"module": "sk_domisili",
+				"subjects": map[string]any{"pemohon": map[string]any{"resident_id": res.Items[(i+k)%len(res.Items)].ID}},
+				"fields":   map[string]any{"keperluan": fmt.Sprintf("Uji klaster %d", i), "status_tinggal": "Tetap"}}
+			code, b, err := c.call("POST", "/api/v1/letters", op, body)
+			if err != nil {
+				return err
+			}
+			if code == 422 {
+				continue
+			}
+			if code != 201 {
+				return fmt.Errorf("POST /api/v1/letters: %d %s", code, b)
+			}
+			if err := json.Unmarshal(b, &l); err != nil {
+				return err
+			}
+			break
+		}
+		if l.ID == 0 {
+			return errors.New("no resident can have a letter")
 		}
 		if err := c.json("POST", fmt.Sprintf("/api/v1/letters/%d/submit", l.ID), op, nil, 200, &l); err != nil {
 			return err
