@@ -97,7 +97,7 @@ sql 1 -e "CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY 'app'; GRANT
 # wsrep_sync_wait=1: a read waits until the node has applied every write
 # the cluster committed before it (causal reads). Without it a letter
 # created through one node was 404 on another a moment later.
-dsn() { echo "app:app@tcp(127.0.0.1:331$1)/suratdesa?wsrep_sync_wait=1"; }
+dsn() { echo "app:app@tcp(127.0.0.1:331$1)/suratdesa?wsrep_sync_wait=1&interpolateParams=true"; }
 export APP_DB=mysql APP_SECRET=$SECRET APP_STORAGE="$WORK/storage" APP_LOG_LEVEL=warn APP_DB_CREATE=true
 mkdir -p "$APP_STORAGE" "$WORK/pdf"
 

@@ -264,7 +264,7 @@ func TestVerifyMatchLimit(t *testing.T) {
 		// the same database counts with the first server.
 		replica, err := New(Deps{Store: e.st, Config: e.srv.cfg, Now: e.clock.Now, PasswordParams: testParams,
 			Issuance: e.srv.issuance, Verify: testVerify(t, e.st, e.clock.Now, surat.NewMatchKey(e.srv.cfg.Secret)),
-			Mandiri: e.srv.mandiri, RateLimits: &RateLimits{Disabled: true}})
+			Mandiri: e.srv.mandiri, Notify: e.srv.notify, RateLimits: &RateLimits{Disabled: true}})
 		if err != nil {
 			t.Fatal(err)
 		}
