@@ -154,8 +154,8 @@ echo "   pdfsig: $ok valid, $bad invalid ($(printf '%.1f' "$(echo "$(date +%s.%N
 
 echo "== transaction retries (deadlocks and certification conflicts run again)"
 for n in 1 2 3; do
-  r=$(curl -fsS "http://127.0.0.1:1808$n/metrics" 2>/dev/null | awk '/^suratdesa_db_transaction_retries_total/ {print $2}')
-  s=$(curl -fsS "http://127.0.0.1:1808$n/metrics" 2>/dev/null | awk '/^suratdesa_letters_signed_total/ {print $2}')
+  r=$(curl -fsS "http://127.0.0.1:1808$n/metrics" 2>/dev/null | awk '/^suratdesa_db_transaction_retries_total/ {print $2}' || true)
+  s=$(curl -fsS "http://127.0.0.1:1808$n/metrics" 2>/dev/null | awk '/^suratdesa_letters_signed_total/ {print $2}' || true)
   echo "   replica $n: ${r:-unreachable} retries, ${s:-?} letters signed"
 done
 grep -h "Deadlock\|1213\|certification" "$WORK"/app*.log | head -5 | sed 's/^/   log: /' || true
