@@ -21,7 +21,7 @@ func TestAuditVerify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		env := envFor(map[string]string{"APP_DB": string(b), "APP_DSN": dsn, "APP_STORAGE": t.TempDir(),
+		env := envFor(map[string]string{"APP_DB": string(b), "APP_DSN": dsn, "APP_SECRET": testSecret, "APP_STORAGE": t.TempDir(),
 			"APP_LOG_LEVEL": "warn"})
 		audit := func(args ...string) (string, error) {
 			var out bytes.Buffer

@@ -158,7 +158,7 @@ func TestServePurgesExpiredSessions(t *testing.T) {
 		addStaffSession(t, st, userID, "current-session", time.Now().Add(time.Hour))
 
 		addr := freeAddr(t)
-		env := envFor(map[string]string{"APP_DB": string(b), "APP_DSN": dsn, "APP_STORAGE": t.TempDir(),
+		env := envFor(map[string]string{"APP_DB": string(b), "APP_DSN": dsn, "APP_SECRET": testSecret, "APP_STORAGE": t.TempDir(),
 			"APP_ADDR": addr, "APP_LOG_LEVEL": "warn"})
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()

@@ -23,6 +23,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/importer"
+	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -30,8 +31,11 @@ import (
 const usage = `suratdesa — penerbitan surat desa dengan tanda tangan elektronik dan verifikasi QR
 
 Usage:
-  app [serve] [--demo] [flags]               serve HTTP (default); --demo seeds a demo village
-  app migrate [up|status] [flags]            apply or list database migrations
+  app [serve] [--demo] [--migrate] [flags]   serve HTTP (default); --demo seeds a demo village;
+                                             without --migrate (or --demo) a schema that is
+                                             behind stops the start
+  app migrate [up|status] [flags]            apply pending migrations under a database lock,
+                                             or list them (status only reads)
   app import residents FILE --village KODE [--dry-run] [flags]
                                              import residents from CSV or XLSX (OpenSID columns)
   app user add --username U --role R [--village KODE] [--full-name N] [flags]
@@ -105,6 +109,8 @@ type env struct {
 	// files is the blob store with the database's pending list, opened by
 	// newIssuance.
 	files *files.Keeper
+	// metrics is set by serve only; nil records nothing.
+	metrics *metrics.Metrics
 }
 
 func (e *env) close() {
@@ -114,9 +120,18 @@ func (e *env) close() {
 }
 
 // setup parses flags (the command's own flags are added by extra), loads and
-// validates configuration, opens the database and migrates it.
+// validates configuration, opens the database and migrates it (under the
+// migration lock: the operator's one-shot commands bring the schema up like
+// "app migrate up" would).
 func setup(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer,
 	extra func(fs *flag.FlagSet)) (*env, []string, error) {
+	return setupWith(ctx, name, args, getenv, stdout, extra, true)
+}
+
+// setupWith is setup that migrates only when migrate is set; serve and
+// migrate decide for themselves.
+func setupWith(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer,
+	extra func(fs *flag.FlagSet), migrate bool) (*env, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	build := config.Register(fs, getenv)
@@ -132,11 +147,19 @@ func setup(ctx context.Context, name string, args []string, getenv func(string) 
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
 		"warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler = slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level})
+	if cfg.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(handler)
 	if err := os.MkdirAll(cfg.Storage, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("storage directory %s: %w", cfg.Storage, err)
 	}
-	st, err := openStore(ctx, cfg, log)
+	open := openDatabase
+	if migrate {
+		open = openStore
+	}
+	st, err := open(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,15 +199,28 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	var demoMode bool
-	e, _, err := setup(ctx, "serve", args, getenv, stdout, func(fs *flag.FlagSet) {
-		fs.BoolVar(&demoMode, "demo", false, "seed a demo village with demo logins (not for production)")
-	})
+	var demoMode, migrate bool
+	e, _, err := setupWith(ctx, "serve", args, getenv, stdout, func(fs *flag.FlagSet) {
+		fs.BoolVar(&demoMode, "demo", false, "seed a demo village with demo logins (not for production); migrates")
+		fs.BoolVar(&migrate, "migrate", false, "apply pending database migrations before serving (else run \"app migrate up\" first)")
+	}, false)
 	if err != nil {
 		return err
 	}
 	defer e.close()
 	e.log.Info("starting suratdesa", e.cfg.LogValue()...)
+	if err := serveSchema(ctx, e, migrate || demoMode); err != nil {
+		return err
+	}
+	e.metrics = metrics.New(e.st)
+	if e.cfg.LocalBaseURL() && !demoMode {
+		e.log.Warn("APP_BASE_URL points at this machine: the QR code of every letter signed now carries "+
+			e.cfg.BaseURL+", which nobody else can open; set APP_BASE_URL to the public https address",
+			"base_url", e.cfg.BaseURL)
+		fmt.Fprintf(stdout, "\n!!! PERINGATAN: APP_BASE_URL=%s hanya bisa dibuka di mesin ini; kode QR pada surat "+
+			"yang ditandatangani sekarang tidak bisa diperiksa orang lain. Setel APP_BASE_URL ke alamat publik.\n\n",
+			e.cfg.BaseURL)
+	}
 
 	if e.cfg.Secret == "" {
 		if e.cfg.Secret, err = loadOrCreateSecret(filepath.Join(e.cfg.Storage, "secret.key")); err != nil {
@@ -265,6 +301,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// serveSchema migrates the database when migrate is set; otherwise it
+// refuses to serve on a schema older than the binary, naming the command
+// that brings it up (the compose file runs it as a one-shot service).
+func serveSchema(ctx context.Context, e *env, migrate bool) error {
+	if migrate {
+		return migrateStore(ctx, e.st, e.log)
+	}
+	pending, err := e.st.PendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	names := make([]string, 0, 3)
+	for _, m := range pending[:min(3, len(pending))] {
+		names = append(names, m.Source)
+	}
+	if len(pending) > 3 {
+		names = append(names, "...")
+	}
+	return fmt.Errorf("the database schema is behind this version: %d migrations pending (%s); "+
+		"run \"app migrate up\" first (with the same APP_DB and APP_DSN), or start with \"app serve --migrate\"",
+		len(pending), strings.Join(names, ", "))
+}
+
 func printDemo(w io.Writer, cfg config.Config, res *demo.Result, pk *demo.PKIResult) {
 	fmt.Fprintln(w, "")
 	fmt.Fprintln(w, "================================================================")
@@ -304,7 +366,7 @@ func randomHex(n int) string {
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	e, rest, err := setup(ctx, "migrate", args, getenv, stdout, nil)
+	e, rest, err := setupWith(ctx, "migrate", args, getenv, stdout, nil, false)
 	if err != nil {
 		return err
 	}
@@ -315,7 +377,11 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	switch action {
 	case "up":
-		fmt.Fprintln(stdout, "database is up to date")
+		n, err := e.st.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d migrations applied; database is up to date\n", n)
 		return nil
 	case "status":
 		ms, err := e.st.MigrationStatus(ctx)

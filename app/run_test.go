@@ -147,8 +147,19 @@ func TestFirstRunPrintsSetupCode(t *testing.T) {
 	defer cancel()
 	out := &syncBuffer{}
 	done := make(chan error, 1)
+	// A schema that is behind stops a plain start, naming the command.
+	err := run(ctx, nil, env, nil, out)
+	if err == nil || !strings.Contains(err.Error(), "app migrate up") || !strings.Contains(err.Error(), "migrations pending") {
+		t.Fatalf("serve on an empty database: %v, want a refusal naming \"app migrate up\"", err)
+	}
+	if err := run(ctx, []string{"migrate", "up"}, env, nil, out); err != nil {
+		t.Fatal(err)
+	}
 	go func() { done <- run(ctx, nil, env, nil, out) }()
 	waitHealthy(t, "http://"+addr, done)
+	if !strings.Contains(out.String(), "PERINGATAN: APP_BASE_URL=http://localhost:8080") {
+		t.Errorf("no warning for a localhost APP_BASE_URL outside --demo:\n%s", out.String())
+	}
 	if !strings.Contains(out.String(), "/setup") || !strings.Contains(out.String(), "Kode pengaturan") {
 		t.Errorf("first run output: %s", out.String())
 	}
@@ -162,11 +173,32 @@ func TestCommands(t *testing.T) {
 	ctx := context.Background()
 	var out bytes.Buffer
 
+	// status only reads: on a new database everything is pending, and
+	// stays so.
+	for range 2 {
+		out.Reset()
+		if err := run(ctx, []string{"migrate", "status"}, env, nil, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "00001_foundation.sql") || !strings.Contains(out.String(), "pending") ||
+			strings.Contains(out.String(), "applied") {
+			t.Errorf("migrate status on a new database: %s", out.String())
+		}
+	}
+	out.Reset()
+	if err := run(ctx, []string{"migrate", "up"}, env, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "migrations applied") {
+		t.Errorf("migrate up: %s", out.String())
+	}
+	out.Reset()
 	if err := run(ctx, []string{"migrate", "status"}, env, nil, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "00001") || !strings.Contains(out.String(), "applied") {
-		t.Errorf("migrate status: %s", out.String())
+	if !strings.Contains(out.String(), "00001_foundation.sql") || !strings.Contains(out.String(), "applied") ||
+		strings.Contains(out.String(), "pending") {
+		t.Errorf("migrate status after up: %s", out.String())
 	}
 
 	// Import into a village that does not exist: a clear error.
@@ -260,7 +292,7 @@ func TestBadConfigAndDatabaseDown(t *testing.T) {
 	}
 	err = run(context.Background(), []string{"migrate"}, envFor(map[string]string{
 		"APP_DB": "mysql", "APP_DSN": "suratdesa:secretpw@tcp(127.0.0.1:1)/suratdesa?timeout=2s",
-		"APP_STORAGE": t.TempDir()}), nil, &out)
+		"APP_STORAGE": t.TempDir(), "APP_SECRET": testSecret}), nil, &out)
 	if err == nil || !strings.Contains(err.Error(), "not reachable") {
 		t.Errorf("database down: %v", err)
 	}

@@ -28,22 +28,36 @@ import (
 // parts they need and never construct them themselves.
 
 // openStore opens the database cfg names and migrates it to the newest
-// schema.
+// schema (under the migration lock, see store.Migrate).
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log,
-		Quota: store.RequestQuota{VillageBytes: cfg.VillageUploadQuota}})
+	st, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	n, err := st.Migrate(ctx)
-	if err != nil {
+	if err := migrateStore(ctx, st, log); err != nil {
 		st.Close()
 		return nil, err
+	}
+	return st, nil
+}
+
+// openDatabase opens the database cfg names without migrating it.
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	return store.Open(ctx, store.Options{Driver: cfg.DB, DSN: cfg.DSN, Log: log,
+		MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle, CreateDatabase: cfg.DBCreate,
+		Quota: store.RequestQuota{VillageBytes: cfg.VillageUploadQuota}})
+}
+
+// migrateStore applies st's pending migrations and logs how many ran.
+func migrateStore(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		return err
 	}
 	if n > 0 {
 		log.Info("database migrated", "applied", n)
 	}
-	return st, nil
+	return nil
 }
 
 // newIssuance loads the letter catalogue (a broken module file stops the
@@ -79,7 +93,7 @@ func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
 	}
 	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r, Files: e.files,
 		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf,
-		MatchKey: surat.NewMatchKey(e.cfg.Secret)})
+		MatchKey: surat.NewMatchKey(e.cfg.Secret), Metrics: e.metrics})
 }
 
 // loadCatalogue loads the letter modules from src; where names src in the
@@ -110,7 +124,7 @@ func newWeb(e *env, iss *issuance.Service, ver *verify.Service, notes *notify.Se
 	}
 	return web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
 		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver, Mandiri: mand,
-		Notify: notes})
+		Notify: notes, Metrics: e.metrics})
 }
 
 // newNotify builds the notification service (outbox worker, e-mail,

@@ -55,6 +55,20 @@ type Config struct {
 	// BlobSweepAge is how old an uncommitted file must be before the sweep
 	// deletes it (APP_BLOB_SWEEP_AGE, a Go duration; 1h).
 	BlobSweepAge time.Duration
+	// DBCreate lets a start in MySQL mode create the database APP_DSN
+	// names when the server has none of that name (APP_DB_CREATE=true).
+	DBCreate bool
+	// DBMaxOpen and DBMaxIdle size the MySQL connection pool of this
+	// process (APP_DB_MAX_OPEN, APP_DB_MAX_IDLE); replicas × DBMaxOpen must
+	// stay below the server's max_connections.
+	DBMaxOpen, DBMaxIdle int
+	// LogFormat is "text" or "json" (APP_LOG_FORMAT), the latter for log
+	// collectors.
+	LogFormat string
+	// MetricsToken lets /metrics be read from other hosts with
+	// "Authorization: Bearer <token>" (APP_METRICS_TOKEN); without it
+	// /metrics answers only requests from the loopback address.
+	MetricsToken string
 }
 
 // Var describes one setting for the README table and the flag set.
@@ -70,7 +84,7 @@ var Vars = []Var{
 	{"APP_DSN", "dsn", "", "berkas SQLite (bawaan <storage>/suratdesa.db) atau DSN MySQL", true},
 	{"APP_STORAGE", "storage", "storage", "folder data: basis data SQLite, PDF, kunci", false},
 	{"APP_BASE_URL", "base-url", "http://localhost:8080", "URL publik, dicetak di kode QR", false},
-	{"APP_SECRET", "secret", "", "kunci sesi; dibuat otomatis di storage bila kosong", true},
+	{"APP_SECRET", "secret", "", "kunci sesi (min. 32 karakter); wajib di mode mysql, di mode sqlite dibuat otomatis di storage bila kosong", true},
 	{"APP_TRUSTED_PROXIES", "trusted-proxies", "", "alamat proxy tepercaya, dipisah koma", false},
 	{"APP_LOG_LEVEL", "log-level", "info", "debug, info, warn atau error", false},
 	{"APP_SMTP_URL", "smtp-url", "", "server surat untuk pemberitahuan e-mail, mis. smtp://user:pass@host:587", true},
@@ -81,7 +95,18 @@ var Vars = []Var{
 	{"APP_BLOB_ACCESS_KEY", "blob-access-key", "", "access key S3 (atau APP_BLOB_ACCESS_KEY_FILE)", true},
 	{"APP_BLOB_SECRET_KEY", "blob-secret-key", "", "secret key S3 (atau APP_BLOB_SECRET_KEY_FILE)", true},
 	{"APP_BLOB_SWEEP_AGE", "blob-sweep-age", "1h", "umur berkas tanpa baris basis data sebelum dihapus", false},
+	{"APP_DB_CREATE", "db-create", "false", "mode mysql: buat basis data bila belum ada (true/false)", false},
+	{"APP_DB_MAX_OPEN", "db-max-open", "25", "mode mysql: koneksi terbuka paling banyak per proses", false},
+	{"APP_DB_MAX_IDLE", "db-max-idle", "25", "mode mysql: koneksi menganggur paling banyak per proses", false},
+	{"APP_LOG_FORMAT", "log-format", "text", "format log: text atau json", false},
+	{"APP_METRICS_TOKEN", "metrics-token", "", "token Bearer untuk /metrics dari luar loopback; kosong = hanya 127.0.0.1", true},
 }
+
+// FileSuffix turns a variable into its file variant: APP_SECRET_FILE names
+// a file whose content (trimmed) is APP_SECRET, for Docker and Kubernetes
+// secrets. Every setting has one; the variable itself wins when both are
+// set.
+const FileSuffix = "_FILE"
 
 // Register adds a flag for every setting to fs. The returned function builds
 // the Config after fs.Parse, taking each flag if set, else the environment
@@ -92,12 +117,25 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		vals[v.Env] = fs.String(v.Flag, "", v.Help+" ("+v.Env+")")
 	}
 	return func() (Config, error) {
+		var fileErrs []error
 		get := func(env string) string {
 			if s := *vals[env]; s != "" {
 				return s
 			}
 			if s := getenv(env); s != "" {
 				return s
+			}
+			if path := getenv(env + FileSuffix); path != "" {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					fileErrs = append(fileErrs, fmt.Errorf("%s%s: %w", env, FileSuffix, err))
+					return ""
+				}
+				if s := strings.TrimSpace(string(b)); s != "" {
+					return s
+				}
+				fileErrs = append(fileErrs, fmt.Errorf("%s%s: file %s is empty", env, FileSuffix, path))
+				return ""
 			}
 			for _, v := range Vars {
 				if v.Env == env {
@@ -117,30 +155,42 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 			SMTPURL:  strings.TrimSpace(get("APP_SMTP_URL")),
 			MailFrom: strings.TrimSpace(get("APP_MAIL_FROM")),
 		}
-		var bad error
+		var bads []error
+		boolean := func(env string) bool {
+			switch v := strings.ToLower(get(env)); v {
+			case "true", "1", "yes", "ya":
+				return true
+			case "false", "0", "no", "tidak", "":
+				return false
+			default:
+				bads = append(bads, fmt.Errorf("%s %q must be true or false", env, v))
+				return false
+			}
+		}
+		count := func(env string) int {
+			n, err := strconv.Atoi(get(env))
+			if err != nil || n < 1 || n > 10000 {
+				bads = append(bads, fmt.Errorf("%s %q must be a whole number from 1 to 10000", env, get(env)))
+			}
+			return n
+		}
+		c.WebhookAllowPrivate = boolean("APP_WEBHOOK_ALLOW_PRIVATE")
+		c.DBCreate = boolean("APP_DB_CREATE")
+		c.DBMaxOpen, c.DBMaxIdle = count("APP_DB_MAX_OPEN"), count("APP_DB_MAX_IDLE")
+		c.LogFormat = strings.ToLower(get("APP_LOG_FORMAT"))
+		c.MetricsToken = get("APP_METRICS_TOKEN")
 		c.BlobURL = get("APP_BLOB_URL")
 		if c.BlobURL == "" {
 			c.BlobURL = fileURL(c.Storage)
 		}
-		var err error
-		if c.BlobAccessKey, err = fromFile(get("APP_BLOB_ACCESS_KEY"), getenv("APP_BLOB_ACCESS_KEY_FILE"), "APP_BLOB_ACCESS_KEY"); err != nil {
-			bad = errors.Join(bad, err)
-		}
-		if c.BlobSecretKey, err = fromFile(get("APP_BLOB_SECRET_KEY"), getenv("APP_BLOB_SECRET_KEY_FILE"), "APP_BLOB_SECRET_KEY"); err != nil {
-			bad = errors.Join(bad, err)
-		}
-		if c.BlobSweepAge, err = time.ParseDuration(get("APP_BLOB_SWEEP_AGE")); err != nil || c.BlobSweepAge < 0 {
-			bad = errors.Join(bad, fmt.Errorf("APP_BLOB_SWEEP_AGE %q must be a duration such as 1h", get("APP_BLOB_SWEEP_AGE")))
-		}
-		switch v := strings.ToLower(get("APP_WEBHOOK_ALLOW_PRIVATE")); v {
-		case "true", "1", "yes", "ya":
-			c.WebhookAllowPrivate = true
-		case "false", "0", "no", "tidak", "":
-		default:
-			bad = fmt.Errorf("APP_WEBHOOK_ALLOW_PRIVATE %q must be true or false", v)
+		c.BlobAccessKey, c.BlobSecretKey = get("APP_BLOB_ACCESS_KEY"), get("APP_BLOB_SECRET_KEY")
+		if d, err := time.ParseDuration(get("APP_BLOB_SWEEP_AGE")); err != nil || d < 0 {
+			bads = append(bads, fmt.Errorf("APP_BLOB_SWEEP_AGE %q must be a duration such as 1h", get("APP_BLOB_SWEEP_AGE")))
+		} else {
+			c.BlobSweepAge = d
 		}
 		if q, err := parseBytes(get("APP_VILLAGE_UPLOAD_QUOTA")); err != nil {
-			bad = errors.Join(bad, fmt.Errorf("APP_VILLAGE_UPLOAD_QUOTA: %w", err))
+			bads = append(bads, fmt.Errorf("APP_VILLAGE_UPLOAD_QUOTA: %w", err))
 		} else {
 			c.VillageUploadQuota = q
 		}
@@ -152,7 +202,7 @@ func Register(fs *flag.FlagSet, getenv func(string) string) func() (Config, erro
 		if c.DB == "sqlite" && c.DSN == "" {
 			c.DSN = filepath.Join(c.Storage, "suratdesa.db")
 		}
-		return c, errors.Join(bad, c.Validate())
+		return c, errors.Join(errors.Join(fileErrs...), errors.Join(bads...), c.Validate())
 	}
 }
 
@@ -168,6 +218,12 @@ func (c Config) Validate() error {
 		if c.DSN == "" {
 			errs = append(errs, errors.New("APP_DSN is required when APP_DB=mysql (e.g. user:pass@tcp(db:3306)/suratdesa)"))
 		}
+		// Replicas share sessions and match keys only with one secret; one
+		// generated per machine would log users out on every other request.
+		if c.Secret == "" {
+			errs = append(errs, errors.New("APP_SECRET (or APP_SECRET_FILE) is required when APP_DB=mysql: every replica "+
+				"must use the same key (generate one with: openssl rand -hex 32)"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("APP_DB %q must be sqlite or mysql", c.DB))
 	}
@@ -180,6 +236,14 @@ func (c Config) Validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		errs = append(errs, errors.New("APP_SECRET must be at least 32 characters (or leave it empty to generate one)"))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("APP_LOG_FORMAT %q must be text or json", c.LogFormat))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("APP_METRICS_TOKEN must be at least 16 characters"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -223,19 +287,6 @@ func fileURL(dir string) string {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 }
 
-// fromFile is value, or the trimmed content of the file named by file
-// when value is empty; name is the variable, for the error.
-func fromFile(value, file, name string) (string, error) {
-	if value != "" || file == "" {
-		return value, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("%s_FILE: %w", name, err)
-	}
-	return strings.TrimSpace(string(b)), nil
-}
-
 // Secure reports whether the public URL is HTTPS, so cookies get Secure.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
@@ -248,7 +299,25 @@ func (c Config) LogValue() []any {
 		"log_level", c.LogLevel, "smtp_url", MaskURL(c.SMTPURL), "mail_from", c.MailFrom,
 		"webhook_allow_private", c.WebhookAllowPrivate, "blob_url", c.BlobURL,
 		"blob_access_key", mask(c.BlobAccessKey), "blob_secret_key", mask(c.BlobSecretKey),
+		"db_create", c.DBCreate, "db_max_open", c.DBMaxOpen,
+		"db_max_idle", c.DBMaxIdle, "log_format", c.LogFormat, "metrics_token", mask(c.MetricsToken),
 	}
+}
+
+// LocalBaseURL reports whether APP_BASE_URL points at this machine
+// (localhost, a loopback or unspecified address): QR codes printed with it
+// cannot be checked by anyone else.
+func (c Config) LocalBaseURL() bool {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
 func mask(s string) string {

@@ -21,6 +21,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -94,6 +95,9 @@ type Deps struct {
 	// letter for the public paper match (surat.NewMatchKey of APP_SECRET);
 	// nil stores none, and such letters cannot be matched.
 	MatchKey *surat.MatchKey
+	// Metrics records signing and render durations and letters signed;
+	// nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Service issues, signs and revokes letters and runs the PKI. It is safe for

@@ -474,7 +474,9 @@ func (s *Service) DraftPDF(ctx context.Context, villageID, letterID int64) ([]by
 
 // render draws doc; created zero means the document date.
 func (s *Service) render(doc *surat.Document, created time.Time) ([]byte, error) {
+	start := time.Now()
 	b, err := s.d.Renderer.Render(doc, pdf.Options{Created: created})
+	s.d.Metrics.ObserveRender(time.Since(start))
 	if err != nil {
 		return nil, fmt.Errorf("issuance: render: %w", err)
 	}

@@ -356,7 +356,9 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		if j == nil || n.Letter.Version != j.l.Version {
 			return store.FinalArtifact{}, fmt.Errorf("letter %d changed while signing: %w", n.Letter.ID, surat.ErrConflict)
 		}
+		start := time.Now()
 		signed, code, err := s.renderAndSign(ctx, j.p, n, u)
+		s.d.Metrics.ObserveSign(time.Since(start))
 		if err != nil {
 			return store.FinalArtifact{}, err
 		}
@@ -377,6 +379,7 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		s.d.Files.Abandon(ctx, keys...)
 		return nil, err
 	}
+	s.d.Metrics.LettersSigned(len(after))
 	for _, l := range after {
 		s.d.Log.Info("letter signed", "village_id", villageID, "letter_id", l.ID, "number", l.NumberString(),
 			"certificate_id", u.cert.ID)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	"gorm.io/gorm"
+
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -57,3 +59,14 @@ func (s *Store) CountFormStashes(ctx context.Context) (int64, error) {
 	err := s.db.WithContext(ctx).Table("form_stashes").Count(&n).Error
 	return n, err
 }
+
+// InTransaction runs fn in the store's retrying transaction with exec
+// bound to it, so tests can provoke conflicts with their own statements.
+func (s *Store) InTransaction(ctx context.Context, fn func(exec func(q string, args ...any) error) error) error {
+	return s.transaction(ctx, func(tx *gorm.DB) error {
+		return fn(func(q string, args ...any) error { return tx.Exec(q, args...).Error })
+	})
+}
+
+// Retryable exposes retryable.
+var Retryable = retryable

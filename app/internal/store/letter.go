@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -578,7 +577,7 @@ func (e *FinalizeItemError) Error() string {
 func (e *FinalizeItemError) Unwrap() error { return e.Err }
 
 // maxFinalizeAttempts bounds the runs of one finalising transaction.
-const maxFinalizeAttempts = 5
+const maxFinalizeAttempts = maxTxAttempts + 2
 
 // FinalizeLetters is FinalizeLetter for several approved letters of the
 // village in one transaction: each is locked and numbered in the order of
@@ -607,23 +606,30 @@ func (s *Store) FinalizeLetters(ctx context.Context, actor surat.Actor, villageI
 			item    *FinalizeItemError
 		)
 		switch {
-		case errors.As(err, &item):
-			item.Err = translate(op, item.Err)
-			return nil, item
 		case attempt >= maxFinalizeAttempts:
-		case errors.As(err, &missing):
-			if err := s.createCounter(ctx, missing); err != nil && !isDeadlock(err) {
+		case retryable(err):
+			// Checked first: on Galera any statement, the lock of a
+			// letter row included (a *FinalizeItemError), can be
+			// aborted by a write replicated from another node. The
+			// whole transaction runs again, f included; the caller
+			// removes the PDF of the earlier run.
+			s.retries.Add(1)
+			if err := sleepBackoff(ctx, attempt); err != nil {
 				return nil, translate(op, err)
 			}
 			continue
-		case isDeadlock(err):
-			// Let the transaction that won go first.
-			select {
-			case <-ctx.Done():
-				return nil, translate(op, ctx.Err())
-			case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		case errors.As(err, &item):
+			item.Err = translate(op, item.Err)
+			return nil, item
+		case errors.As(err, &missing):
+			if err := s.createCounter(ctx, missing); err != nil && !retryable(err) {
+				return nil, translate(op, err)
 			}
 			continue
+		}
+		if errors.As(err, &item) {
+			item.Err = translate(op, item.Err)
+			return nil, item
 		}
 		return nil, translate(op, err)
 	}
@@ -654,14 +660,6 @@ func (s *Store) createCounter(ctx context.Context, c *missingCounter) error {
 	return nil
 }
 
-// isDeadlock reports whether MySQL chose err's transaction as a deadlock
-// victim and rolled it back, or a Galera node refused its commit after a
-// certification conflict (which MariaDB reports as the same error).
-func isDeadlock(err error) bool {
-	var me *mysqldriver.MySQLError
-	return errors.As(err, &me) && me.Number == 1213
-}
-
 // finalizing is one letter inside a finalising transaction.
 type finalizing struct {
 	// approve: the letter is diajukan and is approved by this transaction.
@@ -676,7 +674,7 @@ type finalizing struct {
 func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
 	workers int, f FinalizeFunc) ([]*surat.Letter, error) {
 	out := make([]*surat.Letter, len(items))
-	err := s.transaction(ctx, func(tx *gorm.DB) error {
+	err := s.transactionOnce(ctx, func(tx *gorm.DB) error {
 		ws := make([]finalizing, len(items))
 		numbering := newNumberContext(tx, villageID, s.now())
 		for i, it := range items {

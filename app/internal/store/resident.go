@@ -125,14 +125,15 @@ func (s *Store) UpdateResident(ctx context.Context, actor surat.Actor, villageID
 	if err := r.Validate(s.now()); err != nil {
 		return err
 	}
+	version := r.Version // r.Version is set below; a retried run compares with the edit's
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		var before surat.Resident
 		if err := tx.Table("residents").Where("village_id = ? AND id = ?", villageID, r.ID).Take(&before).Error; err != nil {
 			return err
 		}
-		if before.Version != r.Version {
+		if before.Version != version {
 			return fmt.Errorf("resident %d changed meanwhile (version %d, edit of %d): %w",
-				r.ID, before.Version, r.Version, surat.ErrConflict)
+				r.ID, before.Version, version, surat.ErrConflict)
 		}
 		if before.NIK != r.NIK {
 			var n int64

@@ -9,6 +9,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libtnb/sqlite"
@@ -36,6 +38,7 @@ type Store struct {
 	db      *gorm.DB
 	sqlDB   *sql.DB
 	dialect string
+	path    string // the SQLite file, for the migration lock
 	now     func() time.Time
 	quota   RequestQuota
 
@@ -48,6 +51,9 @@ type Store struct {
 	// catalogue lookup asks for (see TemplateRevisions).
 	revisionMu   sync.Mutex
 	revisionStmt *sql.Stmt
+
+	// retries counts transactions run again after a conflict (retry.go).
+	retries atomic.Int64
 }
 
 // Options configures Open.
@@ -61,6 +67,15 @@ type Options struct {
 	// Quota bounds residents' requests and uploads; zero fields take
 	// DefaultRequestQuota's.
 	Quota RequestQuota
+	// MaxOpen and MaxIdle size the MySQL connection pool (APP_DB_MAX_OPEN,
+	// APP_DB_MAX_IDLE); 0 means 25 open and as many idle. Every replica
+	// has its own pool: replicas × MaxOpen must stay below the server's
+	// max_connections.
+	MaxOpen, MaxIdle int
+	// CreateDatabase lets Open create a missing MySQL database
+	// (APP_DB_CREATE); without it a missing database is an error that
+	// says so.
+	CreateDatabase bool
 }
 
 // Open connects to the database and checks that it answers. It does not
@@ -81,6 +96,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		dialector = sqlite.Open(sqliteDSN(o.DSN))
 	case "mysql":
+		if err := ensureMySQLDatabase(ctx, mysqlDSN(o.DSN), o.CreateDatabase, o.Log); err != nil {
+			return nil, err
+		}
 		dialector = mysql.Open(mysqlDSN(o.DSN))
 	default:
 		return nil, fmt.Errorf("store: unknown driver %q", o.Driver)
@@ -114,8 +132,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// small pool is enough and avoids lock convoys on two cores.
 		sqlDB.SetMaxOpenConns(4)
 	} else {
-		sqlDB.SetMaxOpenConns(25)
-		sqlDB.SetMaxIdleConns(25)
+		maxOpen, maxIdle := cmp.Or(o.MaxOpen, 25), o.MaxIdle
+		if maxIdle == 0 || maxIdle > maxOpen {
+			maxIdle = maxOpen
+		}
+		sqlDB.SetMaxOpenConns(maxOpen)
+		sqlDB.SetMaxIdleConns(maxIdle)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -124,7 +146,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: database %s is not reachable: %w", o.Driver, err)
 	}
-	return &Store{db: db, sqlDB: sqlDB, dialect: o.Driver, now: utcNow, quota: o.Quota.withDefaults()}, nil
+	st := &Store{db: db, sqlDB: sqlDB, dialect: o.Driver, now: utcNow, quota: o.Quota.withDefaults()}
+	if o.Driver == "sqlite" {
+		st.path, _, _ = strings.Cut(strings.TrimPrefix(o.DSN, "file:"), "?")
+	}
+	return st, nil
 }
 
 // sqliteDSN adds the pragmas every connection needs: foreign keys on, WAL so
@@ -140,7 +166,10 @@ func sqliteDSN(path string) string {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	// busy_timeout comes first: switching to WAL takes a lock, and a
+	// process starting next to another (two migrations at once) must wait
+	// for it rather than fail with SQLITE_BUSY.
+	return path + sep + "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=cache_size(-32000)&_txlock=immediate"
 }
 
@@ -190,7 +219,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) gooseProvider() (*goose.Provider, error) {
+func (s *Store) gooseProvider(opts ...goose.ProviderOption) (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
 	if s.dialect == "mysql" {
 		dialect = goose.DialectMySQL
@@ -204,51 +233,12 @@ func (s *Store) gooseProvider() (*goose.Provider, error) {
 	// (00020 before 00007, for one). Such a migration is applied late rather
 	// than refused; each migration therefore must not depend on the ones
 	// numbered between it and the highest applied.
-	p, err := goose.NewProvider(dialect, s.sqlDB, sub, goose.WithAllowOutofOrder(true),
-		goose.WithGoMigrations(backfillNameGrams(s.dialect)))
+	opts = append(opts, goose.WithAllowOutofOrder(true), goose.WithGoMigrations(backfillNameGrams(s.dialect)))
+	p, err := goose.NewProvider(dialect, s.sqlDB, sub, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}
 	return p, nil
-}
-
-// Migrate applies every pending migration and returns how many ran.
-func (s *Store) Migrate(ctx context.Context) (int, error) {
-	p, err := s.gooseProvider()
-	if err != nil {
-		return 0, err
-	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return len(res), fmt.Errorf("store: migrate: %w", err)
-	}
-	return len(res), nil
-}
-
-// MigrationState is one migration and whether it has been applied.
-type MigrationState struct {
-	Version   int64
-	Source    string
-	Applied   bool
-	AppliedAt time.Time
-}
-
-// MigrationStatus lists every known migration in order.
-func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
-	p, err := s.gooseProvider()
-	if err != nil {
-		return nil, err
-	}
-	st, err := p.Status(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: migration status: %w", err)
-	}
-	out := make([]MigrationState, len(st))
-	for i, m := range st {
-		out[i] = MigrationState{Version: m.Source.Version, Source: filepath.Base(m.Source.Path),
-			Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt}
-	}
-	return out, nil
 }
 
 // translate maps GORM errors to domain errors, wrapping with the operation.
@@ -269,7 +259,5 @@ func translate(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, err)
 }
 
-// transaction runs fn in one database transaction.
-func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
-}
+// PoolStats returns the connection pool's statistics, for /metrics.
+func (s *Store) PoolStats() sql.DBStats { return s.sqlDB.Stats() }

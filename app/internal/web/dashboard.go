@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -17,6 +19,17 @@ import (
 // certificateWarnDays is how far ahead the dashboard warns of signer
 // certificates that expire.
 const certificateWarnDays = 30
+
+// crlWarnDays is how far ahead every dashboard warns that the CRL runs
+// out: after its NextUpdate pdfsig and other checkers cannot tell whether
+// a signer certificate was revoked.
+const crlWarnDays = 7
+
+// crlWarning is the dashboard's CRL notice.
+type crlWarning struct {
+	NextUpdate string // Indonesian date
+	DaysLeft   int    // 0 or less: already expired
+}
 
 // dashboardPage is the landing page after login. Village staff see their
 // village's register and this month's letters; the kabupaten admin sees the
@@ -37,6 +50,9 @@ type dashboardPage struct {
 	// Expiring are the signer certificates that expire within
 	// certificateWarnDays.
 	Expiring []expiringCertificate
+	// CRL warns, on every dashboard, that the deployment's CRL runs out
+	// within crlWarnDays; nil otherwise.
+	CRL *crlWarning
 	// IsAdmin shows the links to the certificate settings.
 	IsAdmin bool
 	// Requests are the residents' online requests that still need the
@@ -84,6 +100,10 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 	ctx := c.Request.Context()
 	u := currentUser(c)
 	p := dashboardPage{basePage: s.base(c, "Dasbor")}
+	var err error
+	if p.CRL, err = s.crlWarning(ctx); err != nil {
+		return err
+	}
 	if u.VillageID == nil {
 		from, to := yearRange(s.now())
 		vs, err := s.store.VillageSummaries(ctx, from, to, store.VillageFilter{})
@@ -171,6 +191,29 @@ func (s *Server) monthLetters(c *gin.Context, vid int64, p *dashboardPage) error
 		p.ByModule = append(p.ByModule, labelCount{Key: kc.Key, Label: s.moduleTitleOf(c, kc.Key), N: kc.N})
 	}
 	return nil
+}
+
+// crlWarning reports the active root's CRL when it runs out within
+// crlWarnDays (issuance.CRLValidity after it was issued), nil when it does
+// not or there is no root or CRL yet.
+func (s *Server) crlWarning(ctx context.Context) (*crlWarning, error) {
+	root, err := s.store.ActiveRoot(ctx)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if root.CRLUpdatedAt == nil {
+		return nil, nil
+	}
+	now := s.now()
+	next := root.CRLUpdatedAt.Add(issuance.CRLValidity)
+	if next.Sub(now) > crlWarnDays*24*time.Hour {
+		return nil, nil
+	}
+	return &crlWarning{NextUpdate: surat.FormatDate(surat.LetterTime(next)),
+		DaysLeft: int(math.Ceil(next.Sub(now).Hours() / 24))}, nil
 }
 
 // expiringCertificates lists the village's signer certificates that expire

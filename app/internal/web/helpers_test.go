@@ -24,6 +24,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
@@ -147,6 +148,7 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...envOption) *env {
 		Config:         config.Config{BaseURL: "http://localhost:8080", Secret: strings.Repeat("k", 32)},
 		Now:            ck.Now,
 		PasswordParams: testParams,
+		Metrics:        metrics.New(st),
 	}
 	for _, o := range opts {
 		o(&d)

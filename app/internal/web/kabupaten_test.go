@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -130,8 +131,25 @@ func TestDashboardCounts(t *testing.T) {
 		// No certificate is near its end yet; 30 days before the end of
 		// village A's, the dashboard warns.
 		br, _ := e.as("admina")
-		if r := br.get("/dashboard"); textByID(t, r.Body, "expiring") != "" {
-			t.Error("warning about certificates that are far from expiring")
+		if r := br.get("/dashboard"); textByID(t, r.Body, "expiring") != "" || textByID(t, r.Body, "crl-expiring") != "" {
+			t.Error("warning about certificates or a CRL that are far from expiring")
+		}
+		// Seven days before the CRL runs out every dashboard says so.
+		root, err := e.st.ActiveRoot(e.ctx)
+		if err != nil || root.CRLUpdatedAt == nil {
+			t.Fatalf("active root %+v: %v", root, err)
+		}
+		e.clock.Advance(root.CRLUpdatedAt.Add(issuance.CRLValidity).Sub(e.clock.Now()) - 8*24*time.Hour)
+		br, _ = e.as("admina")
+		if w := textByID(t, br.get("/dashboard").Body, "crl-expiring"); w != "" {
+			t.Errorf("CRL warning 8 days ahead: %q", w)
+		}
+		e.clock.Advance(2 * 24 * time.Hour)
+		for _, who := range []string{"admina", "kabupaten"} {
+			b, _ := e.as(who)
+			if w := textByID(t, b.get("/dashboard").Body, "crl-expiring"); !strings.Contains(w, "6 hari lagi") || !strings.Contains(w, "app pki crl") {
+				t.Errorf("%s: CRL warning 6 days ahead = %q", who, w)
+			}
 		}
 		e.clock.Advance(e.certA.NotAfter.Sub(e.clock.Now()) - 10*24*time.Hour)
 		br, _ = e.as("admina") // the old session has long expired

@@ -16,6 +16,8 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
+// TestHealthz: /healthz is liveness, 200 while the process serves, even
+// with the database gone (readiness is /readyz's job).
 func TestHealthz(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b)
@@ -29,12 +31,8 @@ func TestHealthz(t *testing.T) {
 		if err := e.st.Close(); err != nil {
 			t.Fatal(err)
 		}
-		rec = e.do("GET", "/healthz", nil, nil)
-		if rec.Code != http.StatusServiceUnavailable || strings.TrimSpace(rec.Body.String()) != `{"status":"unavailable"}` {
-			t.Fatalf("GET /healthz with the database closed = %d %s, want 503", rec.Code, rec.Body)
-		}
-		if !strings.Contains(e.logs.String(), "health check failed") {
-			t.Error("the failed health check was not logged")
+		if rec := e.do("GET", "/healthz", nil, nil); rec.Code != http.StatusOK {
+			t.Errorf("GET /healthz with the database closed = %d, want 200 (the process lives)", rec.Code)
 		}
 	})
 }

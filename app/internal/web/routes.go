@@ -10,7 +10,7 @@ import (
 // read to see the whole HTTP surface.
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID(), s.accessLog(), s.recoverPanic(), s.securityHeaders(), s.limitBodies())
+	e.Use(s.requestID(), s.accessLog(), s.countRequests(), s.recoverPanic(), s.securityHeaders(), s.limitBodies())
 	e.NoRoute(func(c *gin.Context) {
 		if !isAPI(c) {
 			// Show the 404 page with the user's menu; a broken session
@@ -36,7 +36,7 @@ func (s *Server) routes() {
 	// Public verification of a letter (QR code), rate-limited per client
 	// IP; the PDF check has its own body limit (see limitBodies) and no
 	// CSRF token, since it stores nothing (it checks the Origin instead).
-	pages.GET("/v/:code", s.rateLimit(s.public.page), s.page(s.handleVerify))
+	pages.GET("/v/:code", s.rateLimit(s.public.page), s.countLookup("page"), s.page(s.handleVerify))
 	pages.POST("/v/:code/periksa", s.rateLimit(s.public.upload), s.page(s.handleVerifyUpload))
 	pages.GET("/periksa", s.rateLimit(s.public.page), s.page(s.handleVerifyLookup))
 	// The paper match: a NIK or name typed from the paper against the
@@ -302,7 +302,7 @@ func (s *Server) routes() {
 	e.GET("/api/openapi.json", s.handleOpenAPI)
 
 	// Public verification, JSON twin of /v/:code.
-	e.GET("/api/v1/verify/:code", s.rateLimit(s.public.page), s.api(s.handleAPIVerify))
+	e.GET("/api/v1/verify/:code", s.rateLimit(s.public.page), s.countLookup("api"), s.api(s.handleAPIVerify))
 	e.POST("/api/v1/verify/:code/match", s.rateLimit(s.public.page), s.api(s.handleAPIVerifyMatch))
 	// Bulk check for institutions, behind a key a kabupaten admin issues
 	// (X-Api-Key), limited per key in the database (verify.BatchPerKey).
@@ -316,9 +316,16 @@ func (s *Server) routes() {
 	// Static files, under their content hash.
 	e.GET("/static/:hash/:name", s.page(s.handleStatic))
 
-	// Health.
+	// Health: /healthz says the process is alive (for restarts), /readyz
+	// that it can serve (for the load balancer); /metrics is for
+	// Prometheus, from loopback or with APP_METRICS_TOKEN (metrics.go).
 	e.GET("/healthz", s.handleHealth)
 	e.HEAD("/healthz", s.handleHealth)
+	e.GET("/readyz", s.handleReady)
+	e.HEAD("/readyz", s.handleReady)
+	if s.metrics != nil {
+		e.GET("/metrics", s.handleMetrics)
+	}
 }
 
 // templateRoutes registers the letter template editor under g: the

@@ -22,6 +22,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
@@ -60,6 +61,9 @@ type Deps struct {
 	// Notify checks and tests a village's webhook and says whether e-mail
 	// is configured; required.
 	Notify *notify.Service
+	// Metrics counts requests and verification lookups and serves
+	// /metrics; nil serves no /metrics and records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Server serves suratdesa over HTTP. Build it with New; it is safe for
@@ -82,6 +86,8 @@ type Server struct {
 	mandiri *mandiri.Service
 	// notify checks webhooks and sends test messages.
 	notify *notify.Service
+	// metrics is nil when the server was built without them.
+	metrics *metrics.Metrics
 
 	setupCode string
 	// setupDone caches that users exist, after which setup never reopens
@@ -131,6 +137,7 @@ func New(d Deps) (*Server, error) {
 		verify:    d.Verify,
 		mandiri:   d.Mandiri,
 		notify:    d.Notify,
+		metrics:   d.Metrics,
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	var err error
