@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/demo"
@@ -92,6 +93,11 @@ type env struct {
 	cfg config.Config
 	log *slog.Logger
 	st  *store.Store
+	// attempts and hashing are shared by every service of the process
+	// (sign-in counters keyed with the secret, the Argon2id slots); see
+	// env.guards.
+	attempts *attempt.Counter
+	hashing  *auth.Slots
 }
 
 func (e *env) close() {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
@@ -88,6 +89,12 @@ type Deps struct {
 	// letter for the public paper match (surat.NewMatchKey of APP_SECRET);
 	// nil stores none, and such letters cannot be matched.
 	MatchKey *surat.MatchKey
+	// Attempts counts signing attempts per certificate in the database
+	// before a key is decrypted; nil makes one on Store.
+	Attempts *attempt.Counter
+	// Hashing bounds concurrent Argon2id work (key unlocks);
+	// auth.SlotsFor(KDF) when nil. Main passes the process-wide one.
+	Hashing *auth.Slots
 }
 
 // Service issues, signs and revokes letters and runs the PKI. It is safe for
@@ -113,6 +120,16 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.KDF == (auth.Params{}) {
 		d.KDF = auth.DefaultParams
+	}
+	if d.Hashing == nil {
+		d.Hashing = auth.SlotsFor(d.KDF)
+	}
+	if d.Attempts == nil {
+		a, err := attempt.New(d.Store, "")
+		if err != nil {
+			return nil, err
+		}
+		d.Attempts = a
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	return &Service{d: d, modules: letters.NewResolver(d.Catalogue, d.Store)}, nil

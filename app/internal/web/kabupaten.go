@@ -145,7 +145,7 @@ func (s *Server) handleKabupatenVillageCreate(c *gin.Context) error {
 	if len(p) > 0 {
 		return s.renderKabupatenVillages(c, http.StatusUnprocessableEntity, f, p)
 	}
-	hash, err := auth.Hash(f.Password, s.params)
+	hash, err := s.hashing.Hash(f.Password, s.params)
 	if err != nil {
 		return err
 	}

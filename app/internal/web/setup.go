@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -79,7 +78,7 @@ func (s *Server) handleSetup(c *gin.Context) error {
 		return s.renderSetup(c, http.StatusUnprocessableEntity, setupPage{Form: f, Errors: p})
 	}
 
-	hash, err := auth.Hash(f.Password, s.params)
+	hash, err := s.hashing.Hash(f.Password, s.params)
 	if err != nil {
 		return err
 	}

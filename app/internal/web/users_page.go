@@ -165,7 +165,7 @@ func (s *Server) handleUserCreate(c *gin.Context) error {
 	if len(p) > 0 {
 		return s.renderUsers(c, http.StatusUnprocessableEntity, f, p)
 	}
-	hash, err := auth.Hash(f.Password, s.params)
+	hash, err := s.hashing.Hash(f.Password, s.params)
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func (s *Server) handleUserPassword(c *gin.Context) error {
 		}
 		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, p)
 	}
-	hash, err := auth.Hash(pw, s.params)
+	hash, err := s.hashing.Hash(pw, s.params)
 	if err != nil {
 		return err
 	}
