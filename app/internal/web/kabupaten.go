@@ -74,7 +74,7 @@ func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
 	if f.Username == "" {
 		p.Add("username", "Nama pengguna wajib diisi")
 	}
-	if msg := auth.ValidatePassword(f.Password); msg != "" {
+	if msg := auth.ValidatePassword(f.Password, f.Username, f.FullName, v.Name); msg != "" {
 		p.Add("password", msg)
 	} else if f.Password != f.PasswordConfirm {
 		p.Add("password_confirm", "Ulangi kata sandi yang sama")

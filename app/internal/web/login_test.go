@@ -145,7 +145,7 @@ func TestSessionCookie(t *testing.T) {
 
 				// Fetch the form to get the pre-login CSRF cookie and token.
 				form := e.do("GET", "/login", nil, nil)
-				pre := cookie(form.Header(), csrfCookie)
+				pre := cookie(form.Header(), e.srv.cookieName(csrfCookie))
 				if pre == nil {
 					t.Fatal("no CSRF cookie on the login form")
 				}
@@ -157,7 +157,7 @@ func TestSessionCookie(t *testing.T) {
 				if rec.Code != http.StatusSeeOther {
 					t.Fatalf("login = %d", rec.Code)
 				}
-				c := cookie(rec.Header(), sessionCookie)
+				c := cookie(rec.Header(), e.srv.cookieName(sessionCookie))
 				if c == nil {
 					t.Fatal("no session cookie")
 				}

@@ -157,7 +157,7 @@ func (s *Server) handleUserCreate(c *gin.Context) error {
 			p.Add("official_id", "Pejabat tidak ditemukan")
 		}
 	}
-	if msg := auth.ValidatePassword(f.Password); msg != "" {
+	if msg := auth.ValidatePassword(f.Password, f.Username, f.FullName, s.villageName(ctx, vid)); msg != "" {
 		p.Add("password", msg)
 	} else if f.Password != f.PasswordConfirm {
 		p.Add("password_confirm", "Ulangi kata sandi yang sama")
@@ -254,6 +254,16 @@ func (s *Server) handleUserUpdate(c *gin.Context) error {
 	return nil
 }
 
+// villageName is the name of village vid for the password rule, "" when
+// it cannot be read (the rule then merely knows one word less).
+func (s *Server) villageName(ctx context.Context, vid int64) string {
+	v, err := s.store.VillageByID(ctx, vid)
+	if err != nil {
+		return ""
+	}
+	return v.Name
+}
+
 // handleUserPassword sets a new password for an account and ends its
 // sessions.
 func (s *Server) handleUserPassword(c *gin.Context) error {
@@ -263,7 +273,7 @@ func (s *Server) handleUserPassword(c *gin.Context) error {
 	}
 	pw, confirm := c.PostForm("password"), c.PostForm("password_confirm")
 	p := surat.Problems{}
-	if msg := auth.ValidatePassword(pw); msg != "" {
+	if msg := auth.ValidatePassword(pw, u.Username, u.FullName, s.villageName(c.Request.Context(), vid)); msg != "" {
 		p.Add("password", msg)
 	} else if pw != confirm {
 		p.Add("password_confirm", "Ulangi kata sandi yang sama")
