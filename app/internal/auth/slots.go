@@ -25,15 +25,17 @@ type Slots struct{ c chan struct{} }
 func NewSlots(n int) *Slots { return &Slots{c: make(chan struct{}, max(1, n))} }
 
 // SlotsFor sizes the slots from the memory the process may use for
-// hashing: max(2, min(2*NumCPU, budget/memory)), where budget is half of
+// hashing: max(2, min(NumCPU, budget/memory)), where budget is half of
 // GOMEMLIMIT when set, else a quarter of the machine's (or cgroup's)
-// memory, and memory is p.Memory. With 2 CPUs that is 4 slots, 256 MiB.
+// memory, and memory is p.Memory. With 2 CPUs that is 2 slots, 128 MiB:
+// each derivation already keeps p.Threads cores busy, so more slots would
+// only queue inside the CPU while holding their memory.
 func SlotsFor(p Params) *Slots {
 	per := int64(p.Memory) * 1024
 	if per <= 0 {
 		per = 64 << 20
 	}
-	return NewSlots(max(2, min(2*runtime.NumCPU(), int(hashBudget()/per))))
+	return NewSlots(max(2, min(runtime.NumCPU(), int(hashBudget()/per))))
 }
 
 // hashBudget is the memory hashing may use, in bytes.
