@@ -70,6 +70,10 @@ func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
 		p.Add("full_name", noName)
 	case len([]rune(f.FullName)) > 100:
 		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
+	default:
+		if msg := surat.ValidateName(f.FullName); msg != "" {
+			p.Add("full_name", msg)
+		}
 	}
 	if f.Username == "" {
 		p.Add("username", "Nama pengguna wajib diisi")

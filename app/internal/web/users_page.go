@@ -128,6 +128,8 @@ func parseUserForm(f *userForm, p surat.Problems) (surat.Role, *int64) {
 	}
 	if len([]rune(f.FullName)) > 100 {
 		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
+	} else if msg := surat.ValidateName(f.FullName); msg != "" {
+		p.Add("full_name", msg)
 	}
 	return role, official
 }
