@@ -74,7 +74,10 @@ func (s *Service) IssuePIN(ctx context.Context, actor surat.Actor, villageID int
 // different from current. Every other session of the account ends;
 // keepTokenHash names the session that made the change. The resident's
 // mistakes are a *surat.ValidationError on "pin_lama", "pin_baru" and
-// "pin_ulang".
+// "pin_ulang". The old PIN counts against the login's limit of the NIK
+// before it is checked: a *LockedError when that is reached (also by the
+// wrong old PIN that reaches it), auth.ErrBusy when no hashing slot is
+// free.
 func (s *Service) ChangePIN(ctx context.Context, login *store.ResidentLogin, keepTokenHash, current, next, again string) error {
 	p := surat.Problems{}
 	if current == "" {
