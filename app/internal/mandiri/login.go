@@ -70,8 +70,10 @@ type Credentials struct {
 // ErrInvalidCredentials after exactly one PIN verification (against a dummy
 // hash when there is no usable account), and all count towards the same
 // lock-out, so neither the answer, its time nor a lock-out tells whether a
-// NIK exists. A locked account is a *LockedError, a client address with
-// too many failures an *IPBlockedError.
+// NIK exists. A locked NIK is a *LockedError, a client address with too
+// many failures an *IPBlockedError; both are decided in the database
+// before any PIN is checked, and then none is. auth.ErrBusy means every
+// hashing slot was taken (nothing counted).
 func (s *Service) Login(ctx context.Context, c Credentials) (*store.ResidentLogin, error) {
 	nik, pin := strings.TrimSpace(c.NIK), strings.TrimSpace(c.PIN)
 	p := surat.Problems{}
