@@ -15,8 +15,9 @@ import (
 // stale token hashes lying around.
 const sessionPurgeEvery = time.Hour
 
-// purgeSessions deletes expired staff and resident sessions at once and then
-// every interval, until ctx is done. A failed round is logged and retried at
+// purgeSessions deletes expired staff and resident sessions, and sign-in
+// attempt counters of windows a day old, at once and then every interval,
+// until ctx is done. A failed round is logged and retried at
 // the next tick. With several replicas each one purges; the deletes are
 // idempotent, so that costs only a few cheap queries.
 func purgeSessions(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
@@ -31,6 +32,13 @@ func purgeSessions(ctx context.Context, st *store.Store, every time.Duration, lo
 			log.Warn("purging expired sessions failed", "err", err)
 		case n > 0:
 			log.Info("expired sessions purged", "rows", n)
+		}
+		// Sign-in counters whose windows (15 minutes at most) are long
+		// over hold nothing a lock-out still needs.
+		if n, err := st.PurgeAuthAttempts(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			log.Warn("purging sign-in attempt counters failed", "err", err)
+		} else if n > 0 {
+			log.Debug("sign-in attempt counters purged", "rows", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -18,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/demo"
@@ -111,6 +113,11 @@ type env struct {
 	files *files.Keeper
 	// metrics is set by serve only; nil records nothing.
 	metrics *metrics.Metrics
+	// attempts and hashing are shared by every service of the process
+	// (sign-in counters keyed with the secret, the Argon2id slots); see
+	// env.guards.
+	attempts *attempt.Counter
+	hashing  *auth.Slots
 }
 
 func (e *env) close() {
@@ -152,7 +159,12 @@ func setupWith(ctx context.Context, name string, args []string, getenv func(stri
 		handler = slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level})
 	}
 	log := slog.New(handler)
-	if err := os.MkdirAll(cfg.Storage, 0o750); err != nil {
+	// The storage folder holds the database, signed letters, attachments
+	// and the secret: its owner's only, also when it already existed.
+	if err := os.MkdirAll(cfg.Storage, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("storage directory %s: %w", cfg.Storage, err)
+	}
+	if err := os.Chmod(cfg.Storage, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("storage directory %s: %w", cfg.Storage, err)
 	}
 	open := openDatabase
@@ -246,7 +258,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if n, err := e.st.CountUsers(ctx); err != nil {
 		return err
 	} else if n == 0 {
-		setupCode = strings.ToUpper(randomHex(4))
+		if setupCode, err = newSetupCode(); err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "\nBelum ada pengguna. Buka %s/setup untuk pengaturan awal.\nKode pengaturan (sekali pakai): %s\n\n",
 			e.cfg.BaseURL, setupCode)
 	}
@@ -357,6 +371,17 @@ func loadOrCreateSecret(path string) (string, error) {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// newSetupCode is a one-time first-run setup code of 128 random bits, 26
+// base32 letters and digits: too many to guess even without the rate
+// limit on the setup form.
+func newSetupCode() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("setup code: %w", err)
+	}
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b), nil
 }
 
 func randomHex(n int) string {
@@ -500,7 +525,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if password == "" {
 		password, generated = randomHex(8), true
 	}
-	if msg := auth.ValidatePassword(password); msg != "" {
+	if msg := auth.ValidatePassword(password, u.Username, u.FullName); msg != "" {
 		return errors.New(msg)
 	}
 	if u.PasswordHash, err = auth.Hash(password, auth.DefaultParams); err != nil {

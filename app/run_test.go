@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -142,7 +143,12 @@ func writeCSV(t *testing.T, content string) string {
 
 func TestFirstRunPrintsSetupCode(t *testing.T) {
 	addr := freeAddr(t)
-	env := envFor(map[string]string{"APP_STORAGE": t.TempDir(), "APP_ADDR": addr, "APP_LOG_LEVEL": "warn"})
+	storage := filepath.Join(t.TempDir(), "storage")
+	// An existing world-readable storage folder is narrowed too.
+	if err := os.Mkdir(storage, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := envFor(map[string]string{"APP_STORAGE": storage, "APP_ADDR": addr, "APP_LOG_LEVEL": "warn"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := &syncBuffer{}
@@ -160,11 +166,20 @@ func TestFirstRunPrintsSetupCode(t *testing.T) {
 	if !strings.Contains(out.String(), "PERINGATAN: APP_BASE_URL=http://localhost:8080") {
 		t.Errorf("no warning for a localhost APP_BASE_URL outside --demo:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), "/setup") || !strings.Contains(out.String(), "Kode pengaturan") {
+	// 128 random bits: 26 base32 characters.
+	if m := regexp.MustCompile(`Kode pengaturan \(sekali pakai\): ([A-Z2-7]+)\n`).FindStringSubmatch(out.String()); m == nil ||
+		len(m[1]) != 26 || !strings.Contains(out.String(), "/setup") {
 		t.Errorf("first run output: %s", out.String())
 	}
 	cancel()
 	<-done
+	for p, want := range map[string]os.FileMode{storage: 0o700, filepath.Join(storage, "suratdesa.db"): 0o600} {
+		if fi, err := os.Stat(p); err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != want {
+			t.Errorf("%s: %v, want %v", p, fi.Mode().Perm(), want)
+		}
+	}
 }
 
 func TestCommands(t *testing.T) {

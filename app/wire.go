@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/files"
@@ -60,6 +61,21 @@ func migrateStore(ctx context.Context, st *store.Store, log *slog.Logger) error 
 	return nil
 }
 
+// guards returns the process's sign-in attempt counter, keyed with the
+// configured secret, and its Argon2id hashing slots, sized for
+// auth.DefaultParams; made on first use, so every service shares them.
+func (e *env) guards() (*attempt.Counter, *auth.Slots, error) {
+	if e.attempts == nil {
+		a, err := attempt.New(e.st, e.cfg.Secret)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.attempts, e.hashing = a, auth.SlotsFor(auth.DefaultParams)
+		e.log.Info("password hashing slots", "slots", e.hashing.Cap())
+	}
+	return e.attempts, e.hashing, nil
+}
+
 // newIssuance loads the letter catalogue (a broken module file stops the
 // application with its file and line), prepares the PDF renderer and builds
 // the issuance service on e's store.
@@ -84,6 +100,10 @@ func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	attempts, hashing, err := e.guards()
+	if err != nil {
+		return nil, err
+	}
 	if e.files == nil {
 		bs, err := openBlobs(context.Background(), e.cfg)
 		if err != nil {
@@ -93,7 +113,7 @@ func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
 	}
 	return issuance.New(issuance.Deps{Store: e.st, Catalogue: cat, Renderer: r, Files: e.files,
 		StorageDir: e.cfg.Storage, BaseURL: e.cfg.BaseURL, Log: e.log, KDF: kdf,
-		MatchKey: surat.NewMatchKey(e.cfg.Secret), Metrics: e.metrics})
+		MatchKey: surat.NewMatchKey(e.cfg.Secret), Metrics: e.metrics, Attempts: attempts, Hashing: hashing})
 }
 
 // loadCatalogue loads the letter modules from src; where names src in the
@@ -117,14 +137,18 @@ func newVerify(e *env, iss *issuance.Service) (*verify.Service, error) {
 // HTTP server on top of it, iss and ver. setupCode is the one-time
 // first-run code, "" when the database already has users.
 func newWeb(e *env, iss *issuance.Service, ver *verify.Service, notes *notify.Service, setupCode string) (*web.Server, error) {
+	attempts, hashing, err := e.guards()
+	if err != nil {
+		return nil, err
+	}
 	mand, err := mandiri.New(mandiri.Deps{Store: e.st, Issuance: iss, Files: iss.Files(), Now: time.Now,
-		PINParams: auth.DefaultParams, Log: e.log})
+		PINParams: auth.DefaultParams, Log: e.log, Attempts: attempts, Hashing: hashing})
 	if err != nil {
 		return nil, err
 	}
 	return web.New(web.Deps{Log: e.log, Store: e.st, Config: e.cfg, Now: time.Now,
 		PasswordParams: auth.DefaultParams, SetupCode: setupCode, Issuance: iss, Verify: ver, Mandiri: mand,
-		Notify: notes, Metrics: e.metrics})
+		Notify: notes, Metrics: e.metrics, Attempts: attempts, Hashing: hashing})
 }
 
 // newNotify builds the notification service (outbox worker, e-mail,

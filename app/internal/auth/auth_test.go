@@ -70,3 +70,66 @@ func TestTokens(t *testing.T) {
 		t.Error("token hash")
 	}
 }
+
+func TestValidatePassword(t *testing.T) {
+	related := []string{"kades", "Slamet Riyadi", "Sumberejo"}
+	for _, tt := range []struct {
+		pw string
+		ok bool
+	}{
+		{"pendek", false},
+		{"12345678", false},
+		{"password", false},
+		{"qwertyuiop", false},
+		{"admin123", false},
+		{"kades123", false},     // the username with digits
+		{"sumberejo", false},    // the village
+		{"slametriyadi", false}, // the person
+		{"demo12345", true},     // the demo's, kept acceptable
+		{"rahasia123", true},
+		{"Kuat-Sekali-9182", true},
+		{strings.Repeat("ab", 64), false}, // a repeat, however long
+		{strings.Repeat("x", 129), false}, // too long
+		{"kuda lari di sawah pagi 7", true},
+	} {
+		if got := ValidatePassword(tt.pw, related...); (got == "") != tt.ok {
+			t.Errorf("ValidatePassword(%q) = %q, want ok %v", tt.pw, got, tt.ok)
+		}
+	}
+}
+
+// BenchmarkValidatePasswordLong is the worst case the password rule
+// reads: 128 characters of varied text.
+func BenchmarkValidatePasswordLong(b *testing.B) {
+	pw := strings.Repeat("Ab3$xYz9", 16)
+	for b.Loop() {
+		ValidatePassword(pw, "kades", "Sumberejo")
+	}
+}
+
+func TestSlots(t *testing.T) {
+	s := NewSlots(2)
+	if err := s.Acquire(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Acquire(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Acquire(); !errors.Is(err, ErrBusy) {
+		t.Fatalf("third acquire of two slots: %v, want ErrBusy", err)
+	}
+	if _, err := s.Hash("demo12345", fast); !errors.Is(err, ErrBusy) {
+		t.Fatalf("hash with no slot free: %v, want ErrBusy", err)
+	}
+	s.Release()
+	h, err := s.Hash("demo12345", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Verify("demo12345", h); err != nil {
+		t.Fatal(err)
+	}
+	if n := SlotsFor(DefaultParams).Cap(); n < 2 {
+		t.Errorf("SlotsFor gives %d slots, want at least 2", n)
+	}
+}

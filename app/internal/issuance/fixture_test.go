@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
@@ -58,6 +60,19 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// signFailures is the number of signing attempts with certificate certID
+// counted in the current window (wrong passphrases since the last right
+// one).
+func (e *env) signFailures(t testing.TB, certID int64) int {
+	t.Helper()
+	n, err := e.attempts.Hits(e.ctx, attempt.Rule{Bucket: e.attempts.Bucket("sign-cert", strconv.FormatInt(certID, 10)),
+		Max: surat.MaxSignFailures, Window: surat.SignLockDuration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // syncBuffer collects log output from concurrent goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -86,6 +101,7 @@ type env struct {
 	st       *store.Store
 	dsn      string
 	svc      *issuance.Service
+	attempts *attempt.Counter
 	clock    *clock
 	storage  string
 	log      *syncBuffer
@@ -107,8 +123,11 @@ func newEnv(t testing.TB, b storetest.Backend) *env {
 	}
 	e := &env{ctx: ctx, st: st, dsn: dsn, clock: clk, storage: t.TempDir(), log: &syncBuffer{}, village: res.Village}
 	cat, r := shared()
+	if e.attempts, err = attempt.New(st, "test-secret"); err != nil {
+		t.Fatal(err)
+	}
 	e.svc, err = issuance.New(issuance.Deps{Store: st, Catalogue: cat, Renderer: r, StorageDir: e.storage,
-		BaseURL: baseURL, Now: clk.Now, KDF: cheapKDF, MatchKey: testMatchKey,
+		BaseURL: baseURL, Now: clk.Now, KDF: cheapKDF, MatchKey: testMatchKey, Attempts: e.attempts,
 		Log: slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/files"
@@ -98,6 +99,12 @@ type Deps struct {
 	// Metrics records signing and render durations and letters signed;
 	// nil records nothing.
 	Metrics *metrics.Metrics
+	// Attempts counts signing attempts per certificate in the database
+	// before a key is decrypted; nil makes one on Store.
+	Attempts *attempt.Counter
+	// Hashing bounds concurrent Argon2id work (key unlocks);
+	// auth.SlotsFor(KDF) when nil. Main passes the process-wide one.
+	Hashing *auth.Slots
 }
 
 // Service issues, signs and revokes letters and runs the PKI. It is safe for
@@ -134,6 +141,16 @@ func New(d Deps) (*Service, error) {
 			return nil, fmt.Errorf("issuance: %w", err)
 		}
 		d.Files = &files.Keeper{Blobs: bs, Store: d.Store, Log: d.Log}
+	}
+	if d.Hashing == nil {
+		d.Hashing = auth.SlotsFor(d.KDF)
+	}
+	if d.Attempts == nil {
+		a, err := attempt.New(d.Store, "")
+		if err != nil {
+			return nil, err
+		}
+		d.Attempts = a
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	return &Service{d: d, modules: letters.NewResolver(d.Catalogue, d.Store)}, nil

@@ -279,20 +279,12 @@ func (s *Service) ChangeSignerPassphrase(ctx context.Context, actor surat.Actor,
 	if err != nil {
 		return fmt.Errorf("issuance: certificate %d: %w", certID, err)
 	}
-	blob, err := pki.ChangePassphrase([]byte(c.SealedKey), oldPassphrase, newPassphrase, xc, villageID, s.d.KDF)
-	if errors.Is(err, pki.ErrWrongPassphrase) {
-		until, ferr := s.d.Store.RecordSignFailure(ctx, villageID, certID)
-		if ferr != nil {
-			return fmt.Errorf("issuance: record wrong passphrase: %w", ferr)
-		}
-		s.d.Log.Warn("wrong passphrase when changing it", "village_id", villageID, "certificate_id", certID,
-			"locked", until != nil)
-		if until != nil {
-			return fmt.Errorf("%w: %w", ErrWrongPassphrase, &LockedError{Until: until.UTC()})
-		}
-		return ErrWrongPassphrase
-	} else if err != nil {
-		return fmt.Errorf("issuance: change passphrase of certificate %d: %w", certID, err)
+	var blob []byte
+	if err := s.guardKey(ctx, villageID, certID, func() (err error) {
+		blob, err = pki.ChangePassphrase([]byte(c.SealedKey), oldPassphrase, newPassphrase, xc, villageID, s.d.KDF)
+		return err
+	}); err != nil {
+		return err
 	}
 	if err := s.d.Store.ResealSignerKey(ctx, actor, villageID, certID, c.SealedKey, string(blob)); err != nil {
 		return fmt.Errorf("issuance: store resealed key: %w", err)

@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
@@ -51,10 +53,56 @@ func (s *Service) signingOfficial(ctx context.Context, actor surat.Actor, villag
 	return *u.OfficialID, nil
 }
 
+// guardKey runs open, an attempt to open the key of certificate certID
+// with a passphrase (pki.DecryptKey or pki.ChangePassphrase), under the
+// wrong-passphrase limit: the attempt is counted in the database before
+// open runs, so parallel guesses cannot overtake the count, and open runs
+// in a hashing slot. Errors: *LockedError when the limit is reached
+// (open does not run), auth.ErrBusy when no hashing slot is free (the
+// attempt does not count), ErrWrongPassphrase, wrapping a *LockedError
+// when it used up the last try; a right passphrase clears the count.
+func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open func() error) error {
+	rule := attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", strconv.FormatInt(certID, 10)),
+		Max: surat.MaxSignFailures, Window: surat.SignLockDuration}
+	counted, err := s.d.Attempts.Take(ctx, rule)
+	var limit *attempt.LimitError
+	if errors.As(err, &limit) {
+		return &LockedError{Until: limit.Until.UTC()}
+	} else if err != nil {
+		return fmt.Errorf("issuance: count signing attempt: %w", err)
+	}
+	if err := s.d.Hashing.Acquire(); err != nil {
+		if rerr := s.d.Attempts.Refund(ctx, rule.Bucket); rerr != nil {
+			return rerr
+		}
+		return err
+	}
+	err = open()
+	s.d.Hashing.Release()
+	if errors.Is(err, pki.ErrWrongPassphrase) {
+		locked := counted[0].Hits >= surat.MaxSignFailures
+		s.d.Log.Warn("wrong signing passphrase", "village_id", villageID, "certificate_id", certID,
+			"locked", locked)
+		if locked {
+			return fmt.Errorf("%w: %w", ErrWrongPassphrase, &LockedError{Until: counted[0].WindowEnds.UTC()})
+		}
+		return ErrWrongPassphrase
+	} else if err != nil {
+		return fmt.Errorf("issuance: open key of certificate %d: %w", certID, err)
+	}
+	if err := s.d.Attempts.Forget(ctx, rule.Bucket); err != nil {
+		return fmt.Errorf("issuance: clear signing attempts: %w", err)
+	}
+	return nil
+}
+
 // unlock finds the official's usable certificate and decrypts its key with
-// passphrase. Nothing else happens before the key is open: a wrong
-// passphrase only counts a failure (the fifth in a row locks signing for
-// surat.SignLockDuration) and a correct one clears the count.
+// passphrase. Nothing else happens before the key is open: every attempt
+// is counted in the database before the key is decrypted (the fifth
+// within surat.SignLockDuration without a success locks signing with the
+// certificate until that window ends), a correct passphrase clears the
+// count, and the decryption runs in a hashing slot (auth.ErrBusy when none
+// is free, and then the attempt does not count).
 func (s *Service) unlock(ctx context.Context, villageID, officialID int64, passphrase string) (*unlocked, error) {
 	cert, err := s.d.Store.ActiveCertificateForOfficial(ctx, villageID, officialID)
 	if errors.Is(err, surat.ErrNotFound) {
@@ -81,22 +129,15 @@ func (s *Service) unlock(ctx context.Context, villageID, officialID int64, passp
 	if err != nil {
 		return nil, err
 	}
-	key, err := pki.DecryptKey([]byte(cert.SealedKey), passphrase, xc, villageID)
-	if errors.Is(err, pki.ErrWrongPassphrase) {
-		until, ferr := s.d.Store.RecordSignFailure(ctx, villageID, cert.ID)
-		if ferr != nil {
-			return nil, fmt.Errorf("issuance: record wrong passphrase: %w", ferr)
-		}
-		s.d.Log.Warn("wrong signing passphrase", "village_id", villageID, "certificate_id", cert.ID,
-			"locked", until != nil)
-		if until != nil {
-			return nil, fmt.Errorf("%w: %w", ErrWrongPassphrase, &LockedError{Until: until.UTC()})
-		}
-		return nil, ErrWrongPassphrase
-	} else if err != nil {
-		return nil, fmt.Errorf("issuance: open key of certificate %d: %w", cert.ID, err)
+	var key *pki.Key
+	err = s.guardKey(ctx, villageID, cert.ID, func() (err error) {
+		key, err = pki.DecryptKey([]byte(cert.SealedKey), passphrase, xc, villageID)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if cert.SignFailures > 0 || cert.SignLockedUntil != nil {
+	if cert.SignLockedUntil != nil {
 		if err := s.d.Store.ClearSignFailures(ctx, villageID, cert.ID); err != nil {
 			key.Wipe()
 			return nil, fmt.Errorf("issuance: clear sign failures: %w", err)

@@ -2,15 +2,13 @@ package mandiri
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -18,14 +16,16 @@ import (
 
 // The resident login limits.
 const (
-	// MaxPINFailures wrong PINs in a row lock an account for
-	// LockoutDuration (the same 15 minutes as staff accounts). A NIK
-	// without a usable account locks alike.
+	// MaxPINFailures PIN checks of one NIK within LockoutDuration (the
+	// same 15 minutes as staff accounts) lock it until the window ends; a
+	// right PIN starts the count again. A NIK without a usable account
+	// locks alike, and the old-PIN check of a PIN change counts the same.
 	MaxPINFailures  = 5
 	LockoutDuration = 15 * time.Minute
 	// MaxIPFailures failed resident logins from one client address within
 	// IPFailureWindow block further attempts from it until the window
-	// ends, whatever NIK they name.
+	// ends, whatever NIK they name. Both limits are counted in the
+	// database before the PIN is checked (package attempt).
 	MaxIPFailures   = 20
 	IPFailureWindow = 15 * time.Minute
 )
@@ -70,8 +70,10 @@ type Credentials struct {
 // ErrInvalidCredentials after exactly one PIN verification (against a dummy
 // hash when there is no usable account), and all count towards the same
 // lock-out, so neither the answer, its time nor a lock-out tells whether a
-// NIK exists. A locked account is a *LockedError, a client address with
-// too many failures an *IPBlockedError.
+// NIK exists. A locked NIK is a *LockedError, a client address with too
+// many failures an *IPBlockedError; both are decided in the database
+// before any PIN is checked, and then none is. auth.ErrBusy means every
+// hashing slot was taken (nothing counted).
 func (s *Service) Login(ctx context.Context, c Credentials) (*store.ResidentLogin, error) {
 	nik, pin := strings.TrimSpace(c.NIK), strings.TrimSpace(c.PIN)
 	p := surat.Problems{}
@@ -127,125 +129,85 @@ func (s *Service) residentVillage(ctx context.Context, kode string) (int64, erro
 	return 0, &surat.ValidationError{Fields: map[string]string{"kode_desa": "Kode desa tidak terdaftar"}}
 }
 
-// authenticate checks NIK and PIN within villageID; see Login.
+// accountRule is the limit on PIN checks of the NIK in the village: the
+// same bucket whether or not the NIK has an account, for logins and for
+// the old-PIN check of a PIN change alike.
+func (s *Service) accountRule(villageID int64, nik string) attempt.Rule {
+	return attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-nik", strconv.FormatInt(villageID, 10), nik),
+		Max: MaxPINFailures, Window: LockoutDuration}
+}
+
+// ipRule is the limit on failed resident logins from one client address.
+func (s *Service) ipRule(ip string) attempt.Rule {
+	return attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-ip", ip), Max: MaxIPFailures, Window: IPFailureWindow}
+}
+
+// checkPIN runs one PIN verification inside a hashing slot: auth.ErrBusy
+// at once when none is free.
+func (s *Service) checkPIN(pin, hash string) error {
+	if err := s.d.Hashing.Acquire(); err != nil {
+		return err
+	}
+	defer s.d.Hashing.Release()
+	return s.verify(pin, hash)
+}
+
+// authenticate checks NIK and PIN within villageID; see Login. The attempt
+// is counted in the database before the PIN is checked (the address, then
+// the NIK), so parallel guesses cannot overtake the count: over a limit no
+// PIN is checked at all.
 func (s *Service) authenticate(ctx context.Context, villageID int64, nik, pin, ip string) (*store.ResidentLogin, error) {
-	if until := s.byIP.blockedUntil(ip); !until.IsZero() {
-		_ = s.verify(pin, s.dummyHash)
-		return nil, &IPBlockedError{Until: until}
+	rules := []attempt.Rule{s.ipRule(ip), s.accountRule(villageID, nik)}
+	counted, err := s.d.Attempts.Take(ctx, rules...)
+	var limit *attempt.LimitError
+	switch {
+	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
+		return nil, &IPBlockedError{Until: limit.Until}
+	case errors.As(err, &limit):
+		return nil, &LockedError{Until: limit.Until}
+	case err != nil:
+		return nil, err
 	}
 	login, err := s.d.Store.ResidentLoginByNIK(ctx, villageID, nik)
 	if err != nil && !errors.Is(err, surat.ErrNotFound) {
 		return nil, err
 	}
-	if err != nil || !login.Resident.CanBeSubject() {
-		key := phantomKey(villageID, nik)
-		if until := s.phantom.blockedUntil(key); !until.IsZero() {
-			_ = s.verify(pin, s.dummyHash)
-			return nil, &LockedError{Until: until}
-		}
-		_ = s.verify(pin, s.dummyHash) // the cost of a real check; the result means nothing
-		s.byIP.fail(ip)
-		if until := s.phantom.fail(key); !until.IsZero() {
-			return nil, &LockedError{Until: until}
-		}
-		return nil, ErrInvalidCredentials
+	usable := err == nil && login.Resident.CanBeSubject()
+	hash := s.dummyHash // the cost of a real check; the result means nothing
+	if usable {
+		hash = login.Account.PINHash
 	}
-	acc := &login.Account
-	if acc.LockedUntil != nil && acc.LockedUntil.After(s.d.Now()) {
-		_ = s.verify(pin, s.dummyHash)
-		return nil, &LockedError{Until: *acc.LockedUntil}
-	}
-	err = s.verify(pin, acc.PINHash)
+	err = s.checkPIN(pin, hash)
 	switch {
-	case errors.Is(err, auth.ErrMismatch):
-		s.byIP.fail(ip)
-		until, err := s.d.Store.RecordPINFailure(ctx, acc.ID, MaxPINFailures, LockoutDuration)
-		if err != nil {
-			return nil, err
+	case errors.Is(err, auth.ErrBusy):
+		// Nothing was checked, so nothing counts.
+		if rerr := s.d.Attempts.Refund(ctx, rules[0].Bucket, rules[1].Bucket); rerr != nil {
+			return nil, rerr
 		}
-		if until != nil {
-			s.d.Log.WarnContext(ctx, "resident account locked", "account_id", acc.ID)
-			return nil, &LockedError{Until: *until}
+		return nil, err
+	case errors.Is(err, auth.ErrMismatch) || !usable:
+		if acct := counted[1]; acct.Hits >= MaxPINFailures {
+			if usable {
+				s.d.Log.WarnContext(ctx, "resident account locked", "account_id", login.Account.ID)
+				if err := s.d.Store.AuditLock(ctx, &villageID, "resident_account", login.Account.ID,
+					"locked after repeated wrong PINs"); err != nil {
+					return nil, err
+				}
+			}
+			return nil, &LockedError{Until: acct.WindowEnds}
 		}
 		return nil, ErrInvalidCredentials
 	case err != nil:
-		return nil, fmt.Errorf("mandiri: verify PIN of account %d: %w", acc.ID, err)
+		return nil, fmt.Errorf("mandiri: verify PIN of account %d: %w", login.Account.ID, err)
 	}
-	if err := s.d.Store.RecordPINSuccess(ctx, acc.ID); err != nil {
+	if err := s.d.Attempts.Forget(ctx, rules[1].Bucket); err != nil {
+		return nil, err
+	}
+	if err := s.d.Attempts.Refund(ctx, rules[0].Bucket); err != nil {
+		return nil, err
+	}
+	if err := s.d.Store.RecordPINSuccess(ctx, login.Account.ID); err != nil {
 		return nil, err
 	}
 	return login, nil
-}
-
-// phantomKey names a NIK without a usable account in the failure counter;
-// hashed so the process never holds a list of typed NIKs.
-func phantomKey(villageID int64, nik string) string {
-	sum := sha256.Sum256([]byte(strconv.FormatInt(villageID, 10) + "|" + nik))
-	return hex.EncodeToString(sum[:])
-}
-
-// failureCounter counts failures per key in memory, with the injected
-// clock: once a key reaches limit failures it is blocked for block, and the
-// count starts again. Used for the per-address limit and for NIKs without
-// an account, so that those lock exactly like real accounts and a lock-out
-// reveals nothing.
-type failureCounter struct {
-	limit int
-	block time.Duration
-	now   func() time.Time
-
-	mu   sync.Mutex
-	keys map[string]*failures
-}
-
-type failures struct {
-	count   int
-	first   time.Time
-	blocked time.Time
-}
-
-// maxFailureKeys bounds the memory of a failureCounter.
-const maxFailureKeys = 100_000
-
-func newFailureCounter(limit int, block time.Duration, now func() time.Time) *failureCounter {
-	return &failureCounter{limit: limit, block: block, now: now, keys: map[string]*failures{}}
-}
-
-// blockedUntil returns the end of key's block, or the zero time.
-func (f *failureCounter) blockedUntil(key string) time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if e, ok := f.keys[key]; ok && e.blocked.After(f.now()) {
-		return e.blocked
-	}
-	return time.Time{}
-}
-
-// fail counts a failure of key and returns the end of the block it causes,
-// or the zero time. Failures older than block no longer count. When the
-// counter holds maxFailureKeys keys, those whose failures have expired and
-// that are not blocked are forgotten first.
-func (f *failureCounter) fail(key string) time.Time {
-	now := f.now()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	e, ok := f.keys[key]
-	if !ok || now.Sub(e.first) >= f.block {
-		if len(f.keys) >= maxFailureKeys {
-			for k, old := range f.keys {
-				if now.Sub(old.first) >= f.block && !old.blocked.After(now) {
-					delete(f.keys, k)
-				}
-			}
-		}
-		e = &failures{first: now}
-		f.keys[key] = e
-	}
-	e.count++
-	if e.count >= f.limit {
-		e.blocked = now.Add(f.block)
-		e.count, e.first = 0, now
-		return e.blocked
-	}
-	return time.Time{}
 }

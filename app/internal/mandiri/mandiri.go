@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/files"
@@ -47,11 +48,16 @@ type Deps struct {
 	// Log receives account lock-outs; nil discards. NIKs and PINs are never
 	// logged.
 	Log *slog.Logger
+	// Attempts counts PIN checks in the database before they run; nil makes
+	// one on Store with a per-process key. Main passes the shared one.
+	Attempts *attempt.Counter
+	// Hashing bounds concurrent Argon2id work (auth.SlotsFor(PINParams)
+	// when nil); main passes the process-wide one.
+	Hashing *auth.Slots
 }
 
-// Service is the Layanan Mandiri policy. It is safe for concurrent use; the
-// per-address and unknown-NIK failure counters live in its memory (each
-// replica counts its own), the lock-out of real accounts in the database.
+// Service is the Layanan Mandiri policy. It is safe for concurrent use;
+// every counter of failed logins lives in the database.
 type Service struct {
 	d Deps
 	// dummyHash is what a PIN is checked against when the NIK has no usable
@@ -59,9 +65,7 @@ type Service struct {
 	dummyHash string
 	// verify checks a PIN against a hash: auth.Verify. Every login attempt
 	// calls it exactly once, with the account's hash or dummyHash.
-	verify  func(pin, hash string) error
-	byIP    *failureCounter
-	phantom *failureCounter
+	verify func(pin, hash string) error
 }
 
 // New checks d and returns the service. Store and Issuance are required.
@@ -91,7 +95,13 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mandiri: dummy hash: %w", err)
 	}
-	return &Service{d: d, dummyHash: h, verify: auth.Verify,
-		byIP:    newFailureCounter(MaxIPFailures, IPFailureWindow, d.Now),
-		phantom: newFailureCounter(MaxPINFailures, LockoutDuration, d.Now)}, nil
+	if d.Hashing == nil {
+		d.Hashing = auth.SlotsFor(d.PINParams)
+	}
+	if d.Attempts == nil {
+		if d.Attempts, err = attempt.New(d.Store, ""); err != nil {
+			return nil, err
+		}
+	}
+	return &Service{d: d, dummyHash: h, verify: auth.Verify}, nil
 }

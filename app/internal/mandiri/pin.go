@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -48,7 +49,7 @@ func (s *Service) IssuePIN(ctx context.Context, actor surat.Actor, villageID int
 	if out.PIN, err = newPIN(); err != nil {
 		return nil, err
 	}
-	hash, err := auth.Hash(out.PIN, s.d.PINParams)
+	hash, err := s.d.Hashing.Hash(out.PIN, s.d.PINParams)
 	if err != nil {
 		return nil, fmt.Errorf("mandiri: hash PIN: %w", err)
 	}
@@ -61,6 +62,10 @@ func (s *Service) IssuePIN(ctx context.Context, actor surat.Actor, villageID int
 	case err != nil:
 		return nil, err
 	}
+	// A fresh PIN from the clerk ends any lock-out of the NIK.
+	if err := s.d.Attempts.Forget(ctx, s.accountRule(villageID, nik).Bucket); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -69,7 +74,10 @@ func (s *Service) IssuePIN(ctx context.Context, actor surat.Actor, villageID int
 // different from current. Every other session of the account ends;
 // keepTokenHash names the session that made the change. The resident's
 // mistakes are a *surat.ValidationError on "pin_lama", "pin_baru" and
-// "pin_ulang".
+// "pin_ulang". The old PIN counts against the login's limit of the NIK
+// before it is checked: a *LockedError when that is reached (also by the
+// wrong old PIN that reaches it), auth.ErrBusy when no hashing slot is
+// free.
 func (s *Service) ChangePIN(ctx context.Context, login *store.ResidentLogin, keepTokenHash, current, next, again string) error {
 	p := surat.Problems{}
 	if current == "" {
@@ -86,14 +94,34 @@ func (s *Service) ChangePIN(ctx context.Context, login *store.ResidentLogin, kee
 	if err := p.Err(); err != nil {
 		return err
 	}
-	err := s.verify(current, login.Account.PINHash)
+	// The old PIN is guessed as a login is, so it counts against the same
+	// limit, before it is checked.
+	rule := s.accountRule(login.Account.VillageID, login.Resident.NIK)
+	counted, err := s.d.Attempts.Take(ctx, rule)
+	var limit *attempt.LimitError
+	if errors.As(err, &limit) {
+		return &LockedError{Until: limit.Until}
+	} else if err != nil {
+		return err
+	}
+	err = s.checkPIN(current, login.Account.PINHash)
 	switch {
+	case errors.Is(err, auth.ErrBusy):
+		if rerr := s.d.Attempts.Refund(ctx, rule.Bucket); rerr != nil {
+			return rerr
+		}
+		return err
+	case errors.Is(err, auth.ErrMismatch) && counted[0].Hits >= MaxPINFailures:
+		return &LockedError{Until: counted[0].WindowEnds}
 	case errors.Is(err, auth.ErrMismatch):
 		return &surat.ValidationError{Fields: map[string]string{"pin_lama": "PIN lama salah"}}
 	case err != nil:
 		return fmt.Errorf("mandiri: verify PIN of account %d: %w", login.Account.ID, err)
 	}
-	hash, err := auth.Hash(next, s.d.PINParams)
+	if err := s.d.Attempts.Forget(ctx, rule.Bucket); err != nil {
+		return err
+	}
+	hash, err := s.d.Hashing.Hash(next, s.d.PINParams)
 	if err != nil {
 		return fmt.Errorf("mandiri: hash PIN: %w", err)
 	}

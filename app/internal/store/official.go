@@ -24,6 +24,10 @@ func validateOfficial(o *surat.Official) error {
 		p.Add("name", "Nama wajib diisi")
 	case len([]rune(o.Name)) > 100:
 		p.Add("name", "Nama paling banyak 100 karakter")
+	default:
+		if msg := surat.ValidateName(o.Name); msg != "" {
+			p.Add("name", msg)
+		}
 	}
 	switch {
 	case o.Jabatan == "":

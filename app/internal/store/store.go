@@ -89,10 +89,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	var dialector gorm.Dialector
 	switch o.Driver {
 	case "sqlite":
-		if dir := filepath.Dir(o.DSN); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("store: create database directory: %w", err)
-			}
+		if err := privateSQLiteFiles(o.DSN); err != nil {
+			return nil, err
 		}
 		dialector = sqlite.Open(sqliteDSN(o.DSN))
 	case "mysql":
@@ -161,6 +159,37 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // 32 MB per connection: the public verification page, the hottest read,
 // served ~9% more requests per second with them (scripts/bench-verify.sh,
 // 100,000 letters); a village's database rarely fills either.
+// privateSQLiteFiles makes the database file at dsn (a path, possibly with
+// query parameters) readable by its owner only before SQLite opens it:
+// its directory is created 0700, the file 0600 (an existing one is
+// narrowed to 0600), and SQLite creates the -wal and -shm files with the
+// database file's mode. The database holds every resident's NIK, KK and
+// birth date. In-memory databases are left alone.
+func privateSQLiteFiles(dsn string) error {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if path == "" || strings.HasPrefix(path, ":memory:") {
+		return nil
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("store: create database directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: create database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: make database file private: %w", err)
+		}
+	}
+	return nil
+}
+
 func sqliteDSN(path string) string {
 	sep := "?"
 	if strings.Contains(path, "?") {

@@ -20,7 +20,7 @@ import (
 // exactly limit get through.
 func (s *Store) HitLimit(ctx context.Context, bucket string, limit int, window time.Duration) (ok bool, retry time.Duration, err error) {
 	for attempt := 1; ; attempt++ {
-		ok, retry, err = s.hitLimit(ctx, bucket, limit, window)
+		ok, _, retry, err = s.hitLimit(ctx, "verify_attempts", bucket, limit, window)
 		// A deadlock victim (MySQL, or a Galera certification conflict)
 		// counted nothing; count again.
 		if err == nil || !isDeadlock(err) || attempt == 3 {
@@ -29,45 +29,45 @@ func (s *Store) HitLimit(ctx context.Context, bucket string, limit int, window t
 	}
 }
 
-// hitLimit is one attempt of HitLimit, in one transaction.
-func (s *Store) hitLimit(ctx context.Context, bucket string, limit int, window time.Duration) (ok bool, retry time.Duration, err error) {
+// hitLimit is one attempt of HitLimit or TakeAuthAttempt on table, in one
+// transaction. hits is the count after this attempt when ok.
+func (s *Store) hitLimit(ctx context.Context, table, bucket string, limit int, window time.Duration) (ok bool, hits int, retry time.Duration, err error) {
 	now := s.now().Unix()
 	win := int64(window / time.Second)
 	cutoff := now - win
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The row exists from the first attempt on; creating it counts
 		// nothing.
-		if err := tx.Exec("INSERT INTO verify_attempts (bucket, window_start, hits) VALUES (?, ?, 0)"+
+		if err := tx.Exec("INSERT INTO "+table+" (bucket, window_start, hits) VALUES (?, ?, 0)"+
 			s.onConflict([]string{"bucket"}, ""), bucket, now).Error; err != nil {
 			return err
 		}
 		// hits is assigned before window_start: MySQL evaluates the
 		// assignments in order, each seeing the ones before.
-		res := tx.Exec(`UPDATE verify_attempts SET
+		res := tx.Exec(`UPDATE `+table+` SET
 			hits = CASE WHEN window_start <= ? THEN 1 ELSE hits + 1 END,
 			window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END
 			WHERE bucket = ? AND (window_start <= ? OR hits < ?)`, cutoff, cutoff, now, bucket, cutoff, limit)
 		if res.Error != nil {
 			return res.Error
 		}
-		if ok = res.RowsAffected == 1; ok {
-			return nil
+		ok = res.RowsAffected == 1
+		var row struct {
+			WindowStart int64
+			Hits        int
 		}
-		var start int64
-		if err := tx.Table("verify_attempts").Select("window_start").Where("bucket = ?", bucket).
-			Take(&start).Error; err != nil {
+		if err := tx.Table(table).Select("window_start, hits").Where("bucket = ?", bucket).
+			Take(&row).Error; err != nil {
 			return err
 		}
-		retry = time.Duration(start+win-now) * time.Second
+		hits = row.Hits
+		retry = time.Duration(row.WindowStart+win-now) * time.Second
 		return nil
 	})
 	if err != nil {
-		return false, 0, fmt.Errorf("store: count attempt: %w", err)
+		return false, 0, 0, fmt.Errorf("store: count attempt: %w", err)
 	}
-	if ok {
-		return true, 0, nil
-	}
-	return false, max(retry, time.Second), nil
+	return ok, hits, max(retry, time.Second), nil
 }
 
 // PurgeAttempts deletes the counters of windows that started before

@@ -252,6 +252,8 @@ func (l *Letter) ValidateDraft() error {
 	}
 	if len([]rune(l.SubjectName)) > 100 {
 		p.Add("subject_name", "Nama paling banyak 100 karakter")
+	} else if msg := ValidateName(l.SubjectName); msg != "" {
+		p.Add("subject_name", msg)
 	}
 	if l.FormData == "" {
 		l.FormData = "{}"

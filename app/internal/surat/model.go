@@ -234,6 +234,8 @@ func (r *Resident) Validate(now time.Time) error {
 		p.Add("name", "Nama wajib diisi")
 	} else if len([]rune(r.Name)) > 100 {
 		p.Add("name", "Nama paling banyak 100 karakter")
+	} else if msg := ValidateName(r.Name); msg != "" {
+		p.Add("name", msg)
 	}
 	if r.BirthPlace == "" {
 		p.Add("birth_place", "Tempat lahir wajib diisi")

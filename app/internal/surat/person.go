@@ -35,6 +35,10 @@ func (ps *Person) Validate(p Problems, prefix string, now time.Time) {
 		p.Add(key(PersonName), "Nama wajib diisi")
 	case n > 100:
 		p.Add(key(PersonName), "Nama paling banyak 100 karakter")
+	default:
+		if msg := ValidateName(ps.Name); msg != "" {
+			p.Add(key(PersonName), msg)
+		}
 	}
 	if len([]rune(ps.BirthPlace)) > 100 {
 		p.Add(key(PersonBirthPlace), "Tempat lahir paling banyak 100 karakter")

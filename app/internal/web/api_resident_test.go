@@ -443,3 +443,25 @@ func TestAPIRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestResidentNamesRefuseInvisibleCharacters creates residents through the
+// API whose names would print differently or blank on a letter.
+func TestResidentNamesRefuseInvisibleCharacters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		v := e.village("3505122001", "Sumberejo")
+		e.user(v, "operator", surat.RoleOperator)
+		tok := e.token("operator")
+		for _, name := range []string{"\u200b\u200b\u200b", "\u202eosotnaS iduB", "Budi\u2066 Santoso", "Budi\r\nSantoso"} {
+			rec := e.api("POST", "/api/v1/residents", tok, budi(func(m map[string]any) { m["name"] = name }))
+			var eb errorBody
+			decode(t, rec, &eb)
+			if rec.Code != http.StatusUnprocessableEntity || !strings.HasPrefix(eb.Fields["name"], "Nama ") {
+				t.Errorf("name %q: %d %+v", name, rec.Code, eb)
+			}
+		}
+		if rec := e.api("POST", "/api/v1/residents", tok, budi(nil)); rec.Code != http.StatusCreated {
+			t.Fatalf("a plain name: %d %s", rec.Code, rec.Body)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters/opensid"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
@@ -52,6 +53,17 @@ type lockedError struct{ Until time.Time }
 func (e *lockedError) Error() string { return "account locked" }
 
 func (e *lockedError) Unwrap() error { return surat.ErrLocked }
+
+// loginThrottledError is a login refused because the account had too many
+// attempts from all addresses together in a short window: the account is
+// slowed down for everybody, never locked, until Until.
+type loginThrottledError struct{ Until time.Time }
+
+func (e *loginThrottledError) Error() string { return "login throttled" }
+
+// busyRetryAfter is the Retry-After, in seconds, of a request refused
+// because every password hashing slot was busy.
+const busyRetryAfter = 2
 
 // problem is an error classified for the caller: an HTTP status, an English
 // machine code and an Indonesian message that is safe to show.
@@ -228,6 +240,15 @@ var errorTable = []errorRule{
 			p.Message = fmt.Sprintf("Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %d menit.", mins)
 			p.RetryAfter = secs
 		}},
+	{match: as[*loginThrottledError](), status: http.StatusTooManyRequests, code: "login_throttled",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, _ := waitFor(asT[*loginThrottledError](err).Until, now)
+			p.Message = fmt.Sprintf("Terlalu banyak percobaan masuk ke akun ini dalam waktu singkat. Coba lagi dalam %d detik.", secs)
+			p.RetryAfter = secs
+		}},
+	{match: is(auth.ErrBusy), status: http.StatusServiceUnavailable, code: "server_busy",
+		message: "Server sedang sibuk memeriksa kata sandi dari banyak permintaan. Coba lagi dalam beberapa detik.",
+		detail:  func(_ error, _ time.Time, p *problem) { p.RetryAfter = busyRetryAfter }},
 	{match: as[*mandiri.LockedError](), status: http.StatusTooManyRequests, code: "account_locked",
 		detail: func(err error, now time.Time, p *problem) {
 			secs, mins := waitFor(asT[*mandiri.LockedError](err).Until, now)

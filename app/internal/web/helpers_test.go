@@ -297,6 +297,21 @@ func (e *env) api(method, path, token string, body any) *httptest.ResponseRecord
 	return e.do(method, path, r, h)
 }
 
+// apiFrom sends a JSON request without a token from client address ip.
+func (e *env) apiFrom(ip, method, path string, body any) *httptest.ResponseRecorder {
+	e.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(b))
+	req.RemoteAddr = ip + ":40000"
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
 // token logs in through the API and returns a bearer token.
 func (e *env) token(username string) string {
 	e.t.Helper()
@@ -486,4 +501,20 @@ func cookie(h http.Header, name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// cookieNamed is the value of the browser's cookie name, "" when it has
+// none.
+func (b *browser) cookieNamed(name string) string {
+	b.t.Helper()
+	u, err := url.Parse(b.base)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
 }

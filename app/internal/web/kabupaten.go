@@ -70,11 +70,15 @@ func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
 		p.Add("full_name", noName)
 	case len([]rune(f.FullName)) > 100:
 		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
+	default:
+		if msg := surat.ValidateName(f.FullName); msg != "" {
+			p.Add("full_name", msg)
+		}
 	}
 	if f.Username == "" {
 		p.Add("username", "Nama pengguna wajib diisi")
 	}
-	if msg := auth.ValidatePassword(f.Password); msg != "" {
+	if msg := auth.ValidatePassword(f.Password, f.Username, f.FullName, v.Name); msg != "" {
 		p.Add("password", msg)
 	} else if f.Password != f.PasswordConfirm {
 		p.Add("password_confirm", "Ulangi kata sandi yang sama")
@@ -145,7 +149,7 @@ func (s *Server) handleKabupatenVillageCreate(c *gin.Context) error {
 	if len(p) > 0 {
 		return s.renderKabupatenVillages(c, http.StatusUnprocessableEntity, f, p)
 	}
-	hash, err := auth.Hash(f.Password, s.params)
+	hash, err := s.hashing.Hash(f.Password, s.params)
 	if err != nil {
 		return err
 	}

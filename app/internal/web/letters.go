@@ -317,7 +317,7 @@ const keptNotice = "Sesi Anda sempat berakhir. Isian Anda tersimpan dan ditampil
 // sent to the current path while signed out (kept by
 // keepFormWhenSignedOut).
 func (s *Server) restoreLetterForm(c *gin.Context) (url.Values, bool, error) {
-	key, err := c.Cookie(resumeCookie)
+	key, err := s.cookie(c, resumeCookie)
 	if err != nil || key == "" {
 		return nil, false, nil
 	}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -94,8 +96,7 @@ func (s *Server) handleLogin(c *gin.Context) error {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, p)
 	}
 	ctx := c.Request.Context()
-	u, err := s.authenticate(ctx, f.Username, f.Password)
-	var locked *lockedError
+	u, err := s.authenticate(ctx, f.Username, f.Password, c.ClientIP())
 	switch {
 	case errors.Is(err, errInvalidCredentials):
 		// 422 rather than 401: the form was read but its content is
@@ -103,15 +104,18 @@ func (s *Server) handleLogin(c *gin.Context) error {
 		// that a login form does not have.
 		p.Error = classify(err, s.now()).Message
 		return s.renderLogin(c, http.StatusUnprocessableEntity, p)
-	case errors.As(err, &locked):
+	case err != nil:
+		// A lock, a limit or busy hashing slots: the form again, with the
+		// wait in words and in Retry-After.
 		pr := classify(err, s.now())
+		if pr.RetryAfter <= 0 {
+			return err
+		}
 		c.Header("Retry-After", fmt.Sprint(pr.RetryAfter))
 		p.Error = pr.Message
 		return s.renderLogin(c, pr.Status, p)
-	case err != nil:
-		return err
 	}
-	if old, err := c.Cookie(sessionCookie); err == nil && old != "" {
+	if old, err := s.cookie(c, sessionCookie); err == nil && old != "" {
 		if err := s.store.DeleteSession(ctx, auth.TokenHash(old)); err != nil {
 			return err
 		}
@@ -124,6 +128,8 @@ func (s *Server) handleLogin(c *gin.Context) error {
 	// expiry may still be kept for this session (keepFormWhenSignedOut);
 	// the server refuses the expired session itself.
 	s.setCookie(c, sessionCookie, token, webSessionTTL+store.SignedOutStashSessionAge)
+	// The pre-login CSRF seed is spent: the session has its own token.
+	s.setCookie(c, csrfCookie, "", -1)
 	s.log.InfoContext(ctx, "login", "user_id", u.ID)
 	// Back to a form kept when the previous session expired, if any.
 	target, err := s.afterLogin(c, u)
@@ -159,45 +165,106 @@ func (s *Server) handleLogout(c *gin.Context) error {
 // are lower case.
 func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// authenticate checks a username and password for both the login form and
-// the token endpoint. It returns errInvalidCredentials for an unknown user,
-// a disabled account or a wrong password alike, taking about as long in
-// each case, and a *lockedError while the account is locked. The fifth
-// consecutive wrong password locks the account for lockoutDuration.
-func (s *Server) authenticate(ctx context.Context, username, password string) (*surat.User, error) {
-	u, err := s.store.UserByUsername(ctx, username)
-	if errors.Is(err, surat.ErrNotFound) {
-		// Spend the time a real check costs, so response times do not tell
-		// which usernames exist. The result is meaningless by design.
-		_ = auth.Verify(password, s.dummyHash)
-		return nil, errInvalidCredentials
+// The staff login limits. Every attempt is counted in the database before
+// the password is checked (package attempt), so parallel guesses cannot
+// overtake the count; unknown usernames are counted exactly like known
+// ones, by a keyed hash of the typed name.
+const (
+	// maxLoginFailures attempts from one client address on one username
+	// within lockoutDuration lock that username for that address only:
+	// guesses from elsewhere cannot lock the kepala desa out.
+	maxLoginFailures = 5
+	lockoutDuration  = 15 * time.Minute
+	// maxAccountAttempts attempts on one username from all addresses
+	// together within accountWindow slow the account down for everybody
+	// until the window ends (at most a minute): enough to stop a
+	// distributed guesser, never a lock-out.
+	maxAccountAttempts = 10
+	accountWindow      = time.Minute
+	// maxLoginAttemptsPerIP failed logins from one address within
+	// loginIPWindow, whatever usernames they name, block that address
+	// until the window ends.
+	maxLoginAttemptsPerIP = 30
+	loginIPWindow         = 15 * time.Minute
+)
+
+// loginRules are the limits of one staff login attempt, in the order they
+// are counted: the client address, the username from that address, the
+// username from everywhere.
+func (s *Server) loginRules(username, ip string) []attempt.Rule {
+	return []attempt.Rule{
+		{Bucket: s.attempts.Bucket("login-ip", ip), Max: maxLoginAttemptsPerIP, Window: loginIPWindow},
+		{Bucket: s.attempts.Bucket("login-pair", username, ip), Max: maxLoginFailures, Window: lockoutDuration},
+		{Bucket: s.attempts.Bucket("login-acct", username), Max: maxAccountAttempts, Window: accountWindow},
 	}
-	if err != nil {
+}
+
+// authenticate checks a username and password from the client address ip
+// for both the login form and the token endpoint. Before any password is
+// checked the attempt is counted (loginRules): over a limit it is a
+// *rateLimitedError (the address), a *lockedError (the username from this
+// address) or a *loginThrottledError (the username from everywhere), and
+// the password is not checked at all. Otherwise exactly one Argon2id
+// verification runs, against the account's hash or a dummy hash with the
+// same parameters, inside a hashing slot (auth.ErrBusy when none is free,
+// and the attempt is not counted). An unknown user, a disabled account or
+// a wrong password all return errInvalidCredentials, except the attempt
+// that uses up the last try, which returns the *lockedError at once; the
+// answers, their timing and the locks are the same for unknown usernames.
+func (s *Server) authenticate(ctx context.Context, username, password, ip string) (*surat.User, error) {
+	rules := s.loginRules(username, ip)
+	counted, err := s.attempts.Take(ctx, rules...)
+	var limit *attempt.LimitError
+	switch {
+	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
+		return nil, &rateLimitedError{Retry: limit.Until.Sub(s.now())}
+	case errors.As(err, &limit) && limit.Rule.Bucket == rules[1].Bucket:
+		return nil, &lockedError{Until: limit.Until}
+	case errors.As(err, &limit):
+		return nil, &loginThrottledError{Until: limit.Until}
+	case err != nil:
 		return nil, err
 	}
-	if u.LockedUntil != nil && u.LockedUntil.After(s.now()) {
-		_ = auth.Verify(password, s.dummyHash) // same cost as any other attempt
-		return nil, &lockedError{Until: *u.LockedUntil}
+	u, err := s.store.UserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, surat.ErrNotFound) {
+		return nil, err
 	}
-	err = auth.Verify(password, u.PasswordHash)
+	hash := s.dummyHash
+	if err == nil {
+		hash = u.PasswordHash
+	} else {
+		u = nil
+	}
+	err = s.hashing.Verify(password, hash)
 	switch {
-	case errors.Is(err, auth.ErrMismatch):
-		if u.Disabled {
-			return nil, errInvalidCredentials
+	case errors.Is(err, auth.ErrBusy):
+		// Nothing was checked, so nothing counts.
+		if rerr := s.attempts.Refund(ctx, rules[0].Bucket, rules[1].Bucket, rules[2].Bucket); rerr != nil {
+			return nil, rerr
 		}
-		until, err := s.store.RecordLoginFailure(ctx, u.ID, maxLoginFailures, lockoutDuration)
-		if err != nil {
-			return nil, err
-		}
-		if until != nil {
-			s.log.WarnContext(ctx, "account locked", "user_id", u.ID)
-			return nil, &lockedError{Until: *until}
+		return nil, err
+	case errors.Is(err, auth.ErrMismatch) || u == nil || u.Disabled:
+		if pair := counted[1]; pair.Hits >= maxLoginFailures {
+			if u != nil {
+				s.log.WarnContext(ctx, "account locked for one address", "user_id", u.ID)
+				if err := s.store.AuditLock(ctx, u.VillageID, "user", u.ID,
+					"locked for one client address after repeated failed logins"); err != nil {
+					return nil, err
+				}
+			}
+			return nil, &lockedError{Until: pair.WindowEnds}
 		}
 		return nil, errInvalidCredentials
 	case err != nil:
 		return nil, fmt.Errorf("verify password of user %d: %w", u.ID, err)
-	case u.Disabled:
-		return nil, errInvalidCredentials
+	}
+	// A right password: the failures of this address on this account no
+	// longer count, and this attempt counts against no limit.
+	if err := s.attempts.Forget(ctx, rules[1].Bucket); err != nil {
+		return nil, err
+	}
+	if err := s.attempts.Refund(ctx, rules[0].Bucket, rules[2].Bucket); err != nil {
+		return nil, err
 	}
 	if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
 		return nil, err

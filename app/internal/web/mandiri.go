@@ -110,7 +110,7 @@ func (s *Server) handleMandiriLogin(c *gin.Context) error {
 	} else if err != nil {
 		return err
 	}
-	if old, err := c.Cookie(mandiriCookie); err == nil && old != "" {
+	if old, err := s.cookie(c, mandiriCookie); err == nil && old != "" {
 		if err := s.store.DeleteResidentSession(ctx, auth.TokenHash(old)); err != nil {
 			return err
 		}

@@ -420,7 +420,7 @@ func (s *Server) keepFormWhenSignedOut(c *gin.Context) error {
 // afterLogin is where a fresh login goes: back to the form kept by
 // keepFormWhenSignedOut when this browser has one, else the dashboard.
 func (s *Server) afterLogin(c *gin.Context, u *surat.User) (string, error) {
-	key, err := c.Cookie(resumeCookie)
+	key, err := s.cookie(c, resumeCookie)
 	if err != nil || key == "" {
 		return "/dashboard", nil
 	}
@@ -442,7 +442,7 @@ func (s *Server) afterLogin(c *gin.Context, u *surat.User) (string, error) {
 // the current path, once: the stash is deleted and the cookie cleared.
 func (s *Server) restoreForm(c *gin.Context) (residentFormValues, bool, error) {
 	var f residentFormValues
-	key, err := c.Cookie(resumeCookie)
+	key, err := s.cookie(c, resumeCookie)
 	if err != nil || key == "" {
 		return f, false, nil
 	}

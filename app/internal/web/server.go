@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
@@ -64,6 +65,14 @@ type Deps struct {
 	// Metrics counts requests and verification lookups and serves
 	// /metrics; nil serves no /metrics and records nothing.
 	Metrics *metrics.Metrics
+	// Attempts counts login and setup attempts in the database; nil makes
+	// one on Store keyed with Config.Secret. Main passes the one the other
+	// services share.
+	Attempts *attempt.Counter
+	// Hashing bounds concurrent Argon2id work; nil sizes slots of its own
+	// (auth.SlotsFor). Main passes the one the other services share, so
+	// the bound holds for the whole process.
+	Hashing *auth.Slots
 }
 
 // Server serves suratdesa over HTTP. Build it with New; it is safe for
@@ -99,6 +108,10 @@ type Server struct {
 	// dummyHash is verified against when a login names an unknown user, so
 	// that such a login costs as long as a wrong password.
 	dummyHash string
+	// attempts counts login and setup attempts before they are checked.
+	attempts *attempt.Counter
+	// hashing bounds concurrent password hashing and checking.
+	hashing *auth.Slots
 
 	pages map[string]*pageTemplate
 	// verifySkeletons serves the verification page without executing its
@@ -138,6 +151,18 @@ func New(d Deps) (*Server, error) {
 		mandiri:   d.Mandiri,
 		notify:    d.Notify,
 		metrics:   d.Metrics,
+		attempts:  d.Attempts,
+		hashing:   d.Hashing,
+	}
+	if s.hashing == nil {
+		s.hashing = auth.SlotsFor(s.params)
+	}
+	if s.attempts == nil {
+		a, err := attempt.New(d.Store, d.Config.Secret)
+		if err != nil {
+			return nil, err
+		}
+		s.attempts = a
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	var err error

@@ -30,9 +30,6 @@ const (
 	sessionKindAPI = "api"
 	webSessionTTL  = 12 * time.Hour
 	apiTokenTTL    = 30 * 24 * time.Hour
-
-	maxLoginFailures = 5
-	lockoutDuration  = 15 * time.Minute
 )
 
 // Keys of values handlers find in the gin context.
@@ -63,10 +60,29 @@ func csrfKeyFrom(secret string) ([]byte, error) {
 	return k, nil
 }
 
+// hostPrefix is the cookie name prefix that browsers accept only on a
+// Secure cookie set by this very host for Path=/ without a Domain: a
+// sibling subdomain cannot plant or overwrite such a cookie.
+const hostPrefix = "__Host-"
+
+// cookieName is the name of the cookie name on the wire: with the __Host-
+// prefix when the public URL is HTTPS.
+func (s *Server) cookieName(name string) string {
+	if s.cfg.Secure() {
+		return hostPrefix + name
+	}
+	return name
+}
+
+// cookie reads the cookie name (under its wire name, see cookieName).
+func (s *Server) cookie(c *gin.Context, name string) (string, error) {
+	return c.Cookie(s.cookieName(name))
+}
+
 // setCookie sets an HttpOnly, SameSite=Lax cookie for the whole site, Secure
-// when the public URL is HTTPS. maxAge < 0 deletes it.
+// and __Host- prefixed when the public URL is HTTPS. maxAge < 0 deletes it.
 func (s *Server) setCookie(c *gin.Context, name, value string, maxAge time.Duration) {
-	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	ck := &http.Cookie{Name: s.cookieName(name), Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.cfg.Secure()}
 	if maxAge < 0 {
 		ck.MaxAge = -1
@@ -144,7 +160,7 @@ func (s *Server) loadSession(c *gin.Context) error {
 // sessKey and loginKey; a cookie that names no live session is dropped.
 func loadCookieSession[S, L any](s *Server, c *gin.Context, cookie string,
 	lookup func(ctx context.Context, tokenHash, kind string) (S, L, error), sessKey, loginKey string) error {
-	ck, err := c.Cookie(cookie)
+	ck, err := s.cookie(c, cookie)
 	if err != nil || ck == "" {
 		return nil
 	}
@@ -182,7 +198,7 @@ func (s *Server) anonCSRFToken(c *gin.Context) (string, error) {
 	if v, ok := c.Get(ctxAnonTok); ok {
 		return v.(string), nil
 	}
-	seed, err := c.Cookie(csrfCookie)
+	seed, err := s.cookie(c, csrfCookie)
 	if err != nil || len(seed) < 32 {
 		if seed, err = auth.NewToken(32); err != nil {
 			return "", err
@@ -200,9 +216,16 @@ func (s *Server) signCSRF(seed string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// anonCSRFForms are the only forms that take the anonymous CSRF token (an
+// HMAC of a cookie): the ones shown before anyone is signed in. Every other
+// form needs the token of the session that showed it, so a token obtained
+// with a planted cookie opens no authenticated form.
+var anonCSRFForms = map[string]bool{"/login": true, "/setup": true, "/mandiri/masuk": true}
+
 // checkCSRF compares the form's csrf_token with the session's token, or,
-// for forms shown before login, with the HMAC of the CSRF cookie. It parses
-// the form, so an oversized body is reported here as *http.MaxBytesError.
+// on the forms shown before login (anonCSRFForms), with the HMAC of the
+// CSRF cookie. It parses the form, so an oversized body is reported here as
+// *http.MaxBytesError.
 func (s *Server) checkCSRF(c *gin.Context) error {
 	var err error
 	if c.ContentType() == "multipart/form-data" {
@@ -225,7 +248,10 @@ func (s *Server) checkCSRF(c *gin.Context) error {
 		subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) == 1 {
 		return nil
 	}
-	if seed, err := c.Cookie(csrfCookie); err == nil && seed != "" &&
+	if !anonCSRFForms[c.FullPath()] {
+		return errCSRF
+	}
+	if seed, err := s.cookie(c, csrfCookie); err == nil && seed != "" &&
 		subtle.ConstantTimeCompare([]byte(got), []byte(s.signCSRF(seed))) == 1 {
 		return nil
 	}
@@ -239,7 +265,7 @@ func (s *Server) setFlash(c *gin.Context, key string) {
 
 // takeFlash returns and clears the pending notice, if any.
 func (s *Server) takeFlash(c *gin.Context) string {
-	key, err := c.Cookie(flashCookie)
+	key, err := s.cookie(c, flashCookie)
 	if err != nil || key == "" {
 		return ""
 	}

@@ -5,11 +5,20 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/suratdesa/suratdesa/app/internal/auth"
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// The first-run setup code limits: wrong codes per client address, and
+// from all addresses together, per window.
+const (
+	maxSetupAttemptsPerIP = 10
+	maxSetupAttempts      = 100
+	setupWindow           = 15 * time.Minute
 )
 
 // setupForm is first-run setup's input: the one-time code, the village
@@ -69,17 +78,33 @@ func (s *Server) handleSetup(c *gin.Context) error {
 	f.SetupCode = strings.TrimSpace(f.SetupCode)
 	f.normalize()
 
+	// Every try of the code is counted in the database before the code is
+	// compared: per client address, and from everywhere together.
+	rules := []attempt.Rule{
+		{Bucket: s.attempts.Bucket("setup-ip", c.ClientIP()), Max: maxSetupAttemptsPerIP, Window: setupWindow},
+		{Bucket: s.attempts.Bucket("setup-all"), Max: maxSetupAttempts, Window: setupWindow},
+	}
+	var limit *attempt.LimitError
+	if _, err := s.attempts.Take(ctx, rules...); errors.As(err, &limit) {
+		return &rateLimitedError{Retry: limit.Until.Sub(s.now())}
+	} else if err != nil {
+		return err
+	}
 	v := f.village()
 	p := surat.Problems{}
-	if subtle.ConstantTimeCompare([]byte(strings.ToUpper(f.SetupCode)), []byte(strings.ToUpper(s.setupCode))) != 1 {
+	typed := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(f.SetupCode))
+	if subtle.ConstantTimeCompare([]byte(typed), []byte(strings.ToUpper(s.setupCode))) != 1 {
 		p.Add("setup_code", "Kode pengaturan salah. Pakai kode yang dicetak saat server dijalankan.")
+	} else if err := s.attempts.Refund(ctx, rules[0].Bucket, rules[1].Bucket); err != nil {
+		// The right code: only wrong ones count.
+		return err
 	}
 	f.check(p, v, "Nama lengkap wajib diisi")
 	if len(p) > 0 {
 		return s.renderSetup(c, http.StatusUnprocessableEntity, setupPage{Form: f, Errors: p})
 	}
 
-	hash, err := auth.Hash(f.Password, s.params)
+	hash, err := s.hashing.Hash(f.Password, s.params)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
@@ -147,4 +150,86 @@ func TestSetupClosed(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestSetupCodeParallelGuesses sends 40 wrong setup codes at once from one
+// address: at most maxSetupAttemptsPerIP are compared, the right code is
+// then refused from that address, and another address can still finish
+// setup.
+func TestSetupCodeParallelGuesses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		const code = "K7Q2M4X9ZT3W5R8N6PYA2B4C6D"
+		e := newEnv(t, b, withSetupCode(code))
+		br := e.browser()
+		tok := br.csrf("/setup")
+		var (
+			mu       sync.Mutex
+			wg       sync.WaitGroup
+			statuses = map[int]int{}
+		)
+		for i := range attackers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := br.c.PostForm(br.base+"/setup", setupValues(tok, func(f url.Values) {
+					f.Set("setup_code", fmt.Sprintf("TEBAKAN%019d", i))
+				}))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				mu.Lock()
+				statuses[resp.StatusCode]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if n := statuses[http.StatusUnprocessableEntity]; n > maxSetupAttemptsPerIP ||
+			n+statuses[http.StatusTooManyRequests] != attackers {
+			t.Errorf("statuses %v, want at most %d codes compared", statuses, maxSetupAttemptsPerIP)
+		}
+		if r := br.post("/setup", setupValues(tok, func(f url.Values) { f.Set("setup_code", code) })); r.Code != http.StatusTooManyRequests ||
+			r.Header.Get("Retry-After") == "" {
+			t.Fatalf("right code from the blocked address: %d", r.Code)
+		}
+		// Another address (the router's default test client).
+		form := e.do("GET", "/setup", nil, nil)
+		seed := cookie(form.Header(), csrfCookie)
+		f := setupValues(attr(t, form.Body.String(), "input", "name", csrfField, "value"),
+			func(f url.Values) { f.Set("setup_code", strings.ToLower(code)) })
+		rec := e.do("POST", "/setup", strings.NewReader(f.Encode()), http.Header{
+			"Content-Type": {"application/x-www-form-urlencoded"}, "Cookie": {seed.Name + "=" + seed.Value}})
+		if rec.Code != http.StatusSeeOther {
+			t.Fatalf("setup from another address: %d", rec.Code)
+		}
+	})
+}
+
+// TestWeakPasswordsRefused tries guessable first-admin passwords: common
+// ones, the username and the village's name are refused with an Indonesian
+// message; the demo's password is not.
+func TestWeakPasswordsRefused(t *testing.T) {
+	e := newEnv(t, storetest.SQLite, withSetupCode("A1B2C3D4"))
+	br := e.browser()
+	tok := br.csrf("/setup")
+	for _, pw := range []string{"12345678", "password", "sitiaminah", "Sumberejo", "qwertyuiop", "admin123"} {
+		r := br.post("/setup", setupValues(tok, func(f url.Values) {
+			f.Set("username", "sitiaminah")
+			f.Set("password", pw)
+			f.Set("password_confirm", pw)
+		}))
+		if got := textByID(t, r.Body, "e-password"); r.Code != http.StatusUnprocessableEntity ||
+			!strings.HasPrefix(got, "Kata sandi terlalu mudah ditebak") {
+			t.Errorf("password %q: %d %q", pw, r.Code, got)
+		}
+	}
+	r := br.post("/setup", setupValues(tok, func(f url.Values) {
+		f.Set("username", "sitiaminah")
+		f.Set("password", "demo12345")
+		f.Set("password_confirm", "demo12345")
+	}))
+	if r.Code != http.StatusSeeOther {
+		t.Errorf("demo12345: %d %q", r.Code, textByID(t, r.Body, "e-password"))
+	}
 }

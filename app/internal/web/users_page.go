@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -102,6 +103,8 @@ func parseUserForm(f *userForm, p surat.Problems) surat.Role {
 	}
 	if len([]rune(f.FullName)) > 100 {
 		p.Add("full_name", "Nama lengkap paling banyak 100 karakter")
+	} else if msg := surat.ValidateName(f.FullName); msg != "" {
+		p.Add("full_name", msg)
 	}
 	return role
 }
@@ -126,7 +129,7 @@ func (s *Server) handleUserCreate(c *gin.Context) error {
 		p.Add("full_name", "Nama lengkap wajib diisi")
 	}
 	role := parseUserForm(&f, p)
-	if msg := auth.ValidatePassword(f.Password); msg != "" {
+	if msg := auth.ValidatePassword(f.Password, f.Username, f.FullName, s.villageName(c.Request.Context(), vid)); msg != "" {
 		p.Add("password", msg)
 	} else if f.Password != f.PasswordConfirm {
 		p.Add("password_confirm", "Ulangi kata sandi yang sama")
@@ -134,7 +137,7 @@ func (s *Server) handleUserCreate(c *gin.Context) error {
 	if len(p) > 0 {
 		return s.renderUsers(c, http.StatusUnprocessableEntity, f, p)
 	}
-	hash, err := auth.Hash(f.Password, s.params)
+	hash, err := s.hashing.Hash(f.Password, s.params)
 	if err != nil {
 		return err
 	}
@@ -223,6 +226,16 @@ func (s *Server) handleUserUpdate(c *gin.Context) error {
 	return nil
 }
 
+// villageName is the name of village vid for the password rule, "" when
+// it cannot be read (the rule then merely knows one word less).
+func (s *Server) villageName(ctx context.Context, vid int64) string {
+	v, err := s.store.VillageByID(ctx, vid)
+	if err != nil {
+		return ""
+	}
+	return v.Name
+}
+
 // handleUserPassword sets a new password for an account and ends its
 // sessions.
 func (s *Server) handleUserPassword(c *gin.Context) error {
@@ -232,7 +245,7 @@ func (s *Server) handleUserPassword(c *gin.Context) error {
 	}
 	pw, confirm := c.PostForm("password"), c.PostForm("password_confirm")
 	p := surat.Problems{}
-	if msg := auth.ValidatePassword(pw); msg != "" {
+	if msg := auth.ValidatePassword(pw, u.Username, u.FullName, s.villageName(c.Request.Context(), vid)); msg != "" {
 		p.Add("password", msg)
 	} else if pw != confirm {
 		p.Add("password_confirm", "Ulangi kata sandi yang sama")
@@ -241,7 +254,7 @@ func (s *Server) handleUserPassword(c *gin.Context) error {
 		f := userForm{Username: u.Username, FullName: u.FullName, Role: string(u.Role), Disabled: u.Disabled, Email: u.Email}
 		return s.renderUser(c, http.StatusUnprocessableEntity, vid, u, f, p)
 	}
-	hash, err := auth.Hash(pw, s.params)
+	hash, err := s.hashing.Hash(pw, s.params)
 	if err != nil {
 		return err
 	}

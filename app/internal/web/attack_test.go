@@ -1,0 +1,345 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// attackers is how many requests each parallel attack sends at once.
+const attackers = 40
+
+// inParallel runs f attackers times at once and counts the machine codes
+// of the JSON answers ("ok" for a 2xx).
+func inParallel(t *testing.T, f func(i int) *httptest.ResponseRecorder) map[string]int {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		codes = map[string]int{}
+		start = make(chan struct{})
+	)
+	for i := range attackers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			rec := f(i)
+			code := "ok"
+			if rec.Code >= 300 {
+				var eb errorBody
+				if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error == "" {
+					code = fmt.Sprintf("status %d", rec.Code)
+				} else {
+					code = eb.Error
+				}
+				if rec.Code == http.StatusTooManyRequests || rec.Code == http.StatusServiceUnavailable {
+					if rec.Header().Get("Retry-After") == "" {
+						code += " without Retry-After"
+					}
+				}
+			}
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+// topUp sends sequential wrong attempts after a parallel burst until one
+// is refused with locked, and returns how many were checked (answered
+// checked) before. An attempt that found every hashing slot busy during
+// the burst was given back (it checked nothing), so the burst may have
+// left the limit one or two attempts short; the total checked must still
+// stay within the limit.
+func topUp(t *testing.T, try func() *httptest.ResponseRecorder, checked, locked string) int {
+	t.Helper()
+	n := 0
+	for range 30 {
+		var eb errorBody
+		rec := try()
+		_ = json.Unmarshal(rec.Body.Bytes(), &eb)
+		switch eb.Error {
+		case checked:
+			n++
+		case locked:
+			return n
+		default:
+			t.Fatalf("top-up attempt: %d %s", rec.Code, rec.Body)
+		}
+	}
+	t.Fatalf("no lock after %d more attempts", n)
+	return n
+}
+
+// onlyCodes fails unless every answer has one of the allowed codes.
+func onlyCodes(t *testing.T, what string, codes map[string]int, allowed ...string) {
+	t.Helper()
+	n := 0
+	for _, a := range allowed {
+		n += codes[a]
+	}
+	if n != attackers {
+		t.Errorf("%s: answers %v, want only %v", what, codes, allowed)
+	}
+}
+
+// TestParallelStaffLoginLockout sends 40 wrong passwords at once for one
+// account from one address, on the token API and on the login form: at
+// most the limit are checked, the right password is refused afterwards
+// from that address, and an unknown username is answered exactly alike.
+func TestParallelStaffLoginLockout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		v := e.village("3505122001", "Sumberejo")
+		e.user(v, "kades", surat.RoleSigner)
+		e.user(v, "sekdes", surat.RoleOperator)
+		const ip = "198.51.100.7"
+		token := func(username, password string) *httptest.ResponseRecorder {
+			return e.apiFrom(ip, "POST", "/api/v1/auth/token", map[string]string{"username": username, "password": password})
+		}
+		for _, username := range []string{"kades", "tidakada"} {
+			codes := inParallel(t, func(i int) *httptest.ResponseRecorder {
+				return token(username, fmt.Sprintf("tebakan-%02d", i))
+			})
+			onlyCodes(t, username, codes, "invalid_credentials", "account_locked", "rate_limited", "server_busy")
+			codes["invalid_credentials"] += topUp(t, func() *httptest.ResponseRecorder { return token(username, "lagi-salah") },
+				"invalid_credentials", "account_locked")
+			if n := codes["invalid_credentials"]; n > maxLoginFailures-1 {
+				t.Errorf("%s: %d wrong passwords checked of %d sent (%v), want at most %d and then a lock",
+					username, n, attackers, codes, maxLoginFailures)
+			}
+		}
+		if rec := token("kades", testPassword); rec.Code != http.StatusTooManyRequests ||
+			!strings.Contains(rec.Body.String(), `"account_locked"`) {
+			t.Fatalf("right password after the attack: %d %s", rec.Code, rec.Body)
+		}
+		// The owner, elsewhere, is not locked out (issue 12 item 7).
+		if rec := e.apiFrom("203.0.113.9", "POST", "/api/v1/auth/token",
+			map[string]string{"username": "kades", "password": testPassword}); rec.Code != http.StatusOK {
+			t.Fatalf("right password from another address: %d %s", rec.Code, rec.Body)
+		}
+
+		// The login form: 40 parallel posts with one planted form token.
+		br := e.browser()
+		tok := br.csrf("/login")
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		var wg sync.WaitGroup
+		for i := range attackers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := br.c.PostForm(br.base+"/login", url.Values{"username": {"sekdes"},
+					"password": {fmt.Sprintf("tebakan-%02d", i)}, csrfField: {tok}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				mu.Lock()
+				statuses[resp.StatusCode]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if n := statuses[http.StatusUnprocessableEntity]; n > maxLoginFailures-1 ||
+			n+statuses[http.StatusTooManyRequests]+statuses[http.StatusServiceUnavailable] != attackers {
+			t.Errorf("login form: statuses %v, want at most %d wrong passwords checked", statuses, maxLoginFailures-1)
+		}
+		r := br.post("/login", url.Values{"username": {"sekdes"}, "password": {testPassword}, csrfField: {tok}})
+		if r.Code != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" ||
+			!strings.HasPrefix(textByID(t, r.Body, "form-error"), "Akun dikunci sementara") {
+			t.Fatalf("login form, right password after the attack: %d %s", r.Code, textByID(t, r.Body, "form-error"))
+		}
+	})
+}
+
+// TestStaffLoginSlowsDownGlobally spreads wrong passwords for one account
+// over many addresses: after maxAccountAttempts in a minute everybody is
+// slowed down (never locked), unknown usernames alike, and a minute later
+// the owner signs in.
+func TestStaffLoginSlowsDownGlobally(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		v := e.village("3505122001", "Sumberejo")
+		e.user(v, "kades", surat.RoleSigner)
+		for _, username := range []string{"kades", "tidakada"} {
+			for i := range maxAccountAttempts {
+				rec := e.apiFrom(fmt.Sprintf("198.51.100.%d", i+1), "POST", "/api/v1/auth/token",
+					map[string]string{"username": username, "password": "salah-sekali"})
+				if rec.Code != http.StatusUnauthorized {
+					t.Fatalf("%s attempt %d: %d %s", username, i+1, rec.Code, rec.Body)
+				}
+			}
+			rec := e.apiFrom("203.0.113.1", "POST", "/api/v1/auth/token",
+				map[string]string{"username": username, "password": testPassword})
+			if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), `"login_throttled"`) ||
+				rec.Header().Get("Retry-After") == "" {
+				t.Fatalf("%s after %d failures from many addresses: %d %s", username, maxAccountAttempts, rec.Code, rec.Body)
+			}
+		}
+		e.clock.Advance(accountWindow)
+		if rec := e.apiFrom("203.0.113.1", "POST", "/api/v1/auth/token",
+			map[string]string{"username": "kades", "password": testPassword}); rec.Code != http.StatusOK {
+			t.Fatalf("a minute later: %d %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+// TestLoginPerAddressLimit tries many usernames from one address: after
+// maxLoginAttemptsPerIP failures the address is refused before any
+// password is checked, whatever username it names.
+func TestLoginPerAddressLimit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		v := e.village("3505122001", "Sumberejo")
+		e.user(v, "kades", surat.RoleSigner)
+		const ip = "198.51.100.20"
+		codes := map[string]int{}
+		for i := range maxLoginAttemptsPerIP + 5 {
+			rec := e.apiFrom(ip, "POST", "/api/v1/auth/token",
+				map[string]string{"username": fmt.Sprintf("orang%02d", i), "password": "salah-sekali"})
+			var eb errorBody
+			_ = json.Unmarshal(rec.Body.Bytes(), &eb)
+			codes[eb.Error]++
+		}
+		if codes["invalid_credentials"] != maxLoginAttemptsPerIP || codes["rate_limited"] != 5 {
+			t.Errorf("answers %v, want %d invalid_credentials then rate_limited", codes, maxLoginAttemptsPerIP)
+		}
+		if rec := e.apiFrom(ip, "POST", "/api/v1/auth/token",
+			map[string]string{"username": "kades", "password": testPassword}); rec.Code != http.StatusTooManyRequests {
+			t.Errorf("right password from the blocked address: %d %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+// TestParallelResidentLockouts attacks the resident sign-in: 40 parallel
+// wrong PINs for one NIK (and for an unknown NIK), 40 parallel wrong old
+// PINs on the PIN change, and 40 parallel NIKs from one address.
+func TestParallelResidentLockouts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newMandiriEnv(t, b)
+		lv := e.villageForLetters("3505122001", "Sumberejo", "")
+		budi := lv.res
+		siti := e.member(lv.v, "3505124101900004", "Siti Aminah", "3505120101080077")
+		budiPIN := e.issuePIN("operator", budi.NIK)
+		sitiPIN := e.issuePIN("operator", siti.NIK)
+		const ip = "198.51.100.30"
+		login := func(nik, pin string) *httptest.ResponseRecorder {
+			return e.apiFrom(ip, "POST", "/api/v1/mandiri/auth/token", map[string]string{"nik": nik, "pin": pin})
+		}
+
+		// The old-PIN check of a PIN change, from a signed-in resident.
+		const sitiNew = "480917"
+		tok := e.residentToken(siti.NIK, sitiPIN, sitiNew)
+		codes := inParallel(t, func(i int) *httptest.ResponseRecorder {
+			return e.api("POST", "/api/v1/mandiri/pin", tok, map[string]string{
+				"pin_lama": fmt.Sprintf("9%05d", i*7+1), "pin_baru": "602846"})
+		})
+		onlyCodes(t, "PIN change", codes, "validation_failed", "account_locked", "server_busy")
+		codes["validation_failed"] += topUp(t, func() *httptest.ResponseRecorder {
+			return e.api("POST", "/api/v1/mandiri/pin", tok, map[string]string{"pin_lama": "911111", "pin_baru": "602846"})
+		}, "validation_failed", "account_locked")
+		if n := codes["validation_failed"]; n > mandiri.MaxPINFailures-1 {
+			t.Errorf("PIN change: %d wrong old PINs checked (%v), want at most %d", n, codes, mandiri.MaxPINFailures-1)
+		}
+		if rec := e.api("POST", "/api/v1/mandiri/pin", tok, map[string]string{"pin_lama": sitiNew,
+			"pin_baru": "602846"}); rec.Code != http.StatusTooManyRequests {
+			t.Errorf("right old PIN after the attack: %d %s", rec.Code, rec.Body)
+		}
+		// It is the same lock as the login's.
+		if rec := login(siti.NIK, sitiNew); rec.Code != http.StatusTooManyRequests {
+			t.Errorf("login after the PIN change attack: %d %s", rec.Code, rec.Body)
+		}
+
+		for _, nik := range []string{budi.NIK, "3505129999990007"} {
+			codes := inParallel(t, func(i int) *httptest.ResponseRecorder {
+				return login(nik, fmt.Sprintf("7%05d", i*13+2))
+			})
+			// While parallel attempts are in flight the address may reach
+			// its limit too (rate_limited), before the NIK's refusals give
+			// their address attempts back.
+			onlyCodes(t, "login", codes, "invalid_credentials", "account_locked", "rate_limited", "server_busy")
+			codes["invalid_credentials"] += topUp(t, func() *httptest.ResponseRecorder { return login(nik, "811111") },
+				"invalid_credentials", "account_locked")
+			if n := codes["invalid_credentials"]; n > mandiri.MaxPINFailures-1 {
+				t.Errorf("login: %d wrong PINs checked (%v), want at most %d", n, codes, mandiri.MaxPINFailures-1)
+			}
+		}
+		if rec := login(budi.NIK, budiPIN); rec.Code != http.StatusTooManyRequests {
+			t.Fatalf("right PIN after the attack: %d %s", rec.Code, rec.Body)
+		}
+
+		// Many NIKs from one address: at most MaxIPFailures are checked.
+		e.clock.Advance(mandiri.IPFailureWindow)
+		codes = inParallel(t, func(i int) *httptest.ResponseRecorder {
+			return e.apiFrom("198.51.100.31", "POST", "/api/v1/mandiri/auth/token",
+				map[string]string{"nik": fmt.Sprintf("35051299999901%02d", i), "pin": "583920"})
+		})
+		onlyCodes(t, "address", codes, "invalid_credentials", "rate_limited", "server_busy")
+		next := 0
+		codes["invalid_credentials"] += topUp(t, func() *httptest.ResponseRecorder {
+			next++
+			return e.apiFrom("198.51.100.31", "POST", "/api/v1/mandiri/auth/token",
+				map[string]string{"nik": fmt.Sprintf("35051299999902%02d", next), "pin": "583920"})
+		}, "invalid_credentials", "rate_limited")
+		if n := codes["invalid_credentials"]; n > mandiri.MaxIPFailures {
+			t.Errorf("one address: %d logins checked (%v), want at most %d", n, codes, mandiri.MaxIPFailures)
+		}
+	})
+}
+
+// TestParallelSigningPassphrase sends 40 wrong signing passphrases at once
+// (sign, then sign-batch): at most the limit open the key, the right
+// passphrase is refused afterwards, and nothing is numbered.
+func TestParallelSigningPassphrase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newLetterEnv(t, b)
+		lv := e.villageForLetters("3505122001", "Sumberejo", "")
+		l := e.approvedLetter(lv)
+		kades := lv.tokens["kades"]
+		for _, path := range []string{letterPath(l.ID) + "/sign", "/api/v1/letters/sign-batch"} {
+			codes := inParallel(t, func(i int) *httptest.ResponseRecorder {
+				body := map[string]any{"passphrase": fmt.Sprintf("tebakan-frasa-%02d", i)}
+				if strings.HasSuffix(path, "batch") {
+					body["ids"] = []int64{l.ID}
+				}
+				return e.api("POST", path, kades, body)
+			})
+			onlyCodes(t, path, codes, "wrong_passphrase", "signing_locked", "server_busy")
+			if codes["wrong_passphrase"] < 5 {
+				codes["wrong_passphrase"] += topUp(t, func() *httptest.ResponseRecorder {
+					return e.api("POST", letterPath(l.ID)+"/sign", kades, map[string]string{"passphrase": "masih-salah-juga"})
+				}, "wrong_passphrase", "signing_locked")
+			}
+			if n := codes["wrong_passphrase"]; n > 5 {
+				t.Errorf("%s: %d wrong passphrases tried (%v), want at most %d", path, n, codes, 5)
+			}
+			rec := e.api("POST", letterPath(l.ID)+"/sign", kades, map[string]string{"passphrase": testSignPass})
+			if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Body.String(), `"signing_locked"`) {
+				t.Fatalf("right passphrase after the attack on %s: %d %s", path, rec.Code, rec.Body)
+			}
+			if n := e.numbered(lv.v.ID); n != 0 {
+				t.Fatalf("%d letters numbered", n)
+			}
+			e.clock.Advance(surat.SignLockDuration + time.Second)
+		}
+		if rec := e.api("POST", letterPath(l.ID)+"/sign", kades, map[string]string{"passphrase": testSignPass}); rec.Code != http.StatusOK {
+			t.Fatalf("after the lock: %d %s", rec.Code, rec.Body)
+		}
+	})
+}
