@@ -187,10 +187,16 @@ type fixture struct {
 
 const residentNIK = "3505124507950991"
 
-func newFixture(t testing.TB, b storetest.Backend) *fixture {
+// newFixture makes the village, staff and resident on a new database; a
+// quota, when given, replaces the store's default request quota.
+func newFixture(t testing.TB, b storetest.Backend, quota ...store.RequestQuota) *fixture {
 	t.Helper()
 	ck := &clock{t: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}
-	f := &fixture{ctx: context.Background(), st: storetest.Open(t, b, ck.Now), clock: ck}
+	q := store.DefaultRequestQuota
+	if len(quota) > 0 {
+		q = quota[0]
+	}
+	f := &fixture{ctx: context.Background(), st: storetest.OpenQuota(t, b, ck.Now, q), clock: ck}
 	sys := surat.Actor{Username: "test"}
 	f.village = &surat.Village{Code: "3505122001", Name: "Sumberejo", Sebutan: "Desa", Kecamatan: "Sanankulon",
 		Kabupaten: "Blitar", SebutanKab: "Kabupaten", Provinsi: "Jawa Timur", NumberScope: "module", Paper: "F4"}
@@ -479,7 +485,9 @@ func TestFailedNotificationGivesUpAndCanBeRetried(t *testing.T) {
 // four replicas would): every notification is sent exactly once.
 func TestWorkersShareTheQueue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
-		f := newFixture(t, b)
+		// Twelve open requests of one resident: above the default cap of
+		// five, so this database allows more.
+		f := newFixture(t, b, store.RequestQuota{MaxOpen: 20})
 		rcv := &receiver{}
 		hook := httptest.NewServer(rcv)
 		t.Cleanup(hook.Close)
