@@ -95,7 +95,7 @@ func sqliteSchema(t *testing.T, db *sql.DB) schema {
 	t.Helper()
 	s := schema{columns: map[string]string{}, primary: map[string]string{}, indexes: map[string]string{}}
 	for _, tr := range rowsOf(t, db, `SELECT name FROM sqlite_master WHERE type = 'table'
-		AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version' ORDER BY name`) {
+		AND name NOT LIKE 'sqlite_%' AND name NOT IN ('goose_db_version', 'goose_lock') ORDER BY name`) {
 		table := tr[0]
 		var pk []string
 		pkPos := map[string]string{}
@@ -146,14 +146,14 @@ func mysqlSchema(t *testing.T, db *sql.DB) schema {
 	s := schema{columns: map[string]string{}, primary: map[string]string{}, indexes: map[string]string{},
 		fkIndexes: map[string]bool{}}
 	for _, c := range rowsOf(t, db, `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, IS_NULLABLE
-		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> 'goose_db_version'`) {
+		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN ('goose_db_version', 'goose_lock')`) {
 		s.columns[c[0]+"."+c[1]] = typeClass(t, c[2]) + " " + nullness(c[3] == "NO")
 	}
 	type key struct{ table, name string }
 	cols := map[key][]string{}
 	unique := map[key]bool{}
 	for _, r := range rowsOf(t, db, `SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME
-		FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> 'goose_db_version'
+		FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN ('goose_db_version', 'goose_lock')
 		ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`) {
 		k := key{r[0], r[1]}
 		cols[k] = append(cols[k], r[3])
