@@ -74,7 +74,7 @@ row "render, one-page letter (ms, median of 3 runs)" "$(echo "$line" | awk '{for
   "$(echo "$line" | awk '{for (i=1;i<NF;i++) if ($(i+1)=="floor-ms") print $i}')" "$r"
 
 echo "== signed size"
-go test -run '^$' -bench 'RenderAndSign/sign\+verify$' -benchtime 20x ./app/internal/issuance >"$work/sign.txt"
+go test -run '^$' -bench 'RenderAndSign/sign$' -benchtime 20x ./app/internal/issuance >"$work/sign.txt"
 row "signed one-page letter (bytes)" "$(metric "$work/sign.txt" signed-bytes)" "20480" \
   "$(awk -v b="$(metric "$work/sign.txt" signed-bytes)" 'BEGIN {printf "%.2f", b / 20480}')"
 
