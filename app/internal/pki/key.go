@@ -101,8 +101,15 @@ func SealKey(pkcs8 []byte, passphrase string, cert *x509.Certificate, villageID 
 	s := sealedKey{
 		Version: sealVersion, KDF: sealKDF,
 		Time: kdf.Time, Memory: kdf.Memory, Threads: kdf.Threads,
-		Salt: make([]byte, 16), Cert: Fingerprint(cert), Village: villageID,
+		Cert: Fingerprint(cert), Village: villageID,
 	}
+	return s.seal(passphrase, pkcs8, additionalData(cert, villageID))
+}
+
+// seal fills s with a random salt and nonce and pkcs8 encrypted under the
+// key derived from passphrase, bound to ad, and encodes it.
+func (s sealedKey) seal(passphrase string, pkcs8, ad []byte) ([]byte, error) {
+	s.Salt = make([]byte, 16)
 	if _, err := rand.Read(s.Salt); err != nil {
 		return nil, fmt.Errorf("pki: salt: %w", err)
 	}
@@ -114,8 +121,12 @@ func SealKey(pkcs8 []byte, passphrase string, cert *x509.Certificate, villageID 
 	if _, err := rand.Read(s.Nonce); err != nil {
 		return nil, fmt.Errorf("pki: nonce: %w", err)
 	}
-	s.Ciphertext = aead.Seal(nil, s.Nonce, pkcs8, additionalData(cert, villageID))
-	return json.Marshal(s)
+	s.Ciphertext = aead.Seal(nil, s.Nonce, pkcs8, ad)
+	blob, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("pki: seal: %w", err)
+	}
+	return blob, nil
 }
 
 // DecryptKey opens a blob made by SealKey (or NewRootCA / IssueSigner) for
@@ -300,23 +311,11 @@ func NewPendingKey(passphrase string, villageID int64, kdf auth.Params) (*Pendin
 	s := sealedKey{
 		Version: sealVersion, KDF: sealKDF,
 		Time: kdf.Time, Memory: kdf.Memory, Threads: kdf.Threads,
-		Salt: make([]byte, 16), Key: PublicKeyFingerprint(pub), Village: villageID,
+		Key: PublicKeyFingerprint(pub), Village: villageID,
 	}
-	if _, err := rand.Read(s.Salt); err != nil {
-		return nil, fmt.Errorf("pki: salt: %w", err)
-	}
-	aead, err := newAEAD(passphrase, s)
+	blob, err := s.seal(passphrase, pkcs8, publicKeyAdditionalData(pub, villageID))
 	if err != nil {
 		return nil, err
-	}
-	s.Nonce = make([]byte, gcmNonceSize)
-	if _, err := rand.Read(s.Nonce); err != nil {
-		return nil, fmt.Errorf("pki: nonce: %w", err)
-	}
-	s.Ciphertext = aead.Seal(nil, s.Nonce, pkcs8, publicKeyAdditionalData(pub, villageID))
-	blob, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("pki: seal: %w", err)
 	}
 	return &PendingKey{PublicKeyDER: pub, SealedKey: blob}, nil
 }
