@@ -48,7 +48,12 @@ func (s *Store) ForgetAuthAttempts(ctx context.Context, buckets ...string) error
 	if len(buckets) == 0 {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Exec("DELETE FROM auth_attempts WHERE bucket IN ?", buckets).Error
+	release, err := s.gateCounters(ctx)
+	if err != nil {
+		return fmt.Errorf("store: forget attempts: %w", err)
+	}
+	defer release()
+	err = s.db.WithContext(ctx).Exec("DELETE FROM auth_attempts WHERE bucket IN ?", buckets).Error
 	if err != nil {
 		return fmt.Errorf("store: forget attempts: %w", err)
 	}
@@ -62,7 +67,12 @@ func (s *Store) RefundAuthAttempts(ctx context.Context, buckets ...string) error
 	if len(buckets) == 0 {
 		return nil
 	}
-	err := s.db.WithContext(ctx).Exec("UPDATE auth_attempts SET hits = hits - 1 WHERE bucket IN ? AND hits > 0",
+	release, err := s.gateCounters(ctx)
+	if err != nil {
+		return fmt.Errorf("store: refund attempts: %w", err)
+	}
+	defer release()
+	err = s.db.WithContext(ctx).Exec("UPDATE auth_attempts SET hits = hits - 1 WHERE bucket IN ? AND hits > 0",
 		buckets).Error
 	if err != nil {
 		return fmt.Errorf("store: refund attempts: %w", err)

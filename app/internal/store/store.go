@@ -54,6 +54,10 @@ type Store struct {
 
 	// retries counts transactions run again after a conflict (retry.go).
 	retries atomic.Int64
+
+	// counterGate lets one sign-in counter write at a time run on SQLite
+	// (see gateCounters).
+	counterGate chan struct{}
 }
 
 // Options configures Open.
@@ -146,6 +150,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	st := &Store{db: db, sqlDB: sqlDB, dialect: o.Driver, now: utcNow, quota: o.Quota.withDefaults()}
 	if o.Driver == "sqlite" {
+		st.counterGate = make(chan struct{}, 1)
 		st.path, _, _ = strings.Cut(strings.TrimPrefix(o.DSN, "file:"), "?")
 	}
 	return st, nil

@@ -35,6 +35,11 @@ func (s *Store) hitLimit(ctx context.Context, table, bucket string, limit int, w
 	now := s.now().Unix()
 	win := int64(window / time.Second)
 	cutoff := now - win
+	release, err := s.gateCounters(ctx)
+	if err != nil {
+		return false, 0, 0, fmt.Errorf("store: count attempt: %w", err)
+	}
+	defer release()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The row exists from the first attempt on; creating it counts
 		// nothing.
@@ -78,4 +83,23 @@ func (s *Store) PurgeAttempts(ctx context.Context, before time.Time) (int64, err
 		return 0, fmt.Errorf("store: purge attempts: %w", res.Error)
 	}
 	return res.RowsAffected, nil
+}
+
+// gateCounters waits until this process may write a sign-in or lookup
+// counter and returns the function that lets the next one go. On SQLite
+// every writer takes the one database lock, and dozens of parallel
+// attempts polling for it with the driver's busy handler starved some
+// past busy_timeout (SQLITE_BUSY under a parallel guessing attack); queued
+// here they take turns in order. A SQLite database has one serving
+// process, so the gate is whole. MySQL needs none: its row locks queue.
+func (s *Store) gateCounters(ctx context.Context) (func(), error) {
+	if s.counterGate == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.counterGate <- struct{}{}:
+		return func() { <-s.counterGate }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
