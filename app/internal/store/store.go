@@ -133,6 +133,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// (see sqliteDSN) and wait on busy_timeout instead of failing, so a
 		// small pool is enough and avoids lock convoys on two cores.
 		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
 	} else {
 		maxOpen, maxIdle := cmp.Or(o.MaxOpen, 25), o.MaxIdle
 		if maxIdle == 0 || maxIdle > maxOpen {
