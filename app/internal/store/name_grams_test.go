@@ -89,6 +89,34 @@ func TestNameSearchMatchesEveryName(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%q (status %d): %d matches, a scan finds %d", tc.term, tc.status, len(got), len(want))
 			}
+			// The API's numbered pages find the same residents, in name
+			// order, with the exact total.
+			var paged []int64
+			prev := ""
+			for p := 1; ; p++ {
+				res, err := st.SearchResidents(ctx, a.ID, store.ResidentFilter{Query: tc.term, LifeStatus: tc.status,
+					Page: p, PerPage: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total != int64(len(want)) {
+					t.Errorf("%q page %d: total %d, want %d", tc.term, p, res.Total, len(want))
+				}
+				for _, r := range res.Residents {
+					if r.Name < prev {
+						t.Errorf("%q: %q after %q, not in name order", tc.term, r.Name, prev)
+					}
+					prev = r.Name
+					paged = append(paged, r.ID)
+				}
+				if len(res.Residents) < 100 {
+					break
+				}
+			}
+			slices.Sort(paged)
+			if fmt.Sprint(paged) != fmt.Sprint(want) {
+				t.Errorf("%q (status %d): SearchResidents finds %d, a scan finds %d", tc.term, tc.status, len(paged), len(want))
+			}
 		}
 	})
 }

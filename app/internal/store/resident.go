@@ -265,41 +265,36 @@ type ResidentPage struct {
 	PerPage   int
 }
 
-// SearchResidents lists the village's residents matching f, ordered by name.
+// SearchResidents lists the village's residents matching f, ordered by
+// name, a numbered page at a time with the exact total (the bearer API's
+// list). It finds rows as FindResidents does: a name term of three or more
+// characters starts from the postings of its rarest trigram, a NIK or No.
+// KK prefix from those indexes, so that a search in a register of 100,000
+// costs about what its matches do rather than a scan of every name.
 func (s *Store) SearchResidents(ctx context.Context, villageID int64, f ResidentFilter) (*ResidentPage, error) {
 	pg := pageOf(f.Page, f.PerPage, 25, 100)
 	f.Page, f.PerPage = pg.Page, pg.PerPage
-	q := s.db.WithContext(ctx).Table("residents AS r").Where("r.village_id = ?", villageID)
-	if f.Dusun != "" || f.RW != "" || f.RT != "" {
-		q = q.Joins("JOIN households AS h ON h.id = r.household_id")
-		if f.Dusun != "" {
-			q = q.Where("h.dusun = ?", f.Dusun)
-		}
-		if f.RW != "" {
-			q = q.Where("h.rw = ?", f.RW)
-		}
-		if f.RT != "" {
-			q = q.Where("h.rt = ?", f.RT)
-		}
+	q := ResidentQuery{Text: f.Query, Dusun: f.Dusun, RW: f.RW, RT: f.RT, LifeStatus: f.LifeStatus}
+	where, byIDs, gram, err := s.residentConditions(ctx, villageID, q)
+	if err != nil {
+		return nil, err
 	}
-	if f.LifeStatus != 0 {
-		q = q.Where("r.life_status = ?", f.LifeStatus)
-	}
-	if term := strings.TrimSpace(f.Query); term != "" {
-		if isDigits(term) {
-			sub := s.db.Table("households").Select("id").Where("village_id = ? AND no_kk LIKE ?", villageID, term+"%")
-			q = q.Where("(r.nik LIKE ? OR r.household_id IN (?))", term+"%", sub)
-		} else {
-			q = q.Where("r.name LIKE ?", "%"+escapeLike(term)+"%")
+	from := func() *gorm.DB { return s.db.WithContext(ctx).Table("residents AS r") }
+	order := s.nameOrder(byIDs, "")
+	if gram != "" {
+		like := "%" + likeLiteral(strings.TrimSpace(f.Query)) + "%"
+		from = func() *gorm.DB {
+			return s.db.WithContext(ctx).Table("resident_name_grams AS g0").Joins("JOIN residents AS r ON r.id = g0.resident_id").
+				Where("g0.village_id = ? AND g0.gram = ? AND g0.name LIKE ? ESCAPE '!'", villageID, gram, like)
 		}
+		order = "g0.name, g0.resident_id"
 	}
 	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	if err := where(from()).Count(&total).Error; err != nil {
 		return nil, translate("count residents", err)
 	}
 	var rs []surat.Resident
-	if err := pg.apply(q.Select("r.*").Order("r.name, r.id")).
-		Find(&rs).Error; err != nil {
+	if err := pg.apply(where(from()).Select("r.*").Order(order)).Find(&rs).Error; err != nil {
 		return nil, translate("search residents", err)
 	}
 	ptrs := make([]*surat.Resident, len(rs))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -52,21 +53,42 @@ type PublicLetter struct {
 // purpose: a five-table join cost three times as much to run as this one (letters +
 // certificate) in a benchmark on 20,000 letters.
 const publicLetterSQL = `SELECT l.id, l.village_id, l.module, l.status, l.subject_name, l.number,
-	l.verify_code, l.pdf_sha256, l.issued_at, l.signed_at, l.valid_until, l.signer_official_id,
-	l.revoked_at, l.revoke_code, l.replaced_by_id, l.template_id,
-	c.serial, c.fingerprint, c.not_before, c.not_after, c.revoked_at
+	l.verify_code, l.pdf_sha256, %[2]s, %[3]s, %[4]s, l.signer_official_id,
+	%[5]s, l.revoke_code, l.replaced_by_id, l.template_id,
+	c.serial, c.fingerprint, %[6]s, %[7]s, %[8]s
 FROM letters l LEFT JOIN signer_certificates c ON c.id = l.certificate_id
-WHERE l.verify_code = %s AND l.signed_at IS NOT NULL`
+WHERE l.verify_code = %[1]s AND l.signed_at IS NOT NULL`
 
-// publicLetterQuery is publicLetterSQL of each dialect. On SQLite a bare "?" compared with an indexed column makes the
-// planner consult sqlite_stat4 (written by ANALYZE) with the bound value,
-// which marks the statement to be compiled a second time at its first step
-// once the code is bound: every lookup then parsed the SQL twice, a quarter
-// of the page's CPU time. The CAST hides the value from the planner, which
+// publicTimeColumns are the time columns of publicLetterSQL, in order.
+var publicTimeColumns = []any{"l.issued_at", "l.signed_at", "l.valid_until", "l.revoked_at",
+	"c.not_before", "c.not_after", "c.revoked_at"}
+
+// publicLetterQuery is publicLetterSQL of each dialect.
+//
+// On SQLite a bare "?" compared with an indexed column makes the planner
+// consult sqlite_stat4 (written by ANALYZE) with the bound value, which
+// marks the statement to be compiled a second time at its first step once
+// the code is bound: every lookup then parsed the SQL twice, a quarter of
+// the page's CPU time. The CAST hides the value from the planner, which
 // cannot matter for a unique index, and leaves the lookup an index search.
+//
+// The SQLite driver turns a DATETIME column into a time.Time by trying a
+// layout that never matches what it wrote before the one that does, which
+// allocated an error for each of the seven times of every lookup; read as
+// text (an expression has no declared type), they are parsed by dbTime
+// with the driver's own layout first.
 var publicLetterQuery = map[string]string{
-	"sqlite": fmt.Sprintf(publicLetterSQL, "CAST(? AS TEXT)"),
-	"mysql":  fmt.Sprintf(publicLetterSQL, "?"),
+	"sqlite": fmt.Sprintf(publicLetterSQL, append([]any{"CAST(? AS TEXT)"}, textColumns(publicTimeColumns)...)...),
+	"mysql":  fmt.Sprintf(publicLetterSQL, append([]any{"?"}, publicTimeColumns...)...),
+}
+
+// textColumns wraps each SQLite column in a cast to text.
+func textColumns(cols []any) []any {
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		out[i] = fmt.Sprintf("CAST(%s AS TEXT)", c)
+	}
+	return out
 }
 
 // PublicLetterByVerifyCode returns the public facts of the signed (or since
@@ -88,8 +110,8 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 		l                                          PublicLetter
 		status, revokeCode                         string
 		number, certSerial, certFP                 sql.NullString
-		issued, signed, validUntil, revoked        sql.NullTime
-		certNotBefore, certNotAfter, certRevokedAt sql.NullTime
+		issued, signed, validUntil, revoked        dbTime
+		certNotBefore, certNotAfter, certRevokedAt dbTime
 		signer, replacedBy, templateID             sql.NullInt64
 	)
 	stmt, err := s.publicLetterStmt(ctx)
@@ -109,8 +131,8 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 	}
 	l.Status, l.RevokeCode = surat.LetterStatus(status), surat.RevocationReason(revokeCode)
 	l.Number, l.CertSerial, l.CertFingerprint = nullString(number), nullString(certSerial), nullString(certFP)
-	l.IssuedAt, l.SignedAt, l.ValidUntil, l.RevokedAt = nullTime(issued), nullTime(signed), nullTime(validUntil), nullTime(revoked)
-	l.CertNotBefore, l.CertNotAfter, l.CertRevokedAt = nullTime(certNotBefore), nullTime(certNotAfter), nullTime(certRevokedAt)
+	l.IssuedAt, l.SignedAt, l.ValidUntil, l.RevokedAt = issued.ptr(), signed.ptr(), validUntil.ptr(), revoked.ptr()
+	l.CertNotBefore, l.CertNotAfter, l.CertRevokedAt = certNotBefore.ptr(), certNotAfter.ptr(), certRevokedAt.ptr()
 	l.SignerOfficialID, l.ReplacedByID = nullInt64(signer), nullInt64(replacedBy)
 	l.TemplateID = nullInt64(templateID)
 	return &l, nil
@@ -143,11 +165,57 @@ func nullString(v sql.NullString) *string {
 	return &v.String
 }
 
-func nullTime(v sql.NullTime) *time.Time {
-	if !v.Valid {
+// dbTime scans a nullable time column: a time.Time from MySQL, or the text
+// of a SQLite DATETIME read with CAST(... AS TEXT) (publicLetterQuery).
+type dbTime struct {
+	t     time.Time
+	valid bool
+}
+
+// sqliteTimeLayouts are the layouts the SQLite driver (modernc.org/sqlite)
+// reads DATETIME text with; the first is the one it writes.
+var sqliteTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// Scan implements sql.Scanner.
+func (d *dbTime) Scan(v any) error {
+	*d = dbTime{}
+	var s string
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		*d = dbTime{t: v, valid: true}
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("store: cannot scan %T as a time", v)
+	}
+	s = strings.TrimSuffix(s, "Z")
+	for _, layout := range sqliteTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			*d = dbTime{t: t, valid: true}
+			return nil
+		}
+	}
+	return fmt.Errorf("store: cannot parse time %q", s)
+}
+
+func (d dbTime) ptr() *time.Time {
+	if !d.valid {
 		return nil
 	}
-	return &v.Time
+	return &d.t
 }
 
 func nullInt64(v sql.NullInt64) *int64 {

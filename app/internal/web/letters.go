@@ -797,7 +797,11 @@ func (s *Server) refFromValues(ctx context.Context, vid int64, sp *letters.Subje
 	case total == 1:
 		return issuance.SubjectRef{ResidentID: hits[0].ID}, true, nil
 	default:
-		p.Add(key, fmt.Sprintf("Ada %d penduduk yang cocok dengan “%s”; pilih salah satu.", total, q))
+		many := fmt.Sprintf("Ada %d", total)
+		if total > store.ResidentCountCap {
+			many = fmt.Sprintf("Ada lebih dari %d", store.ResidentCountCap)
+		}
+		p.Add(key, many+" penduduk yang cocok dengan “"+q+"”; pilih salah satu.")
 	}
 	// Not resolved: reported above; the role counts as given so that the
 	// service does not add "wajib diisi" on top.
@@ -945,23 +949,28 @@ func maskNIK(nik string) string {
 }
 
 // findResidents searches the village's register for a name or a NIK/KK
-// prefix and returns at most limit hits and the number of matches.
+// prefix and returns at most limit hits and the number of matches, which is
+// store.ResidentCountCap+1 when there are more than the cap.
 func (s *Server) findResidents(ctx context.Context, vid int64, q string, limit int) ([]residentHit, int64, error) {
 	q = strings.TrimSpace(q)
 	if len([]rune(q)) < 2 {
 		return []residentHit{}, 0, nil
 	}
-	page, err := s.store.SearchResidents(ctx, vid, store.ResidentFilter{Query: q, PerPage: limit})
+	res, err := s.store.FindResidents(ctx, vid, store.ResidentQuery{Text: q, Limit: limit})
 	if err != nil {
 		return nil, 0, err
 	}
 	now := s.now()
-	hits := make([]residentHit, 0, len(page.Residents))
-	for i := range page.Residents {
-		r := &page.Residents[i]
+	hits := make([]residentHit, 0, len(res.Residents))
+	for i := range res.Residents {
+		r := &res.Residents[i]
 		hits = append(hits, residentHit{ID: r.ID, Name: r.Name, Info: residentInfo(r, now)})
 	}
-	return hits, page.Total, nil
+	total := int64(res.Count)
+	if res.CountCapped {
+		total = store.ResidentCountCap + 1
+	}
+	return hits, total, nil
 }
 
 // residentSearchResponse is the picker's JSON.

@@ -80,6 +80,7 @@ func BenchmarkVerifyPage(b *testing.B) {
 	}
 	d.Issuance, d.Verify = iss, ver
 	d.Mandiri = testMandiri(b, d)
+	d.Notify = testNotify(b, d)
 	srv, err := New(d)
 	if err != nil {
 		b.Fatal(err)

@@ -71,7 +71,9 @@
       if (total > results.length) {
         var more = document.createElement("li");
         more.className = "none";
-        more.textContent = (total - results.length) + " lainnya; ketik lebih lengkap.";
+        // The server counts at most 1,000 matches and answers 1,001 beyond.
+        more.textContent = total > 1000 ? "Lebih dari 1000 hasil; ketik lebih lengkap."
+          : (total - results.length) + " lainnya; ketik lebih lengkap.";
         list.appendChild(more);
       }
       list.hidden = false;
