@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,6 +143,68 @@ func TestPublicLetterByVerifyCode(t *testing.T) {
 		if got.Status != surat.LetterReplaced || got.ReplacedByID == nil || *got.ReplacedByID != repl.ID || got.RevokedAt == nil {
 			t.Errorf("replaced letter: status %s replaced by %v at %v", got.Status, got.ReplacedByID, got.RevokedAt)
 		}
+	})
+}
+
+// TestPublicLookupFloodLeavesStaffAConnection floods the public lookup from
+// 200 goroutines at once, as a burst of scans does, while a clerk's write
+// and read run: every lookup answers the right letter, the clerk's work
+// is not starved of a connection.
+func TestPublicLookupFloodLeavesStaffAConnection(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, nil)
+		e := newLetterEnv(t, st, "3505122001", "module")
+		codes := map[string]int64{}
+		for range 20 {
+			l, err := e.finalize(e.approved(t, "sk_domisili").ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			codes[*l.VerifyCode] = l.ID
+		}
+		list := make([]string, 0, len(codes))
+		for c := range codes {
+			list = append(list, c)
+		}
+		stop := make(chan struct{})
+		errs := make(chan error, 200)
+		var wg sync.WaitGroup
+		for i := range 200 {
+			wg.Go(func() {
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					code := list[(i+n)%len(list)]
+					l, err := st.PublicLetterByVerifyCode(ctx, code)
+					if err != nil || l.ID != codes[code] {
+						errs <- fmt.Errorf("lookup %s: %v, %v", code, l, err)
+						return
+					}
+				}
+			})
+		}
+		start := time.Now()
+		draft := e.approved(t, "sk_usaha")
+		if _, err := st.LetterByID(ctx, e.village.ID, draft.ID); err != nil {
+			t.Errorf("clerk's read during the flood: %v", err)
+		}
+		staff := time.Since(start)
+		close(stop)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		// Generous on a loaded CI machine; without free connections the
+		// clerk waited behind hundreds of lookups for a random turn.
+		if staff > 10*time.Second {
+			t.Errorf("a clerk's write and read took %s during the flood", staff)
+		}
+
 	})
 }
 
