@@ -31,6 +31,10 @@ N=${N:-100000}
 DRIVER=${DRIVER:-sqlite}
 DSN=${DSN:-}
 DURATION=${DURATION:-30s}
+# WARMUP: load before measuring. A large database needs longer for its
+# pages to be mapped into the server, as they are in a server that has run
+# for a few minutes (30 s at 500,000 letters or more).
+if [ "$N" -ge 500000 ]; then WARMUP=${WARMUP:-30s}; else WARMUP=${WARMUP:-5s}; fi
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
 ADDR=${ADDR:-127.0.0.1:18080}
@@ -77,30 +81,35 @@ status=$(curl -s -o "$work/page.html" -w '%{http_code}' "http://$ADDR/v/$code")
 [ "$status" = 200 ] || { echo "GET /v/$code = $status"; cat "$work/serve.log"; exit 1; }
 echo "   GET /v/$code = 200, $(wc -c <"$work/page.html") bytes"
 
-# cpu_ticks: user+system CPU the server process has used, in clock ticks.
+# cpu_ticks: user+system CPU the server process has used, in clock ticks;
+# db_ticks the same of the MySQL server when it runs on this machine.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+dbpid=
+if [ "$DRIVER" = mysql ]; then dbpid=$(pidof mariadbd mysqld 2>/dev/null | awk '{print $1}') || true; fi
+db_ticks() { if [ -n "$dbpid" ]; then awk '{print $14 + $15}' "/proc/$dbpid/stat"; else echo 0; fi; }
 hz=$(getconf CLK_TCK)
 
 run() { # key, label, wrk arguments...
   local key=$1 label=$2; shift 2
-  local before after
-  before=$(cpu_ticks)
+  local before after dbbefore dbafter
+  before=$(cpu_ticks); dbbefore=$(db_ticks)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
-  after=$(cpu_ticks)
-  local rps p99 errs total us
+  after=$(cpu_ticks); dbafter=$(db_ticks)
+  local rps p99 errs total us dbus
   rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$key.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/$key.txt")
   errs=$(awk '/Non-2xx/ {print $5}' "$work/$key.txt")
   total=$(awk '/requests in/ {print $1}' "$work/$key.txt")
   # Server CPU per request: independent of what else runs on the machine.
   us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
-  printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   non-2xx %s\n' \
-    "$label" "$rps" "$p99" "$us" "${errs:-0}"
+  dbus=$(awk -v t=$((dbafter - dbbefore)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
+  printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   database CPU %5s us/request   non-2xx %s\n' \
+    "$label" "$rps" "$p99" "$us" "$dbus" "${errs:-0}"
   [ -z "${VERBOSE:-}" ] || cat "$work/$key.txt"
 }
 
-echo "== warm-up"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" >/dev/null
+echo "== warm-up ($WARMUP)"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" >/dev/null
 
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run bare "bare Gin handler" "http://$BARE_ADDR/bare"
