@@ -21,7 +21,9 @@
 #      info level written to a file, plus a bare Gin engine whose only route
 #      writes "ok";
 #   4. wrk against the bare handler, then against /v/<random existing code>
-#      (scripts/bench-verify.lua), and prints requests/s and p99 for both.
+#      (scripts/bench-verify.lua), plainly and as a phone's browser asks
+#      (Accept-Encoding: gzip), and prints requests/s, p99 and the CPU time
+#      per request of the server (and of MariaDB, when it runs here).
 #
 # Needs wrk (Debian: apt-get install wrk) and curl. wrk and the server share
 # this machine's cores, so figures are a floor for a dedicated server.
@@ -114,3 +116,4 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run bare "bare Gin handler" "http://$BARE_ADDR/bare"
 run verify "/v/<code>, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt"
+run verifygz "/v/<code> gzip, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" gzip

@@ -106,11 +106,19 @@ for engine in $engines; do
     else
       N=$n DURATION=$DURATION scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
     fi
-    bare=$(awk '/^bare Gin handler/ {print $4}' "$work/verify-$engine-$n.txt")
-    page=$(awk '/^\/v\/<code>/ {print $4}' "$work/verify-$engine-$n.txt")
-    p99=$(awk '/^\/v\/<code>/ {for (i=1;i<NF;i++) if ($i=="p99") print $(i+1)}' "$work/verify-$engine-$n.txt")
-    row "public check /v, $engine, $n letters (req/s)" "$page" "$bare" "$(awk -v a="$page" -v b="$bare" 'BEGIN {printf "%.2f", a / b}')"
-    row "public check /v, $engine, $n letters (p99)" "$p99" "20ms"
+    f="$work/verify-$engine-$n.txt"
+    # field LABEL-REGEX WORD: the value before (or after, for p99) WORD on the line.
+    before() { awk -v w="$2" "/$1/"' {for (i=2;i<=NF;i++) if ($i==w) print $(i-1)}' "$f"; }
+    after() { awk -v w="$2" "/$1/"' {for (i=1;i<NF;i++) if ($i==w) print $(i+1)}' "$f"; }
+    bare=$(before '^bare Gin handler' req/s)
+    for kind in plain gzip; do
+      if [ $kind = plain ]; then re='^\/v\/<code>,'; label=""; else re='^\/v\/<code> gzip,'; label=" gzip"; fi
+      page=$(before "$re" req/s)
+      row "public check /v$label, $engine, $n letters (req/s)" "$page" "$bare" "$(awk -v a="$page" -v b="$bare" 'BEGIN {printf "%.2f", a / b}')"
+      row "public check /v$label, $engine, $n letters (p99)" "$(after "$re" p99)" "20ms"
+      row "public check /v$label, $engine, $n letters (CPU us/request: app, database)" \
+        "$(after "$re" CPU | head -n 1), $(after "$re" CPU | tail -n 1)" "$(after '^bare Gin handler' CPU | head -n 1)"
+    done
   done
 done
 

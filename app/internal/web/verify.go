@@ -101,7 +101,7 @@ func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, 
 			}
 		}()
 		if s.verifySkeletons.render(buf, &p) {
-			c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+			writeMaybeGzip(c, status, "text/html; charset=utf-8", buf.Bytes())
 			return
 		}
 		buf.Reset()
