@@ -59,10 +59,18 @@ type Store struct {
 	// (see gateCounters).
 	counterGate chan struct{}
 
-	// publicGate bounds the public letter lookups running at once (see
-	// PublicLetterByVerifyCode).
-	publicGate chan struct{}
+	// publicGate bounds the public letter lookups running at once through
+	// database/sql (see publicLookupPooled); on SQLite publicReaders are the
+	// lookups' own connections (publicLookupDirect), nil until opened.
+	publicGate    chan struct{}
+	publicReaders chan *publicReader
+	sqliteDSN     string
+	closed        atomic.Bool
 }
+
+// sqlitePool is the size of database/sql's pool on SQLite: one writer at a
+// time, readers beside it in WAL, on a machine of a few cores.
+const sqlitePool = 4
 
 // Options configures Open.
 type Options struct {
@@ -136,8 +144,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// SQLite allows one writer at a time; transactions start IMMEDIATE
 		// (see sqliteDSN) and wait on busy_timeout instead of failing, so a
 		// small pool is enough and avoids lock convoys on two cores.
-		sqlDB.SetMaxOpenConns(4)
-		sqlDB.SetMaxIdleConns(4)
+		sqlDB.SetMaxOpenConns(sqlitePool)
+		sqlDB.SetMaxIdleConns(sqlitePool)
 	} else {
 		maxOpen, maxIdle := cmp.Or(o.MaxOpen, 25), o.MaxIdle
 		if maxIdle == 0 || maxIdle > maxOpen {
@@ -158,6 +166,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Driver == "sqlite" {
 		st.counterGate = make(chan struct{}, 1)
 		st.path, _, _ = strings.Cut(strings.TrimPrefix(o.DSN, "file:"), "?")
+		if !strings.Contains(o.DSN, ":memory:") && !strings.Contains(o.DSN, "mode=memory") {
+			// Three readers, as the gate of a pool of four: a separate
+			// connection sees the same database only in a file.
+			st.sqliteDSN = sqliteDSN(o.DSN)
+			st.publicReaders = make(chan *publicReader, publicLookupSlots(sqlitePool))
+			for range cap(st.publicReaders) {
+				st.publicReaders <- nil
+			}
+		}
 	}
 	return st, nil
 }
@@ -238,6 +255,7 @@ func mysqlDSN(dsn string) string {
 
 // Close releases the connection pool.
 func (s *Store) Close() error {
+	s.closePublicReaders()
 	s.publicMu.Lock()
 	if s.publicStmt != nil {
 		s.publicStmt.Close()
