@@ -5,16 +5,18 @@ import (
 	"github.com/trustelem/zxcvbn/frequency"
 	"github.com/trustelem/zxcvbn/match"
 	"regexp"
+	"sync"
 )
 
 func Omnimatch(password string, userInputs []string) (matches []*match.Match) {
-	dictMatcher := defaultRankedDictionnaries.withDict("user_inputs", buildRankedDict(userInputs))
+	dicts, graphs := defaults() // suratdesa: built on first use, see defaults
+	dictMatcher := dicts.withDict("user_inputs", buildRankedDict(userInputs))
 
 	matchers := []match.Matcher{
 		dictMatcher,
 		reverseDictionnaryMatch{dm: dictMatcher},
 		l33tMatch{dm: dictMatcher, table: l33tTable},
-		spatialMatch{graphs: defaultGraphs},
+		spatialMatch{graphs: graphs},
 		repeatMatch{},
 		sequenceMatch{},
 		regexpMatch{regexes: defaultRegexpMatch},
@@ -28,10 +30,31 @@ func Omnimatch(password string, userInputs []string) (matches []*match.Match) {
 	return matches
 }
 
+// suratdesa addition: the ranked dictionaries and the adjacency graphs are
+// built on first use, by defaults, instead of in package-level variables
+// (upstream's defaultRankedDictionnaries and defaultGraphs), which Go
+// builds at package init: about 40 ms and 10 MB at every start of a
+// program that imports the package, whether it checks a password or not.
 var (
-	defaultRankedDictionnaries = loadDefaultDictionnaries()
-	defaultGraphs              = loadDefaultAdjacencyGraphs()
-	defaultRegexpMatch         = []struct {
+	defaultsOnce               sync.Once
+	defaultRankedDictionnaries dictionaryMatch
+	defaultGraphs              []*adjacency.Graph
+)
+
+// defaults returns the ranked dictionaries of the frequency lists and the
+// adjacency graphs, building them on the first call. sync.Once makes
+// concurrent first callers wait for the one that builds them; afterwards
+// they are only read, so callers share them.
+func defaults() (dictionaryMatch, []*adjacency.Graph) {
+	defaultsOnce.Do(func() {
+		defaultRankedDictionnaries = loadDefaultDictionnaries()
+		defaultGraphs = loadDefaultAdjacencyGraphs()
+	})
+	return defaultRankedDictionnaries, defaultGraphs
+}
+
+var (
+	defaultRegexpMatch = []struct {
 		Name   string
 		Regexp *regexp.Regexp
 	}{
@@ -58,7 +81,7 @@ var (
 
 func loadDefaultDictionnaries() dictionaryMatch {
 	rd := make(map[string]rankedDictionnary)
-	for n, list := range frequency.FrequencyLists {
+	for n, list := range frequency.FrequencyLists() {
 		rd[n] = buildRankedDict(list)
 	}
 	return dictionaryMatch{
@@ -67,11 +90,12 @@ func loadDefaultDictionnaries() dictionaryMatch {
 }
 
 func loadDefaultAdjacencyGraphs() []*adjacency.Graph {
+	graphs := adjacency.Graphs()
 	return []*adjacency.Graph{
-		adjacency.Graphs["qwerty"],
-		adjacency.Graphs["dvorak"],
-		adjacency.Graphs["keypad"],
-		adjacency.Graphs["mac_keypad"],
+		graphs["qwerty"],
+		graphs["dvorak"],
+		graphs["keypad"],
+		graphs["mac_keypad"],
 	}
 
 }

@@ -169,13 +169,14 @@ func L33tVariations(m *match.Match) float64 {
 func SpatialGuesses(m *match.Match) float64 {
 	s := float64(0)
 	d := float64(0)
+	graphs := adjacency.Graphs() // suratdesa: a function, see adjacency.Graphs
 	switch m.Graph {
 	case "qwerty", "dvorak":
-		s = float64(len(adjacency.Graphs["qwerty"].Graph))
-		d = adjacency.Graphs["qwerty"].AverageDegree
+		s = float64(len(graphs["qwerty"].Graph))
+		d = graphs["qwerty"].AverageDegree
 	default:
-		s = float64(len(adjacency.Graphs["keypad"].Graph))
-		d = adjacency.Graphs["keypad"].AverageDegree
+		s = float64(len(graphs["keypad"].Graph))
+		d = graphs["keypad"].AverageDegree
 	}
 	guesses := float64(0)
 	runeCount := utf8.RuneCountInString(m.Token)
