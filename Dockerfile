@@ -3,8 +3,10 @@
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-# gofpdf is vendored (go.mod replace); its go.mod is needed to resolve modules.
+# gofpdf and zxcvbn are vendored (go.mod replace); their go.mod files are
+# needed to resolve modules.
 COPY third_party/gofpdf/go.mod third_party/gofpdf/go.sum third_party/gofpdf/
+COPY third_party/zxcvbn/go.mod third_party/zxcvbn/
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/suratdesa ./app \

@@ -77,26 +77,15 @@ func (e *env) guards() (*attempt.Counter, *auth.Slots, error) {
 }
 
 // newIssuance loads the letter catalogue (a broken module file stops the
-// application with its file and line), prepares the PDF renderer and builds
+// application with its file and line), makes the PDF renderer and builds
 // the issuance service on e's store.
 func newIssuance(e *env, kdf auth.Params) (*issuance.Service, error) {
-	// The two take about as long as each other and most of the start-up:
-	// prepare the fonts while the module files are parsed.
-	type renderer struct {
-		r   *pdf.Renderer
-		err error
-	}
-	rc := make(chan renderer, 1)
-	go func() {
-		r, err := pdf.NewRenderer()
-		rc <- renderer{r, err}
-	}()
+	// The PDF fonts (20-25 ms and a few MB) are prepared for the first
+	// letter rendered, or when /readyz asks, not at start-up. If they cannot
+	// be (a build defect), every render returns the error and /readyz
+	// reports and logs it.
+	r := pdf.NewLazyRenderer()
 	cat, err := loadCatalogue(lettertpl.FS, "templates/letters")
-	rr := <-rc
-	if err != nil {
-		return nil, err
-	}
-	r, err := rr.r, rr.err
 	if err != nil {
 		return nil, err
 	}

@@ -186,5 +186,10 @@ type BatchResult struct {
 // in the binary hold. A village's letters use ModulesFor.
 func (s *Service) Builtin() *letters.Catalogue { return s.d.Catalogue }
 
+// RendererReady prepares the PDF renderer's fonts if no letter has been
+// rendered yet (the server does not at start-up, see pdf.NewLazyRenderer)
+// and returns the error that prevented it, or nil; for /readyz.
+func (s *Service) RendererReady() error { return s.d.Renderer.Ready() }
+
 // VerifyURL is the public verification URL of a code: BaseURL + "/v/" + code.
 func (s *Service) VerifyURL(code string) string { return s.d.BaseURL + "/v/" + code }

@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -302,16 +304,38 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 		return nil, errors.New("letters: no module files (*.yaml) found")
 	}
 	sort.Strings(names)
+	// The files are read and parsed on every CPU (a module's parse depends
+	// on its file alone), then checked against each other in name order, so
+	// the errors come out in the same order as from one goroutine.
+	type parsed struct {
+		m    *Module
+		errs []error
+	}
+	out := make([]parsed, len(names))
+	next := make(chan int, len(names))
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				data, err := fs.ReadFile(fsys, names[i])
+				if err != nil {
+					out[i].errs = []error{newLoadError(names[i], 0, "%s", err.Error())}
+					continue
+				}
+				out[i].m, out[i].errs = parseModule(path.Base(names[i]), data)
+			}
+		})
+	}
+	wg.Wait()
 	c := &Catalogue{byCode: map[string]*Module{}}
 	seen := map[string]string{} // code -> file, including files with errors
 	var errs []error
-	for _, name := range names {
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			errs = append(errs, newLoadError(name, 0, "%s", err.Error()))
-			continue
-		}
-		m, ferrs := parseModule(path.Base(name), data)
+	for i, name := range names {
+		m, ferrs := out[i].m, out[i].errs
 		errs = append(errs, ferrs...)
 		if m == nil {
 			continue

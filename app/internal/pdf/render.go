@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jung-kurt/gofpdf"
@@ -33,26 +34,59 @@ type Options struct {
 // Renderer renders letters. It holds the fonts, prepared once, and is safe
 // for concurrent use; create one at start-up and share it.
 type Renderer struct {
+	// load reads the font files; Ready prepares the fonts from them once,
+	// behind once, setting err or the three fields below it, which are
+	// only read afterwards.
+	load      func() (regular, bold []byte, err error)
+	once      sync.Once
+	err       error
 	fonts     parsedFonts
 	glyphs    glyphSet
-	logos     logoCache
 	watermark outline // "DRAF" in the bold font, as a vector path
+	logos     logoCache
 }
 
-// NewRenderer prepares the embedded fonts. It fails only if the embedded
-// font files are unreadable, which is a build defect.
+// NewRenderer prepares the embedded fonts and returns when they are ready.
+// It fails only if the embedded font files are unreadable, which is a
+// build defect.
 func NewRenderer() (*Renderer, error) {
-	regular, bold, err := loadFonts()
-	if err != nil {
+	r := &Renderer{load: loadFonts}
+	if err := r.Ready(); err != nil {
 		return nil, err
+	}
+	return r, nil
+}
+
+// NewLazyRenderer returns a Renderer that prepares the embedded fonts
+// (some 20-25 ms and a few MB) when they are first needed, by Render or
+// Ready: a server starts without them. Concurrent first renders wait for
+// the one preparation. If the fonts cannot be prepared, Ready and every
+// Render return the error.
+func NewLazyRenderer() *Renderer {
+	return &Renderer{load: loadFonts}
+}
+
+// Ready prepares the fonts if that has not been done yet and returns the
+// error that prevented it, or nil.
+func (r *Renderer) Ready() error {
+	r.once.Do(func() { r.fonts, r.glyphs, r.watermark, r.err = prepareFonts(r.load) })
+	return r.err
+}
+
+// prepareFonts reads the fonts with load, cuts and parses them, and draws
+// the watermark.
+func prepareFonts(load func() (regular, bold []byte, err error)) (parsedFonts, glyphSet, outline, error) {
+	regular, bold, err := load()
+	if err != nil {
+		return parsedFonts{}, nil, outline{}, err
 	}
 	glyphs, err := readGlyphSet(regular)
 	if err != nil {
-		return nil, err
+		return parsedFonts{}, nil, outline{}, err
 	}
 	boldGlyphs, err := readGlyphSet(bold)
 	if err != nil {
-		return nil, err
+		return parsedFonts{}, nil, outline{}, err
 	}
 	for r := range glyphs {
 		if !boldGlyphs[r] {
@@ -61,13 +95,13 @@ func NewRenderer() (*Renderer, error) {
 	}
 	mark, err := wordOutline(bold, draftMark)
 	if err != nil {
-		return nil, err
+		return parsedFonts{}, nil, outline{}, err
 	}
 	fonts, err := parseFonts(regular, bold)
 	if err != nil {
-		return nil, err
+		return parsedFonts{}, nil, outline{}, err
 	}
-	return &Renderer{fonts: fonts, glyphs: glyphs, watermark: mark}, nil
+	return fonts, glyphs, mark, nil
 }
 
 // Page geometry and type sizes, in millimetres and points.
@@ -99,10 +133,14 @@ func paperSize(paper surat.Paper) (w, h float64, err error) {
 	return 0, 0, fmt.Errorf("pdf: unknown paper size %q (want F4 or A4)", paper)
 }
 
-// Render draws doc and returns the PDF bytes. It fails for a nil document, an
-// unknown paper size, a seal without a verification URL, or a logo that is
-// neither PNG nor JPEG.
+// Render draws doc and returns the PDF bytes. It prepares the fonts of a
+// Renderer from NewLazyRenderer on first use. It fails when they cannot be
+// prepared, for a nil document, an unknown paper size, a seal without a
+// verification URL, or a logo that is neither PNG nor JPEG.
 func (r *Renderer) Render(doc *surat.Document, opt Options) ([]byte, error) {
+	if err := r.Ready(); err != nil {
+		return nil, err
+	}
 	if doc == nil {
 		return nil, errors.New("pdf: nil document")
 	}

@@ -34,8 +34,10 @@ type readyStatus struct {
 
 // handleReady answers 200 when this replica can serve: the database
 // answers, its schema has every migration this binary knows, the storage
-// directory takes a write and the blob store (APP_BLOB_URL) answers. Otherwise 503, so a load balancer sends
-// requests elsewhere.
+// directory takes a write, the blob store (APP_BLOB_URL) answers and the
+// PDF fonts are prepared (the first check after start-up prepares them,
+// 20-25 ms, unless a letter was rendered first). Otherwise 503, so a load
+// balancer sends requests elsewhere.
 func (s *Server) handleReady(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
@@ -70,6 +72,11 @@ func (s *Server) handleReady(c *gin.Context) {
 		} else {
 			st.Checks["blobs"] = "ok"
 		}
+	}
+	if err := s.issuance.RendererReady(); err != nil {
+		fail("pdf", "fonts unavailable", err)
+	} else {
+		st.Checks["pdf"] = "ok"
 	}
 	if s.cfg.LocalBaseURL() {
 		st.Warnings = append(st.Warnings, "APP_BASE_URL "+s.cfg.BaseURL+

@@ -33,7 +33,7 @@ func TestReadyz(t *testing.T) {
 		e := newEnv(t, b, withStorage(storage))
 		code, st := readyOf(t, e)
 		if code != http.StatusOK || st.Status != "ok" || st.Checks["database"] != "ok" || st.Checks["schema"] != "ok" ||
-			st.Checks["storage"] != "ok" || st.Checks["blobs"] != "ok" {
+			st.Checks["storage"] != "ok" || st.Checks["blobs"] != "ok" || st.Checks["pdf"] != "ok" {
 			t.Fatalf("ready server: %d %+v", code, st)
 		}
 		if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "APP_BASE_URL http://localhost:8080") {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -31,8 +32,25 @@ var requiredPages = []string{"login", "setup", "dashboard", "error"}
 
 // pageTemplate is one page's own template set: the layout, the partials and
 // the page's "content" block. Sets are separate so that two pages defining
-// "content" cannot overwrite each other.
-type pageTemplate struct{ t *template.Template }
+// "content" cannot overwrite each other. A page is parsed on its first
+// use, not at start-up: the pages are most of the templates, embedded in
+// the binary and so parsed by the tests before any release
+// (TestEveryPageParsesAsAWhole), and most server processes use a few of
+// them.
+type pageTemplate struct {
+	file string
+	base *template.Template // the layout and the partials, cloned for the page
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+// parsed returns the page's template set, parsing it on the first call;
+// concurrent first callers wait for the one parse.
+func (p *pageTemplate) parsed() (*template.Template, error) {
+	p.once.Do(func() { p.t, p.err = parsePage(p.base, p.file) })
+	return p.t, p.err
+}
 
 // basePage is what the layout needs; every page struct embeds it.
 type basePage struct {
@@ -149,6 +167,10 @@ func (a *assetSet) url(name string) (string, error) {
 	return "/static/" + f.hash + "/" + name, nil
 }
 
+// parsePages parses the layout and the partials, once, and returns every
+// page of templates/pages, to be parsed on first use into a clone of them
+// (html/template's Clone copies the parse trees, so escaping one page's
+// set leaves the others alone).
 func (s *Server) parsePages() (map[string]*pageTemplate, error) {
 	funcs := template.FuncMap{"asset": s.assets.url, "field": field, "scopeLabel": scopeLabel,
 		"inc": func(i int) int { return i + 1 }}
@@ -160,19 +182,16 @@ func (s *Server) parsePages() (map[string]*pageTemplate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
+	// Named after the first file, so the layout is parsed into it and a
+	// page's set holds the same templates as parsing the layout, the
+	// partials and the page into template.New(page) together.
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(files, append([]string{"templates/layout.html"}, partials...)...)
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
 	pages := make(map[string]*pageTemplate, len(pageFiles))
 	for _, file := range pageFiles {
-		name := strings.TrimSuffix(path.Base(file), ".html")
-		patterns := append([]string{"templates/layout.html"}, partials...)
-		patterns = append(patterns, "templates/pages/"+name+".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(files, patterns...)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
-		}
-		if t.Lookup("content") == nil {
-			return nil, fmt.Errorf("web: template %s defines no content block", name)
-		}
-		pages[name] = &pageTemplate{t: t}
+		pages[strings.TrimSuffix(path.Base(file), ".html")] = &pageTemplate{file: file, base: base}
 	}
 	for _, name := range requiredPages {
 		if pages[name] == nil {
@@ -182,6 +201,25 @@ func (s *Server) parsePages() (map[string]*pageTemplate, error) {
 	return pages, nil
 }
 
+// parsePage parses the page in file into a clone of base (the layout and
+// the partials). The template returned is named after the page, as parsing
+// layout, partials and page together into template.New(page) names it.
+func parsePage(base *template.Template, file string) (*template.Template, error) {
+	name := strings.TrimSuffix(path.Base(file), ".html")
+	set, err := base.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("web: template %s: %w", name, err)
+	}
+	t, err := set.New(name).ParseFS(files, file)
+	if err != nil {
+		return nil, fmt.Errorf("web: template %s: %w", name, err)
+	}
+	if t.Lookup("content") == nil {
+		return nil, fmt.Errorf("web: template %s defines no content block", name)
+	}
+	return t, nil
+}
+
 // execute renders page name into a buffer, so a failing template never
 // writes half a page.
 func (s *Server) execute(name string, data any) ([]byte, error) {
@@ -189,8 +227,12 @@ func (s *Server) execute(name string, data any) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("web: no page %q", name)
 	}
+	t, err := p.parsed()
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
-	if err := p.t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return nil, fmt.Errorf("web: render %s: %w", name, err)
 	}
 	return buf.Bytes(), nil

@@ -179,7 +179,11 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	if p, ok := s.pages["verify"]; ok {
-		s.verifySkeletons = newSkeletonSet(p.t, "layout")
+		t, err := p.parsed()
+		if err != nil {
+			return nil, err
+		}
+		s.verifySkeletons = newSkeletonSet(t, "layout")
 	}
 	if s.fallback, err = s.renderFallback(); err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func TestVerifySkeletonMatchesTemplate(t *testing.T) {
 			p.Root = &verify.Root{CommonName: str(), Fingerprint: str(), Display: str()}
 		}
 		var want bytes.Buffer
-		if err := e.srv.pages["verify"].t.ExecuteTemplate(&want, "layout", &p); err != nil {
+		if err := pageSet(t, e.srv, "verify").ExecuteTemplate(&want, "layout", &p); err != nil {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
@@ -73,7 +73,7 @@ func TestVerifySkeletonMatchesTemplate(t *testing.T) {
 // value is never served from skeletons.
 func TestSkeletonRefusesValueDependentTemplates(t *testing.T) {
 	e := newEnv(t, storetest.SQLite)
-	if ss := newSkeletonSet(e.srv.pages["letter_form"].t, "layout"); ss != nil {
+	if ss := newSkeletonSet(pageSet(t, e.srv, "letter_form"), "layout"); ss != nil {
 		t.Error("the letter form compares values, yet skeletons were allowed")
 	}
 }

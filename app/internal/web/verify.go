@@ -122,6 +122,12 @@ func (s *Server) renderPooled(c *gin.Context, status int, name string, data any)
 		s.render(c, status, name, data) // reports the missing page
 		return
 	}
+	t, err := p.parsed()
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "render failed", "page", name, "err", err)
+		c.Data(http.StatusInternalServerError, "text/html; charset=utf-8", s.fallback)
+		return
+	}
 	buf := verifyPageBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 64<<10 {
@@ -129,7 +135,7 @@ func (s *Server) renderPooled(c *gin.Context, status int, name string, data any)
 			verifyPageBuffers.Put(buf)
 		}
 	}()
-	if err := p.t.ExecuteTemplate(buf, "layout", data); err != nil {
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "render failed", "page", name, "err", fmt.Errorf("web: render %s: %w", name, err))
 		c.Data(http.StatusInternalServerError, "text/html; charset=utf-8", s.fallback)
 		return
