@@ -94,6 +94,7 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 		{"name search, big village (santo)", desa, "/penduduk?q=santo"},
 		{"name search, big village (wibowo a)", desa, "/penduduk?q=" + url.QueryEscape("wibowo a")},
 		{"name search, big village (rare: xyz)", desa, "/penduduk?q=xyz"},
+		{"name search, letter picker (santo)", desa, "/surat/cari-penduduk?q=santo"},
 	} {
 		times := make([]time.Duration, 0, n)
 		for range n + 2 { // two warm-up requests
@@ -112,6 +113,25 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 		times = times[2:]
 		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 		fmt.Fprintf(out, "%s\t%.1f\t%.1f\n", m.name, ms(times[len(times)/2]), ms(times[len(times)*95/100]))
+	}
+	// The search itself, without the page around it: the store's query
+	// for the big village (the first one seeded).
+	big, err := st.VillageByCode(ctx, bigVillageCode)
+	if err != nil {
+		return err
+	}
+	for _, term := range []string{"santo", "wibowo a", "xyz"} {
+		times := make([]time.Duration, 0, n)
+		for range n + 2 {
+			start := time.Now()
+			if _, err := st.FindResidents(ctx, big.ID, store.ResidentQuery{Text: term, Limit: 25}); err != nil {
+				return err
+			}
+			times = append(times, time.Since(start))
+		}
+		times = times[2:]
+		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		fmt.Fprintf(out, "name search query, store (%s)\t%.1f\t%.1f\n", term, ms(times[len(times)/2]), ms(times[len(times)*95/100]))
 	}
 	return nil
 }

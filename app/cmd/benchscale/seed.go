@@ -50,7 +50,7 @@ func seed(ctx context.Context, driver, dsn string, o seedOptions, log func(strin
 	ids := make([]int64, o.villages)
 	codes := make([]string, o.villages)
 	for i := range o.villages {
-		v := &surat.Village{Code: fmt.Sprintf("35%08d", 5000000+i), Name: villageName(i), Sebutan: "Desa",
+		v := &surat.Village{Code: villageCode(i), Name: villageName(i), Sebutan: "Desa",
 			Kecamatan: fmt.Sprintf("Kecamatan %02d", i%22), Kabupaten: "Blitar", SebutanKab: "Kabupaten",
 			Provinsi: "Jawa Timur", NumberScope: surat.ScopeModule, Paper: surat.PaperF4}
 		if err := st.CreateVillage(ctx, sys, v); err != nil {
@@ -247,3 +247,9 @@ func personName(i int) string {
 }
 
 func dusun(h int) string { return []string{"Krajan", "Sumberan", "Ngasem", "Kebonsari"}[h%4] }
+
+// villageCode is the kode desa of the i-th seeded village; the first one
+// (bigVillageCode) is the big village.
+func villageCode(i int) string { return fmt.Sprintf("35%08d", 5000000+i) }
+
+var bigVillageCode = villageCode(0)

@@ -92,8 +92,11 @@ func (s *Store) setNameGrams(tx *gorm.DB, villageID int64, names map[int64]strin
 }
 
 // gramCountCap bounds how far the postings of one trigram are counted when
-// choosing the rarest trigram of a search term.
-const gramCountCap = 20000
+// choosing the rarest trigram of a search term. Beyond it a trigram is
+// common and which common one is walked matters little, while counting
+// each of a term's trigrams to 20,000 took half of a search for "santo" in
+// a village of 100,000 (7.9 -> 3.2 ms on MariaDB with 1,000).
+const gramCountCap = 1000
 
 // rarestGram is the trigram of term that the fewest of the village's
 // residents' names hold, or "" for a term shorter than three characters.
