@@ -23,7 +23,8 @@ func TestSeedAndPages(t *testing.T) {
 		t.Fatalf("pages: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 6 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") {
+	if len(lines) != 10 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") ||
+		!strings.HasPrefix(lines[9], "name search query, store (xyz)\t") {
 		t.Errorf("pages printed:\n%s", out.String())
 	}
 }
