@@ -279,15 +279,10 @@ func (s *Store) SearchResidents(ctx context.Context, villageID int64, f Resident
 	if err != nil {
 		return nil, err
 	}
-	from := func() *gorm.DB { return s.db.WithContext(ctx).Table("residents AS r") }
+	from, name, id := s.residentRows(ctx, villageID, gram, f.Query)
 	order := s.nameOrder(byIDs, "")
 	if gram != "" {
-		like := "%" + likeLiteral(strings.TrimSpace(f.Query)) + "%"
-		from = func() *gorm.DB {
-			return s.db.WithContext(ctx).Table("resident_name_grams AS g0").Joins("JOIN residents AS r ON r.id = g0.resident_id").
-				Where("g0.village_id = ? AND g0.gram = ? AND g0.name LIKE ? ESCAPE '!'", villageID, gram, like)
-		}
-		order = "g0.name, g0.resident_id"
+		order = name + ", " + id
 	}
 	var total int64
 	if err := where(from()).Count(&total).Error; err != nil {

@@ -60,16 +60,9 @@ func (s *Store) FindResidents(ctx context.Context, villageID int64, q ResidentQu
 	// by. A name term walks the postings of its rarest trigram in name
 	// order (rarestGram), testing the stored name before any resident row
 	// is read; otherwise the residents are read by their own indexes.
-	from := func() *gorm.DB { return s.db.WithContext(ctx).Table("residents AS r") }
-	name, id := "r.name", "r.id"
+	from, name, id := s.residentRows(ctx, villageID, gram, q.Text)
 	order := func(dir string) string { return s.nameOrder(byIDs, dir) }
 	if gram != "" {
-		like := "%" + likeLiteral(strings.TrimSpace(q.Text)) + "%"
-		from = func() *gorm.DB {
-			return s.db.WithContext(ctx).Table("resident_name_grams AS g0").Joins("JOIN residents AS r ON r.id = g0.resident_id").
-				Where("g0.village_id = ? AND g0.gram = ? AND g0.name LIKE ? ESCAPE '!'", villageID, gram, like)
-		}
-		name, id = "g0.name", "g0.resident_id"
 		order = func(dir string) string { return name + dir + ", " + id + dir }
 	}
 
@@ -142,6 +135,21 @@ func (s *Store) FindResidents(ctx context.Context, villageID int64, q ResidentQu
 	}
 	res.Residents = rs
 	return res, nil
+}
+
+// residentRows returns the rows a search reads, on table alias r, and the
+// columns they are ordered by: the residents themselves, or, for a name
+// term with its rarest trigram gram, that trigram's postings whose stored
+// name holds the term (joined to their residents), walked in name order.
+func (s *Store) residentRows(ctx context.Context, villageID int64, gram, text string) (from func() *gorm.DB, name, id string) {
+	if gram == "" {
+		return func() *gorm.DB { return s.db.WithContext(ctx).Table("residents AS r") }, "r.name", "r.id"
+	}
+	like := "%" + likeLiteral(strings.TrimSpace(text)) + "%"
+	return func() *gorm.DB {
+		return s.db.WithContext(ctx).Table("resident_name_grams AS g0").Joins("JOIN residents AS r ON r.id = g0.resident_id").
+			Where("g0.village_id = ? AND g0.gram = ? AND g0.name LIKE ? ESCAPE '!'", villageID, gram, like)
+	}, "g0.name", "g0.resident_id"
 }
 
 // nameOrder is the ORDER BY of a page of residents (dir "" or " DESC").
