@@ -162,7 +162,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: database %s is not reachable: %w", o.Driver, err)
 	}
 	st := &Store{db: db, sqlDB: sqlDB, dialect: o.Driver, now: utcNow, quota: o.Quota.withDefaults()}
-	st.publicGate = make(chan struct{}, publicLookupSlots(sqlDB.Stats().MaxOpenConnections))
 	if o.Driver == "sqlite" {
 		st.counterGate = make(chan struct{}, 1)
 		st.path, _, _ = strings.Cut(strings.TrimPrefix(o.DSN, "file:"), "?")
@@ -175,6 +174,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 				st.publicReaders <- nil
 			}
 		}
+	}
+	if st.publicReaders == nil {
+		st.publicGate = make(chan struct{}, publicLookupSlots(sqlDB.Stats().MaxOpenConnections))
 	}
 	return st, nil
 }

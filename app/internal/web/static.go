@@ -21,10 +21,12 @@ func (s *Server) handleStatic(c *gin.Context) error {
 	}
 	c.Header("Cache-Control", "public, max-age=31536000, immutable")
 	c.Header("Vary", "Accept-Encoding")
-	if gz := gzipAsset(f); gz != nil && acceptsGzip(c.GetHeader("Accept-Encoding")) {
-		c.Header("Content-Encoding", "gzip")
-		c.Data(http.StatusOK, f.contentType, gz)
-		return nil
+	if acceptsGzip(c.GetHeader("Accept-Encoding")) {
+		if gz := gzipAsset(f); gz != nil {
+			c.Header("Content-Encoding", "gzip")
+			c.Data(http.StatusOK, f.contentType, gz)
+			return nil
+		}
 	}
 	c.Data(http.StatusOK, f.contentType, f.body)
 	return nil
