@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// openCachingSQLite opens a file database through the statement-caching
+// driver with a single connection, so that every statement below runs on
+// the same connection and its cache.
+func openCachingSQLite(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(sqliteDriver(), sqliteDSN(filepath.Join(t.TempDir(), "stmts.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE nums (n INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= 5; n++ {
+		if _, err := db.Exec("INSERT INTO nums (n) VALUES (?)", n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+// cachedOnConn reports the statements the pool's one connection holds.
+func cachedOnConn(t *testing.T, db *sql.DB) map[string]bool {
+	t.Helper()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	out := map[string]bool{}
+	if err := conn.Raw(func(dc any) error {
+		c := dc.(*stmtCachingConn)
+		for q := range c.stmts {
+			out[q] = true
+		}
+		if len(c.stmts) != c.lru.Len() {
+			return fmt.Errorf("cache map has %d statements, its list %d", len(c.stmts), c.lru.Len())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A statement prepared in one transaction is the connection's compiled
+// statement in the next: what GORM does for every query of a transaction.
+func TestStatementsOutliveTransactions(t *testing.T) {
+	db := openCachingSQLite(t)
+	const q = "SELECT count(*) FROM nums WHERE n <= ?"
+	var first any
+	for i := range 3 {
+		tx, err := db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := tx.Prepare(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := st.QueryRow(i + 2).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != i+2 {
+			t.Fatalf("run %d: count %d, want %d", i, n, i+2)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		conn, _ := db.Conn(context.Background())
+		conn.Raw(func(dc any) error {
+			cs := dc.(*stmtCachingConn).stmts[q].Value.(*cachedStmt)
+			if first == nil {
+				first = cs.stmt
+			} else if cs.stmt != first {
+				t.Errorf("run %d compiled the statement again", i)
+			}
+			if cs.handles != 0 || cs.reading {
+				t.Errorf("run %d left the statement held (%d handles, reading %v)", i, cs.handles, cs.reading)
+			}
+			return nil
+		})
+		conn.Close()
+	}
+}
+
+// The same statement run again while its rows are still being read (a
+// query inside a loop over its own results) must not disturb those rows.
+func TestStatementRunInsideItsOwnRows(t *testing.T) {
+	db := openCachingSQLite(t)
+	const q = "SELECT n FROM nums WHERE n <= ? ORDER BY n"
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	outer, err := tx.Prepare(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := outer.Query(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen, inner []int
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, n)
+		st, err := tx.Prepare(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := st.Query(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := 0
+		for in.Next() {
+			count++
+		}
+		if err := in.Close(); err != nil {
+			t.Fatal(err)
+		}
+		inner = append(inner, count)
+		if _, err := st.Exec(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if fmt.Sprint(seen) != "[1 2 3 4 5]" || fmt.Sprint(inner) != "[1 2 3 4 5]" {
+		t.Fatalf("outer rows %v, inner counts %v; want [1 2 3 4 5] for both", seen, inner)
+	}
+	// Afterwards the cached statement runs normally again.
+	var n int
+	if err := outer.QueryRow(3).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("after the loop: %d, %v", n, err)
+	}
+}
+
+// The cache keeps at most stmtCacheSize statements per connection,
+// dropping the least recently used, and a dropped statement still held by
+// a prepared handle keeps working until the handle is closed.
+func TestStatementCacheIsBounded(t *testing.T) {
+	db := openCachingSQLite(t)
+	held, err := db.Prepare("SELECT n FROM nums WHERE n = ? -- held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range stmtCacheSize + 20 {
+		var n int
+		st, err := db.Prepare(fmt.Sprintf("SELECT n FROM nums WHERE n = ? -- %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.QueryRow(1).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+	}
+	cached := cachedOnConn(t, db)
+	if len(cached) != stmtCacheSize {
+		t.Fatalf("%d statements cached, want %d", len(cached), stmtCacheSize)
+	}
+	if cached["SELECT n FROM nums WHERE n = ? -- held"] || cached["SELECT n FROM nums WHERE n = ? -- 0"] {
+		t.Fatal("the least recently used statements are still cached")
+	}
+	if !cached[fmt.Sprintf("SELECT n FROM nums WHERE n = ? -- %d", stmtCacheSize+19)] {
+		t.Fatal("the newest statement is not cached")
+	}
+	var n int
+	if err := held.QueryRow(4).Scan(&n); err != nil || n != 4 {
+		t.Fatalf("the evicted, held statement: %d, %v", n, err)
+	}
+	if err := held.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
