@@ -191,11 +191,33 @@ func (s *Store) HouseholdByID(ctx context.Context, villageID, id int64) (*Househ
 	return &sums[0], nil
 }
 
+// maxDusuns bounds the dusun a village's lists offer as filters; villages
+// have a few, the largest a few dozen.
+const maxDusuns = 200
+
 // Dusuns lists the distinct dusun names of the village's households, for
-// the list filters.
+// the list filters, at most maxDusuns of them.
+//
+// It steps through the (village_id, dusun, ...) index from one name to the
+// next, one short query each: neither MariaDB nor SQLite skips through an
+// index for a DISTINCT, and reading every household's entry took 3-6 ms
+// for a village of 25,000 households on every load of the resident list;
+// a village has a handful of dusun.
 func (s *Store) Dusuns(ctx context.Context, villageID int64) ([]string, error) {
 	var ds []string
-	err := s.db.WithContext(ctx).Table("households").Where("village_id = ? AND dusun <> ''", villageID).
-		Distinct("dusun").Order("dusun").Pluck("dusun", &ds).Error
-	return ds, translate("dusun list", err)
+	last := ""
+	for len(ds) < maxDusuns {
+		var next []string
+		err := s.db.WithContext(ctx).Table("households").Where("village_id = ? AND dusun > ?", villageID, last).
+			Order("dusun").Limit(1).Pluck("dusun", &next).Error
+		if err != nil {
+			return nil, translate("dusun list", err)
+		}
+		if len(next) == 0 {
+			break
+		}
+		last = next[0]
+		ds = append(ds, last)
+	}
+	return ds, nil
 }

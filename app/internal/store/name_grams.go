@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 
 	"github.com/pressly/goose/v3"
@@ -103,25 +105,111 @@ const gramCountCap = 1000
 // The search walks that trigram's postings in name order (see
 // FindResidents), testing each stored name with LIKE, so a page costs
 // about as many postings as it takes to find it.
+//
+// The counts (each to gramCountCap) come from one statement for all the
+// trigrams not counted in the last gramCountTTL, and are remembered
+// (gramCounts). They only choose which postings to walk; the walk reads
+// the postings as they are, so a count that is out of date makes a search
+// slower, never wrong. A clerk typing a name searches the same trigrams
+// again and again, and counting a term of eight letters cost more than
+// the search itself (2.7 of 6.8 ms for "wibowo a" among 100,000 names on
+// MariaDB).
 func (s *Store) rarestGram(ctx context.Context, villageID int64, term string) (string, error) {
 	grams := nameGrams(term)
-	db := s.db.WithContext(ctx)
-	rarest, best := "", int64(-1)
-	for _, g := range grams {
-		var n int64
-		sub := db.Table("resident_name_grams").Select("1").Where("village_id = ? AND gram = ?", villageID, g).
-			Limit(gramCountCap)
-		if err := db.Table("(?) AS g", sub).Count(&n).Error; err != nil {
+	if len(grams) > maxCountedGrams {
+		grams = grams[:maxCountedGrams]
+	}
+	counts := make([]int64, len(grams))
+	var missing []int
+	now := s.now()
+	for i, g := range grams {
+		n, ok := s.gramCounts.get(villageID, g, now)
+		if !ok {
+			missing = append(missing, i)
+		}
+		counts[i] = n
+	}
+	if len(missing) > 0 {
+		var sql strings.Builder
+		args := make([]any, 0, 2*len(missing))
+		for k, i := range missing {
+			if k > 0 {
+				sql.WriteString(" UNION ALL ")
+			}
+			fmt.Fprintf(&sql, "SELECT %d AS i, COUNT(*) AS n FROM (SELECT 1 AS one FROM resident_name_grams "+
+				"WHERE village_id = ? AND gram = ? LIMIT %d) g%d", i, gramCountCap, k)
+			args = append(args, villageID, grams[i])
+		}
+		var rows []struct{ I, N int64 }
+		if err := s.db.WithContext(ctx).Raw(sql.String(), args...).Scan(&rows).Error; err != nil {
 			return "", translate("name gram count", err)
 		}
-		if best < 0 || n < best {
-			rarest, best = g, n
+		if len(rows) != len(missing) {
+			return "", fmt.Errorf("store: name gram count: %d counts for %d trigrams", len(rows), len(missing))
 		}
-		if n == 0 {
-			break
+		for _, r := range rows {
+			counts[r.I] = r.N
+			s.gramCounts.put(villageID, grams[r.I], r.N, now)
+		}
+	}
+	rarest, best := "", int64(-1)
+	for i, g := range grams {
+		if best < 0 || counts[i] < best {
+			rarest, best = g, counts[i]
 		}
 	}
 	return rarest, nil
+}
+
+// maxCountedGrams bounds the trigrams of a term that are counted: the
+// rarest of the first sixteen narrows enough, and LIKE tests the whole
+// term anyway.
+const maxCountedGrams = 16
+
+// gramCountTTL is how long a trigram's count is used before it is counted
+// again; gramCountEntries bounds how many are remembered (about 60 bytes
+// each), across all villages.
+const (
+	gramCountTTL     = 10 * time.Minute
+	gramCountEntries = 20000
+)
+
+// gramCountCache remembers the capped posting counts of trigrams for
+// rarestGram. It is safe for concurrent use.
+type gramCountCache struct {
+	mu sync.Mutex
+	m  map[gramKey]gramCount
+}
+
+type gramKey struct {
+	village int64
+	gram    string
+}
+
+type gramCount struct {
+	n  int64
+	at time.Time
+}
+
+func (c *gramCountCache) get(village int64, gram string, now time.Time) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[gramKey{village, gram}]
+	if !ok || now.Sub(e.at) >= gramCountTTL || now.Before(e.at) {
+		return 0, false
+	}
+	return e.n, true
+}
+
+// put remembers a count; when the cache is full it starts over, which
+// costs the next searches one counting statement each.
+func (c *gramCountCache) put(village int64, gram string, n int64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= gramCountEntries {
+		c.m = make(map[gramKey]gramCount)
+	}
+	c.m[gramKey{village, gram}] = gramCount{n: n, at: now}
 }
 
 // backfillNameGrams is migration 00082: the trigrams of every resident

@@ -141,3 +141,53 @@ func TestNameGramsBackfill(t *testing.T) {
 		}
 	})
 }
+
+// The search remembers how common each trigram is, to choose which
+// postings to walk. A remembered count that is out of date must never
+// change what is found: a name written after a search that counted its
+// trigrams (none then) is found by the next search, with the right count.
+func TestNameSearchAfterTrigramCountsChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		a := newVillage(t, st, "3505122001", "Sumberejo")
+		recs := seedRegister(t, st, a.ID, 60)
+		for _, term := range []string{"qomariyah", "siti qomar"} {
+			res, err := st.FindResidents(ctx, a.ID, store.ResidentQuery{Text: term})
+			if err != nil || res.Count != 0 {
+				t.Fatalf("%q before: %v, %+v", term, err, res)
+			}
+		}
+		// Three residents take the name, one of them through a re-import.
+		page, err := st.SearchResidents(ctx, a.ID, store.ResidentFilter{PerPage: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range page.Residents {
+			r.Name = fmt.Sprintf("Siti Qomariyah %d", i)
+			if err := st.UpdateResident(ctx, admin, a.ID, &r, r.Household); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs[40].Resident.Name = "Siti Qomariyah Lestari"
+		if _, err := st.ImportResidents(ctx, admin, a.ID, recs[40:41], false); err != nil {
+			t.Fatal(err)
+		}
+		for _, term := range []string{"qomariyah", "siti qomar", "QOMAR"} {
+			res, err := st.FindResidents(ctx, a.ID, store.ResidentQuery{Text: term})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Count != 3 || len(res.Residents) != 3 {
+				t.Errorf("%q after: count %d, %d shown, want 3", term, res.Count, len(res.Residents))
+			}
+			api, err := st.SearchResidents(ctx, a.ID, store.ResidentFilter{Query: term})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if api.Total != 3 || len(api.Residents) != 3 {
+				t.Errorf("%q after, API: total %d, %d listed, want 3", term, api.Total, len(api.Residents))
+			}
+		}
+	})
+}

@@ -285,7 +285,7 @@ func (s *Store) SearchResidents(ctx context.Context, villageID int64, f Resident
 		order = name + ", " + id
 	}
 	var total int64
-	if err := where(from()).Count(&total).Error; err != nil {
+	if err := s.countRows(ctx, villageID, q, gram, where(from())).Count(&total).Error; err != nil {
 		return nil, translate("count residents", err)
 	}
 	var rs []surat.Resident

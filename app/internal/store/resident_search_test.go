@@ -236,3 +236,42 @@ func BenchmarkFindResidents(b *testing.B) {
 		})
 	}
 }
+
+// The dusun filter lists each dusun of the village once, in order, without
+// the empty one and without another village's.
+func TestDusunsListsEachOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		a := newVillage(t, st, "3505122001", "Sumberejo")
+		other := newVillage(t, st, "3505122002", "Kalipang")
+		recs := registerRecords(60)
+		for i := range recs[:4] {
+			recs[i].Household.Dusun = ""
+		}
+		if _, err := st.ImportResidents(ctx, admin, a.ID, recs, false); err != nil {
+			t.Fatal(err)
+		}
+		others := registerRecords(8)
+		for i := range others {
+			others[i].Household.Dusun = "Wetan"
+		}
+		if _, err := st.ImportResidents(ctx, admin, other.ID, others, false); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Dusuns(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "[Kedungrejo Krajan Ngemplak Sumberagung Tegalsari]"; fmt.Sprint(got) != want {
+			t.Errorf("dusun of %s: %v, want %s", a.Name, got, want)
+		}
+		got, err = st.Dusuns(ctx, other.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[Wetan]" {
+			t.Errorf("dusun of %s: %v, want [Wetan]", other.Name, got)
+		}
+	})
+}

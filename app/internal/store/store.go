@@ -52,6 +52,9 @@ type Store struct {
 	revisionMu   sync.Mutex
 	revisionStmt *sql.Stmt
 
+	// gramCounts remembers how common each name trigram is (rarestGram).
+	gramCounts gramCountCache
+
 	// retries counts transactions run again after a conflict (retry.go).
 	retries atomic.Int64
 
