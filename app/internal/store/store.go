@@ -251,7 +251,14 @@ func sqliteDSN(path string) string {
 		"&_pragma=synchronous(NORMAL)&_pragma=mmap_size(2147418112)&_pragma=cache_size(-32000)&_pragma=temp_store(2)&_txlock=immediate"
 }
 
-// mysqlDSN makes sure times are parsed as UTC and text is utf8mb4.
+// mysqlDSN makes sure times are parsed as UTC and text is utf8mb4, and
+// that a query's arguments are written into it by the driver
+// (interpolateParams): otherwise every query with arguments is three round
+// trips to the server (prepare, execute, close), which was a third of the
+// resident list page's time. The driver escapes for the connection's
+// character set, utf8mb4, for which it allows this, and honours the
+// server's NO_BACKSLASH_ESCAPES. The public lookup keeps its statement
+// prepared once (publicLetterStmt).
 func mysqlDSN(dsn string) string {
 	add := func(key, val string) {
 		if !strings.Contains(dsn, key+"=") {
@@ -264,6 +271,7 @@ func mysqlDSN(dsn string) string {
 		}
 	}
 	add("parseTime", "true")
+	add("interpolateParams", "true")
 	add("loc", "UTC")
 	add("charset", "utf8mb4")
 	add("collation", "utf8mb4_unicode_ci")
