@@ -8,8 +8,9 @@ import (
 	"errors"
 	"reflect"
 	"sync"
+	"time"
 
-	_ "modernc.org/sqlite" // registers "sqlite"
+	msqlite "modernc.org/sqlite"
 )
 
 // sqliteDriverName is the database/sql name of the SQLite driver whose
@@ -51,13 +52,33 @@ func sqliteDriver() string {
 // re-preparation on another connection.
 type stmtCachingDriver struct{ base driver.Driver }
 
+// Open opens a connection. Connections that open a database at the same
+// moment can fail at once with SQLITE_BUSY, without waiting for
+// busy_timeout, when they switch a new database to WAL together (2% of
+// opens with three at once on a new file; two replicas or two `migrate
+// up` starting together): such an open is tried again, for up to about
+// two seconds.
 func (d stmtCachingDriver) Open(dsn string) (driver.Conn, error) {
-	c, err := d.base.Open(dsn)
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		c, err := d.base.Open(dsn)
+		var se *msqlite.Error
+		if err != nil && attempt < openAttempts && errors.As(err, &se) && se.Code()&0xff == sqliteBusy {
+			time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return newStmtCachingConn(c)
 	}
-	return newStmtCachingConn(c)
 }
+
+// openAttempts bounds the tries of stmtCachingDriver.Open; sqliteBusy is
+// SQLite's primary result code SQLITE_BUSY.
+const (
+	openAttempts = 20
+	sqliteBusy   = 5
+)
 
 // sqliteConn is what the store needs of a modernc connection.
 type sqliteConn interface {
