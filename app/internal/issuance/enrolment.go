@@ -197,7 +197,7 @@ func (s *Service) ApproveEnrolment(ctx context.Context, actor surat.Actor, id in
 	if err != nil {
 		return nil, fmt.Errorf("issuance: village %d: %w", e.VillageID, err)
 	}
-	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, rootPassphrase)
+	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, actor, rootPassphrase)
 	if err != nil {
 		return nil, err
 	}

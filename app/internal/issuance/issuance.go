@@ -66,6 +66,21 @@ func (e *LockedError) Error() string {
 // Is lets errors.Is(err, surat.ErrLocked) match.
 func (e *LockedError) Is(target error) bool { return target == surat.ErrLocked }
 
+// RootLockedError is returned when opening the root CA's key is refused
+// after repeated wrong root passphrases (by the user, or by everybody
+// together). It matches surat.ErrLocked under errors.Is.
+type RootLockedError struct {
+	Until time.Time
+}
+
+// Error says until when the root is locked.
+func (e *RootLockedError) Error() string {
+	return "issuance: root CA locked until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Is lets errors.Is(err, surat.ErrLocked) match.
+func (e *RootLockedError) Is(target error) bool { return target == surat.ErrLocked }
+
 // Deps is what the service needs, wired by main.
 type Deps struct {
 	Store *store.Store

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -67,18 +69,79 @@ func (s *Service) InitRoot(ctx context.Context, actor surat.Actor, commonName, p
 // openActiveRoot returns the active root CA with its certificate and
 // unsealed key; the caller wipes the key. Errors: ErrNoRoot,
 // ErrWrongPassphrase.
-func (s *Service) openActiveRoot(ctx context.Context, passphrase string) (*surat.RootCA, *x509.Certificate, *pki.Key, error) {
+func (s *Service) openActiveRoot(ctx context.Context, actor surat.Actor, passphrase string) (*surat.RootCA, *x509.Certificate, *pki.Key, error) {
 	rootRow, err := s.d.Store.ActiveRoot(ctx)
 	if errors.Is(err, surat.ErrNotFound) {
 		return nil, nil, nil, ErrNoRoot
 	} else if err != nil {
 		return nil, nil, nil, fmt.Errorf("issuance: root CA: %w", err)
 	}
-	rootCert, rootKey, err := openRoot(rootRow, passphrase)
+	rootCert, rootKey, err := s.openRootGuarded(ctx, actor, rootRow, passphrase)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return rootRow, rootCert, rootKey, nil
+}
+
+// maxRootFailures bounds the wrong root passphrases of all users together
+// within surat.SignLockDuration; each user has surat.MaxSignFailures.
+const maxRootFailures = 20
+
+// openRootGuarded is openRoot under the wrong-passphrase limits of the
+// root: each attempt is counted in the database before the key is
+// decrypted, per user (surat.MaxSignFailures) and for everybody together
+// (maxRootFailures) within surat.SignLockDuration, so that neither
+// parallel requests nor many accounts get more guesses, on any replica.
+// The decryption runs in a hashing slot (auth.ErrBusy when none is free;
+// the attempt then does not count), and a right passphrase clears the
+// user's count and is not counted for everybody. Errors: *RootLockedError when a limit is reached (nothing
+// is decrypted); ErrWrongRootPassphrase, wrapping a *RootLockedError when
+// it used up the last try.
+func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *surat.RootCA, passphrase string) (*x509.Certificate, *pki.Key, error) {
+	root := strconv.FormatInt(r.ID, 10)
+	rules := []attempt.Rule{
+		{Bucket: s.d.Attempts.Bucket("root-user", root, strconv.FormatInt(actor.UserID, 10)),
+			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
+		{Bucket: s.d.Attempts.Bucket("root", root), Max: maxRootFailures, Window: surat.SignLockDuration},
+	}
+	counted, err := s.d.Attempts.Take(ctx, rules...)
+	var limit *attempt.LimitError
+	if errors.As(err, &limit) {
+		return nil, nil, &RootLockedError{Until: limit.Until.UTC()}
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("issuance: count root passphrase attempt: %w", err)
+	}
+	buckets := []string{rules[0].Bucket, rules[1].Bucket}
+	if err := s.d.Hashing.Acquire(); err != nil {
+		if rerr := s.d.Attempts.Refund(ctx, buckets...); rerr != nil {
+			return nil, nil, rerr
+		}
+		return nil, nil, err
+	}
+	cert, key, err := openRoot(r, passphrase)
+	s.d.Hashing.Release()
+	if errors.Is(err, ErrWrongRootPassphrase) {
+		s.d.Log.Warn("wrong root passphrase", "root_id", r.ID, "user_id", actor.UserID)
+		for i, c := range counted {
+			if c.Hits >= rules[i].Max {
+				return nil, nil, fmt.Errorf("%w: %w", ErrWrongRootPassphrase, &RootLockedError{Until: c.WindowEnds.UTC()})
+			}
+		}
+		return nil, nil, err
+	} else if err != nil {
+		return nil, nil, err
+	}
+	// The user's failures no longer count; the right passphrase is not
+	// one of everybody's failures.
+	err = s.d.Attempts.Forget(ctx, rules[0].Bucket)
+	if err == nil {
+		err = s.d.Attempts.Refund(ctx, rules[1].Bucket)
+	}
+	if err != nil {
+		key.Wipe()
+		return nil, nil, fmt.Errorf("issuance: clear root passphrase attempts: %w", err)
+	}
+	return cert, key, nil
 }
 
 // openRoot parses a stored root and decrypts its key with passphrase; a
@@ -144,7 +207,7 @@ func (s *Service) IssueCertificate(ctx context.Context, actor surat.Actor, villa
 	if err != nil {
 		return nil, fmt.Errorf("issuance: village %d: %w", villageID, err)
 	}
-	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, rootPassphrase)
+	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, actor, rootPassphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +261,7 @@ func (s *Service) RevokeCertificate(ctx context.Context, actor surat.Actor, vill
 	if err != nil {
 		return nil, fmt.Errorf("issuance: root of certificate %d: %w", certID, err)
 	}
-	rootCert, rootKey, err := openRoot(rootRow, rootPassphrase)
+	rootCert, rootKey, err := s.openRootGuarded(ctx, actor, rootRow, rootPassphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +278,7 @@ func (s *Service) RevokeCertificate(ctx context.Context, actor surat.Actor, vill
 // `app pki crl` before the current one's NextUpdate. Errors: ErrNoRoot,
 // ErrWrongPassphrase (nothing changes).
 func (s *Service) RenewCRL(ctx context.Context, actor surat.Actor, rootPassphrase string) (*surat.RootCA, error) {
-	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, rootPassphrase)
+	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, actor, rootPassphrase)
 	if err != nil {
 		return nil, err
 	}

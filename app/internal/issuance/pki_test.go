@@ -3,10 +3,13 @@ package issuance_test
 import (
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
@@ -137,3 +140,77 @@ func TestSeedPKIIsIdempotent(t *testing.T) {
 		t.Errorf("%d roots and %d certificates after two seeds, want 1 and 1", len(roots), len(certs))
 	}
 }
+
+// Wrong root passphrases are limited like signing passphrases: five per
+// user within the lock window, twenty for everybody together, counted in
+// the database before the key is decrypted, so that parallel guesses get
+// no more tries; while locked even the right passphrase is refused, and
+// the passphrase never reaches the log.
+func TestRootPassphraseAttemptsAreLimited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		const guess = "tebakan-salah-123"
+		classify := func(err error) string {
+			var locked *issuance.RootLockedError
+			switch {
+			case errors.Is(err, issuance.ErrWrongRootPassphrase):
+				return "wrong" // tried; the last try also says locked
+			case errors.As(err, &locked):
+				return "locked"
+			case errors.Is(err, auth.ErrBusy):
+				return "busy"
+			case err == nil:
+				return "opened"
+			}
+			return err.Error()
+		}
+		// Twelve guesses at once by one user, then more until refused.
+		var mu sync.Mutex
+		got := map[string]int{}
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				_, err := e.svc.RenewCRL(e.ctx, e.admin, guess)
+				mu.Lock()
+				got[classify(err)]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		for got["wrong"] < 5 && got["locked"] < 12 {
+			_, err := e.svc.RenewCRL(e.ctx, e.admin, guess)
+			got[classify(err)]++
+		}
+		if got["wrong"] != 5 || len(got) > 3 {
+			t.Fatalf("one user's guesses: %v, want exactly 5 tried and the rest refused", got)
+		}
+		if k := classify(second(e.svc.RenewCRL(e.ctx, e.admin, demo.SigningPassphrase))); k != "locked" {
+			t.Fatalf("the locked user's right passphrase: %s, want locked", k)
+		}
+		// Others still may, until twenty wrong guesses from all users.
+		if k := classify(second(e.svc.RenewCRL(e.ctx, e.kades, demo.SigningPassphrase))); k != "opened" {
+			t.Fatalf("another user's right passphrase: %s, want opened", k)
+		}
+		for u := range 3 {
+			actor := surat.Actor{UserID: 9000 + int64(u), Username: fmt.Sprintf("penebak%d", u), Role: surat.RoleAdminKabupaten}
+			for range 5 {
+				if k := classify(second(e.svc.RenewCRL(e.ctx, actor, guess))); k != "wrong" {
+					t.Fatalf("user %d: %s, want wrong", u, k)
+				}
+			}
+		}
+		if k := classify(second(e.svc.RenewCRL(e.ctx, e.kades, demo.SigningPassphrase))); k != "locked" {
+			t.Fatalf("after twenty wrong guesses from all users: %s, want locked", k)
+		}
+		// Once the window has passed the right passphrase opens the root.
+		e.clock.Advance(surat.SignLockDuration + time.Second)
+		if k := classify(second(e.svc.RenewCRL(e.ctx, e.admin, demo.SigningPassphrase))); k != "opened" {
+			t.Fatalf("after the lock window: %s, want opened", k)
+		}
+		if strings.Contains(e.log.String(), guess) || strings.Contains(e.log.String(), demo.SigningPassphrase) {
+			t.Fatal("a passphrase reached the log")
+		}
+	})
+}
+
+func second[T any](_ T, err error) error { return err }

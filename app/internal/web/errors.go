@@ -180,8 +180,20 @@ var errorTable = []errorRule{
 	// Signing. The wrong passphrase that locks signing says so at once.
 	{match: is(issuance.ErrWrongRootPassphrase), status: http.StatusUnprocessableEntity, code: "wrong_root_passphrase",
 		message: "Frasa sandi root CA salah. Tidak ada yang diubah.",
-		detail: func(_ error, _ time.Time, p *problem) {
+		detail: func(err error, now time.Time, p *problem) {
 			p.Fields = map[string]string{"root_passphrase": "Frasa sandi root CA salah"}
+			var locked *issuance.RootLockedError
+			if errors.As(err, &locked) {
+				secs, mins := waitFor(locked.Until, now)
+				p.Message += fmt.Sprintf(" Karena frasa sandi salah berulang kali, root CA dikunci selama %d menit.", mins)
+				p.RetryAfter = secs
+			}
+		}},
+	{match: as[*issuance.RootLockedError](), status: http.StatusTooManyRequests, code: "root_locked",
+		detail: func(err error, now time.Time, p *problem) {
+			secs, mins := waitFor(asT[*issuance.RootLockedError](err).Until, now)
+			p.Message = fmt.Sprintf("Root CA dikunci sementara karena frasa sandi salah berulang kali. Coba lagi dalam %d menit.", mins)
+			p.RetryAfter = secs
 		}},
 	{match: is(issuance.ErrWrongPassphrase), status: http.StatusUnprocessableEntity, code: "wrong_passphrase",
 		message: wrongPassphraseMessage,
