@@ -66,6 +66,9 @@ func (e *LockedError) Error() string {
 // Is lets errors.Is(err, surat.ErrLocked) match.
 func (e *LockedError) Is(target error) bool { return target == surat.ErrLocked }
 
+// LockedUntil is when signing opens again.
+func (e *LockedError) LockedUntil() time.Time { return e.Until }
+
 // RootLockedError is returned when opening the root CA's key is refused
 // after repeated wrong root passphrases (by the user, or by everybody
 // together). It matches surat.ErrLocked under errors.Is.
@@ -80,6 +83,9 @@ func (e *RootLockedError) Error() string {
 
 // Is lets errors.Is(err, surat.ErrLocked) match.
 func (e *RootLockedError) Is(target error) bool { return target == surat.ErrLocked }
+
+// LockedUntil is when the root opens again.
+func (e *RootLockedError) LockedUntil() time.Time { return e.Until }
 
 // Deps is what the service needs, wired by main.
 type Deps struct {

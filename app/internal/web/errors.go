@@ -180,38 +180,14 @@ var errorTable = []errorRule{
 	// Signing. The wrong passphrase that locks signing says so at once.
 	{match: is(issuance.ErrWrongRootPassphrase), status: http.StatusUnprocessableEntity, code: "wrong_root_passphrase",
 		message: "Frasa sandi root CA salah. Tidak ada yang diubah.",
-		detail: func(err error, now time.Time, p *problem) {
-			p.Fields = map[string]string{"root_passphrase": "Frasa sandi root CA salah"}
-			var locked *issuance.RootLockedError
-			if errors.As(err, &locked) {
-				secs, mins := waitFor(locked.Until, now)
-				p.Message += fmt.Sprintf(" Karena frasa sandi salah berulang kali, root CA dikunci selama %d menit.", mins)
-				p.RetryAfter = secs
-			}
-		}},
+		detail:  wrongPassphraseDetail[*issuance.RootLockedError]("root_passphrase", "Frasa sandi root CA salah", "root CA")},
 	{match: as[*issuance.RootLockedError](), status: http.StatusTooManyRequests, code: "root_locked",
-		detail: func(err error, now time.Time, p *problem) {
-			secs, mins := waitFor(asT[*issuance.RootLockedError](err).Until, now)
-			p.Message = fmt.Sprintf("Root CA dikunci sementara karena frasa sandi salah berulang kali. Coba lagi dalam %d menit.", mins)
-			p.RetryAfter = secs
-		}},
+		detail: lockedDetail[*issuance.RootLockedError]("Root CA dikunci sementara karena frasa sandi salah berulang kali. Coba lagi dalam %d menit.")},
 	{match: is(issuance.ErrWrongPassphrase), status: http.StatusUnprocessableEntity, code: "wrong_passphrase",
 		message: wrongPassphraseMessage,
-		detail: func(err error, now time.Time, p *problem) {
-			p.Fields = map[string]string{"passphrase": "Frasa sandi salah"}
-			var locked *issuance.LockedError
-			if errors.As(err, &locked) {
-				secs, mins := waitFor(locked.Until, now)
-				p.Message += fmt.Sprintf(" Karena frasa sandi salah berulang kali, penandatanganan dikunci selama %d menit.", mins)
-				p.RetryAfter = secs
-			}
-		}},
+		detail:  wrongPassphraseDetail[*issuance.LockedError]("passphrase", "Frasa sandi salah", "penandatanganan")},
 	{match: as[*issuance.LockedError](), status: http.StatusTooManyRequests, code: "signing_locked",
-		detail: func(err error, now time.Time, p *problem) {
-			secs, mins := waitFor(asT[*issuance.LockedError](err).Until, now)
-			p.Message = fmt.Sprintf("Penandatanganan dikunci sementara karena frasa sandi salah berulang kali. Coba lagi dalam %d menit.", mins)
-			p.RetryAfter = secs
-		}},
+		detail: lockedDetail[*issuance.LockedError]("Penandatanganan dikunci sementara karena frasa sandi salah berulang kali. Coba lagi dalam %d menit.")},
 	{match: is(issuance.ErrNotSigner), status: http.StatusForbidden, code: "not_signer",
 		message: "Anda bukan pejabat penandatangan surat ini."},
 	{match: is(issuance.ErrNoCertificate), status: http.StatusConflict, code: "no_certificate",
@@ -446,4 +422,35 @@ func errorTitle(status int) string {
 		return "Permintaan tidak dapat dibaca"
 	}
 	return "Terjadi kesalahan"
+}
+
+// lockedUntil is a lock-out error of the issuance service.
+type lockedUntil interface {
+	error
+	LockedUntil() time.Time
+}
+
+// wrongPassphraseDetail marks field with label and, when the wrong
+// passphrase was the last try and set a lock of type L, says that what is
+// now locked and for how long.
+func wrongPassphraseDetail[L lockedUntil](field, label, what string) func(error, time.Time, *problem) {
+	return func(err error, now time.Time, p *problem) {
+		p.Fields = map[string]string{field: label}
+		var locked L
+		if errors.As(err, &locked) {
+			secs, mins := waitFor(locked.LockedUntil(), now)
+			p.Message += fmt.Sprintf(" Karena frasa sandi salah berulang kali, %s dikunci selama %d menit.", what, mins)
+			p.RetryAfter = secs
+		}
+	}
+}
+
+// lockedDetail is the message (format with the minutes left) and the
+// Retry-After of a lock of type L.
+func lockedDetail[L lockedUntil](format string) func(error, time.Time, *problem) {
+	return func(err error, now time.Time, p *problem) {
+		secs, mins := waitFor(asT[L](err).LockedUntil(), now)
+		p.Message = fmt.Sprintf(format, mins)
+		p.RetryAfter = secs
+	}
 }
