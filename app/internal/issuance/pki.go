@@ -94,9 +94,9 @@ const maxRootFailures = 20
 // parallel requests nor many accounts get more guesses, on any replica.
 // The decryption runs in a hashing slot (auth.ErrBusy when none is free;
 // the attempt then does not count), and a right passphrase clears the
-// user's count and is not counted for everybody. Errors: *RootLockedError when a limit is reached (nothing
-// is decrypted); ErrWrongRootPassphrase, wrapping a *RootLockedError when
-// it used up the last try.
+// user's count and is not counted for everybody. Errors: *RootLockedError
+// when a limit is reached (nothing is decrypted); ErrWrongRootPassphrase,
+// wrapping a *RootLockedError when it used up the last try.
 func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *surat.RootCA, passphrase string) (*x509.Certificate, *pki.Key, error) {
 	root := strconv.FormatInt(r.ID, 10)
 	rules := []attempt.Rule{
@@ -104,23 +104,17 @@ func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *sur
 			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
 		{Bucket: s.d.Attempts.Bucket("root", root), Max: maxRootFailures, Window: surat.SignLockDuration},
 	}
-	counted, err := s.d.Attempts.Take(ctx, rules...)
+	var cert *x509.Certificate
+	var key *pki.Key
+	counted, err := s.countedAttempt(ctx, rules, func() (err error) {
+		cert, key, err = openRoot(r, passphrase)
+		return err
+	})
 	var limit *attempt.LimitError
-	if errors.As(err, &limit) {
+	switch {
+	case errors.As(err, &limit):
 		return nil, nil, &RootLockedError{Until: limit.Until.UTC()}
-	} else if err != nil {
-		return nil, nil, fmt.Errorf("issuance: count root passphrase attempt: %w", err)
-	}
-	buckets := []string{rules[0].Bucket, rules[1].Bucket}
-	if err := s.d.Hashing.Acquire(); err != nil {
-		if rerr := s.d.Attempts.Refund(ctx, buckets...); rerr != nil {
-			return nil, nil, rerr
-		}
-		return nil, nil, err
-	}
-	cert, key, err := openRoot(r, passphrase)
-	s.d.Hashing.Release()
-	if errors.Is(err, ErrWrongRootPassphrase) {
+	case errors.Is(err, ErrWrongRootPassphrase):
 		s.d.Log.Warn("wrong root passphrase", "root_id", r.ID, "user_id", actor.UserID)
 		for i, c := range counted {
 			if c.Hits >= rules[i].Max {
@@ -128,7 +122,7 @@ func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *sur
 			}
 		}
 		return nil, nil, err
-	} else if err != nil {
+	case err != nil:
 		return nil, nil, err
 	}
 	// The user's failures no longer count; the right passphrase is not

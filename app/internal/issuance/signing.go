@@ -64,22 +64,18 @@ func (s *Service) signingOfficial(ctx context.Context, actor surat.Actor, villag
 func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open func() error) error {
 	rule := attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", strconv.FormatInt(certID, 10)),
 		Max: surat.MaxSignFailures, Window: surat.SignLockDuration}
-	counted, err := s.d.Attempts.Take(ctx, rule)
-	var limit *attempt.LimitError
-	if errors.As(err, &limit) {
-		return &LockedError{Until: limit.Until.UTC()}
-	} else if err != nil {
-		return fmt.Errorf("issuance: count signing attempt: %w", err)
-	}
-	if err := s.d.Hashing.Acquire(); err != nil {
-		if rerr := s.d.Attempts.Refund(ctx, rule.Bucket); rerr != nil {
-			return rerr
+	counted, err := s.countedAttempt(ctx, []attempt.Rule{rule}, func() error {
+		err := open()
+		if err != nil && !errors.Is(err, pki.ErrWrongPassphrase) {
+			return fmt.Errorf("issuance: open key of certificate %d: %w", certID, err)
 		}
 		return err
-	}
-	err = open()
-	s.d.Hashing.Release()
-	if errors.Is(err, pki.ErrWrongPassphrase) {
+	})
+	var limit *attempt.LimitError
+	switch {
+	case errors.As(err, &limit):
+		return &LockedError{Until: limit.Until.UTC()}
+	case errors.Is(err, pki.ErrWrongPassphrase):
 		locked := counted[0].Hits >= surat.MaxSignFailures
 		s.d.Log.Warn("wrong signing passphrase", "village_id", villageID, "certificate_id", certID,
 			"locked", locked)
@@ -87,13 +83,41 @@ func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open fu
 			return fmt.Errorf("%w: %w", ErrWrongPassphrase, &LockedError{Until: counted[0].WindowEnds.UTC()})
 		}
 		return ErrWrongPassphrase
-	} else if err != nil {
-		return fmt.Errorf("issuance: open key of certificate %d: %w", certID, err)
+	case err != nil:
+		return err
 	}
 	if err := s.d.Attempts.Forget(ctx, rule.Bucket); err != nil {
 		return fmt.Errorf("issuance: clear signing attempts: %w", err)
 	}
 	return nil
+}
+
+// countedAttempt runs check, an attempt to open a key with a passphrase,
+// under rules: the attempt is counted in the database before check runs,
+// so parallel guesses cannot overtake the count, and check runs in a
+// hashing slot. It returns the counts and check's error; a
+// *attempt.LimitError when a rule is at its limit (check does not run);
+// auth.ErrBusy when no hashing slot is free (the attempt is taken back).
+func (s *Service) countedAttempt(ctx context.Context, rules []attempt.Rule, check func() error) ([]store.AuthAttempt, error) {
+	counted, err := s.d.Attempts.Take(ctx, rules...)
+	var limit *attempt.LimitError
+	if errors.As(err, &limit) {
+		return nil, err
+	} else if err != nil {
+		return nil, fmt.Errorf("issuance: count passphrase attempt: %w", err)
+	}
+	if err := s.d.Hashing.Acquire(); err != nil {
+		buckets := make([]string, len(rules))
+		for i, r := range rules {
+			buckets[i] = r.Bucket
+		}
+		if rerr := s.d.Attempts.Refund(ctx, buckets...); rerr != nil {
+			return nil, rerr
+		}
+		return nil, err
+	}
+	defer s.d.Hashing.Release()
+	return counted, check()
 }
 
 // unlock finds the official's usable certificate and decrypts its key with
