@@ -347,7 +347,11 @@ func (ls *LetterSettings) Validate() error {
 // daylight saving; the zone is WIB (UTC+7) until villages carry their own
 // zone, so a letter signed at 06:00 WIB on 1 January belongs to the new year
 // although it is still 31 December in UTC.
-func LetterTime(t time.Time) time.Time { return t.In(time.FixedZone("WIB", 7*60*60)) }
+func LetterTime(t time.Time) time.Time { return t.In(wib) }
+
+// wib is the zone of LetterTime, made once: time.FixedZone allocates a new
+// zone on every call, and the public page formats seven times.
+var wib = time.FixedZone("WIB", 7*60*60)
 
 // NumberParts are the values a number format is filled with.
 type NumberParts struct {

@@ -2,6 +2,7 @@ package surat
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,7 +46,14 @@ func FormatDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%d %s %d", t.Day(), MonthName(t.Month()), t.Year())
+	y, m, d := t.Date()
+	b := make([]byte, 0, 20)
+	b = strconv.AppendInt(b, int64(d), 10)
+	b = append(b, ' ')
+	b = append(b, MonthName(m)...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(y), 10)
+	return string(b)
 }
 
 // AgeOn is the age in whole years of someone born on birth, on day at.

@@ -16,6 +16,14 @@ func TestIndonesianDates(t *testing.T) {
 	if got := FormatDate(time.Time{}); got != "" {
 		t.Errorf("zero date = %q", got)
 	}
+	// A one-digit day and a short year print as written, unpadded.
+	if got := FormatDate(time.Date(987, 1, 5, 0, 0, 0, 0, time.UTC)); got != "5 Januari 987" {
+		t.Errorf("FormatDate = %q", got)
+	}
+	// Letters are dated in WIB: 18:00 UTC on 31 December is 1 January.
+	if got := FormatDate(LetterTime(time.Date(2026, 12, 31, 18, 0, 0, 0, time.UTC))); got != "1 Januari 2027" {
+		t.Errorf("FormatDate(LetterTime) = %q", got)
+	}
 	want := []string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
 	months := []string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
 		"September", "Oktober", "November", "Desember"}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,20 +144,36 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-
 // not cached by default because pages and API answers hold personal data;
 // the static handler overrides that.
 func (s *Server) securityHeaders() gin.HandlerFunc {
-	secure := s.cfg.Secure()
+	set := securityHeaderValues
+	if s.cfg.Secure() {
+		set = append(slices.Clone(set), headerValue{"Strict-Transport-Security", []string{"max-age=31536000"}})
+	}
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cache-Control", "no-store")
-		if secure {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+		for _, v := range set {
+			// Every response shares the value slices: Header.Set and
+			// Header.Add replace or grow a slice, never write into it.
+			h[v.key] = v.values
 		}
 		c.Next()
 	}
+}
+
+// headerValue is a canonical header name and its values.
+type headerValue struct {
+	key    string
+	values []string
+}
+
+// securityHeaderValues are the headers securityHeaders sets on every
+// response, made once instead of a slice per header per request.
+var securityHeaderValues = []headerValue{
+	{"Content-Security-Policy", []string{contentSecurityPolicy}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Referrer-Policy", []string{"same-origin"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	{"Cache-Control", []string{"no-store"}},
 }
 
 // limitBody refuses a body declared larger than n at once and cuts off one
