@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -44,6 +45,42 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// String names the store for logs, without credentials.
 	String() string
+}
+
+// Entry is one object of PutAll.
+type Entry struct {
+	Key  string
+	Data []byte
+}
+
+// BatchPutter is implemented by stores that put several objects faster
+// together than one at a time (the folder store syncs them together).
+type BatchPutter interface {
+	PutAll(ctx context.Context, entries []Entry) error
+}
+
+// putAllConcurrency bounds the puts PutAll runs at once on a store without
+// PutAll of its own (S3: each put is a request).
+const putAllConcurrency = 4
+
+// PutAll puts every entry into st, like Put each, and returns the errors
+// joined. Entries put before an error stay put.
+func PutAll(ctx context.Context, st Store, entries []Entry) error {
+	if bp, ok := st.(BatchPutter); ok {
+		return bp.PutAll(ctx, entries)
+	}
+	errs := make([]error, len(entries))
+	sem := make(chan struct{}, putAllConcurrency)
+	var wg sync.WaitGroup
+	for i, e := range entries {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = st.Put(ctx, e.Key, e.Data)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // TempRemover is implemented by stores that keep temporary files of puts

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -183,6 +184,66 @@ func TestCopyIsIdempotent(t *testing.T) {
 		}
 		if b, _ := dst.Get(ctx, "letters/1/3.pdf"); string(b) != "pdf3" {
 			t.Fatalf("copied object: %q", b)
+		}
+	})
+}
+
+// PutAll stores every entry whole, on both backends; on the folder store a
+// batch that fails part-way leaves no temporary file behind.
+func TestPutAll(t *testing.T) {
+	backends(t, func(t *testing.T, st blob.Store) {
+		ctx := context.Background()
+		var entries []blob.Entry
+		for i := range 30 {
+			entries = append(entries, blob.Entry{Key: fmt.Sprintf("letters/%d/%02d.pdf", 1+i%2, i),
+				Data: bytes.Repeat([]byte{byte('a' + i%26)}, 1000+i)})
+		}
+		if err := blob.PutAll(ctx, st, entries); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if got, err := st.Get(ctx, e.Key); err != nil || !bytes.Equal(got, e.Data) {
+				t.Fatalf("get %s: %d bytes, %v; want %d bytes", e.Key, len(got), err, len(e.Data))
+			}
+		}
+		if err := blob.PutAll(ctx, st, []blob.Entry{{Key: "ok/1", Data: []byte("x")}, {Key: "../up", Data: []byte("x")}}); err == nil {
+			t.Fatal("a batch with a bad key: got nil error")
+		}
+	})
+	t.Run("file failure", func(t *testing.T) {
+		dir := t.TempDir()
+		st, err := blob.OpenDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		// "letters/1" is a folder holding an object: renaming a file onto
+		// it fails after the other entries' files were written.
+		if err := st.Put(ctx, "letters/1/old.pdf", []byte("old")); err != nil {
+			t.Fatal(err)
+		}
+		err = blob.PutAll(ctx, st, []blob.Entry{{Key: "letters/2/a.pdf", Data: []byte("a")},
+			{Key: "letters/1", Data: []byte("b")}, {Key: "letters/2/c.pdf", Data: []byte("c")}})
+		if err == nil || !strings.Contains(err.Error(), "letters/1") {
+			t.Fatalf("got %v, want an error naming letters/1", err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := blob.PutAll(cancelled, st, []blob.Entry{{Key: "letters/3/a.pdf", Data: []byte("a")}}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled: got %v", err)
+		}
+		var temps []string
+		filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+			if err == nil && strings.Contains(e.Name(), ".tmp-") {
+				temps = append(temps, p)
+			}
+			return nil
+		})
+		if len(temps) > 0 {
+			t.Fatalf("temporary files left: %v", temps)
+		}
+		if got, err := st.Get(ctx, "letters/1/old.pdf"); err != nil || string(got) != "old" {
+			t.Fatalf("the object in the way: %q %v", got, err)
 		}
 	})
 }

@@ -4,8 +4,9 @@
 // row that is not eventually deleted.
 //
 // A write records its keys as pending in the database (Reserve), puts the
-// objects under their final keys (Put), and the transaction that commits
-// the rows naming them clears the pending keys (package store does that).
+// objects under their final keys (PutAll; Stage does both for one), and
+// the transaction that commits the rows naming them clears the pending
+// keys (package store does that).
 // When the transaction fails the caller Abandons the keys; when the process
 // dies instead, Sweep deletes the objects later.
 package files
@@ -61,9 +62,10 @@ func (k *Keeper) Reserve(ctx context.Context, keys ...string) error {
 	return nil
 }
 
-// Put writes an object under a reserved key.
-func (k *Keeper) Put(ctx context.Context, key string, data []byte) error {
-	return k.Blobs.Put(ctx, key, data)
+// PutAll writes objects under reserved keys, together: the folder store
+// syncs them with one flush of the file system's journal (blob.PutAll).
+func (k *Keeper) PutAll(ctx context.Context, entries []blob.Entry) error {
+	return blob.PutAll(ctx, k.Blobs, entries)
 }
 
 // Stage reserves key and puts data under it: a file whose row the caller

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -280,6 +281,63 @@ func TestSignBatch(t *testing.T) {
 		}
 		if _, err := e.svc.SignBatch(e.ctx, e.kades, e.village.ID, nil, demo.SigningPassphrase); err == nil {
 			t.Error("empty batch accepted")
+		}
+	})
+}
+
+// TestSignBatchStorageFailure: when the PDFs of a batch cannot be stored
+// (here a file stands where the village's folder must be), no letter of
+// the batch is signed, no number is used and no PDF is left; once the
+// storage works again the batch signs from number 1.
+func TestSignBatchStorageFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		rs := e.residents(t, 3)
+		var ids []int64
+		for _, r := range rs {
+			ids = append(ids, e.approved(t, domisili(r)).ID)
+		}
+		blocker := filepath.Join(e.storage, "letters", strconv.FormatInt(e.village.ID, 10))
+		if err := os.MkdirAll(filepath.Dir(blocker), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(blocker, []byte("not a folder"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		results, err := e.svc.SignBatch(e.ctx, e.kades, e.village.ID, ids, demo.SigningPassphrase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, res := range results {
+			if res.Err == nil || !strings.Contains(res.Err.Error(), "store PDF") {
+				t.Errorf("result %d with the storage broken: %+v", i, res)
+			}
+			if l := e.letter(t, ids[i]); l.Status != surat.LetterApproved || l.Number != nil || l.PDFPath != "" {
+				t.Errorf("letter %d after a failed store: status %s, number %v, PDF %q", l.ID, l.Status, l.Number, l.PDFPath)
+			}
+		}
+		if err := os.Remove(blocker); err != nil {
+			t.Fatal(err)
+		}
+		results, err = e.svc.SignBatch(e.ctx, e.kades, e.village.ID, ids, demo.SigningPassphrase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, res := range results {
+			if res.Err != nil {
+				t.Fatalf("result %d: %v", i, res.Err)
+			}
+			wantSeq(t, res.Letter, i+1)
+		}
+		var objects []string
+		filepath.WalkDir(e.storage, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				objects = append(objects, p)
+			}
+			return nil
+		})
+		if len(objects) != 3 {
+			t.Errorf("storage holds %d files, want the 3 signed PDFs: %v", len(objects), objects)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/attempt"
+	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
@@ -373,8 +374,10 @@ type signJob struct {
 	// approve: the letter is diajukan and is approved in the signing
 	// transaction.
 	approve bool
-	// key is the blob key of the signed PDF, chosen by finalize.
+	// key is the blob key of the signed PDF, chosen by finalize; pdf is
+	// the PDF signed in the current attempt, put by finalize's persist.
 	key string
+	pdf []byte
 }
 
 // signJobOf resolves letter l's stored request. A request that no longer
@@ -427,9 +430,7 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		if err != nil {
 			return store.FinalArtifact{}, err
 		}
-		if err := s.d.Files.Put(ctx, j.key, signed); err != nil {
-			return store.FinalArtifact{}, fmt.Errorf("issuance: store PDF: %w", err)
-		}
+		j.pdf = signed // stored with the others by persist
 		sum := sha256.Sum256(signed)
 		art := store.FinalArtifact{VerifyCode: code, PDFPath: j.key, PDFSHA256: hex.EncodeToString(sum[:]),
 			SignedAt: s.d.Now().UTC(), CertificateID: &u.cert.ID, MarkDeadResidentIDs: j.p.markDead,
@@ -439,7 +440,20 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		}
 		return art, nil
 	}
-	after, err := s.d.Store.FinalizeLetters(ctx, actor, villageID, items, runtime.GOMAXPROCS(0), f)
+	// The PDFs are put together once every letter is signed: the folder
+	// store then syncs the chunk with one journal flush, where a put per
+	// letter flushed once each and stalled the other signers' writes.
+	persist := func() error {
+		entries := make([]blob.Entry, len(jobs))
+		for i, j := range jobs {
+			entries[i] = blob.Entry{Key: j.key, Data: j.pdf}
+		}
+		if err := s.d.Files.PutAll(ctx, entries); err != nil {
+			return fmt.Errorf("issuance: store PDF: %w", err)
+		}
+		return nil
+	}
+	after, err := s.d.Store.FinalizeLettersPersist(ctx, actor, villageID, items, runtime.GOMAXPROCS(0), f, persist)
 	if err != nil {
 		s.d.Files.Abandon(ctx, keys...)
 		return nil, err

@@ -592,12 +592,24 @@ const maxFinalizeAttempts = maxTxAttempts + 2
 // letter.
 func (s *Store) FinalizeLetters(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
 	workers int, f FinalizeFunc) ([]*surat.Letter, error) {
+	return s.FinalizeLettersPersist(ctx, actor, villageID, items, workers, f, nil)
+}
+
+// FinalizeLettersPersist is FinalizeLetters with persist, which runs in
+// each attempt once f has run for every letter, before the letters' rows
+// are written and committed: the place to store what f made all together
+// (files.Keeper.PutAll syncs a chunk's PDFs with one journal flush instead
+// of one each). Like f it must not use the Store. Its error rolls
+// everything back, as f's does, and is returned for the whole call rather
+// than as a *FinalizeItemError. A nil persist is FinalizeLetters.
+func (s *Store) FinalizeLettersPersist(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
+	workers int, f FinalizeFunc, persist func() error) ([]*surat.Letter, error) {
 	op := fmt.Sprintf("finalize %d letters", len(items))
 	if len(items) == 1 {
 		op = fmt.Sprintf("finalize letter %d", items[0].LetterID)
 	}
 	for attempt := 1; ; attempt++ {
-		after, err := s.finalizeOnce(ctx, actor, villageID, items, max(1, workers), f)
+		after, err := s.finalizeOnce(ctx, actor, villageID, items, max(1, workers), f, persist)
 		if err == nil {
 			return after, nil
 		}
@@ -672,7 +684,7 @@ type finalizing struct {
 
 // finalizeOnce is one attempt of FinalizeLetters, in one transaction.
 func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
-	workers int, f FinalizeFunc) ([]*surat.Letter, error) {
+	workers int, f FinalizeFunc, persist func() error) ([]*surat.Letter, error) {
 	out := make([]*surat.Letter, len(items))
 	err := s.transactionOnce(ctx, func(tx *gorm.DB) error {
 		ws := make([]finalizing, len(items))
@@ -711,6 +723,11 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID i
 		}
 		if err := runFinalizeFuncs(ws, items, workers, f); err != nil {
 			return err
+		}
+		if persist != nil {
+			if err := persist(); err != nil {
+				return fmt.Errorf("store signed letters: %w", err)
+			}
 		}
 		for i := range ws {
 			after, err := s.storeFinalized(tx, actor, villageID, &ws[i])

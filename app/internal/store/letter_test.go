@@ -776,3 +776,49 @@ func benchLetters(b *testing.B, backend storetest.Backend) (*letterEnv, []int64)
 	}
 	return e, ids
 }
+
+// TestFinalizePersist: persist runs once per attempt after every letter's
+// f; when it fails nothing is signed and no number is used, so the next
+// batch starts at the same number.
+func TestFinalizePersist(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		e := newLetterEnv(t, st, "3505122001", surat.ScopeVillage)
+		var items []store.FinalizeItem
+		for range 3 {
+			items = append(items, store.FinalizeItem{LetterID: e.approved(t, "sk_domisili").ID, DefaultKodeSurat: "470"})
+		}
+		var signed atomic.Int32
+		f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
+			signed.Add(1)
+			return fakeSign(n)
+		}
+		calls := 0
+		_, err := st.FinalizeLettersPersist(ctx, e.clerk, e.village.ID, items, 2, f, func() error {
+			calls++
+			if signed.Load() != 3 {
+				t.Errorf("persist ran after %d of 3 letters", signed.Load())
+			}
+			return errors.New("disk full")
+		})
+		if err == nil || !strings.Contains(err.Error(), "disk full") || calls != 1 {
+			t.Fatalf("failed persist: %v after %d calls", err, calls)
+		}
+		for _, it := range items {
+			l, err := st.LetterByID(ctx, e.village.ID, it.LetterID)
+			if err != nil || l.Status != surat.LetterApproved || l.Number != nil {
+				t.Fatalf("letter %d after a failed persist: %+v, %v", it.LetterID, l, err)
+			}
+		}
+		out, err := st.FinalizeLettersPersist(ctx, e.clerk, e.village.ID, items, 2, f, func() error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range out {
+			if l.Status != surat.LetterSigned || l.NumberSeq == nil || *l.NumberSeq != i+1 {
+				t.Errorf("letter %d: status %s, sequence %v; want signed with %d", l.ID, l.Status, l.NumberSeq, i+1)
+			}
+		}
+	})
+}
