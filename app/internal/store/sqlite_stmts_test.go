@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -228,5 +229,65 @@ func TestConcurrentFirstOpens(t *testing.T) {
 	}
 	if n > 0 {
 		t.Fatalf("%d of 300 opens failed", n)
+	}
+}
+
+// TestPublicReaderPragmas: the public lookup's own connections read
+// without the memory map and with the smaller page cache
+// (publicReaderDSN), the pool's with both.
+func TestPublicReaderPragmas(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "readers.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PublicLetterByVerifyCode(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAA"); err == nil {
+		t.Fatal("an unknown code was found")
+	}
+	pragma := func(q func(string, []driver.NamedValue) (driver.Rows, error), name string) int64 {
+		t.Helper()
+		rows, err := q("PRAGMA "+name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		v := make([]driver.Value, 1)
+		if err := rows.Next(v); err != nil {
+			t.Fatal(err)
+		}
+		return v[0].(int64)
+	}
+	// Take every slot: the lookup gave its reader back behind the slots
+	// not opened yet.
+	var r *publicReader
+	for range cap(st.publicReaders) {
+		x := <-st.publicReaders
+		defer func() { st.publicReaders <- x }()
+		if x != nil {
+			r = x
+		}
+	}
+	if r == nil {
+		t.Fatal("the lookup opened no reader")
+	}
+	q := func(sql string, args []driver.NamedValue) (driver.Rows, error) {
+		return r.conn.(driver.QueryerContext).QueryContext(ctx, sql, args)
+	}
+	if m, c := pragma(q, "mmap_size"), pragma(q, "cache_size"); m != 0 || c != -8000 {
+		t.Errorf("reader: mmap_size %d, cache_size %d; want 0 and -8000", m, c)
+	}
+	var m, c int64
+	if err := st.db.Raw("PRAGMA mmap_size").Scan(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := st.db.Raw("PRAGMA cache_size").Scan(&c).Error; err != nil {
+		t.Fatal(err)
+	}
+	if m != 2147418112 || c != -32000 {
+		t.Errorf("pool: mmap_size %d, cache_size %d; want 2147418112 and -32000", m, c)
 	}
 }

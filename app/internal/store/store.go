@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,7 +68,7 @@ type Store struct {
 	// lookups' own connections (publicLookupDirect), nil until opened.
 	publicGate    chan struct{}
 	publicReaders chan *publicReader
-	sqliteDSN     string
+	readerDSN     string
 	closed        atomic.Bool
 }
 
@@ -174,7 +175,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if !strings.Contains(o.DSN, ":memory:") && !strings.Contains(o.DSN, "mode=memory") {
 			// Three readers, as the gate of a pool of four: a separate
 			// connection sees the same database only in a file.
-			st.sqliteDSN = sqliteDSN(o.DSN)
+			st.readerDSN = publicReaderDSN(o.DSN)
 			st.publicReaders = make(chan *publicReader, publicLookupSlots(sqlitePool))
 			for range cap(st.publicReaders) {
 				st.publicReaders <- nil
@@ -222,14 +223,11 @@ func privateSQLiteFiles(dsn string) error {
 // readers do not block the writer, a busy timeout so concurrent writers wait
 // rather than fail, and IMMEDIATE transactions so a transaction that will
 // write takes the write lock at BEGIN instead of failing to upgrade later.
-// Reads go through a memory map (up to 2 GiB, SQLite's largest on Linux)
-// and a page cache of up to 32 MB per connection. The map shares the
-// operating system's cache of the file between the pool's connections
-// instead of each reading pages into its own cache: the public
-// verification page at 1,000,000 letters (a 1.25 GB file) served 10,700
-// rather than 6,600 requests per second with 2 GiB instead of 256 MiB
-// (scripts/bench-verify.sh). Only pages read count towards the process's
-// memory, and the kernel can drop them.
+// The pool's reads go through a memory map (up to 2 GiB, SQLite's largest
+// on Linux) and a page cache of up to 32 MB per connection. The map shares
+// the operating system's cache of the file between the pool's connections
+// instead of each reading pages into its own cache. The public lookup's
+// own connections read without it (publicReaderDSN).
 //
 // Temporary storage is memory (temp_store=2): a statement inside a
 // transaction keeps the pages it changes in a statement journal so that
@@ -239,7 +237,26 @@ func privateSQLiteFiles(dsn string) error {
 // memory is the pages one statement changes, or the rows one sort holds;
 // the application's sorts are bounded by a village's data or a page's
 // limit.
-func sqliteDSN(path string) string {
+func sqliteDSN(path string) string { return sqliteDSNWith(path, 2147418112, 32000) }
+
+// publicReaderDSN is sqliteDSN for the public lookup's own connections
+// (publicLookupDirect): no memory map and a page cache of 8 MB each.
+//
+// A lookup reads about eight pages at random across the file. Through the
+// map, SQLite parses every page it reads afresh, and a page not yet
+// mapped is a page fault; through the page cache the interior pages of the
+// code index and the letters table stay parsed between lookups, and the
+// leaves are read with pread. The CPU per lookup came out the same, the
+// tail did not: at 1,000,000 letters (a 1.25 GB file), alternating the two
+// four times under scripts/bench-verify.sh's load, 9,200-11,100 against
+// 9,400-11,800 requests/s, p99 17-21 ms against 40-73 ms, and a resident
+// set of 110 MB against 3.6 GB (a mapped page counts once per connection
+// that maps it).
+func publicReaderDSN(path string) string { return sqliteDSNWith(path, 0, 8000) }
+
+// sqliteDSNWith is sqliteDSN with a memory map of mmap bytes (0: none) and
+// a page cache of cacheKB kilobytes per connection.
+func sqliteDSNWith(path string, mmap int64, cacheKB int) string {
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
@@ -248,7 +265,8 @@ func sqliteDSN(path string) string {
 	// process starting next to another (two migrations at once) must wait
 	// for it rather than fail with SQLITE_BUSY.
 	return path + sep + "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=mmap_size(2147418112)&_pragma=cache_size(-32000)&_pragma=temp_store(2)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=mmap_size(" + strconv.FormatInt(mmap, 10) + ")" +
+		"&_pragma=cache_size(-" + strconv.Itoa(cacheKB) + ")&_pragma=temp_store(2)&_txlock=immediate"
 }
 
 // mysqlDSN makes sure times are parsed as UTC and text is utf8mb4, and

@@ -226,10 +226,10 @@ func (s *Store) publicLookupDirect(ctx context.Context, code string, dest []driv
 	return err
 }
 
-// openPublicReader opens a SQLite connection with the store's pragmas and
-// prepares the lookup on it.
+// openPublicReader opens a SQLite connection with the readers' pragmas
+// (publicReaderDSN) and prepares the lookup on it.
 func (s *Store) openPublicReader() (*publicReader, error) {
-	c, err := (&msqlite.Driver{}).Open(s.sqliteDSN)
+	c, err := (&msqlite.Driver{}).Open(s.readerDSN)
 	if err != nil {
 		return nil, fmt.Errorf("open reader: %w", err)
 	}
