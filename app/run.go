@@ -25,6 +25,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/importer"
+	"github.com/suratdesa/suratdesa/app/internal/logbuf"
 	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -158,6 +159,10 @@ func setupWith(ctx context.Context, name string, args []string, getenv func(stri
 	if cfg.LogFormat == "json" {
 		handler = slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level})
 	}
+	if lw, ok := stdout.(*logbuf.Writer); ok {
+		// serve's buffered output: warnings and errors go out at once.
+		handler = lw.Handler(handler)
+	}
 	log := slog.New(handler)
 	// The storage folder holds the database, signed letters, attachments
 	// and the secret: its owner's only, also when it already existed.
@@ -210,7 +215,16 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 	return append(flags, pos...)
 }
 
+// logInterval is how long serve holds log lines before writing them out
+// (see package logbuf).
+const logInterval = 200 * time.Millisecond
+
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	// Buffered for the server only: a one-shot command's log lines must
+	// stay in order with what it prints.
+	lw := logbuf.New(stdout, logInterval)
+	defer lw.Close()
+	stdout = lw
 	var demoMode, migrate bool
 	e, _, err := setupWith(ctx, "serve", args, getenv, stdout, func(fs *flag.FlagSet) {
 		fs.BoolVar(&demoMode, "demo", false, "seed a demo village with demo logins (not for production); migrates")
@@ -300,6 +314,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", e.cfg.BaseURL)
 	errc := make(chan error, 1)
+	lw.Flush() // what start-up printed, before the first request
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:

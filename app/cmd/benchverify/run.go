@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -23,6 +21,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/letters"
+	"github.com/suratdesa/suratdesa/app/internal/logbuf"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
 	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
@@ -155,18 +154,19 @@ func newIssuance(st *store.Store, baseURL, storageDir string) (*issuance.Service
 
 // serve runs the application and the bare handler until ctx ends.
 func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stderr io.Writer, ready func(addr, bareAddr string)) error {
-	var logw io.Writer = io.Discard
+	var handler slog.Handler = slog.DiscardHandler
 	if logPath != "" {
 		f, err := os.Create(logPath)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		bw := bufio.NewWriterSize(f, 64<<10)
-		defer bw.Flush()
-		logw = &syncWriter{w: bw}
+		// Buffered as app serve buffers its stdout (package logbuf).
+		lw := logbuf.New(f, 200*time.Millisecond)
+		defer lw.Close()
+		handler = lw.Handler(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(handler)
 	st, err := store.Open(ctx, store.Options{Driver: d.driver, DSN: d.dsn, Log: log})
 	if err != nil {
 		return err
@@ -224,17 +224,4 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 	case <-ctx.Done():
 		return nil
 	}
-}
-
-// syncWriter serialises writes to a buffered file, as the server's logger
-// writes from many goroutines.
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bufio.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
