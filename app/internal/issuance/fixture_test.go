@@ -184,6 +184,17 @@ func domisili(r surat.Resident) issuance.Request {
 }
 
 // approved creates, submits and approves a letter of req and returns it.
+// approvedDomisili approves a domisili letter for each of n new residents
+// and returns their ids.
+func (e *env) approvedDomisili(t testing.TB, n int) []int64 {
+	t.Helper()
+	var ids []int64
+	for _, r := range e.residents(t, n) {
+		ids = append(ids, e.approved(t, domisili(r)).ID)
+	}
+	return ids
+}
+
 func (e *env) approved(t testing.TB, req issuance.Request) *surat.Letter {
 	t.Helper()
 	l, err := e.svc.CreateDraft(e.ctx, e.operator, e.village.ID, req)

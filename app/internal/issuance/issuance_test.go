@@ -292,11 +292,7 @@ func TestSignBatch(t *testing.T) {
 func TestSignBatchStorageFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b)
-		rs := e.residents(t, 3)
-		var ids []int64
-		for _, r := range rs {
-			ids = append(ids, e.approved(t, domisili(r)).ID)
-		}
+		ids := e.approvedDomisili(t, 3)
 		blocker := filepath.Join(e.storage, "letters", strconv.FormatInt(e.village.ID, 10))
 		if err := os.MkdirAll(filepath.Dir(blocker), 0o700); err != nil {
 			t.Fatal(err)
