@@ -454,6 +454,9 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		return nil
 	}
 	after, err := s.d.Store.FinalizeLettersPersist(ctx, actor, villageID, items, runtime.GOMAXPROCS(0), f, persist)
+	for _, j := range jobs {
+		j.pdf = nil // stored or given up; a batch keeps its jobs to the end
+	}
 	if err != nil {
 		s.d.Files.Abandon(ctx, keys...)
 		return nil, err
