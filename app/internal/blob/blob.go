@@ -63,8 +63,9 @@ type BatchPutter interface {
 // PutAll of its own (S3: each put is a request).
 const putAllConcurrency = 4
 
-// PutAll puts every entry into st, like Put each, and returns the errors
-// joined. Entries put before an error stay put.
+// PutAll puts every entry into st, like Put each, and returns the first
+// error. Entries put before or beside a failed one stay put; the caller
+// abandons their keys.
 func PutAll(ctx context.Context, st Store, entries []Entry) error {
 	if bp, ok := st.(BatchPutter); ok {
 		return bp.PutAll(ctx, entries)
@@ -80,7 +81,12 @@ func PutAll(ctx context.Context, st Store, entries []Entry) error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TempRemover is implemented by stores that keep temporary files of puts

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -41,16 +42,22 @@ func (d *dirStore) Put(ctx context.Context, key string, data []byte) error {
 	return d.PutAll(ctx, []Entry{{Key: key, Data: data}})
 }
 
-// PutAll puts the entries as Put does, in three rounds: every temporary
-// file is written, then every one is synced, then each is renamed into
-// place and the folders holding them are synced. On a journalling file
-// system (ext4, xfs) the first sync flushes the journal for all the files
-// and the others find little left to do, where a put at a time flushed it
-// once per file and made every other write wait for each flush. The
-// renames are made durable by syncing each folder once. On an error the
-// temporary files are removed; objects already renamed stay (the caller
-// abandons their keys).
-func (d *dirStore) PutAll(ctx context.Context, entries []Entry) (err error) {
+// putAllGroup bounds the files PutAll holds open at once.
+const putAllGroup = 64
+
+// PutAll puts the entries as Put does, in rounds: every temporary file is
+// written, then every one is synced, then each is renamed into place and
+// the folders that changed are synced. Synced together, the first sync
+// commits the journal with every file's creation and each later one has
+// only its own data left to write: on this project's ext4 test machine 25
+// files of 20 KB synced in 8-9 ms, against 16-33 ms put one at a time, and
+// the signers' next files no longer wait behind each other's syncs. The
+// folders holding the objects, and the parents of folders that were
+// created, are synced once each, so the renames and new folders are
+// durable too. It stops at the first error: the temporary files of the
+// group are removed, and objects already renamed stay (the caller abandons
+// their keys).
+func (d *dirStore) PutAll(ctx context.Context, entries []Entry) error {
 	for _, e := range entries {
 		if err := CheckKey(e.Key); err != nil {
 			return err
@@ -61,6 +68,18 @@ func (d *dirStore) PutAll(ctx context.Context, entries []Entry) (err error) {
 		return err
 	}
 	defer r.Close()
+	for len(entries) > 0 {
+		n := min(putAllGroup, len(entries))
+		if err := putGroup(ctx, r, entries[:n]); err != nil {
+			return err
+		}
+		entries = entries[n:]
+	}
+	return nil
+}
+
+// putGroup is PutAll for at most putAllGroup entries.
+func putGroup(ctx context.Context, r *os.Root, entries []Entry) (err error) {
 	temps := make([]string, 0, len(entries))
 	defer func() {
 		if err != nil {
@@ -75,13 +94,19 @@ func (d *dirStore) PutAll(ctx context.Context, entries []Entry) (err error) {
 			f.Close()
 		}
 	}()
+	// sync holds the folders to sync at the end: those the objects are
+	// renamed into, and the parent of each folder created here.
+	sync := make(map[string]bool)
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("blob: put %s: %w", e.Key, err)
 		}
 		dir := path.Dir(e.Key)
-		if err := r.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("blob: put %s: %w", e.Key, err)
+		if !sync[dir] {
+			if err := mkdirAll(r, dir, sync); err != nil {
+				return fmt.Errorf("blob: put %s: %w", e.Key, err)
+			}
+			sync[dir] = true
 		}
 		tmp := path.Join(dir, "."+path.Base(e.Key)+".tmp-"+randomSuffix())
 		f, err := r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -105,18 +130,43 @@ func (d *dirStore) PutAll(ctx context.Context, entries []Entry) (err error) {
 		}
 	}
 	files = files[:0]
-	dirs := make(map[string]bool)
 	for i, e := range entries {
 		if err := r.Rename(temps[i], e.Key); err != nil {
 			return fmt.Errorf("blob: put %s: %w", e.Key, err)
 		}
-		dirs[path.Dir(e.Key)] = true
 	}
-	for dir := range dirs {
+	for dir := range sync {
 		if err := syncDir(r, dir); err != nil {
 			return fmt.Errorf("blob: put %s: %w", dir, err)
 		}
 	}
+	return nil
+}
+
+// mkdirAll makes folder dir of r and its missing parents (0700), adding
+// the parent of each folder it creates to sync.
+func mkdirAll(r *os.Root, dir string, sync map[string]bool) error {
+	if dir == "." {
+		return nil
+	}
+	fi, err := r.Stat(dir)
+	if err == nil {
+		if !fi.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
+		}
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	parent := path.Dir(dir)
+	if err := mkdirAll(r, parent, sync); err != nil {
+		return err
+	}
+	if err := r.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	sync[parent] = true
 	return nil
 }
 

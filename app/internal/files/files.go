@@ -63,7 +63,7 @@ func (k *Keeper) Reserve(ctx context.Context, keys ...string) error {
 }
 
 // PutAll writes objects under reserved keys, together: the folder store
-// syncs them with one flush of the file system's journal (blob.PutAll).
+// writes them all before syncing any (blob.PutAll).
 func (k *Keeper) PutAll(ctx context.Context, entries []blob.Entry) error {
 	return blob.PutAll(ctx, k.Blobs, entries)
 }

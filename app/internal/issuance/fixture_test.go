@@ -183,9 +183,8 @@ func domisili(r surat.Resident) issuance.Request {
 		Fields:   map[string]string{"keperluan": "Persyaratan melamar pekerjaan"}}
 }
 
-// approved creates, submits and approves a letter of req and returns it.
-// approvedDomisili approves a domisili letter for each of n new residents
-// and returns their ids.
+// approvedDomisili approves a domisili letter for each of the first n
+// residents of the register and returns their ids.
 func (e *env) approvedDomisili(t testing.TB, n int) []int64 {
 	t.Helper()
 	var ids []int64
@@ -195,6 +194,7 @@ func (e *env) approvedDomisili(t testing.TB, n int) []int64 {
 	return ids
 }
 
+// approved creates, submits and approves a letter of req and returns it.
 func (e *env) approved(t testing.TB, req issuance.Request) *surat.Letter {
 	t.Helper()
 	l, err := e.svc.CreateDraft(e.ctx, e.operator, e.village.ID, req)

@@ -441,8 +441,9 @@ func (s *Service) finalize(ctx context.Context, actor surat.Actor, villageID int
 		return art, nil
 	}
 	// The PDFs are put together once every letter is signed: the folder
-	// store then syncs the chunk with one journal flush, where a put per
-	// letter flushed once each and stalled the other signers' writes.
+	// store then syncs the chunk's files together, where a put per letter
+	// synced each between signatures and stalled the other signer's
+	// writes behind it (see blob's dirStore.PutAll).
 	persist := func() error {
 		entries := make([]blob.Entry, len(jobs))
 		for i, j := range jobs {

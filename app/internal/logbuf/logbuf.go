@@ -25,17 +25,19 @@ const bufferSize = 64 << 10
 // out every interval, when the buffer is full, on Flush and on Close. It is
 // safe for concurrent use; each Write stays whole and in order.
 type Writer struct {
-	mu   sync.Mutex
-	buf  *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	mu     sync.Mutex
+	out    io.Writer
+	buf    *bufio.Writer
+	closed bool
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
 }
 
 // New starts a Writer to out that writes out every interval; Close stops
 // it.
 func New(out io.Writer, interval time.Duration) *Writer {
-	w := &Writer{buf: bufio.NewWriterSize(out, bufferSize), stop: make(chan struct{}), done: make(chan struct{})}
+	w := &Writer{out: out, buf: bufio.NewWriterSize(out, bufferSize), stop: make(chan struct{}), done: make(chan struct{})}
 	go w.loop(interval)
 	return w
 }
@@ -54,25 +56,44 @@ func (w *Writer) loop(interval time.Duration) {
 	}
 }
 
-// Write buffers p.
+// Write buffers p; after Close it writes p out at once.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.buf.Write(p)
+	n, err := w.buf.Write(p)
+	if err == nil && w.closed {
+		err = w.buf.Flush()
+	}
+	w.dropOnError(err)
+	return n, err
 }
 
 // Flush writes out what is buffered.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.buf.Flush()
+	err := w.buf.Flush()
+	w.dropOnError(err)
+	return err
 }
 
-// Close stops the interval and writes out what is buffered. Writes after
-// Close are buffered until the next Flush.
+// dropOnError drops what could not be written after a failed write,
+// instead of keeping the error (as a bufio.Writer does) and refusing every
+// later line.
+func (w *Writer) dropOnError(err error) {
+	if err != nil {
+		w.buf.Reset(w.out)
+	}
+}
+
+// Close stops the interval and writes out what is buffered; later writes
+// (a handler still finishing) go out at once.
 func (w *Writer) Close() error {
 	w.once.Do(func() { close(w.stop) })
 	<-w.done
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
 	return w.Flush()
 }
 

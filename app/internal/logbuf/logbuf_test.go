@@ -2,6 +2,7 @@ package logbuf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -101,5 +102,41 @@ func TestConcurrentLinesStayWhole(t *testing.T) {
 	}
 	if out.writes*50 > len(got) {
 		t.Errorf("%d writes for %d lines", out.writes, len(got))
+	}
+}
+
+// failing is an output that refuses writes while broken is set.
+type failing struct {
+	lockedBuffer
+	broken bool
+}
+
+func (f *failing) Write(p []byte) (int, error) {
+	if f.broken {
+		return 0, errors.New("pipe closed")
+	}
+	return f.lockedBuffer.Write(p)
+}
+
+// A failed write loses what was buffered, not every later line; after
+// Close a line goes out at once.
+func TestAfterAFailureAndAfterClose(t *testing.T) {
+	out := &failing{broken: true}
+	w := New(out, time.Hour)
+	fmt.Fprintln(w, "lost")
+	if err := w.Flush(); err == nil {
+		t.Fatal("a failed flush reported no error")
+	}
+	out.broken = false
+	fmt.Fprintln(w, "kept")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "kept\n" {
+		t.Fatalf("after a failure: %q, want only the later line", got)
+	}
+	fmt.Fprintln(w, "late")
+	if got := out.String(); got != "kept\nlate\n" {
+		t.Fatalf("a line after Close: %q", got)
 	}
 }

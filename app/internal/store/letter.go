@@ -598,8 +598,8 @@ func (s *Store) FinalizeLetters(ctx context.Context, actor surat.Actor, villageI
 // FinalizeLettersPersist is FinalizeLetters with persist, which runs in
 // each attempt once f has run for every letter, before the letters' rows
 // are written and committed: the place to store what f made all together
-// (files.Keeper.PutAll syncs a chunk's PDFs with one journal flush instead
-// of one each). Like f it must not use the Store. Its error rolls
+// (files.Keeper.PutAll syncs a chunk's PDFs together instead of one after
+// another between signatures). Like f it must not use the Store. Its error rolls
 // everything back, as f's does, and is returned for the whole call rather
 // than as a *FinalizeItemError. A nil persist is FinalizeLetters.
 func (s *Store) FinalizeLettersPersist(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
