@@ -215,14 +215,10 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 	return append(flags, pos...)
 }
 
-// logInterval is how long serve holds log lines before writing them out
-// (see package logbuf).
-const logInterval = 200 * time.Millisecond
-
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	// Buffered for the server only: a one-shot command's log lines must
 	// stay in order with what it prints.
-	lw := logbuf.New(stdout, logInterval)
+	lw := logbuf.New(stdout, logbuf.Interval)
 	defer lw.Close()
 	stdout = lw
 	var demoMode, migrate bool

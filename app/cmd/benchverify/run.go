@@ -162,7 +162,7 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 		}
 		defer f.Close()
 		// Buffered as app serve buffers its stdout (package logbuf).
-		lw := logbuf.New(f, 200*time.Millisecond)
+		lw := logbuf.New(f, logbuf.Interval)
 		defer lw.Close()
 		handler = lw.Handler(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}

@@ -17,6 +17,10 @@ import (
 	"time"
 )
 
+// Interval is how long app serve (and the verification benchmark, which
+// measures what serve does) holds log lines before writing them out.
+const Interval = 200 * time.Millisecond
+
 // bufferSize is how much a Writer holds before it writes: a few hundred
 // lines.
 const bufferSize = 64 << 10

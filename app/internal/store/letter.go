@@ -599,9 +599,10 @@ func (s *Store) FinalizeLetters(ctx context.Context, actor surat.Actor, villageI
 // each attempt once f has run for every letter, before the letters' rows
 // are written and committed: the place to store what f made all together
 // (files.Keeper.PutAll syncs a chunk's PDFs together instead of one after
-// another between signatures). Like f it must not use the Store. Its error rolls
-// everything back, as f's does, and is returned for the whole call rather
-// than as a *FinalizeItemError. A nil persist is FinalizeLetters.
+// another between signatures). Like f it must not use the Store. Its
+// error rolls everything back, as f's does, and is returned for the whole
+// call rather than as a *FinalizeItemError. A nil persist is
+// FinalizeLetters.
 func (s *Store) FinalizeLettersPersist(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
 	workers int, f FinalizeFunc, persist func() error) ([]*surat.Letter, error) {
 	op := fmt.Sprintf("finalize %d letters", len(items))
