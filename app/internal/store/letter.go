@@ -583,8 +583,9 @@ const maxFinalizeAttempts = maxTxAttempts + 2
 // village in one transaction: each is locked and numbered in the order of
 // items (so their numbers follow that order), then f is called for all of
 // them on up to workers goroutines at once (rendering and signing use every
-// core while the counter rows stay locked), then every letter is stored and
-// audited, and the transaction commits. Either all letters are signed or
+// core while the counter rows stay locked); each letter is stored and
+// audited once it and those before it are signed, while the workers sign
+// the rest, and the transaction commits. Either all letters are signed or
 // none is, and no number is consumed: a failure that belongs to one letter
 // is a *FinalizeItemError naming it, so that the caller can finalise the
 // others without it. f is called concurrently for different letters and,
@@ -596,10 +597,11 @@ func (s *Store) FinalizeLetters(ctx context.Context, actor surat.Actor, villageI
 }
 
 // FinalizeLettersPersist is FinalizeLetters with persist, which runs in
-// each attempt once f has run for every letter, before the letters' rows
-// are written and committed: the place to store what f made all together
-// (files.Keeper.PutAll syncs a chunk's PDFs together instead of one after
-// another between signatures). Like f it must not use the Store. Its
+// each attempt once f has run for every letter and their rows are
+// written, before they are committed: the place to store what f made all
+// together (files.Keeper.PutAll syncs a chunk's PDFs together instead of
+// one after another between signatures). Like f it must not use the
+// Store. Its
 // error rolls everything back, as f's does, and is returned for the whole
 // call rather than as a *FinalizeItemError. A nil persist is
 // FinalizeLetters.
@@ -722,7 +724,15 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID i
 				return fail(err)
 			}
 		}
-		if err := runFinalizeFuncs(ws, items, workers, f); err != nil {
+		// Each letter's rows are written as soon as it and the letters
+		// before it are signed, while the workers sign the rest: the
+		// writes no longer wait for the whole chunk with the cores idle.
+		err := runFinalizeFuncs(ws, items, workers, f, func(i int) error {
+			after, err := s.storeFinalized(tx, actor, villageID, &ws[i])
+			out[i] = after
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		if persist != nil {
@@ -730,25 +740,27 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID i
 				return fmt.Errorf("store signed letters: %w", err)
 			}
 		}
-		for i := range ws {
-			after, err := s.storeFinalized(tx, actor, villageID, &ws[i])
-			if err != nil {
-				return err
-			}
-			out[i] = after
-		}
 		return nil
 	})
 	return out, err
 }
 
-// runFinalizeFuncs calls f for every letter on up to workers goroutines and
-// checks each artefact; the first letter that fails is a
-// *FinalizeItemError.
-func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f FinalizeFunc) error {
+// runFinalizeFuncs calls f for every letter on up to workers goroutines,
+// checks each artefact and hands the letters to store in their order, on
+// the calling goroutine, as soon as each and every letter before it is
+// done. The first letter that fails is a *FinalizeItemError: the letters
+// after it are no longer given to f, and the call returns once the workers
+// have stopped. An error from store is returned as it is.
+func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f FinalizeFunc, store func(i int) error) error {
 	errs := make([]error, len(ws))
+	done := make([]chan struct{}, len(ws))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	next := make(chan int)
+	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	for range min(workers, len(ws)) {
 		wg.Go(func() {
 			for i := range next {
@@ -756,24 +768,33 @@ func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f Fina
 				art, err := f(*w.n)
 				if err != nil {
 					errs[i] = fmt.Errorf("sign letter %d as %s: %w", w.before.ID, w.n.Number, err)
-					continue
-				}
-				if err := art.check(); err != nil {
+				} else if err := art.check(); err != nil {
 					errs[i] = fmt.Errorf("sign letter %d: %w", w.before.ID, err)
-					continue
+				} else {
+					w.art = art
 				}
-				w.art = art
+				close(done[i])
 			}
 		})
 	}
+	go func() {
+		defer close(next)
+		for i := range ws {
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	defer close(stop)
 	for i := range ws {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return &FinalizeItemError{Index: i, LetterID: items[i].LetterID, Err: err}
+		<-done[i]
+		if errs[i] != nil {
+			return &FinalizeItemError{Index: i, LetterID: items[i].LetterID, Err: errs[i]}
+		}
+		if err := store(i); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -775,6 +776,51 @@ func benchLetters(b *testing.B, backend storetest.Backend) (*letterEnv, []int64)
 		ids[i] = e.approved(b, "sk_domisili").ID
 	}
 	return e, ids
+}
+
+// TestFinalizeItemFailure: the rows of the letters signed before a failed
+// one are written while the others are signed; the failure still rolls
+// the whole call back, names the letter, and the letters without it are
+// numbered from 1 the next time.
+func TestFinalizeItemFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		e := newLetterEnv(t, st, "3505122001", surat.ScopeVillage)
+		var items []store.FinalizeItem
+		for range 6 {
+			items = append(items, store.FinalizeItem{LetterID: e.approved(t, "sk_domisili").ID, DefaultKodeSurat: "470"})
+		}
+		bad := items[3].LetterID
+		f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
+			if n.Letter.ID == bad {
+				return store.FinalArtifact{}, errors.New("render failed")
+			}
+			return fakeSign(n)
+		}
+		_, err := st.FinalizeLetters(ctx, e.clerk, e.village.ID, items, 2, f)
+		var ie *store.FinalizeItemError
+		if !errors.As(err, &ie) || ie.Index != 3 || ie.LetterID != bad || !strings.Contains(err.Error(), "render failed") {
+			t.Fatalf("got %v, want a *FinalizeItemError for item 3 (letter %d)", err, bad)
+		}
+		for _, it := range items {
+			l, err := st.LetterByID(ctx, e.village.ID, it.LetterID)
+			if err != nil || l.Status != surat.LetterApproved || l.Number != nil || l.VerifyCode != nil {
+				t.Fatalf("letter %d after the failed call: %+v, %v", it.LetterID, l, err)
+			}
+		}
+		rest := slices.Delete(slices.Clone(items), 3, 4)
+		out, err := st.FinalizeLetters(ctx, e.clerk, e.village.ID, rest, 2, fakeSign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range out {
+			if l.ID != rest[i].LetterID || l.Status != surat.LetterSigned || l.NumberSeq == nil || *l.NumberSeq != i+1 {
+				t.Errorf("item %d: letter %d, status %s, sequence %v; want letter %d signed with %d",
+					i, l.ID, l.Status, l.NumberSeq, rest[i].LetterID, i+1)
+			}
+		}
+	})
 }
 
 // TestFinalizePersist: persist runs once per attempt after every letter's
