@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/attempt"
@@ -286,31 +287,50 @@ func (s *Service) signItems(ctx context.Context, actor surat.Actor, villageID in
 	}
 	defer u.key.Wipe()
 	results := make([]BatchResult, len(letterIDs))
+	// Each letter's request is resolved against the register on every
+	// core: reads only, the numbering has not begun.
+	prepared := make([]*signJob, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(items)) {
+		wg.Go(func() {
+			for i := range next {
+				it := items[i]
+				results[i].LetterID = it.LetterID
+				l := ls[it.LetterID]
+				if l == nil {
+					results[i].Err = fmt.Errorf("issuance: letter %d: %w", it.LetterID, surat.ErrNotFound)
+					continue
+				}
+				approve := it.Approve && l.Status == surat.LetterSubmitted
+				if approve {
+					results[i].Err = s.approvableBy(ctx, l, official, it.Version)
+				} else {
+					results[i].Err = signable(l, official)
+				}
+				if results[i].Err != nil {
+					continue
+				}
+				job, err := s.signJobOf(ctx, l)
+				if err != nil {
+					results[i].Err = err
+					continue
+				}
+				job.index, job.approve = i, approve
+				prepared[i] = job
+			}
+		})
+	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var jobs []*signJob
-	for i, it := range items {
-		id := it.LetterID
-		results[i].LetterID = id
-		l := ls[id]
-		if l == nil {
-			results[i].Err = fmt.Errorf("issuance: letter %d: %w", id, surat.ErrNotFound)
-			continue
+	for _, job := range prepared {
+		if job != nil {
+			jobs = append(jobs, job)
 		}
-		approve := it.Approve && l.Status == surat.LetterSubmitted
-		if approve {
-			results[i].Err = s.approvableBy(ctx, l, official, it.Version)
-		} else {
-			results[i].Err = signable(l, official)
-		}
-		if results[i].Err != nil {
-			continue
-		}
-		job, err := s.signJobOf(ctx, l)
-		if err != nil {
-			results[i].Err = err
-			continue
-		}
-		job.index, job.approve = i, approve
-		jobs = append(jobs, job)
 	}
 	for len(jobs) > 0 {
 		chunk := jobs[:min(batchChunk, len(jobs))]
