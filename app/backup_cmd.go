@@ -296,6 +296,8 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		m        *manifest
 		restored = map[string]string{} // key → SHA-256 of what was put
 		dbDone   bool
+		// files puts the archive's files in groups, synced together.
+		files = blob.NewBuffer(bs)
 	)
 	for {
 		h, err := tr.Next()
@@ -349,7 +351,7 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 			if err != nil {
 				return fmt.Errorf("restore: %w", err)
 			}
-			if err := bs.Put(ctx, key, b); err != nil {
+			if err := files.Add(ctx, blob.Entry{Key: key, Data: b}); err != nil {
 				return fmt.Errorf("restore: %w", err)
 			}
 			restored[key] = sha256Hex(b)
@@ -361,6 +363,9 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		default:
 			return fmt.Errorf("restore: unknown entry %q in the archive", name)
 		}
+	}
+	if err := files.Flush(ctx); err != nil {
+		return fmt.Errorf("restore: %w", err)
 	}
 	if !dbDone || m == nil {
 		return errors.New("restore: the archive lacks the database or the manifest; it is not a complete backup")

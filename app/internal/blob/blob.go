@@ -89,6 +89,59 @@ func PutAll(ctx context.Context, st Store, entries []Entry) error {
 	return nil
 }
 
+// Bounds of a Buffer: the entries and bytes it holds before it puts them.
+const (
+	bufferEntries = 64
+	bufferBytes   = 16 << 20
+)
+
+// A Buffer collects objects for a bulk copy (restore, storage migrate)
+// and puts them with PutAll in groups of at most 64 objects or 16 MiB, so
+// that the folder store syncs each group together instead of every object
+// on its own, while memory stays bounded. An object larger than the byte
+// bound is put alone. Call Flush at the end; an error from Add or Flush
+// may leave the objects of the failed group partly put.
+type Buffer struct {
+	st      Store
+	entries []Entry
+	bytes   int
+	// Put counts the objects put so far.
+	Put int
+}
+
+// NewBuffer returns an empty Buffer putting into st.
+func NewBuffer(st Store) *Buffer { return &Buffer{st: st} }
+
+// Add queues e, first putting what the buffer holds when e would take it
+// over a bound.
+func (b *Buffer) Add(ctx context.Context, e Entry) error {
+	if err := CheckKey(e.Key); err != nil {
+		return err
+	}
+	if len(b.entries) > 0 && (len(b.entries) == bufferEntries || b.bytes+len(e.Data) > bufferBytes) {
+		if err := b.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	b.entries = append(b.entries, e)
+	b.bytes += len(e.Data)
+	return nil
+}
+
+// Flush puts the objects the buffer holds.
+func (b *Buffer) Flush(ctx context.Context) error {
+	if len(b.entries) == 0 {
+		return nil
+	}
+	err := PutAll(ctx, b.st, b.entries)
+	if err == nil {
+		b.Put += len(b.entries)
+	}
+	clear(b.entries) // let the data go
+	b.entries, b.bytes = b.entries[:0], 0
+	return err
+}
+
 // TempRemover is implemented by stores that keep temporary files of puts
 // (the folder store); S3 uploads are atomic and leave none.
 type TempRemover interface {
@@ -152,10 +205,11 @@ func CheckKey(key string) error {
 }
 
 // Copy copies every object of src whose key starts with prefix into dst,
-// skipping objects dst already holds with the same size. It returns how
-// many objects it copied and how many it skipped; running it again copies
-// nothing.
+// skipping objects dst already holds with the same size, and putting the
+// others in groups (see Buffer). It returns how many objects it copied and
+// how many it skipped; running it again copies nothing.
 func Copy(ctx context.Context, dst, src Store, prefix string) (copied, skipped int, err error) {
+	buf := NewBuffer(dst)
 	err = src.List(ctx, prefix, func(o Object) error {
 		if d, err := dst.Stat(ctx, o.Key); err == nil && d.Size == o.Size {
 			skipped++
@@ -167,11 +221,10 @@ func Copy(ctx context.Context, dst, src Store, prefix string) (copied, skipped i
 		if err != nil {
 			return err
 		}
-		if err := dst.Put(ctx, o.Key, b); err != nil {
-			return err
-		}
-		copied++
-		return nil
+		return buf.Add(ctx, Entry{Key: o.Key, Data: b})
 	})
-	return copied, skipped, err
+	if err == nil {
+		err = buf.Flush(ctx)
+	}
+	return buf.Put, skipped, err
 }

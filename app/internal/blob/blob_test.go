@@ -247,3 +247,99 @@ func TestPutAll(t *testing.T) {
 		}
 	})
 }
+
+// groupRecorder is a real store that also notes the size of each PutAll
+// group it is given.
+type groupRecorder struct {
+	blob.Store
+	mu     sync.Mutex
+	groups [][2]int // entries, bytes
+}
+
+func (g *groupRecorder) PutAll(ctx context.Context, entries []blob.Entry) error {
+	n := 0
+	for _, e := range entries {
+		n += len(e.Data)
+	}
+	g.mu.Lock()
+	g.groups = append(g.groups, [2]int{len(entries), n})
+	g.mu.Unlock()
+	return g.Store.(blob.BatchPutter).PutAll(ctx, entries)
+}
+
+// A Buffer puts everything it is given, in groups of at most 64 objects
+// or 16 MiB, and an object over 16 MiB alone.
+func TestBuffer(t *testing.T) {
+	ctx := context.Background()
+	dir, err := blob.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &groupRecorder{Store: dir}
+	buf := blob.NewBuffer(st)
+	var want []blob.Entry
+	add := func(key string, size int) {
+		e := blob.Entry{Key: key, Data: bytes.Repeat([]byte{byte(len(want))}, size)}
+		want = append(want, e)
+		if err := buf.Add(ctx, e); err != nil {
+			t.Fatalf("add %s: %v", key, err)
+		}
+	}
+	for i := range 150 {
+		add(fmt.Sprintf("letters/1/%03d.pdf", i), 1000)
+	}
+	for i := range 6 {
+		add(fmt.Sprintf("attachments/1/%d.jpg", i), 5<<20)
+	}
+	add("attachments/1/huge.pdf", 17<<20)
+	add("letters/1/last.pdf", 10)
+	if err := buf.Add(ctx, blob.Entry{Key: "../escape", Data: []byte("x")}); err == nil {
+		t.Fatal("a bad key: got nil error")
+	}
+	if err := buf.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Put != len(want) {
+		t.Fatalf("Put = %d, want %d", buf.Put, len(want))
+	}
+	for _, e := range want {
+		if got, err := dir.Get(ctx, e.Key); err != nil || !bytes.Equal(got, e.Data) {
+			t.Fatalf("get %s: %d bytes, %v; want %d bytes", e.Key, len(got), err, len(e.Data))
+		}
+	}
+	total := 0
+	for _, g := range st.groups {
+		total += g[0]
+		if g[0] > 64 || (g[1] > 16<<20 && g[0] != 1) {
+			t.Errorf("a group of %d objects, %d bytes", g[0], g[1])
+		}
+	}
+	if total != len(want) || len(st.groups) > 8 {
+		t.Errorf("%d groups holding %d objects; want %d objects in at most 8 groups: %v", len(st.groups), total, len(want), st.groups)
+	}
+}
+
+// BenchmarkCopy is `app storage migrate` between two folder stores: 1,000
+// signed letters of 20 KB per op.
+func BenchmarkCopy(b *testing.B) {
+	ctx := context.Background()
+	src, err := blob.OpenDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		if err := src.Put(ctx, fmt.Sprintf("letters/%d/%04d.pdf", 1+i%3, i), bytes.Repeat([]byte{byte(i)}, 20<<10)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		dst, err := blob.OpenDir(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c, _, err := blob.Copy(ctx, dst, src, ""); err != nil || c != 1000 {
+			b.Fatalf("copied %d, %v", c, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/1000-files")
+}
