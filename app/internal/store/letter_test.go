@@ -778,6 +778,19 @@ func benchLetters(b *testing.B, backend storetest.Backend) (*letterEnv, []int64)
 	return e, ids
 }
 
+// approvedItems opens a store of backend b with a village numbering all
+// its letters in one series, and approves n letters there.
+func approvedItems(t *testing.T, b storetest.Backend, n int) (*store.Store, *letterEnv, []store.FinalizeItem) {
+	t.Helper()
+	st := storetest.Open(t, b, fixedNow)
+	e := newLetterEnv(t, st, "3505122001", surat.ScopeVillage)
+	items := make([]store.FinalizeItem, n)
+	for i := range items {
+		items[i] = store.FinalizeItem{LetterID: e.approved(t, "sk_domisili").ID, DefaultKodeSurat: "470"}
+	}
+	return st, e, items
+}
+
 // TestFinalizeItemFailure: the rows of the letters signed before a failed
 // one are written while the others are signed; the failure still rolls
 // the whole call back, names the letter, and the letters without it are
@@ -785,12 +798,7 @@ func benchLetters(b *testing.B, backend storetest.Backend) (*letterEnv, []int64)
 func TestFinalizeItemFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		st := storetest.Open(t, b, fixedNow)
-		e := newLetterEnv(t, st, "3505122001", surat.ScopeVillage)
-		var items []store.FinalizeItem
-		for range 6 {
-			items = append(items, store.FinalizeItem{LetterID: e.approved(t, "sk_domisili").ID, DefaultKodeSurat: "470"})
-		}
+		st, e, items := approvedItems(t, b, 6)
 		bad := items[3].LetterID
 		f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
 			if n.Letter.ID == bad {
@@ -829,12 +837,7 @@ func TestFinalizeItemFailure(t *testing.T) {
 func TestFinalizePersist(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
-		st := storetest.Open(t, b, fixedNow)
-		e := newLetterEnv(t, st, "3505122001", surat.ScopeVillage)
-		var items []store.FinalizeItem
-		for range 3 {
-			items = append(items, store.FinalizeItem{LetterID: e.approved(t, "sk_domisili").ID, DefaultKodeSurat: "470"})
-		}
+		st, e, items := approvedItems(t, b, 3)
 		var signed atomic.Int32
 		f := func(n surat.LetterNumber) (store.FinalArtifact, error) {
 			signed.Add(1)
