@@ -105,8 +105,8 @@ type Buffer struct {
 	st      Store
 	entries []Entry
 	bytes   int
-	// Put counts the objects put so far.
-	Put int
+	// Stored counts the objects put so far.
+	Stored int
 }
 
 // NewBuffer returns an empty Buffer putting into st.
@@ -135,7 +135,7 @@ func (b *Buffer) Flush(ctx context.Context) error {
 	}
 	err := PutAll(ctx, b.st, b.entries)
 	if err == nil {
-		b.Put += len(b.entries)
+		b.Stored += len(b.entries)
 	}
 	clear(b.entries) // let the data go
 	b.entries, b.bytes = b.entries[:0], 0
@@ -226,5 +226,5 @@ func Copy(ctx context.Context, dst, src Store, prefix string) (copied, skipped i
 	if err == nil {
 		err = buf.Flush(ctx)
 	}
-	return buf.Put, skipped, err
+	return buf.Stored, skipped, err
 }

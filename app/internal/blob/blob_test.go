@@ -299,8 +299,8 @@ func TestBuffer(t *testing.T) {
 	if err := buf.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if buf.Put != len(want) {
-		t.Fatalf("Put = %d, want %d", buf.Put, len(want))
+	if buf.Stored != len(want) {
+		t.Fatalf("Stored = %d, want %d", buf.Stored, len(want))
 	}
 	for _, e := range want {
 		if got, err := dir.Get(ctx, e.Key); err != nil || !bytes.Equal(got, e.Data) {

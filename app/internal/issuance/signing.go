@@ -290,7 +290,11 @@ func (s *Service) signItems(ctx context.Context, actor surat.Actor, villageID in
 	// Each letter's request is resolved against the register on every
 	// core: reads only, the numbering has not begun.
 	prepared := make([]*signJob, len(items))
-	next := make(chan int)
+	next := make(chan int, len(items))
+	for i := range items {
+		next <- i
+	}
+	close(next)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(items)) {
 		wg.Go(func() {
@@ -321,10 +325,6 @@ func (s *Service) signItems(ctx context.Context, actor surat.Actor, villageID in
 			}
 		})
 	}
-	for i := range items {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	var jobs []*signJob
 	for _, job := range prepared {

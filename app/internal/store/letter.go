@@ -601,9 +601,8 @@ func (s *Store) FinalizeLetters(ctx context.Context, actor surat.Actor, villageI
 // written, before they are committed: the place to store what f made all
 // together (files.Keeper.PutAll syncs a chunk's PDFs together instead of
 // one after another between signatures). Like f it must not use the
-// Store. Its
-// error rolls everything back, as f's does, and is returned for the whole
-// call rather than as a *FinalizeItemError. A nil persist is
+// Store. Its error rolls everything back, as f's does, and is returned for
+// the whole call rather than as a *FinalizeItemError. A nil persist is
 // FinalizeLetters.
 func (s *Store) FinalizeLettersPersist(ctx context.Context, actor surat.Actor, villageID int64, items []FinalizeItem,
 	workers int, f FinalizeFunc, persist func() error) ([]*surat.Letter, error) {
@@ -746,12 +745,12 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID i
 }
 
 // runFinalizeFuncs calls f for every letter on up to workers goroutines,
-// checks each artefact and hands the letters to store in their order, on
+// checks each artefact and hands the letters to write in their order, on
 // the calling goroutine, as soon as each and every letter before it is
 // done. The first letter that fails is a *FinalizeItemError: the letters
 // after it are no longer given to f, and the call returns once the workers
-// have stopped. An error from store is returned as it is.
-func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f FinalizeFunc, store func(i int) error) error {
+// have stopped. An error from write is returned as it is.
+func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f FinalizeFunc, write func(i int) error) error {
 	errs := make([]error, len(ws))
 	done := make([]chan struct{}, len(ws))
 	for i := range done {
@@ -793,7 +792,7 @@ func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f Fina
 		if errs[i] != nil {
 			return &FinalizeItemError{Index: i, LetterID: items[i].LetterID, Err: errs[i]}
 		}
-		if err := store(i); err != nil {
+		if err := write(i); err != nil {
 			return err
 		}
 	}
