@@ -15,8 +15,9 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/parallel"
 )
 
 // ErrNotExist is returned by Get and Stat for a key that holds no object.
@@ -71,16 +72,9 @@ func PutAll(ctx context.Context, st Store, entries []Entry) error {
 		return bp.PutAll(ctx, entries)
 	}
 	errs := make([]error, len(entries))
-	sem := make(chan struct{}, putAllConcurrency)
-	var wg sync.WaitGroup
-	for i, e := range entries {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs[i] = st.Put(ctx, e.Key, e.Data)
-		})
-	}
-	wg.Wait()
+	parallel.For(len(entries), putAllConcurrency, func(i int) {
+		errs[i] = st.Put(ctx, entries[i].Key, entries[i].Data)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return err

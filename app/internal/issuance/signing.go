@@ -13,12 +13,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/attempt"
 	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/files"
+	"github.com/suratdesa/suratdesa/app/internal/parallel"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
 	"github.com/suratdesa/suratdesa/app/internal/store"
@@ -290,42 +290,13 @@ func (s *Service) signItems(ctx context.Context, actor surat.Actor, villageID in
 	// Each letter's request is resolved against the register on every
 	// core: reads only, the numbering has not begun.
 	prepared := make([]*signJob, len(items))
-	next := make(chan int, len(items))
-	for i := range items {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(items)) {
-		wg.Go(func() {
-			for i := range next {
-				it := items[i]
-				results[i].LetterID = it.LetterID
-				l := ls[it.LetterID]
-				if l == nil {
-					results[i].Err = fmt.Errorf("issuance: letter %d: %w", it.LetterID, surat.ErrNotFound)
-					continue
-				}
-				approve := it.Approve && l.Status == surat.LetterSubmitted
-				if approve {
-					results[i].Err = s.approvableBy(ctx, l, official, it.Version)
-				} else {
-					results[i].Err = signable(l, official)
-				}
-				if results[i].Err != nil {
-					continue
-				}
-				job, err := s.signJobOf(ctx, l)
-				if err != nil {
-					results[i].Err = err
-					continue
-				}
-				job.index, job.approve = i, approve
-				prepared[i] = job
-			}
-		})
-	}
-	wg.Wait()
+	parallel.For(len(items), runtime.GOMAXPROCS(0), func(i int) {
+		results[i].LetterID = items[i].LetterID
+		prepared[i], results[i].Err = s.prepareItem(ctx, items[i], ls[items[i].LetterID], official)
+		if prepared[i] != nil {
+			prepared[i].index = i
+		}
+	})
 	var jobs []*signJob
 	for _, job := range prepared {
 		if job != nil {
@@ -363,6 +334,31 @@ func (s *Service) signItems(ctx context.Context, actor surat.Actor, villageID in
 		}
 	}
 	return results, nil
+}
+
+// prepareItem checks that letter l (nil: none of the village) can be
+// signed, or approved and signed, by official as item it asks, and
+// resolves its request.
+func (s *Service) prepareItem(ctx context.Context, it SignItem, l *surat.Letter, official int64) (*signJob, error) {
+	if l == nil {
+		return nil, fmt.Errorf("issuance: letter %d: %w", it.LetterID, surat.ErrNotFound)
+	}
+	approve := it.Approve && l.Status == surat.LetterSubmitted
+	var err error
+	if approve {
+		err = s.approvableBy(ctx, l, official, it.Version)
+	} else {
+		err = signable(l, official)
+	}
+	if err != nil {
+		return nil, err
+	}
+	job, err := s.signJobOf(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	job.approve = approve
+	return job, nil
 }
 
 // CheckBatch checks the letters of a batch signature before anything is

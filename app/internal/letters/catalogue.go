@@ -17,9 +17,9 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/parallel"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -312,25 +312,14 @@ func Load(fsys fs.FS) (*Catalogue, error) {
 		errs []error
 	}
 	out := make([]parsed, len(names))
-	next := make(chan int, len(names))
-	for i := range names {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(names)) {
-		wg.Go(func() {
-			for i := range next {
-				data, err := fs.ReadFile(fsys, names[i])
-				if err != nil {
-					out[i].errs = []error{newLoadError(names[i], 0, "%s", err.Error())}
-					continue
-				}
-				out[i].m, out[i].errs = parseModule(path.Base(names[i]), data)
-			}
-		})
-	}
-	wg.Wait()
+	parallel.For(len(names), runtime.GOMAXPROCS(0), func(i int) {
+		data, err := fs.ReadFile(fsys, names[i])
+		if err != nil {
+			out[i].errs = []error{newLoadError(names[i], 0, "%s", err.Error())}
+			return
+		}
+		out[i].m, out[i].errs = parseModule(path.Base(names[i]), data)
+	})
 	c := &Catalogue{byCode: map[string]*Module{}}
 	seen := map[string]string{} // code -> file, including files with errors
 	var errs []error
