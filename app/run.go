@@ -304,6 +304,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	jobs.Go(func() { purgeSessions(jobCtx, e.st, sessionPurgeEvery, e.log) })
 	jobs.Go(func() { sweepFiles(jobCtx, e.files, e.cfg.BlobSweepAge, sweepEvery, e.log) })
 	jobs.Go(func() { maintainVerification(jobCtx, iss, ver, attemptPurgeEvery, e.log) })
+	// Keeps the public check's letter cache fresh: a revocation on any
+	// replica shows on this one within a second.
+	jobs.Go(func() { ver.Watch(jobCtx, e.log) })
 	// Every replica runs a notification worker; rows are leased in the
 	// database, so they share the outbox without sending anything twice.
 	jobs.Go(func() { notes.NewWorker().Run(jobCtx) })

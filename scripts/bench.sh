@@ -25,7 +25,9 @@
 #   public check  /v/<code> against a bare Gin handler in the same wrk run,
 #                 for each engine and size (scripts/bench-verify.sh; the
 #                 rate limit is off through web.RateLimits.Disabled, which
-#                 exists for this benchmark only)
+#                 exists for this benchmark only): scans spread over all
+#                 letters, and over the 20,000 signed last, which the
+#                 replica's letter cache holds
 #   kabupaten     the kabupaten pages and the name search at 300 villages,
 #                 300,000 residents (100,000 in one village) and 200,000
 #                 letters on MariaDB (app/cmd/benchscale; the letters are
@@ -116,14 +118,21 @@ for engine in $engines; do
     before() { awk -v w="$2" "/$1/"' {for (i=2;i<=NF;i++) if ($i==w) print $(i-1)}' "$f"; }
     after() { awk -v w="$2" "/$1/"' {for (i=1;i<NF;i++) if ($i==w) print $(i+1)}' "$f"; }
     bare=$(before '^bare Gin handler' req/s)
-    for kind in plain gzip; do
-      if [ $kind = plain ]; then re='^\/v\/<code>,'; label=""; else re='^\/v\/<code> gzip,'; label=" gzip"; fi
+    for kind in plain gzip hot hotgzip; do
+      case $kind in
+        plain) re='^\/v\/<code>,'; label="" ;;
+        gzip) re='^\/v\/<code> gzip,'; label=" gzip" ;;
+        hot) re='^\/v\/<code> recent'; label=" recent 20000" ;;
+        hotgzip) re='^\/v\/<code> gzip recent'; label=" gzip recent 20000" ;;
+      esac
+      grep -q "$re" "$f" || continue
       page=$(before "$re" req/s)
       row "public check /v$label, $engine, $n letters (req/s)" "$page" "$bare" "$(awk -v a="$page" -v b="$bare" 'BEGIN {printf "%.2f", a / b}')"
       row "public check /v$label, $engine, $n letters (p99)" "$(after "$re" p99)" "20ms"
       row "public check /v$label, $engine, $n letters (CPU us/request: app, database)" \
         "$(after "$re" CPU | head -n 1), $(after "$re" CPU | tail -n 1)" "$(after '^bare Gin handler' CPU | head -n 1)"
     done
+    row "public check, $engine, $n letters (server peak RSS, MB)" "$(awk '/server RSS/ {print $6}' "$f")"
   done
 done
 

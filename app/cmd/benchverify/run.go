@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -189,6 +190,11 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 	if err != nil {
 		return err
 	}
+	// As app serve runs it (a job stopped before the store closes).
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	var watching sync.WaitGroup
+	defer func() { stopWatch(); watching.Wait() }()
+	watching.Go(func() { ver.Watch(watchCtx, log) })
 	mand, err := mandiri.New(mandiri.Deps{Store: st, Issuance: iss, StorageDir: d.dir, Now: time.Now,
 		PINParams: auth.DefaultParams, Log: log})
 	if err != nil {

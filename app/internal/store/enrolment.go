@@ -334,6 +334,11 @@ func (s *Store) installCertificate(tx *gorm.DB, actor surat.Actor, nc *surat.Sig
 		return err
 	}
 	now := nc.CreatedAt
+	if len(old) > 0 {
+		if err := bumpPublicGeneration(tx); err != nil {
+			return err
+		}
+	}
 	roots := map[int64]bool{}
 	for i := range old {
 		before := old[i]

@@ -848,6 +848,13 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 			return nil, err
 		}
 	}
+	if w.old != nil {
+		// The letter it replaces now shows as replaced, or (revoked
+		// before) names this one.
+		if err := bumpPublicGeneration(tx); err != nil {
+			return nil, err
+		}
+	}
 	if w.old != nil && w.old.Status == surat.LetterSigned {
 		oldAfter, err := s.updateLetter(tx, w.old, map[string]any{
 			"status": surat.LetterReplaced, "replaced_by_id": letterID, "revoked_at": s.now(),

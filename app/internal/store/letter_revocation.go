@@ -72,6 +72,9 @@ func (s *Store) revoke(tx *gorm.DB, actor surat.Actor, villageID, id int64, r su
 	if err != nil {
 		return nil, err
 	}
+	if err := bumpPublicGeneration(tx); err != nil {
+		return nil, err
+	}
 	if err := dropRevocationRequest(tx, villageID, id); err != nil {
 		return nil, err
 	}

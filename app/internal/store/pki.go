@@ -206,6 +206,9 @@ func (s *Store) RevokeCertificate(ctx context.Context, actor surat.Actor, villag
 		}).Error; err != nil {
 			return err
 		}
+		if err := bumpPublicGeneration(tx); err != nil {
+			return err
+		}
 		after = before
 		after.RevokedAt, after.RevokeReason = &now, strings.TrimSpace(reason)
 		vid := villageID

@@ -105,8 +105,8 @@ func textColumns(cols []any) []any {
 // It is the hottest read of the application, so it runs a statement
 // prepared once, without GORM's statement building and reflection: on
 // SQLite straight on the driver (publicLookupDirect), on MySQL through
-// database/sql. The row is read fresh on every call: a revocation shows at
-// once, in every process.
+// database/sql. The row is read fresh on every call; package verify caches
+// it per replica until the public generation moves (PublicGeneration).
 func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*PublicLetter, error) {
 	if !surat.ValidVerifyCode(code) {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", surat.ErrNotFound)

@@ -59,6 +59,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	ctx      context.Context
 	st       *store.Store
+	dsn      string // of st's database, for a second replica
 	iss      *issuance.Service
 	svc      *Service
 	clock    *clock
@@ -71,11 +72,11 @@ type env struct {
 	resident surat.Resident // the subject of every letter
 }
 
-func newEnv(t *testing.T, b storetest.Backend) *env {
+func newEnv(t testing.TB, b storetest.Backend) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{}
-	st := storetest.Open(t, b, clk.Now)
+	st, dsn := storetest.OpenDSN(t, b, clk.Now)
 	res, err := demo.Seed(ctx, st, cheapKDF, clk.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{ctx: ctx, st: st, iss: iss, svc: svc, clock: clk, village: res.Village}
+	e := &env{ctx: ctx, st: st, dsn: dsn, iss: iss, svc: svc, clock: clk, village: res.Village}
 	e.operator, e.kades, e.admin = e.actor(t, "operator"), e.actor(t, "kades"), e.actor(t, "admin")
 	u, err := st.UserByUsername(ctx, "kades")
 	if err != nil {
@@ -121,7 +122,7 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	return e
 }
 
-func (e *env) actor(t *testing.T, username string) surat.Actor {
+func (e *env) actor(t testing.TB, username string) surat.Actor {
 	t.Helper()
 	u, err := e.st.UserByUsername(e.ctx, username)
 	if err != nil {
@@ -142,7 +143,7 @@ func (e *env) request() issuance.Request {
 }
 
 // signed drafts, submits, approves and signs an sk_domisili.
-func (e *env) signed(t *testing.T) *surat.Letter {
+func (e *env) signed(t testing.TB) *surat.Letter {
 	t.Helper()
 	l, err := e.iss.CreateDraft(e.ctx, e.operator, e.village.ID, e.request())
 	if err != nil {
@@ -151,7 +152,7 @@ func (e *env) signed(t *testing.T) *surat.Letter {
 	return e.signDraft(t, l)
 }
 
-func (e *env) signDraft(t *testing.T, l *surat.Letter) *surat.Letter {
+func (e *env) signDraft(t testing.TB, l *surat.Letter) *surat.Letter {
 	t.Helper()
 	l, err := e.st.Submit(e.ctx, e.operator, e.village.ID, l.ID)
 	if err != nil {

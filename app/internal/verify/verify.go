@@ -47,8 +47,8 @@ type Deps struct {
 
 // Service answers the public check. Build it with New; it is safe for
 // concurrent use. It caches the names of villages and officials and the
-// active root CA for a minute each (see cache.go); a letter and its
-// certificate are read fresh on every lookup.
+// active root CA for a minute each (see cache.go), and the letters it has
+// looked up while Watch runs (letter_cache.go).
 type Service struct {
 	store *store.Store
 	cat   *letters.Catalogue
@@ -61,6 +61,7 @@ type Service struct {
 	refs     refCache
 	root     rootCache
 	villages villageListCache
+	letters  *letterCache
 }
 
 // New checks d and returns the service. It fails when the store or the
@@ -76,7 +77,7 @@ func New(d Deps) (*Service, error) {
 		d.Now = time.Now
 	}
 	return &Service{store: d.Store, cat: d.Catalogue, modules: letters.NewResolver(d.Catalogue, d.Store), now: d.Now,
-		key: d.MatchKey}, nil
+		key: d.MatchKey, letters: newLetterCache()}, nil
 }
 
 // Result is everything the public may know about one signed letter: the
@@ -137,26 +138,27 @@ type Certificate struct {
 // that was never signed, or one in a state the public never sees is an
 // error wrapping surat.ErrNotFound; other errors are the database's.
 //
-// The letter and its certificate are read in one query, fresh on every
-// call, so a revocation shows at once; the village, the signing official
-// and the root CA come from one-minute caches. A replaced letter costs one
-// more query, for its replacement's code.
+// The letter and its certificate are read in one query, or come from this
+// replica's letter cache while Watch keeps it fresh: a revocation shows on
+// every replica within maxStale (letter_cache.go). The village, the signing
+// official and the root CA come from one-minute caches. A replaced letter
+// costs one more query, for its replacement's code. The status is decided
+// on every call, so a letter expires on time.
 func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
-	l, err := s.store.PublicLetterByVerifyCode(ctx, code)
-	if err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
+	f, ok := s.letters.get(code)
+	if !ok {
+		st := s.letters.current() // before the read: see letterCache.put
+		var err error
+		if f, err = s.readLetter(ctx, code); err != nil {
+			return nil, err
+		}
+		s.letters.put(code, st, f)
 	}
-	if l.SignedAt == nil || l.IssuedAt == nil || l.Number == nil {
-		return nil, fmt.Errorf("verify: letter %d has a code but was never signed: %w", l.ID, surat.ErrNotFound)
-	}
-	title, err := s.letterTitle(ctx, l)
-	if err != nil {
-		return nil, err
-	}
+	l := f.l
 	r := &Result{
 		Code:          code,
 		Module:        l.Module,
-		LetterType:    title,
+		LetterType:    f.title,
 		Number:        *l.Number,
 		IssuedAt:      *l.IssuedAt,
 		SignedAt:      *l.SignedAt,
@@ -165,6 +167,7 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 		PDFSHA256:     l.PDFSHA256,
 		letterID:      l.ID,
 	}
+	var err error
 	r.Status, err = decideStatus(l.Status, l.ValidUntil, s.now())
 	if err != nil {
 		return nil, fmt.Errorf("verify: letter %d: %w", l.ID, err)
@@ -173,16 +176,7 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 	case Revoked:
 		r.RevokedAt, r.Reason = l.RevokedAt, l.RevokeCode
 	case Replaced:
-		r.RevokedAt, r.Reason = l.RevokedAt, l.RevokeCode
-		if l.ReplacedByID != nil {
-			nl, err := s.store.LetterByID(ctx, l.VillageID, *l.ReplacedByID)
-			if err != nil {
-				return nil, fmt.Errorf("verify: replacement of letter %d: %w", l.ID, err)
-			}
-			if nl.VerifyCode != nil {
-				r.Replacement = *nl.VerifyCode
-			}
-		}
+		r.RevokedAt, r.Reason, r.Replacement = l.RevokedAt, l.RevokeCode, f.replacement
 	}
 	vil, err := s.refs.village(ctx, s, l.VillageID)
 	if err != nil {
@@ -206,6 +200,33 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// readLetter reads what Lookup caches of the letter with code: the row with
+// its certificate, its module's title and, for a replaced letter, the
+// replacing letter's code.
+func (s *Service) readLetter(ctx context.Context, code string) (letterFacts, error) {
+	l, err := s.store.PublicLetterByVerifyCode(ctx, code)
+	if err != nil {
+		return letterFacts{}, fmt.Errorf("verify: %w", err)
+	}
+	if l.SignedAt == nil || l.IssuedAt == nil || l.Number == nil {
+		return letterFacts{}, fmt.Errorf("verify: letter %d has a code but was never signed: %w", l.ID, surat.ErrNotFound)
+	}
+	f := letterFacts{l: l}
+	if f.title, err = s.letterTitle(ctx, l); err != nil {
+		return letterFacts{}, err
+	}
+	if l.Status == surat.LetterReplaced && l.ReplacedByID != nil {
+		nl, err := s.store.LetterByID(ctx, l.VillageID, *l.ReplacedByID)
+		if err != nil {
+			return letterFacts{}, fmt.Errorf("verify: replacement of letter %d: %w", l.ID, err)
+		}
+		if nl.VerifyCode != nil {
+			f.replacement = *nl.VerifyCode
+		}
+	}
+	return f, nil
 }
 
 // revokedAfter reports whether a certificate revoked at revokedAt (nil: not

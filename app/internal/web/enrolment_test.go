@@ -322,9 +322,18 @@ func TestEnrolmentHappyPath(t *testing.T) {
 		if page := kab.get("/kabupaten/sertifikat"); !strings.Contains(textByID(t, page.Body, fmt.Sprintf("en-%d", en2.ID)), first[0].Serial) {
 			t.Error("the CA holder is not told which certificate approval replaces")
 		}
+		genBefore, err := e.st.PublicGeneration(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r := kab.post(fmt.Sprintf("/kabupaten/sertifikat/%d/setujui", en2.ID),
 			url.Values{csrfField: {ktok}, "root_passphrase": {testRootPass}}); r.Code != http.StatusSeeOther {
 			t.Fatalf("approve second = %d", r.Code)
+		}
+		// The letter signed with the first certificate now shows it
+		// revoked: every replica must forget its cached copy.
+		if gen, err := e.st.PublicGeneration(ctx); err != nil || gen <= genBefore {
+			t.Errorf("public generation %d (%v) after the first certificate was revoked, was %d", gen, err, genBefore)
 		}
 		second := e.activeCertificates(v.ID, head.ID)
 		if len(second) != 1 || second[0].ID == first[0].ID {

@@ -1,0 +1,38 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// PublicGeneration returns the count of changes to what the public check
+// shows of letters already signed (migration 00100): every transaction
+// that revokes or replaces a letter, signs a replacement or revokes a
+// signer certificate adds one to it, so a replica that cached public
+// letters knows from one cheap read whether they may have changed. The
+// value only ever means "changed or not": a restore may set it back.
+func (s *Store) PublicGeneration(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.sqlDB.QueryRowContext(ctx, "SELECT n FROM public_generation WHERE id = 1").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: public generation: %w", err)
+	}
+	return n, nil
+}
+
+// bumpPublicGeneration adds one to the public generation inside tx, which
+// changes what the public check shows of a signed letter. The row lock it
+// takes is held to the commit, so concurrent bumps count one after another
+// in commit order; the changes that need it are rare.
+func bumpPublicGeneration(tx *gorm.DB) error {
+	res := tx.Exec("UPDATE public_generation SET n = n + 1 WHERE id = 1")
+	if res.Error != nil {
+		return fmt.Errorf("public generation: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return errors.New("public generation: the row is missing (migration 00100)")
+	}
+	return nil
+}

@@ -1,0 +1,341 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/demo"
+	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// replica is a second verify service on e's database, with its own
+// connection pool and a running Watch, as on another replica.
+func (e *env) replica(t *testing.T, b storetest.Backend) *Service {
+	t.Helper()
+	st, err := store.Open(e.ctx, store.Options{Driver: string(b), DSN: e.dsn, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := shared()
+	svc, err := New(Deps{Store: st, Catalogue: cat, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { svc.Watch(ctx, nil) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		st.Close()
+	})
+	waitFresh(t, svc)
+	return svc
+}
+
+// waitFresh waits for svc's first read of the generation.
+func waitFresh(t testing.TB, svc *Service) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); svc.letters.current() == nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("Watch never read the public generation")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// setNumber changes a letter's number behind the application's back: no
+// public generation is counted, so only a read of the database shows it.
+func setNumber(t *testing.T, b storetest.Backend, e *env, id int64, number string) {
+	t.Helper()
+	db := storetest.SQL(t, b, e.dsn)
+	if _, err := db.ExecContext(e.ctx, "UPDATE letters SET number = ? WHERE id = ?", number, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCachedLookupServesFromMemory: on a replica whose Watch runs, a
+// letter looked up once is not read again while nothing public changed;
+// without Watch (or once it stops) every lookup reads the database.
+func TestCachedLookupServesFromMemory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		rb := e.replica(t, b)
+		l := e.signed(t)
+		code := *l.VerifyCode
+		first, err := rb.Lookup(e.ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		setNumber(t, b, e, l.ID, "470/999/CACHE")
+		time.Sleep(3 * pollEvery) // several reads of an unchanged generation
+		if r, err := rb.Lookup(e.ctx, code); err != nil || r.Number != first.Number {
+			t.Fatalf("cached replica: number %q (%v), want the cached %q", r.Number, err, first.Number)
+		}
+		// e.svc has no Watch: it reads the row every time.
+		if r := e.lookup(t, code); r.Number != "470/999/CACHE" {
+			t.Fatalf("uncached service: number %q, want the row's", r.Number)
+		}
+		if n := rb.letters.size(); n != 1 {
+			t.Errorf("%d letters cached, want 1", n)
+		}
+	})
+}
+
+// TestCachedLookupWithoutWatch: a replica whose Watch stopped (or cannot
+// read the database) stops using its cache within maxStale.
+func TestCachedLookupWithoutWatch(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() { e.svc.Watch(ctx, nil); close(done) }()
+	waitFresh(t, e.svc)
+	l := e.signed(t)
+	e.lookup(t, *l.VerifyCode)
+	cancel()
+	<-done
+	setNumber(t, storetest.SQLite, e, l.ID, "470/998/STOPPED")
+	time.Sleep(maxStale)
+	if r := e.lookup(t, *l.VerifyCode); r.Number != "470/998/STOPPED" {
+		t.Fatalf("after Watch stopped: number %q, want the row's", r.Number)
+	}
+	// A second Watch on the same service while one runs returns at once.
+	ctx, cancel = context.WithCancel(e.ctx)
+	defer cancel()
+	go e.svc.Watch(ctx, nil)
+	waitFresh(t, e.svc)
+	returned := make(chan struct{})
+	go func() { e.svc.Watch(ctx, nil); close(returned) }()
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second Watch kept running")
+	}
+}
+
+// TestRevocationShowsOnEveryReplicaWithinASecond changes a letter on one
+// replica while eight clients scan it on another, whose cache holds it:
+// no scan that starts a second after the change has committed may show
+// the letter as it was, and the new state must show.
+func TestRevocationShowsOnEveryReplicaWithinASecond(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		rb := e.replica(t, b)
+		admin := surat.Actor{Username: "admin", Role: surat.RoleAdminKabupaten}
+
+		tests := []struct {
+			name string
+			// change changes the letter on the other replica.
+			change func(t *testing.T, l *surat.Letter)
+			// changed says whether a lookup shows the change.
+			changed func(r *Result) bool
+		}{
+			{name: "revoked",
+				change: func(t *testing.T, l *surat.Letter) {
+					if _, err := e.iss.Revoke(e.ctx, e.kades, e.village.ID, l.ID,
+						surat.Revocation{Reason: surat.ReasonDataError}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				changed: func(r *Result) bool { return r.Status == Revoked }},
+			{name: "replaced",
+				change: func(t *testing.T, l *surat.Letter) {
+					d, err := e.iss.Replace(e.ctx, e.operator, e.village.ID, l.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					e.signDraft(t, d)
+				},
+				changed: func(r *Result) bool { return r.Status == Replaced && r.Replacement != "" }},
+			{name: "certificate revoked",
+				change: func(t *testing.T, l *surat.Letter) {
+					if _, err := e.iss.RevokeCertificate(e.ctx, admin, e.village.ID, e.cert.ID, "Kunci hilang",
+						demo.SigningPassphrase); err != nil {
+						t.Fatal(err)
+					}
+				},
+				changed: func(r *Result) bool { return r.Cert != nil && r.Cert.RevokedAt != nil }},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				l := e.signed(t)
+				code := *l.VerifyCode
+				if r, err := rb.Lookup(e.ctx, code); err != nil || r.Status != Authentic || tc.changed(r) {
+					t.Fatalf("before: %+v, %v", r, err)
+				}
+				if _, ok := rb.letters.get(code); !ok {
+					t.Fatal("the replica did not cache the letter")
+				}
+				type scan struct {
+					start   time.Time
+					changed bool
+				}
+				var (
+					mu        sync.Mutex
+					scans     []scan
+					committed time.Time
+					wg        sync.WaitGroup
+				)
+				stop := make(chan struct{})
+				for range 8 {
+					wg.Go(func() {
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+							}
+							start := time.Now()
+							r, err := rb.Lookup(e.ctx, code)
+							if err != nil {
+								t.Error(err)
+								return
+							}
+							mu.Lock()
+							scans = append(scans, scan{start: start, changed: tc.changed(r)})
+							mu.Unlock()
+						}
+					})
+				}
+				time.Sleep(100 * time.Millisecond)
+				tc.change(t, l)
+				committed = time.Now()
+				time.Sleep(1500 * time.Millisecond)
+				close(stop)
+				wg.Wait()
+
+				var stale, late, fresh int
+				var lastStale time.Duration
+				for _, s := range scans {
+					after := s.start.Sub(committed)
+					switch {
+					case s.changed:
+						fresh++
+					case after >= time.Second:
+						late++
+					case after > 0:
+						stale++
+						lastStale = max(lastStale, after)
+					}
+				}
+				t.Logf("%d scans; %d after the commit showed the old state, the last %v after it; %d the new",
+					len(scans), stale, lastStale, fresh)
+				if late > 0 {
+					t.Errorf("%d scans started a second or more after the commit showed the old state", late)
+				}
+				if fresh == 0 {
+					t.Error("no scan showed the change")
+				}
+			})
+		}
+	})
+}
+
+// TestLetterCacheBounds: the cache never holds more than maxCachedLetters
+// letters, and a changed generation (also one set back, as by a restore)
+// empties it and invalidates what a lookup in flight puts back.
+func TestLetterCacheBounds(t *testing.T) {
+	c := newLetterCache()
+	if c.current() != nil {
+		t.Fatal("fresh before any read of the generation")
+	}
+	c.observe(5, time.Now())
+	st := c.current()
+	f := letterFacts{l: &store.PublicLetter{}}
+	for i := range 2 * maxCachedLetters {
+		c.put(fmt.Sprintf("CODE%06d", i), st, f)
+	}
+	if n := c.size(); n > maxCachedLetters || n < maxCachedLetters*9/10 {
+		t.Fatalf("%d letters cached, want at most %d and near it", n, maxCachedLetters)
+	}
+	c.put("INFLIGHT", st, f) // read before the change below
+	c.observe(5, time.Now())
+	if _, ok := c.get("INFLIGHT"); !ok {
+		t.Fatal("an unchanged generation lost the cache")
+	}
+	c.observe(3, time.Now()) // set back by a restore
+	if n := c.size(); n != 0 {
+		t.Fatalf("%d letters cached after the generation changed", n)
+	}
+	c.put("INFLIGHT", st, f) // a lookup that read the database before the change
+	if _, ok := c.get("INFLIGHT"); ok {
+		t.Fatal("a letter read before the change was served after it")
+	}
+	c.observe(5, time.Now()) // back to the old value: still a new epoch
+	if _, ok := c.get("INFLIGHT"); ok {
+		t.Fatal("a letter of an earlier epoch was served again")
+	}
+	c.observe(5, time.Now().Add(-maxStale))
+	if c.current() != nil {
+		t.Fatal("fresh after a read maxStale ago")
+	}
+}
+
+// BenchmarkLetterCacheMemory fills the letter cache with letters shaped as
+// the benchmark's real ones and reports the heap it takes: the bound on
+// what scans can make a replica hold.
+func BenchmarkLetterCacheMemory(b *testing.B) {
+	ptr := func(s string) *string { return &s }
+	id := func(n int64) *int64 { return &n }
+	now := time.Now()
+	for range b.N {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		c := newLetterCache()
+		c.observe(1, time.Now())
+		st := c.current()
+		for i := range maxCachedLetters {
+			t1, t2, t3, t4, t5 := now, now, now.AddDate(0, 1, 0), now, now.AddDate(2, 0, 0)
+			l := &store.PublicLetter{ID: int64(i), VillageID: 1, Module: "sk_domisili", Status: surat.LetterSigned,
+				SubjectName: fmt.Sprintf("Budi Santoso Wibowo %d", i), Number: ptr(fmt.Sprintf("470/%03d/3505122001/XII/2026", i)),
+				VerifyCode: fmt.Sprintf("K7Q2M9X4P%06d", i), PDFSHA256: fmt.Sprintf("%064x", i),
+				IssuedAt: &t1, SignedAt: &t2, ValidUntil: &t3, SignerOfficialID: id(1),
+				CertSerial: ptr(fmt.Sprintf("%032x", i)), CertFingerprint: ptr(fmt.Sprintf("%064x", i+1)),
+				CertNotBefore: &t4, CertNotAfter: &t5}
+			c.put(l.VerifyCode, st, letterFacts{l: l, title: "Surat Keterangan Domisili"})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap := float64(after.HeapAlloc - before.HeapAlloc)
+		b.ReportMetric(heap/float64(maxCachedLetters), "B/letter")
+		b.ReportMetric(heap/(1<<20), "MB-full")
+		runtime.KeepAlive(c)
+	}
+}
+
+// BenchmarkLookup is one public lookup of a signed letter: read from the
+// database (Watch not running) and from the letter cache.
+func BenchmarkLookup(b *testing.B) {
+	for _, backend := range storetest.Backends() {
+		b.Run(string(backend), func(b *testing.B) {
+			e := newEnv(b, backend)
+			code := *e.signed(b).VerifyCode
+			b.Run("database", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := e.svc.Lookup(e.ctx, code); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("cached", func(b *testing.B) {
+				ctx, cancel := context.WithCancel(e.ctx)
+				done := make(chan struct{})
+				go func() { e.svc.Watch(ctx, nil); close(done) }()
+				defer func() { cancel(); <-done }()
+				waitFresh(b, e.svc)
+				for b.Loop() {
+					if _, err := e.svc.Lookup(e.ctx, code); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
