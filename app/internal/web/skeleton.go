@@ -136,18 +136,18 @@ func valueFree(t *template.Template, name string) bool {
 // could not (a shape that does not split, a value it cannot escape), buf is
 // unchanged and the caller executes the template itself.
 func (ss *skeletonSet) render(buf *bytes.Buffer, data any) bool {
-	var w walk
+	w := walks.Get().(*walk)
+	defer w.release()
 	if !w.collect(reflect.ValueOf(data)) {
 		return false
 	}
-	key := w.key.String()
 	ss.mu.RLock()
-	sk, known := ss.shapes[key]
+	sk, known := ss.shapes[string(w.key.Bytes())] // no copy of the key
 	ss.mu.RUnlock()
 	if !known {
 		sk = ss.build(data)
 		ss.mu.Lock()
-		ss.shapes[key] = sk
+		ss.shapes[w.key.String()] = sk
 		ss.mu.Unlock()
 	}
 	if sk == nil {
@@ -289,7 +289,21 @@ func fieldOf(v reflect.Value, i int) reflect.Value {
 // walk collects the string leaves of a page's data and its shape key.
 type walk struct {
 	strs []reflect.Value // settable string leaves, in field order
-	key  strings.Builder
+	key  bytes.Buffer
+}
+
+// walks recycles the walks of render: a page has some sixty leaves, and
+// growing their slice and key again for every scan was a fifth of the
+// page's garbage.
+var walks = sync.Pool{New: func() any { return new(walk) }}
+
+// release empties w (keeping its capacity, dropping its references to the
+// request's data) and puts it back in walks.
+func (w *walk) release() {
+	clear(w.strs)
+	w.strs = w.strs[:0]
+	w.key.Reset()
+	walks.Put(w)
 }
 
 // collect walks v; it reports false for data it cannot key (a non-empty
@@ -325,7 +339,8 @@ func (w *walk) collect(v reflect.Value) bool {
 		w.key.WriteString(strconv.FormatBool(v.Bool())[:1])
 		return true
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		w.key.WriteString(strconv.FormatInt(v.Int(), 10) + ";")
+		w.key.Write(strconv.AppendInt(w.key.AvailableBuffer(), v.Int(), 10))
+		w.key.WriteByte(';')
 		return true
 	case reflect.Slice, reflect.Map:
 		if v.Len() != 0 {
