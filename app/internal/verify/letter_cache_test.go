@@ -247,28 +247,33 @@ func TestLetterCacheBounds(t *testing.T) {
 	}
 	c.observe(5, time.Now())
 	st := c.current()
-	f := letterFacts{l: &store.PublicLetter{}}
+	number, now := "470/001/X/2026", time.Now()
+	f := packFacts(&store.PublicLetter{Number: &number, IssuedAt: &now, SignedAt: &now}, "", "")
 	for i := range 2 * maxCachedLetters {
-		c.put(fmt.Sprintf("CODE%06d", i), st, f)
+		c.put(fmt.Sprintf("CODE%022d", i), st, f)
 	}
 	if n := c.size(); n > maxCachedLetters || n < maxCachedLetters*9/10 {
 		t.Fatalf("%d letters cached, want at most %d and near it", n, maxCachedLetters)
 	}
-	c.put("INFLIGHT", st, f) // read before the change below
+	c.put("SHORT", st, f)
+	if _, ok := c.get("SHORT"); ok {
+		t.Fatal("a code of another length was cached")
+	}
+	c.put("INFLIGHTINFLIGHTINFLIGHTIN", st, f) // read before the change below
 	c.observe(5, time.Now())
-	if _, ok := c.get("INFLIGHT"); !ok {
+	if _, ok := c.get("INFLIGHTINFLIGHTINFLIGHTIN"); !ok {
 		t.Fatal("an unchanged generation lost the cache")
 	}
 	c.observe(3, time.Now()) // set back by a restore
 	if n := c.size(); n != 0 {
 		t.Fatalf("%d letters cached after the generation changed", n)
 	}
-	c.put("INFLIGHT", st, f) // a lookup that read the database before the change
-	if _, ok := c.get("INFLIGHT"); ok {
+	c.put("INFLIGHTINFLIGHTINFLIGHTIN", st, f) // a lookup that read the database before the change
+	if _, ok := c.get("INFLIGHTINFLIGHTINFLIGHTIN"); ok {
 		t.Fatal("a letter read before the change was served after it")
 	}
 	c.observe(5, time.Now()) // back to the old value: still a new epoch
-	if _, ok := c.get("INFLIGHT"); ok {
+	if _, ok := c.get("INFLIGHTINFLIGHTINFLIGHTIN"); ok {
 		t.Fatal("a letter of an earlier epoch was served again")
 	}
 	c.observe(5, time.Now().Add(-maxStale))
@@ -295,11 +300,11 @@ func BenchmarkLetterCacheMemory(b *testing.B) {
 			t1, t2, t3, t4, t5 := now, now, now.AddDate(0, 1, 0), now, now.AddDate(2, 0, 0)
 			l := &store.PublicLetter{ID: int64(i), VillageID: 1, Module: "sk_domisili", Status: surat.LetterSigned,
 				SubjectName: fmt.Sprintf("Budi Santoso Wibowo %d", i), Number: ptr(fmt.Sprintf("470/%03d/3505122001/XII/2026", i)),
-				VerifyCode: fmt.Sprintf("K7Q2M9X4P%06d", i), PDFSHA256: fmt.Sprintf("%064x", i),
+				VerifyCode: fmt.Sprintf("K7Q2M9X4P%017d", i), PDFSHA256: fmt.Sprintf("%064x", i),
 				IssuedAt: &t1, SignedAt: &t2, ValidUntil: &t3, SignerOfficialID: id(1),
 				CertSerial: ptr(fmt.Sprintf("%032x", i)), CertFingerprint: ptr(fmt.Sprintf("%064x", i+1)),
 				CertNotBefore: &t4, CertNotAfter: &t5}
-			c.put(l.VerifyCode, st, letterFacts{l: l, title: "Surat Keterangan Domisili"})
+			c.put(l.VerifyCode, st, packFacts(l, "Surat Keterangan Domisili", ""))
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
@@ -337,5 +342,54 @@ func BenchmarkLookup(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// TestPackFacts: a letter packed for the cache gives back every fact, and
+// says which optional ones are missing.
+func TestPackFacts(t *testing.T) {
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	str := func(s string) *string { return &s }
+	signer := int64(7)
+	full := &store.PublicLetter{ID: 3, VillageID: 2, Module: "sk_usaha", Status: surat.LetterRevoked,
+		SubjectName: "Siti Aminah", Number: str("500/012/3505122001/XII/2026"), PDFSHA256: "ab12",
+		IssuedAt: at("2026-12-01T00:00:00Z"), SignedAt: at("2026-12-01T09:30:15.123456789+07:00"),
+		ValidUntil: at("2027-06-01T00:00:00Z"), RevokedAt: at("2026-12-03T10:00:00Z"), RevokeCode: surat.ReasonDataError,
+		SignerOfficialID: &signer, CertSerial: str("0a0b"), CertFingerprint: str("ffee"),
+		CertNotBefore: at("2026-01-01T00:00:00Z"), CertNotAfter: at("2028-01-01T00:00:00Z"), CertRevokedAt: at("2026-12-02T00:00:00Z")}
+	f := packFacts(full, "Surat Keterangan Usaha", "NEWCODE")
+	for i, want := range map[int]string{factStatus: string(surat.LetterRevoked), factModule: "sk_usaha", factSubject: "S**** A****",
+		factNumber: "500/012/3505122001/XII/2026", factPDF: "ab12", factTitle: "Surat Keterangan Usaha",
+		factReplacement: "NEWCODE", factRevokeCode: string(surat.ReasonDataError), factCertSerial: "0a0b", factCertFingerprint: "ffee"} {
+		if got := f.str(i); got != want {
+			t.Errorf("text %d = %q, want %q", i, got, want)
+		}
+	}
+	for i, want := range map[int]*time.Time{factIssued: full.IssuedAt, factSigned: full.SignedAt, factValidUntil: full.ValidUntil,
+		factRevoked: full.RevokedAt, factCertNotBefore: full.CertNotBefore, factCertNotAfter: full.CertNotAfter,
+		factCertRevoked: full.CertRevokedAt} {
+		if got := f.opt(i); got == nil || !got.Equal(*want) {
+			t.Errorf("time %d = %v, want %v", i, got, want)
+		}
+	}
+	if f.id != 3 || f.villageID != 2 || f.signerID != 7 || !f.hasCert {
+		t.Errorf("ids %d %d %d, certificate %v", f.id, f.villageID, f.signerID, f.hasCert)
+	}
+
+	bare := &store.PublicLetter{ID: 4, VillageID: 2, Module: "sk_domisili", Status: surat.LetterSigned,
+		Number: str("470/001"), IssuedAt: full.IssuedAt, SignedAt: full.SignedAt, CertSerial: str("only a serial")}
+	f = packFacts(bare, "", "")
+	if f.opt(factValidUntil) != nil || f.opt(factRevoked) != nil || f.signerID != 0 || f.hasCert ||
+		f.str(factReplacement) != "" || f.str(factCertSerial) != "" || !f.at(factCertNotBefore).IsZero() {
+		t.Errorf("missing facts came back: %+v", f)
+	}
+	if f.str(factNumber) != "470/001" || f.str(factStatus) != string(surat.LetterSigned) {
+		t.Errorf("number %q status %q", f.str(factNumber), f.str(factStatus))
 	}
 }

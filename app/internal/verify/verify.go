@@ -154,47 +154,48 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 		}
 		s.letters.put(code, st, f)
 	}
-	l := f.l
 	r := &Result{
 		Code:          code,
-		Module:        l.Module,
-		LetterType:    f.title,
-		Number:        *l.Number,
-		IssuedAt:      *l.IssuedAt,
-		SignedAt:      *l.SignedAt,
-		ValidUntil:    l.ValidUntil,
-		SubjectMasked: MaskName(l.SubjectName),
-		PDFSHA256:     l.PDFSHA256,
-		letterID:      l.ID,
+		Module:        f.str(factModule),
+		LetterType:    f.str(factTitle),
+		Number:        f.str(factNumber),
+		IssuedAt:      f.at(factIssued),
+		SignedAt:      f.at(factSigned),
+		ValidUntil:    f.opt(factValidUntil),
+		SubjectMasked: f.str(factSubject),
+		PDFSHA256:     f.str(factPDF),
+		letterID:      f.id,
 	}
 	var err error
-	r.Status, err = decideStatus(l.Status, l.ValidUntil, s.now())
+	r.Status, err = decideStatus(surat.LetterStatus(f.str(factStatus)), r.ValidUntil, s.now())
 	if err != nil {
-		return nil, fmt.Errorf("verify: letter %d: %w", l.ID, err)
+		return nil, fmt.Errorf("verify: letter %d: %w", f.id, err)
 	}
 	switch r.Status {
-	case Revoked:
-		r.RevokedAt, r.Reason = l.RevokedAt, l.RevokeCode
-	case Replaced:
-		r.RevokedAt, r.Reason, r.Replacement = l.RevokedAt, l.RevokeCode, f.replacement
+	case Revoked, Replaced:
+		r.RevokedAt, r.Reason = f.opt(factRevoked), surat.RevocationReason(f.str(factRevokeCode))
+		if r.Status == Replaced {
+			r.Replacement = f.str(factReplacement)
+		}
 	}
-	vil, err := s.refs.village(ctx, s, l.VillageID)
+	vil, err := s.refs.village(ctx, s, f.villageID)
 	if err != nil {
-		return nil, fmt.Errorf("verify: village of letter %d: %w", l.ID, err)
+		return nil, fmt.Errorf("verify: village of letter %d: %w", f.id, err)
 	}
 	r.VillageName, r.Kecamatan, r.Kabupaten, r.VillageCode = vil.name, vil.kecamatan, vil.kabupaten, vil.code
 	r.LogoVersion = vil.logoVersion
-	if l.SignerOfficialID != nil {
-		o, err := s.refs.official(ctx, s, l.VillageID, *l.SignerOfficialID)
+	if f.signerID != 0 {
+		o, err := s.refs.official(ctx, s, f.villageID, f.signerID)
 		if err != nil {
-			return nil, fmt.Errorf("verify: signer of letter %d: %w", l.ID, err)
+			return nil, fmt.Errorf("verify: signer of letter %d: %w", f.id, err)
 		}
 		r.SignerName, r.SignerOffice = o.name, o.office
 	}
-	if l.CertSerial != nil && l.CertFingerprint != nil && l.CertNotBefore != nil && l.CertNotAfter != nil {
-		r.Cert = &Certificate{Serial: *l.CertSerial, Fingerprint: *l.CertFingerprint, NotBefore: *l.CertNotBefore,
-			NotAfter: *l.CertNotAfter, RevokedAt: l.CertRevokedAt,
-			RevokedAfterSigning: revokedAfter(l.CertRevokedAt, r.SignedAt)}
+	if f.hasCert {
+		revokedAt := f.opt(factCertRevoked)
+		r.Cert = &Certificate{Serial: f.str(factCertSerial), Fingerprint: f.str(factCertFingerprint),
+			NotBefore: f.at(factCertNotBefore), NotAfter: f.at(factCertNotAfter), RevokedAt: revokedAt,
+			RevokedAfterSigning: revokedAfter(revokedAt, r.SignedAt)}
 	}
 	if r.Root, err = s.Root(ctx); err != nil {
 		return nil, err
@@ -213,20 +214,21 @@ func (s *Service) readLetter(ctx context.Context, code string) (letterFacts, err
 	if l.SignedAt == nil || l.IssuedAt == nil || l.Number == nil {
 		return letterFacts{}, fmt.Errorf("verify: letter %d has a code but was never signed: %w", l.ID, surat.ErrNotFound)
 	}
-	f := letterFacts{l: l}
-	if f.title, err = s.letterTitle(ctx, l); err != nil {
+	title, err := s.letterTitle(ctx, l)
+	if err != nil {
 		return letterFacts{}, err
 	}
+	var replacement string
 	if l.Status == surat.LetterReplaced && l.ReplacedByID != nil {
 		nl, err := s.store.LetterByID(ctx, l.VillageID, *l.ReplacedByID)
 		if err != nil {
 			return letterFacts{}, fmt.Errorf("verify: replacement of letter %d: %w", l.ID, err)
 		}
 		if nl.VerifyCode != nil {
-			f.replacement = *nl.VerifyCode
+			replacement = *nl.VerifyCode
 		}
 	}
-	return f, nil
+	return packFacts(l, title, replacement), nil
 }
 
 // revokedAfter reports whether a certificate revoked at revokedAt (nil: not
