@@ -44,17 +44,17 @@ const (
 // letterFacts is what a lookup reads from the database, packed for the
 // cache: its strings in one string and its times as Unix nanoseconds, so
 // that the garbage collector marks one object for a cached letter (its
-// text; the key is an array) instead of some fifteen. With 20,000 letters cached as
-// *store.PublicLetter, marking them made each collection's mark phase 37
-// instead of 5 ms, and under a flood of scans that doubled the page's p99
-// latency. The status is decided from it on every lookup (a letter expires
-// with the clock).
+// text; the key is an array) instead of some fifteen. With 20,000 letters
+// cached as *store.PublicLetter, marking them made each collection's mark
+// phase 37 instead of 5 ms, and under a flood of scans that doubled the
+// page's p99 latency. The status is decided from it on every lookup (a
+// letter expires with the clock).
 type letterFacts struct {
 	id, villageID int64
 	signerID      int64 // the signing official, 0 for none
 	times         [nFactTimes]int64
 	hasTime       [nFactTimes]bool
-	hasCert       bool // the cert... texts and times are set
+	hasCert       bool // the certificate's texts and times are set
 	text          string
 	ends          [nFactTexts]uint32 // end of each text in text
 }
