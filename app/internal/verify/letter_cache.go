@@ -267,18 +267,6 @@ func (c *letterCache) observe(gen int64, polled time.Time) {
 	}
 }
 
-// size is the number of cached letters.
-func (c *letterCache) size() int {
-	n := 0
-	for i := range c.shards {
-		sh := &c.shards[i]
-		sh.mu.Lock()
-		n += len(sh.m)
-		sh.mu.Unlock()
-	}
-	return n
-}
-
 // Watch reads the store's public generation every pollEvery until ctx
 // ends, which lets Lookup serve letters it has read before (see the top
 // of letter_cache.go). A failed read is logged (once until one succeeds

@@ -39,6 +39,18 @@ func (e *env) replica(t *testing.T, b storetest.Backend) *Service {
 	return svc
 }
 
+// size is the number of cached letters (a test's view of the cache).
+func (c *letterCache) size() int {
+	n := 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
 // waitFresh waits for svc's first read of the generation.
 func waitFresh(t testing.TB, svc *Service) {
 	t.Helper()
