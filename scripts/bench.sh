@@ -122,8 +122,8 @@ for engine in $engines; do
       case $kind in
         plain) re='^\/v\/<code>,'; label="" ;;
         gzip) re='^\/v\/<code> gzip,'; label=" gzip" ;;
-        hot) re='^\/v\/<code> recent'; label=" recent 20000" ;;
-        hotgzip) re='^\/v\/<code> gzip recent'; label=" gzip recent 20000" ;;
+        hot) re='^\/v\/<code> recent'; label=" recent ${HOT:-20000}" ;;
+        hotgzip) re='^\/v\/<code> gzip recent'; label=" gzip recent ${HOT:-20000}" ;;
       esac
       grep -q "$re" "$f" || continue
       page=$(before "$re" req/s)
