@@ -3,10 +3,12 @@ package web
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +34,15 @@ func TestBrowserVerifyPage(t *testing.T) {
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
 	f := newVerifyFixture(t, storetest.SQLite, withBaseURL(base))
-	ts.Config.Handler = f.e.h
+	// The page reaches chromium compressed from its skeleton's plan
+	// (skeleton_gzip.go), which chromium's own inflater must read.
+	var gzipped atomic.Bool
+	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.e.h.ServeHTTP(w, r)
+		if strings.HasPrefix(r.URL.Path, "/v/") && w.Header().Get("Content-Encoding") == "gzip" {
+			gzipped.Store(true)
+		}
+	})
 	ts.Start()
 	t.Cleanup(ts.Close)
 	l := f.sign(t)
@@ -56,6 +66,12 @@ func TestBrowserVerifyPage(t *testing.T) {
 	}
 	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS("#status"))); err != nil {
 		t.Fatalf("status: %v", err)
+	}
+	if status, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("status").textContent`)); err != nil || status != "ASLI" {
+		t.Errorf("status %q, %v", status, err)
+	}
+	if !gzipped.Load() {
+		t.Error("chromium was not sent the compressed page")
 	}
 	w, err := chromedp.Run(bctx, chromedp.Evaluate[[]int]("[document.documentElement.scrollWidth, window.innerWidth]"))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
 // files holds the HTML templates and the static assets.
@@ -167,13 +168,21 @@ func (a *assetSet) url(name string) (string, error) {
 	return "/static/" + f.hash + "/" + name, nil
 }
 
+// templateFuncs are the functions the templates may call. statement is
+// the constant sentence of what a signature proves, a function rather than
+// a value of the page so that the verification page's skeleton holds it
+// (skeleton.go).
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{"asset": s.assets.url, "field": field, "scopeLabel": scopeLabel,
+		"inc": func(i int) int { return i + 1 }, "statement": func() string { return verify.Statement }}
+}
+
 // parsePages parses the layout and the partials, once, and returns every
 // page of templates/pages, to be parsed on first use into a clone of them
 // (html/template's Clone copies the parse trees, so escaping one page's
 // set leaves the others alone).
 func (s *Server) parsePages() (map[string]*pageTemplate, error) {
-	funcs := template.FuncMap{"asset": s.assets.url, "field": field, "scopeLabel": scopeLabel,
-		"inc": func(i int) int { return i + 1 }}
+	funcs := s.templateFuncs()
 	partials, err := fs.Glob(files, "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)

@@ -40,8 +40,7 @@ func TestEveryPageParsesAsAWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	funcs := template.FuncMap{"asset": s.assets.url, "field": field, "scopeLabel": scopeLabel,
-		"inc": func(i int) int { return i + 1 }}
+	funcs := s.templateFuncs()
 	partials, err := fs.Glob(files, "templates/partials/*.html")
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ type skeletonSet struct {
 type skeleton struct {
 	parts []string
 	slots []skeletonSlot
+	gz    *gzPlan // the parts compressed ahead (skeleton_gzip.go)
 }
 
 // skeletonSlot is where one string goes, and how it is escaped there.
@@ -134,8 +135,9 @@ func valueFree(t *template.Template, name string) bool {
 
 // render writes data's page to buf and reports whether it could; when it
 // could not (a shape that does not split, a value it cannot escape), buf is
-// unchanged and the caller executes the template itself.
-func (ss *skeletonSet) render(buf *bytes.Buffer, data any) bool {
+// unchanged and the caller executes the template itself. With gz, a page
+// of at least gzipMinSize bytes is also written to gz as a gzip member.
+func (ss *skeletonSet) render(buf, gz *bytes.Buffer, data any) bool {
 	w := walks.Get().(*walk)
 	defer w.release()
 	if !w.collect(reflect.ValueOf(data)) {
@@ -158,18 +160,29 @@ func (ss *skeletonSet) render(buf *bytes.Buffer, data any) bool {
 			return false
 		}
 	}
-	sk.write(buf, func(leaf int) string { return w.strs[leaf].String() })
+	from := buf.Len()
+	w.starts = sk.write(buf, func(leaf int) string { return w.strs[leaf].String() }, w.starts[:0])
+	if gz != nil && buf.Len()-from >= gzipMinSize {
+		for i := range w.starts {
+			w.starts[i] -= from
+		}
+		sk.writeGzip(gz, buf.Bytes()[from:], w.starts)
+	}
 	return true
 }
 
 // write writes the skeleton with the string of each leaf, HTML-escaped (a
-// plain URL needs nothing more).
-func (sk *skeleton) write(buf *bytes.Buffer, value func(leaf int) string) {
+// plain URL needs nothing more), and returns starts with the offset in buf
+// of each part appended.
+func (sk *skeleton) write(buf *bytes.Buffer, value func(leaf int) string, starts []int) []int {
 	for i, sl := range sk.slots {
+		starts = append(starts, buf.Len())
 		buf.WriteString(sk.parts[i])
 		htmlEscapeTo(buf, value(sl.leaf))
 	}
+	starts = append(starts, buf.Len())
 	buf.WriteString(sk.parts[len(sk.parts)-1])
+	return starts
 }
 
 // build makes the skeleton of data's shape, or returns nil when the shape
@@ -233,11 +246,12 @@ func (ss *skeletonSet) build(data any) *skeleton {
 		if err := ss.execWith(cp, &w, values, &want); err != nil {
 			return nil
 		}
-		sk.write(&got, values)
+		sk.write(&got, values, nil)
 		if !bytes.Equal(want.Bytes(), got.Bytes()) {
 			return nil
 		}
 	}
+	sk.gz = newGzPlan(sk.parts, planDeflate(sk.parts))
 	return sk
 }
 
@@ -288,8 +302,9 @@ func fieldOf(v reflect.Value, i int) reflect.Value {
 
 // walk collects the string leaves of a page's data and its shape key.
 type walk struct {
-	strs []reflect.Value // settable string leaves, in field order
-	key  bytes.Buffer
+	strs   []reflect.Value // settable string leaves, in field order
+	key    bytes.Buffer
+	starts []int // where the skeleton's parts start in the page
 }
 
 // walks recycles the walks of render: a page has some sixty leaves, and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
@@ -21,7 +22,10 @@ func TestVerifySkeletonMatchesTemplate(t *testing.T) {
 		t.Fatal("the verification page's templates do not allow skeletons")
 	}
 	rnd := rand.New(rand.NewPCG(1, 2))
-	nasty := []string{"", "Desa Sumberejo", `A & B <script>"x"</script> 'y' +z`, "Ḍéwi Ñur\x00", "100% / ? # ; :"}
+	// The long value pushes what follows it beyond deflate's reach
+	// (32 kB) of what precedes it.
+	nasty := []string{"", "Desa Sumberejo", `A & B <script>"x"</script> 'y' +z`, "Ḍéwi Ñur\x00", "100% / ? # ; :",
+		"Desa Sumberejo, " + strings.Repeat("Desa Sumberejo <&> ", 2000)}
 	str := func() string { return nasty[rnd.IntN(len(nasty))] }
 	code := func() string {
 		if rnd.IntN(3) == 0 {
@@ -35,7 +39,7 @@ func TestVerifySkeletonMatchesTemplate(t *testing.T) {
 			StatusClass: []string{"ok", "bad", "warn"}[rnd.IntN(3)], StatusText: str(), Revoked: i%4 == 1, Replaced: i%4 == 2,
 			Expired: i%4 == 3, RevokedWIB: str(), Reason: str(), Replacement: code(), LetterType: str(), Number: str(),
 			VillageLine: str(), IssuedWIB: str(), ValidUntilWIB: str(), SubjectMasked: str(), SignedWIB: str(),
-			SignerLine: str(), PDFSHA256: str(), Statement: str(), VillageName: str(), Kabupaten: str(),
+			SignerLine: str(), PDFSHA256: str(), VillageName: str(), Kabupaten: str(),
 			PageTitle: str(), Description: str(), Matchable: rnd.IntN(2) == 0}
 		if rnd.IntN(2) == 0 {
 			v.LogoURL = "/desa/3505122001/logo?v=" + strconv.Itoa(i)
@@ -55,13 +59,17 @@ func TestVerifySkeletonMatchesTemplate(t *testing.T) {
 		if err := pageSet(t, e.srv, "verify").ExecuteTemplate(&want, "layout", &p); err != nil {
 			t.Fatal(err)
 		}
-		var got bytes.Buffer
-		if !ss.render(&got, &p) {
+		var got, gz bytes.Buffer
+		if !ss.render(&got, &gz, &p) {
 			continue
 		}
 		served++
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Fatalf("shape %d: the skeleton's page differs from the template's:\n%s\n---\n%s", i, got.String(), want.String())
+		}
+		// The compressed page reads back to the same bytes.
+		if unzipped := gunzip(t, &gz); !bytes.Equal(unzipped, want.Bytes()) {
+			t.Fatalf("shape %d: the compressed page differs from the template's:\n%s\n---\n%s", i, unzipped, want.String())
 		}
 	}
 	if served < 350 {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -8,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/suratdesa/suratdesa/app/internal/config"
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
@@ -113,4 +117,34 @@ func BenchmarkVerifyPage(b *testing.B) {
 			}
 		})
 	}
+	// The compression alone of the page just served, from its skeleton's
+	// plan and with gzip's fastest level as before (skeleton_gzip.go).
+	h2.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/v/"+*l.VerifyCode, nil))
+	var sk *skeleton
+	for _, s := range srv.verifySkeletons.shapes {
+		sk = cmp.Or(s, sk)
+	}
+	if sk == nil {
+		b.Fatal("the page was not served from a skeleton")
+	}
+	var page bytes.Buffer
+	starts := sk.write(&page, func(int) string { return "Desa Sumberejo" }, nil)
+	var out bytes.Buffer
+	b.Run("gzip-plan", func(b *testing.B) {
+		for b.Loop() {
+			out.Reset()
+			sk.writeGzip(&out, page.Bytes(), starts)
+		}
+		b.ReportMetric(float64(out.Len()), "bytes")
+	})
+	b.Run("gzip-fastest", func(b *testing.B) {
+		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+		for b.Loop() {
+			out.Reset()
+			zw.Reset(&out)
+			zw.Write(page.Bytes())
+			zw.Close()
+		}
+		b.ReportMetric(float64(out.Len()), "bytes")
+	})
 }
