@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 )
@@ -26,6 +27,10 @@ func (s *Store) PublicGeneration(ctx context.Context) (int64, error) {
 // changes what the public check shows of a signed letter. The row lock it
 // takes is held to the commit, so concurrent bumps count one after another
 // in commit order; the changes that need it are rare.
+//
+// The transaction's commit then tells this process's OnPublicChange
+// listeners, so that a replica shows its own change at once rather than at
+// its next read of the generation.
 func bumpPublicGeneration(tx *gorm.DB) error {
 	res := tx.Exec("UPDATE public_generation SET n = n + 1 WHERE id = 1")
 	if res.Error != nil {
@@ -34,5 +39,44 @@ func bumpPublicGeneration(tx *gorm.DB) error {
 	if res.RowsAffected != 1 {
 		return errors.New("public generation: the row is missing (migration 00100)")
 	}
+	if changed, ok := tx.Statement.Context.Value(publicChangeKey{}).(*atomic.Bool); ok {
+		changed.Store(true)
+	}
 	return nil
+}
+
+// publicChangeKey carries, in a transaction's context, the flag that
+// bumpPublicGeneration sets (Store.transactionOnce).
+type publicChangeKey struct{}
+
+// OnPublicChange calls f after every transaction of this Store that moved
+// the public generation has committed, until the returned function is
+// called. f runs in the committing goroutine and must be quick.
+func (s *Store) OnPublicChange(f func()) (stop func()) {
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	if s.listeners == nil {
+		s.listeners = map[int]func(){}
+	}
+	s.nextListener++
+	id := s.nextListener
+	s.listeners[id] = f
+	return func() {
+		s.listenMu.Lock()
+		defer s.listenMu.Unlock()
+		delete(s.listeners, id)
+	}
+}
+
+// publicChanged calls the OnPublicChange listeners.
+func (s *Store) publicChanged() {
+	s.listenMu.Lock()
+	fs := make([]func(), 0, len(s.listeners))
+	for _, f := range s.listeners {
+		fs = append(fs, f)
+	}
+	s.listenMu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }

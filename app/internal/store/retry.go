@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
@@ -30,7 +31,12 @@ func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) err
 // transactionOnce runs fn in one transaction without retrying, for callers
 // with their own retry loop (FinalizeLetters).
 func (s *Store) transactionOnce(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	changed := new(atomic.Bool) // set by bumpPublicGeneration
+	err := s.db.WithContext(context.WithValue(ctx, publicChangeKey{}, changed)).Transaction(fn)
+	if err == nil && changed.Load() {
+		s.publicChanged()
+	}
+	return err
 }
 
 // retry calls run until it succeeds, fails with an error that is not

@@ -70,6 +70,11 @@ type Store struct {
 	publicReaders chan *publicReader
 	readerDSN     string
 	closed        atomic.Bool
+
+	// listeners are told of committed public changes (OnPublicChange).
+	listenMu     sync.Mutex
+	listeners    map[int]func()
+	nextListener int
 }
 
 // sqlitePool is the size of database/sql's pool on SQLite: one writer at a

@@ -246,24 +246,54 @@ func (c *letterCache) put(code string, st *watchState, f letterFacts) {
 
 // observe records a read of the generation that started at polled.
 func (c *letterCache) observe(gen int64, polled time.Time) {
-	prev := c.state.Load()
-	next := &watchState{gen: gen, polled: polled}
-	if prev != nil {
-		next.epoch = prev.epoch
-		if gen != prev.gen {
-			next.epoch++
+	c.advance(func(prev *watchState) *watchState {
+		next := &watchState{gen: gen, polled: polled}
+		if prev != nil {
+			next.epoch = prev.epoch
+			if gen != prev.gen {
+				next.epoch++
+			}
 		}
-	}
-	// The new epoch is published before the old entries go, so none of
-	// them is served once the flush starts.
-	c.state.Store(next)
-	if prev != nil && next.epoch != prev.epoch {
-		for i := range c.shards {
-			sh := &c.shards[i]
-			sh.mu.Lock()
-			clear(sh.m)
-			sh.mu.Unlock()
+		return next
+	})
+}
+
+// forget starts a new epoch at once, for a change this process has just
+// committed (store.OnPublicChange): a lookup that read the letter before
+// the commit put it back in the old epoch, where it is never served.
+func (c *letterCache) forget() {
+	c.advance(func(prev *watchState) *watchState {
+		if prev == nil {
+			return nil // nothing is cached before the first read
 		}
+		return &watchState{gen: prev.gen, epoch: prev.epoch + 1, polled: prev.polled}
+	})
+}
+
+// advance replaces the state with next(the state), atomically, so that a
+// read of the generation that started before a forget cannot take its
+// epoch back, and empties the cache when the epoch moved. The new epoch is
+// published before the old entries go, so none of them is served once the
+// flush starts.
+func (c *letterCache) advance(next func(*watchState) *watchState) {
+	for {
+		prev := c.state.Load()
+		n := next(prev)
+		if n == nil {
+			return
+		}
+		if !c.state.CompareAndSwap(prev, n) {
+			continue // a concurrent observe or forget: again from its state
+		}
+		if prev != nil && n.epoch != prev.epoch {
+			for i := range c.shards {
+				sh := &c.shards[i]
+				sh.mu.Lock()
+				clear(sh.m)
+				sh.mu.Unlock()
+			}
+		}
+		return
 	}
 }
 
@@ -277,6 +307,7 @@ func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 		return
 	}
 	defer s.letters.watching.Store(false)
+	defer s.store.OnPublicChange(s.letters.forget)()
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
 	failing := false

@@ -131,6 +131,65 @@ func TestCachedLookupWithoutWatch(t *testing.T) {
 	}
 }
 
+// TestOwnChangeShowsAtOnce: the replica that revokes a letter, replaces it
+// or revokes its certificate forgets its cached letters as the change
+// commits, without waiting for its next read of the generation, so the
+// official who revoked it and opens its page sees the change at once.
+func TestOwnChangeShowsAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		ctx, cancel := context.WithCancel(e.ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { e.svc.Watch(ctx, nil) })
+		defer func() { cancel(); wg.Wait() }()
+		waitFresh(t, e.svc)
+		admin := surat.Actor{Username: "admin", Role: surat.RoleAdminKabupaten}
+		for _, tc := range []struct {
+			name    string
+			change  func(t *testing.T, l *surat.Letter)
+			changed func(r *Result) bool
+		}{
+			{"revoked", func(t *testing.T, l *surat.Letter) {
+				if _, err := e.iss.Revoke(e.ctx, e.kades, e.village.ID, l.ID,
+					surat.Revocation{Reason: surat.ReasonDataError}); err != nil {
+					t.Fatal(err)
+				}
+			}, func(r *Result) bool { return r.Status == Revoked }},
+			{"replaced", func(t *testing.T, l *surat.Letter) {
+				d, err := e.iss.Replace(e.ctx, e.operator, e.village.ID, l.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.signDraft(t, d)
+			}, func(r *Result) bool { return r.Status == Replaced && r.Replacement != "" }},
+			{"certificate revoked", func(t *testing.T, l *surat.Letter) {
+				if _, err := e.iss.RevokeCertificate(e.ctx, admin, e.village.ID, e.cert.ID, "Kunci hilang",
+					demo.SigningPassphrase); err != nil {
+					t.Fatal(err)
+				}
+			}, func(r *Result) bool { return r.Cert != nil && r.Cert.RevokedAt != nil }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				l := e.signed(t)
+				code := *l.VerifyCode
+				if r := e.lookup(t, code); r.Status != Authentic || tc.changed(r) {
+					t.Fatalf("before: %+v", r)
+				}
+				if _, ok := e.svc.letters.get(code); !ok {
+					t.Fatal("the letter was not cached")
+				}
+				tc.change(t, l)
+				if _, ok := e.svc.letters.get(code); ok {
+					t.Error("the letter is still cached after its change committed")
+				}
+				if r := e.lookup(t, code); !tc.changed(r) {
+					t.Errorf("right after the change: %+v", r)
+				}
+			})
+		}
+	})
+}
+
 // TestRevocationShowsOnEveryReplicaWithinASecond changes a letter on one
 // replica while eight clients scan it on another, whose cache holds it:
 // no scan that starts a second after the change has committed may show
