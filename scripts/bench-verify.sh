@@ -23,7 +23,8 @@
 #   4. wrk against the bare handler, then against /v/<random existing code>
 #      (scripts/bench-verify.lua), plainly and as a phone's browser asks
 #      (Accept-Encoding: gzip), and prints requests/s, p99 and the CPU time
-#      per request of the server (and of MariaDB, when it runs here);
+#      per request of the server (and of MariaDB, when it runs here), and
+#      the p99 of the time the server's handler took (its access log);
 #   5. the same two against the HOT letters signed last only, and the
 #      server's RSS.
 #
@@ -98,10 +99,18 @@ hz=$(getconf CLK_TCK)
 
 run() { # key, label, wrk arguments...
   local key=$1 label=$2; shift 2
-  local before after dbbefore dbafter
+  local before after dbbefore dbafter logged
+  logged=$(wc -l <"$work/access.log")
   before=$(cpu_ticks); dbbefore=$(db_ticks)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
   after=$(cpu_ticks); dbafter=$(db_ticks)
+  # handler-p99: the 99th percentile of the time the server spent on a
+  # request, from its access log (none for the bare handler). wrk's p99
+  # adds the time a request waited for a core, which wrk and the server
+  # share here.
+  local hp99
+  hp99=$(tail -n +"$((logged + 1))" "$work/access.log" | { grep -a -o 'duration_ms=[0-9.]*' || true; } | cut -d= -f2 | sort -g |
+    awk '{a[NR] = $1} END {if (NR == 0) print "-"; else printf "%.2fms", a[int((NR * 99 + 99) / 100)]}')
   local rps p99 errs total us dbus
   rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$key.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/$key.txt")
@@ -110,8 +119,8 @@ run() { # key, label, wrk arguments...
   # Server CPU per request: independent of what else runs on the machine.
   us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
   dbus=$(awk -v t=$((dbafter - dbbefore)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
-  printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   database CPU %5s us/request   non-2xx %s\n' \
-    "$label" "$rps" "$p99" "$us" "$dbus" "${errs:-0}"
+  printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   database CPU %5s us/request   non-2xx %s   handler-p99 %s\n' \
+    "$label" "$rps" "$p99" "$us" "$dbus" "${errs:-0}" "$hp99"
   [ -z "${VERBOSE:-}" ] || cat "$work/$key.txt"
 }
 

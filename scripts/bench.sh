@@ -129,6 +129,7 @@ for engine in $engines; do
       page=$(before "$re" req/s)
       row "public check /v$label, $engine, $n letters (req/s)" "$page" "$bare" "$(awk -v a="$page" -v b="$bare" 'BEGIN {printf "%.2f", a / b}')"
       row "public check /v$label, $engine, $n letters (p99)" "$(after "$re" p99)" "20ms"
+      row "public check /v$label, $engine, $n letters (p99 in the server's handler)" "$(after "$re" handler-p99)"
       row "public check /v$label, $engine, $n letters (CPU us/request: app, database)" \
         "$(after "$re" CPU | head -n 1), $(after "$re" CPU | tail -n 1)" "$(after '^bare Gin handler' CPU | head -n 1)"
     done
