@@ -94,12 +94,7 @@ func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, 
 	// cache it; securityHeaders already says no-store.
 	if p.Upload == nil && p.Match == nil && p.MatchError == "" && p.User == nil && s.verifySkeletons != nil {
 		buf := verifyPageBuffers.Get().(*bytes.Buffer)
-		defer func() {
-			if buf.Cap() <= 64<<10 {
-				buf.Reset()
-				verifyPageBuffers.Put(buf)
-			}
-		}()
+		defer recycle(&verifyPageBuffers, buf)
 		// The page is compressed for a browser that accepts it: a page
 		// scanned from a phone on a slow connection, 6 kB of HTML that
 		// compress to under 3 kB, and one that carries no secret of the
@@ -108,12 +103,7 @@ func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, 
 		var gz *bytes.Buffer
 		if acceptsGzip(c.GetHeader("Accept-Encoding")) {
 			gz = gzipBuffers.Get().(*bytes.Buffer)
-			defer func() {
-				if gz.Cap() <= 64<<10 {
-					gz.Reset()
-					gzipBuffers.Put(gz)
-				}
-			}()
+			defer recycle(&gzipBuffers, gz)
 		}
 		if s.verifySkeletons.render(buf, gz, &p) {
 			c.Header("Vary", "Accept-Encoding")
@@ -131,8 +121,17 @@ func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, 
 }
 
 // verifyPageBuffers recycles the buffers the verification page is rendered
-// into: the page is some 3.5 kB and served for every scan of a QR code.
+// into: the page is some 6 kB and served for every scan of a QR code.
 var verifyPageBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
+
+// recycle empties b and puts it back in pool, unless a large page made it
+// grow beyond 64 kB: the pool keeps what is common.
+func recycle(pool *sync.Pool, b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 {
+		b.Reset()
+		pool.Put(b)
+	}
+}
 
 // renderPooled is render with a buffer from verifyPageBuffers: the page is
 // still rendered whole before anything is written, and a failing template
@@ -150,12 +149,7 @@ func (s *Server) renderPooled(c *gin.Context, status int, name string, data any)
 		return
 	}
 	buf := verifyPageBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			buf.Reset()
-			verifyPageBuffers.Put(buf)
-		}
-	}()
+	defer recycle(&verifyPageBuffers, buf)
 	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "render failed", "page", name, "err", fmt.Errorf("web: render %s: %w", name, err))
 		c.Data(http.StatusInternalServerError, "text/html; charset=utf-8", s.fallback)
