@@ -39,6 +39,12 @@ func (s *Store) ClaimLetterForm(ctx context.Context, villageID, userID int64, to
 		return 0, false, surat.Invalid("form_token", surat.ProblemFormTokenMissing)
 	}
 	db := s.db.WithContext(ctx)
+	// A repeated submission, polling for the first one's letter, only reads.
+	if prev, found, err := s.letterFormClaim(ctx, villageID, userID, token); err != nil {
+		return 0, false, err
+	} else if found {
+		return prev, false, nil
+	}
 	if err := db.Table("letter_form_tokens").Where("created_at < ?", s.now().Add(-letterFormTokenTTL)).
 		Delete(&letterFormToken{}).Error; err != nil {
 		return 0, false, translate("purge letter form tokens", err)
@@ -51,14 +57,28 @@ func (s *Store) ClaimLetterForm(ctx context.Context, villageID, userID int64, to
 	if !errors.Is(err, gorm.ErrDuplicatedKey) {
 		return 0, false, translate("claim letter form", err)
 	}
+	prev, _, err := s.letterFormClaim(ctx, villageID, userID, token)
+	return prev, false, err
+}
+
+// letterFormClaim reads the live claim of token: found is false when there
+// is none (or only one older than letterFormTokenTTL, which the next claim
+// purges); letterID is the claim's letter when the same user of the same
+// village made it and it has created one, 0 otherwise.
+func (s *Store) letterFormClaim(ctx context.Context, villageID, userID int64, token string) (letterID int64, found bool, err error) {
 	var prev letterFormToken
-	if err := db.Table("letter_form_tokens").Where("token = ?", token).Take(&prev).Error; err != nil {
-		return 0, false, translate("read letter form claim", err)
-	}
-	if prev.VillageID != villageID || prev.UserID != userID || prev.LetterID == nil {
+	err = s.db.WithContext(ctx).Table("letter_form_tokens").Where("token = ?", token).Take(&prev).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
 		return 0, false, nil
+	case err != nil:
+		return 0, false, translate("read letter form claim", err)
+	case prev.CreatedAt.Before(s.now().Add(-letterFormTokenTTL)):
+		return 0, false, nil
+	case prev.VillageID != villageID || prev.UserID != userID || prev.LetterID == nil:
+		return 0, true, nil
 	}
-	return *prev.LetterID, false, nil
+	return *prev.LetterID, true, nil
 }
 
 // BindLetterForm records the letter the claimed token's submission created.

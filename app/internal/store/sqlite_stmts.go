@@ -42,14 +42,13 @@ func sqliteDriver() string {
 // stmtCachingDriver is the modernc SQLite driver whose connections compile
 // each distinct statement once and reuse it (stmtCachingConn).
 //
-// GORM's prepared-statement mode prepares a statement used inside a
-// transaction on that transaction, and database/sql cannot reuse a
-// statement bound to an ended transaction: every statement of every
-// transaction was parsed and planned again, a fifth of the CPU time of
-// drafting, submitting and approving a letter (BenchmarkSignBatch500).
-// Keeping the compiled statements in the connection serves every path the
-// same way: transactions, pooled statements and database/sql's
-// re-preparation on another connection.
+// Without it every statement is parsed and planned again on every run;
+// with GORM's prepared-statement mode, every statement of every
+// transaction still was (database/sql cannot reuse a statement bound to an
+// ended transaction), a fifth of the CPU time of drafting, submitting and
+// approving a letter (BenchmarkSignBatch500). Keeping the compiled
+// statements in the connection serves every path the same way: Exec and
+// Query on the pool or in a transaction, and prepared statements.
 type stmtCachingDriver struct{ base driver.Driver }
 
 // Open opens a connection. Connections that open a database at the same
@@ -150,6 +149,39 @@ func (c *stmtCachingConn) PrepareContext(ctx context.Context, query string) (dri
 	return &stmtHandle{conn: c, cs: cs}, nil
 }
 
+// ExecContext runs query through the connection's compiled statement for
+// it. database/sql calls it for every Exec on a pool or a transaction
+// (GORM runs without a statement cache of its own on SQLite).
+func (c *stmtCachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	st, err := c.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return st.(*stmtHandle).ExecContext(ctx, args)
+}
+
+// QueryContext is ExecContext for queries; the statement's handle stays
+// open until its rows close.
+func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	st, err := c.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	h := st.(*stmtHandle)
+	rows, err := h.QueryContext(ctx, args)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	if cr, ok := rows.(*cachedRows); ok {
+		cr.handle = h
+		return cr, nil
+	}
+	h.Close() // rows of a statement of their own (see stmtHandle.QueryContext)
+	return rows, nil
+}
+
 // evict takes a statement out of the cache, finalizing it unless a handle
 // still holds it.
 func (c *stmtCachingConn) evict(e *list.Element) {
@@ -234,6 +266,8 @@ func namedValues(args []driver.Value) []driver.NamedValue {
 type cachedRows struct {
 	driver.Rows
 	cs *cachedStmt
+	// handle, when set, is closed with the rows (stmtCachingConn.QueryContext).
+	handle *stmtHandle
 }
 
 func (r *cachedRows) Close() error {
@@ -243,6 +277,12 @@ func (r *cachedRows) Close() error {
 	err := r.Rows.Close()
 	r.cs.reading = false
 	r.cs = nil
+	if r.handle != nil {
+		if herr := r.handle.Close(); err == nil {
+			err = herr
+		}
+		r.handle = nil
+	}
 	return err
 }
 

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 )
 
 // openCachingSQLite opens a file database through the statement-caching
@@ -289,5 +292,183 @@ func TestPublicReaderPragmas(t *testing.T) {
 	}
 	if m != 2147418112 || c != -32000 {
 		t.Errorf("pool: mmap_size %d, cache_size %d; want 2147418112 and -32000", m, c)
+	}
+}
+
+// Exec and Query on the pool or in a transaction, without Prepare, run the
+// connection's compiled statement, and release it when done; a statement
+// dropped from the cache while its rows are read keeps its rows.
+func TestExecAndQueryUseCompiledStatements(t *testing.T) {
+	db := openCachingSQLite(t)
+	const q = "SELECT n FROM nums WHERE n >= ? ORDER BY n"
+	compiled := func() (driver.Stmt, *cachedStmt) {
+		conn, err := db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var cs *cachedStmt
+		conn.Raw(func(dc any) error {
+			if e, ok := dc.(*stmtCachingConn).stmts[q]; ok {
+				cs = e.Value.(*cachedStmt)
+			}
+			return nil
+		})
+		if cs == nil {
+			t.Fatal("the query is not cached")
+		}
+		return cs.stmt, cs
+	}
+	read := func(rows *sql.Rows, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []int
+		for rows.Next() {
+			var n int
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, n)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(got)
+	}
+	if got := read(db.Query(q, 4)); got != "[4 5]" {
+		t.Fatalf("pool query: %s", got)
+	}
+	first, _ := compiled()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(tx.Query(q, 5)); got != "[5]" {
+		t.Fatalf("query in a transaction: %s", got)
+	}
+	if _, err := tx.Exec("UPDATE nums SET n = n WHERE n = ?", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st, cs := compiled(); st != first || cs.handles != 0 || cs.reading {
+		t.Fatalf("after the transaction: same statement %v, %d handles, reading %v", st == first, cs.handles, cs.reading)
+	}
+
+	// Rows still open while stmtCacheSize other statements push theirs out.
+	tx, err = db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query(q, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+		if n == 1 {
+			for i := range stmtCacheSize {
+				var m int
+				if err := tx.QueryRow(fmt.Sprintf("SELECT count(*) FROM nums -- %d", i)).Scan(&m); err != nil || m != 5 {
+					t.Fatalf("statement %d: %d, %v", i, m, err)
+				}
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[1 2 3 4 5]" {
+		t.Fatalf("rows read across the eviction of their statement: %v", got)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if cachedOnConn(t, db)[q] {
+		t.Fatal("the evicted statement is cached again")
+	}
+}
+
+// TestTransactionWithEveryConnectionWaiting: a transaction holds SQLite's
+// write lock and runs statements it has not run before, while the pool's
+// other connections wait for that lock and more goroutines wait for a
+// connection to run the same statements. Every one of them completes
+// without SQLITE_BUSY. GORM's statement cache made this a deadlock that
+// only busy_timeout ended: the transaction waited for the cache's lock,
+// held by a goroutine waiting for a statement being prepared on a pooled
+// connection that would only come free after the transaction.
+func TestTransactionWithEveryConnectionWaiting(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "pool.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.db.Exec("CREATE TABLE marks (id INTEGER PRIMARY KEY, who TEXT NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	query := func(i int) string { return fmt.Sprintf("SELECT count(*) FROM marks WHERE who <> 'q%d'", i) }
+	const others, queries = 8, 40
+	locked := make(chan struct{})
+	errs := make(chan error, others+1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		errs <- st.db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("INSERT INTO marks (who) VALUES ('tx')").Error; err != nil {
+				return err
+			}
+			close(locked)
+			time.Sleep(200 * time.Millisecond) // the others queue up behind the lock
+			for i := range queries {
+				var n int64
+				if err := tx.Raw(query(i)).Scan(&n).Error; err != nil {
+					return fmt.Errorf("query %d in the transaction: %w", i, err)
+				}
+			}
+			return nil
+		})
+	})
+	<-locked
+	for g := range others {
+		wg.Go(func() {
+			for i := range queries {
+				if g%2 == 0 {
+					if err := st.db.Exec("INSERT INTO marks (who) VALUES (?)", fmt.Sprint(g)).Error; err != nil {
+						errs <- fmt.Errorf("writer %d: %w", g, err)
+						return
+					}
+				}
+				var n int64
+				if err := st.db.Raw(query(i)).Scan(&n).Error; err != nil {
+					errs <- fmt.Errorf("reader %d, query %d: %w", g, i, err)
+					return
+				}
+			}
+			errs <- nil
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	var n int64
+	if err := st.db.Raw("SELECT count(*) FROM marks").Scan(&n).Error; err != nil || n != 1+others/2*queries {
+		t.Fatalf("%d marks, %v; want %d", n, err, 1+others/2*queries)
 	}
 }

@@ -73,7 +73,7 @@ type Store struct {
 
 	// listeners are told of committed public changes (OnPublicChange).
 	listenMu     sync.Mutex
-	listeners    map[int]func()
+	listeners    map[int]func(int64)
 	nextListener int
 }
 
@@ -131,18 +131,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		NowFunc:                utcNow,
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
-		// On SQLite every statement is compiled anew unless it is prepared;
-		// compiling was an eighth of a batch signature's CPU time. GORM's
-		// cache is bounded and least-recently-used; below it each
-		// connection keeps its compiled statements (stmtCachingDriver),
-		// which GORM alone cannot do for statements run in a
-		// transaction. MySQL
-		// keeps no such cache: server-side statements count against the
-		// server's max_prepared_stmt_count for every connection of every
-		// replica.
-		PrepareStmt:        o.Driver == "sqlite",
-		PrepareStmtMaxSize: 500,
-		PrepareStmtTTL:     time.Hour,
+		// No GORM statement cache: on SQLite each connection keeps its
+		// compiled statements (stmtCachingDriver), for transactions too.
+		// GORM's cache prepared a statement on a pooled connection under a
+		// lock that a transaction holding SQLite's write lock then waited
+		// for, while the pool's other connections waited for that write
+		// lock: a deadlock that only busy_timeout ended. MySQL keeps no
+		// cache: server-side statements count against the server's
+		// max_prepared_stmt_count for every connection of every replica.
 	})
 	if err != nil {
 		// The MySQL dialector already talks to the server while opening.
