@@ -29,8 +29,9 @@ func (s *Store) PublicGeneration(ctx context.Context) (int64, error) {
 // in commit order; the changes that need it are rare.
 //
 // The transaction's commit then tells this process's OnPublicChange
-// listeners, so that a replica shows its own change at once rather than at
-// its next read of the generation.
+// listeners the generation it wrote, so that a replica shows its own
+// change at once rather than at its next read of the generation, and that
+// read, finding the value it was told, flushes nothing again.
 func bumpPublicGeneration(tx *gorm.DB) error {
 	res := tx.Exec("UPDATE public_generation SET n = n + 1 WHERE id = 1")
 	if res.Error != nil {
@@ -39,24 +40,39 @@ func bumpPublicGeneration(tx *gorm.DB) error {
 	if res.RowsAffected != 1 {
 		return errors.New("public generation: the row is missing (migration 00100)")
 	}
-	if changed, ok := tx.Statement.Context.Value(publicChangeKey{}).(*atomic.Bool); ok {
-		changed.Store(true)
+	change, ok := tx.Statement.Context.Value(publicChangeKey{}).(*publicChange)
+	if !ok {
+		return nil
 	}
+	// The row stays locked by tx, so this is the value tx commits.
+	var n int64
+	if err := tx.Raw("SELECT n FROM public_generation WHERE id = 1").Scan(&n).Error; err != nil {
+		return fmt.Errorf("public generation: %w", err)
+	}
+	change.gen.Store(n)
+	change.moved.Store(true)
 	return nil
 }
 
-// publicChangeKey carries, in a transaction's context, the flag that
-// bumpPublicGeneration sets (Store.transactionOnce).
+// publicChange is what bumpPublicGeneration records in a transaction's
+// context (Store.transactionOnce) for the listeners told at its commit.
+type publicChange struct {
+	moved atomic.Bool
+	gen   atomic.Int64
+}
+
+// publicChangeKey is the context key of a transaction's *publicChange.
 type publicChangeKey struct{}
 
-// OnPublicChange calls f after every transaction of this Store that moved
-// the public generation has committed, until the returned function is
-// called. f runs in the committing goroutine and must be quick.
-func (s *Store) OnPublicChange(f func()) (stop func()) {
+// OnPublicChange calls f with the generation written after every
+// transaction of this Store that moved the public generation has
+// committed, until the returned function is called. f runs in the
+// committing goroutine and must be quick.
+func (s *Store) OnPublicChange(f func(gen int64)) (stop func()) {
 	s.listenMu.Lock()
 	defer s.listenMu.Unlock()
 	if s.listeners == nil {
-		s.listeners = map[int]func(){}
+		s.listeners = map[int]func(int64){}
 	}
 	s.nextListener++
 	id := s.nextListener
@@ -68,15 +84,15 @@ func (s *Store) OnPublicChange(f func()) (stop func()) {
 	}
 }
 
-// publicChanged calls the OnPublicChange listeners.
-func (s *Store) publicChanged() {
+// publicChanged calls the OnPublicChange listeners with gen.
+func (s *Store) publicChanged(gen int64) {
 	s.listenMu.Lock()
-	fs := make([]func(), 0, len(s.listeners))
+	fs := make([]func(int64), 0, len(s.listeners))
 	for _, f := range s.listeners {
 		fs = append(fs, f)
 	}
 	s.listenMu.Unlock()
 	for _, f := range fs {
-		f()
+		f(gen)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"sync/atomic"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
@@ -31,10 +30,10 @@ func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) err
 // transactionOnce runs fn in one transaction without retrying, for callers
 // with their own retry loop (FinalizeLetters).
 func (s *Store) transactionOnce(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	changed := new(atomic.Bool) // set by bumpPublicGeneration
-	err := s.db.WithContext(context.WithValue(ctx, publicChangeKey{}, changed)).Transaction(fn)
-	if err == nil && changed.Load() {
-		s.publicChanged()
+	change := new(publicChange) // set by bumpPublicGeneration
+	err := s.db.WithContext(context.WithValue(ctx, publicChangeKey{}, change)).Transaction(fn)
+	if err == nil && change.moved.Load() {
+		s.publicChanged(change.gen.Load())
 	}
 	return err
 }

@@ -151,6 +151,9 @@ type watchState struct {
 	epoch uint64
 	// polled is when that read started (the monotonic clock).
 	polled time.Time
+	// told is when this process's own change set gen (forget), zero if
+	// the last read set it.
+	told time.Time
 }
 
 type cachedLetter struct {
@@ -247,6 +250,15 @@ func (c *letterCache) put(code string, st *watchState, f letterFacts) {
 // observe records a read of the generation that started at polled.
 func (c *letterCache) observe(gen int64, polled time.Time) {
 	c.advance(func(prev *watchState) *watchState {
+		if prev != nil && polled.Before(prev.told) && gen < prev.gen {
+			// The read started before this process's own change was told
+			// and missed it: it shows nothing gen does not cover already.
+			next := *prev
+			if polled.After(next.polled) {
+				next.polled = polled
+			}
+			return &next
+		}
 		next := &watchState{gen: gen, polled: polled}
 		if prev != nil {
 			next.epoch = prev.epoch
@@ -260,13 +272,16 @@ func (c *letterCache) observe(gen int64, polled time.Time) {
 
 // forget starts a new epoch at once, for a change this process has just
 // committed (store.OnPublicChange): a lookup that read the letter before
-// the commit put it back in the old epoch, where it is never served.
-func (c *letterCache) forget() {
+// the commit put it back in the old epoch, where it is never served. The
+// change wrote generation gen, and every change counted before it had
+// committed by then (bumps count in commit order), so gen becomes the
+// generation seen: Watch's next read, finding it, flushes nothing again.
+func (c *letterCache) forget(gen int64) {
 	c.advance(func(prev *watchState) *watchState {
 		if prev == nil {
 			return nil // nothing is cached before the first read
 		}
-		return &watchState{gen: prev.gen, epoch: prev.epoch + 1, polled: prev.polled}
+		return &watchState{gen: gen, epoch: prev.epoch + 1, polled: prev.polled, told: time.Now()}
 	})
 }
 

@@ -62,6 +62,20 @@ func waitFresh(t testing.TB, svc *Service) {
 	}
 }
 
+// waitPolledAfter waits until Watch has recorded a read of the public
+// generation that started after t.
+func waitPolledAfter(tb testing.TB, svc *Service, t time.Time) {
+	tb.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if st := svc.letters.state.Load(); st != nil && st.polled.After(t) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("Watch did not read the public generation again")
+		}
+	}
+}
+
 // setNumber changes a letter's number behind the application's back: no
 // public generation is counted, so only a read of the database shows it.
 func setNumber(t *testing.T, b storetest.Backend, e *env, id int64, number string) {
@@ -185,6 +199,16 @@ func TestOwnChangeShowsAtOnce(t *testing.T) {
 				if r := e.lookup(t, code); !tc.changed(r) {
 					t.Errorf("right after the change: %+v", r)
 				}
+				// Watch's next read finds the generation the change wrote,
+				// which this replica already knows: the letter as it is now
+				// stays cached.
+				waitPolledAfter(t, e.svc, time.Now())
+				if _, ok := e.svc.letters.get(code); !ok {
+					t.Error("the next read of the generation emptied the cache again")
+				}
+				if r := e.lookup(t, code); !tc.changed(r) {
+					t.Errorf("from the cache after the change: %+v", r)
+				}
 			})
 		}
 	})
@@ -306,6 +330,44 @@ func TestRevocationShowsOnEveryReplicaWithinASecond(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestLetterCacheOwnChange: this process's own change sets the generation
+// it wrote; a read that started before it was told and missed it changes
+// nothing, while one that saw a newer change, or a read that started later
+// and found the generation set back, empties the cache.
+func TestLetterCacheOwnChange(t *testing.T) {
+	c := newLetterCache()
+	c.forget(3)
+	if c.state.Load() != nil {
+		t.Fatal("a change before the first read of the generation made the cache usable")
+	}
+	before := time.Now()
+	c.observe(5, before)
+	time.Sleep(time.Millisecond) // the change is told after that read started
+	epoch := func() uint64 { return c.state.Load().epoch }
+	e0 := epoch()
+	c.forget(6)
+	if epoch() != e0+1 || c.state.Load().gen != 6 {
+		t.Fatalf("own change: epoch %d gen %d", epoch(), c.state.Load().gen)
+	}
+	for _, tc := range []struct {
+		name  string
+		gen   int64
+		start time.Time
+		moves bool
+	}{
+		{"a read that missed the change", 5, before, false},
+		{"the change's own generation", 6, time.Now(), false},
+		{"a newer change read by an older read", 7, before, true},
+		{"set back, read after", 2, time.Now().Add(time.Millisecond), true},
+	} {
+		e := epoch()
+		c.observe(tc.gen, tc.start)
+		if moved := epoch() != e; moved != tc.moves {
+			t.Errorf("%s: the epoch moved %v, want %v", tc.name, moved, tc.moves)
+		}
+	}
 }
 
 // TestLetterCacheBounds: the cache never holds more than maxCachedLetters
