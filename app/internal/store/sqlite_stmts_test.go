@@ -319,25 +319,33 @@ func TestExecAndQueryUseCompiledStatements(t *testing.T) {
 		}
 		return cs.stmt, cs
 	}
-	read := func(rows *sql.Rows, err error) string {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var got []int
-		for rows.Next() {
-			var n int
-			if err := rows.Scan(&n); err != nil {
+	// readThen reads the rows, calling each after every row, and closes them.
+	readThen := func(each func(n int)) func(rows *sql.Rows, err error) string {
+		return func(rows *sql.Rows, err error) string {
+			t.Helper()
+			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, n)
+			defer rows.Close()
+			var got []int
+			for rows.Next() {
+				var n int
+				if err := rows.Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, n)
+				each(n)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(got)
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return fmt.Sprint(got)
 	}
+	read := readThen(func(int) {})
 	if got := read(db.Query(q, 4)); got != "[4 5]" {
 		t.Fatalf("pool query: %s", got)
 	}
@@ -365,34 +373,19 @@ func TestExecAndQueryUseCompiledStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.Query(q, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []int
-	for rows.Next() {
-		var n int
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
+	pushOut := func(n int) {
+		if n != 1 {
+			return
 		}
-		got = append(got, n)
-		if n == 1 {
-			for i := range stmtCacheSize {
-				var m int
-				if err := tx.QueryRow(fmt.Sprintf("SELECT count(*) FROM nums -- %d", i)).Scan(&m); err != nil || m != 5 {
-					t.Fatalf("statement %d: %d, %v", i, m, err)
-				}
+		for i := range stmtCacheSize {
+			var m int
+			if err := tx.QueryRow(fmt.Sprintf("SELECT count(*) FROM nums -- %d", i)).Scan(&m); err != nil || m != 5 {
+				t.Fatalf("statement %d: %d, %v", i, m, err)
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(got) != "[1 2 3 4 5]" {
-		t.Fatalf("rows read across the eviction of their statement: %v", got)
+	if got := readThen(pushOut)(tx.Query(q, 1)); got != "[1 2 3 4 5]" {
+		t.Fatalf("rows read across the eviction of their statement: %s", got)
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
