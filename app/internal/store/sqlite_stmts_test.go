@@ -346,6 +346,9 @@ func TestExecAndQueryUseCompiledStatements(t *testing.T) {
 		}
 	}
 	read := readThen(func(int) {})
+	if cachedOnConn(t, db)["CREATE TABLE nums (n INTEGER PRIMARY KEY)"] {
+		t.Fatal("a statement without arguments was cached")
+	}
 	if got := read(db.Query(q, 4)); got != "[4 5]" {
 		t.Fatalf("pool query: %s", got)
 	}
