@@ -169,8 +169,9 @@ func (c *stmtCachingConn) ExecContext(ctx context.Context, query string, args []
 	return st.(*stmtHandle).ExecContext(ctx, args)
 }
 
-// QueryContext is ExecContext for queries; the statement's handle stays
-// open until its rows close.
+// QueryContext is ExecContext for queries, which stay cached also without
+// arguments (Watch reads the public generation that way every 200 ms); the
+// statement's handle stays open until its rows close.
 func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	st, err := c.PrepareContext(ctx, query)
 	if err != nil {
