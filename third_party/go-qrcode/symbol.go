@@ -45,15 +45,19 @@ type symbol struct {
 func newSymbol(size int, quietZoneSize int) *symbol {
 	var m symbol
 
-	m.module = make([][]bool, size+2*quietZoneSize)
-	m.isUsed = make([][]bool, size+2*quietZoneSize)
+	// suratdesa addition: the rows of module and isUsed are slices of one
+	// array each, two allocations instead of two per row.
+	w := size + 2*quietZoneSize
+	m.module = make([][]bool, w)
+	m.isUsed = make([][]bool, w)
+	modules, used := make([]bool, w*w), make([]bool, w*w)
 
 	for i := range m.module {
-		m.module[i] = make([]bool, size+2*quietZoneSize)
-		m.isUsed[i] = make([]bool, size+2*quietZoneSize)
+		m.module[i] = modules[i*w : (i+1)*w : (i+1)*w]
+		m.isUsed[i] = used[i*w : (i+1)*w : (i+1)*w]
 	}
 
-	m.size = size + 2*quietZoneSize
+	m.size = w
 	m.symbolSize = size
 	m.quietZoneSize = quietZoneSize
 
@@ -158,51 +162,55 @@ func (m *symbol) penaltyScore() int {
 // 0-5: score = 0
 // 6+ : score = penaltyWeight1 + (numAdjacentModules - 5)
 func (m *symbol) penalty1() int {
+	// suratdesa addition: the scores of penalty1 to penalty4 are upstream's;
+	// they read the symbol a row at a time (row), and the columns' runs and
+	// patterns advance together, row by row, in arrays of one entry per
+	// column, instead of through get for every module.
+	n := m.symbolSize
 	penalty := 0
 
-	for x := 0; x < m.symbolSize; x++ {
-		lastValue := m.get(x, 0)
-		count := 1
-
-		for y := 1; y < m.symbolSize; y++ {
-			v := m.get(x, y)
-
-			if v != lastValue {
-				count = 1
-				lastValue = v
-			} else {
-				count++
-				if count == 6 {
-					penalty += penaltyWeight1 + 1
-				} else if count > 6 {
-					penalty++
-				}
-			}
+	var colLast [maxSymbolSize]bool
+	var colCount [maxSymbolSize]int
+	copy(colLast[:], m.row(0))
+	for x := 0; x < n; x++ {
+		colCount[x] = 1
+	}
+	for y := 1; y < n; y++ {
+		for x, v := range m.row(y) {
+			var p int
+			colCount[x], colLast[x], p = sameRun(colCount[x], colLast[x], v)
+			penalty += p
 		}
 	}
 
-	for y := 0; y < m.symbolSize; y++ {
-		lastValue := m.get(0, y)
-		count := 1
-
-		for x := 1; x < m.symbolSize; x++ {
-			v := m.get(x, y)
-
-			if v != lastValue {
-				count = 1
-				lastValue = v
-			} else {
-				count++
-				if count == 6 {
-					penalty += penaltyWeight1 + 1
-				} else if count > 6 {
-					penalty++
-				}
-			}
+	for y := 0; y < n; y++ {
+		row := m.row(y)
+		last, count := row[0], 1
+		for _, v := range row[1:] {
+			var p int
+			count, last, p = sameRun(count, last, v)
+			penalty += p
 		}
 	}
 
 	return penalty
+}
+
+// suratdesa addition: sameRun extends a run of count modules of colour
+// last by a module of colour v, and returns the new run and the penalty1
+// score the module adds.
+func sameRun(count int, last bool, v bool) (int, bool, int) {
+	if v != last {
+		return 1, v, 0
+	}
+	count++
+	switch {
+	case count == 6:
+		return count, last, penaltyWeight1 + 1
+	case count > 6:
+		return count, last, 1
+	}
+	return count, last, 0
 }
 
 // penalty2 returns the penalty score for "block of modules in the same colour".
@@ -212,13 +220,11 @@ func (m *symbol) penalty2() int {
 	penalty := 0
 
 	for y := 1; y < m.symbolSize; y++ {
+		above, row := m.row(y-1), m.row(y)
 		for x := 1; x < m.symbolSize; x++ {
-			topLeft := m.get(x-1, y-1)
-			above := m.get(x, y-1)
-			left := m.get(x-1, y)
-			current := m.get(x, y)
+			current := row[x]
 
-			if current == left && current == above && current == topLeft {
+			if current == row[x-1] && current == above[x] && current == above[x-1] {
 				penalty++
 			}
 		}
@@ -233,57 +239,50 @@ func (m *symbol) penalty2() int {
 //
 // Existence of the pattern scores penaltyWeight3.
 func (m *symbol) penalty3() int {
+	n := m.symbolSize
 	penalty := 0
 
-	for y := 0; y < m.symbolSize; y++ {
-		var bitBuffer int16 = 0x00
-
-		for x := 0; x < m.symbolSize; x++ {
-			bitBuffer <<= 1
-			if v := m.get(x, y); v {
-				bitBuffer |= 1
-			}
-
-			switch bitBuffer & 0x7ff {
-			// 0b000 0101 1101 or 0b10111010000
-			// 0x05d           or 0x5d0
-			case 0x05d, 0x5d0:
-				penalty += penaltyWeight3
-				bitBuffer = 0xFF
-			default:
-				if x == m.symbolSize-1 && (bitBuffer&0x7f) == 0x5d {
-					penalty += penaltyWeight3
-					bitBuffer = 0xFF
-				}
-			}
+	for y := 0; y < n; y++ {
+		var bitBuffer int16
+		for x, v := range m.row(y) {
+			var p int
+			bitBuffer, p = finderLike(bitBuffer, v, x == n-1)
+			penalty += p
 		}
 	}
 
-	for x := 0; x < m.symbolSize; x++ {
-		var bitBuffer int16 = 0x00
-
-		for y := 0; y < m.symbolSize; y++ {
-			bitBuffer <<= 1
-			if v := m.get(x, y); v {
-				bitBuffer |= 1
-			}
-
-			switch bitBuffer & 0x7ff {
-			// 0b000 0101 1101 or 0b10111010000
-			// 0x05d           or 0x5d0
-			case 0x05d, 0x5d0:
-				penalty += penaltyWeight3
-				bitBuffer = 0xFF
-			default:
-				if y == m.symbolSize-1 && (bitBuffer&0x7f) == 0x5d {
-					penalty += penaltyWeight3
-					bitBuffer = 0xFF
-				}
-			}
+	var columns [maxSymbolSize]int16
+	for y := 0; y < n; y++ {
+		for x, v := range m.row(y) {
+			var p int
+			columns[x], p = finderLike(columns[x], v, y == n-1)
+			penalty += p
 		}
 	}
 
 	return penalty
+}
+
+// suratdesa addition: finderLike shifts module v into a line's bitBuffer
+// and returns it and the penalty3 score of a pattern that ends there (end:
+// the line's last module).
+func finderLike(bitBuffer int16, v bool, end bool) (int16, int) {
+	bitBuffer <<= 1
+	if v {
+		bitBuffer |= 1
+	}
+
+	switch bitBuffer & 0x7ff {
+	// 0b000 0101 1101 or 0b10111010000
+	// 0x05d           or 0x5d0
+	case 0x05d, 0x5d0:
+		return 0xFF, penaltyWeight3
+	default:
+		if end && (bitBuffer&0x7f) == 0x5d {
+			return 0xFF, penaltyWeight3
+		}
+	}
+	return bitBuffer, 0
 }
 
 // penalty4 returns the penalty score...
@@ -291,9 +290,9 @@ func (m *symbol) penalty4() int {
 	numModules := m.symbolSize * m.symbolSize
 	numDarkModules := 0
 
-	for x := 0; x < m.symbolSize; x++ {
-		for y := 0; y < m.symbolSize; y++ {
-			if v := m.get(x, y); v {
+	for y := 0; y < m.symbolSize; y++ {
+		for _, v := range m.row(y) {
+			if v {
 				numDarkModules++
 			}
 		}
@@ -305,4 +304,15 @@ func (m *symbol) penalty4() int {
 	}
 
 	return penaltyWeight4 * (numDarkModuleDeviation / (numModules / 20))
+}
+
+// suratdesa addition: maxSymbolSize is the width of the largest symbol
+// (version 40) without its quiet zone.
+const maxSymbolSize = 17 + 4*40
+
+// suratdesa addition: row returns row y of the symbol without the quiet
+// zone, as get reads it.
+func (m *symbol) row(y int) []bool {
+	q := m.quietZoneSize
+	return m.module[y+q][q : q+m.symbolSize]
 }

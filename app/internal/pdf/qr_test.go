@@ -123,3 +123,19 @@ func TestQRCodesAsUpstream(t *testing.T) {
 		t.Errorf("%d of %d codes differ from upstream's", bad, len(got))
 	}
 }
+
+// BenchmarkQRCode draws a letter's QR code: a verification URL at level M,
+// as drawQR asks go-qrcode for it.
+func BenchmarkQRCode(b *testing.B) {
+	url := "https://sumberejo.blitarkab.desa.id/v/UJ6FMLK5RZSZHGBX3GGQSUK3NI"
+	b.ReportAllocs()
+	for b.Loop() {
+		q, err := qrcode.New(url, qrcode.Medium)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(q.Bitmap()) == 0 {
+			b.Fatal("empty code")
+		}
+	}
+}

@@ -12,6 +12,7 @@ package reedsolomon
 
 import (
 	"log"
+	"sync"
 
 	bitset "github.com/skip2/go-qrcode/bitset"
 )
@@ -24,19 +25,27 @@ import (
 // ISO/IEC 18004 table 9 specifies the numECBytes required. e.g. a 1-L code has
 // numECBytes=7.
 func Encode(data *bitset.Bitset, numECBytes int) *bitset.Bitset {
-	// Create a polynomial representing |data|.
-	//
-	// The bytes are interpreted as the sequence of coefficients of a polynomial.
-	// The last byte's value becomes the x^0 coefficient, the second to last
-	// becomes the x^1 coefficient and so on.
-	ecpoly := newGFPolyFromData(data)
-	ecpoly = gfPolyMultiply(ecpoly, newGFPolyMonomial(gfOne, numECBytes))
-
-	// Pick the generator polynomial.
-	generator := rsGeneratorPoly(numECBytes)
-
-	// Generate the error correction bytes.
-	remainder := gfPolyRemainder(ecpoly, generator)
+	// suratdesa addition: the remainder of data*x^numECBytes divided by the
+	// generator polynomial, computed byte by byte with a shift register of
+	// numECBytes bytes (polynomial long division, highest degree first)
+	// instead of with a newly allocated polynomial for every product of two
+	// terms. The remainder is unique, so the bytes are upstream's.
+	gen := generatorLogs(numECBytes)
+	ec := make([]byte, numECBytes)
+	for j := 0; j < data.Len(); j += 8 {
+		factor := data.ByteAt(j) ^ ec[0]
+		copy(ec, ec[1:])
+		ec[numECBytes-1] = 0
+		if factor == 0 {
+			continue
+		}
+		lf := int(gfLogTable[factor])
+		for i, lg := range gen {
+			if lg >= 0 {
+				ec[i] ^= byte(gfExpTable[(lf+lg)%255])
+			}
+		}
+	}
 
 	// Combine the data & error correcting bytes.
 	// The mathematically correct answer is:
@@ -48,9 +57,31 @@ func Encode(data *bitset.Bitset, numECBytes int) *bitset.Bitset {
 	// are combined manually below. This ensures any most significant zero bits
 	// are preserved (and not optimised away).
 	result := bitset.Clone(data)
-	result.AppendBytes(remainder.data(numECBytes))
+	result.AppendBytes(ec)
 
 	return result
+}
+
+// suratdesa addition: generators caches generatorLogs by degree.
+var generators sync.Map // int -> []int
+
+// generatorLogs returns the logarithms of the coefficients of
+// rsGeneratorPoly(degree) below its leading 1, highest degree first, -1
+// for a zero coefficient.
+func generatorLogs(degree int) []int {
+	if g, ok := generators.Load(degree); ok {
+		return g.([]int)
+	}
+	poly := rsGeneratorPoly(degree)
+	logs := make([]int, degree)
+	for i := range logs {
+		logs[i] = -1
+		if c := poly.term[degree-1-i]; c != gfZero {
+			logs[i] = gfLogTable[c]
+		}
+	}
+	g, _ := generators.LoadOrStore(degree, logs)
+	return g.([]int)
 }
 
 // rsGeneratorPoly returns the Reed-Solomon generator polynomial with |degree|.
