@@ -30,6 +30,14 @@
 #
 # Needs wrk (Debian: apt-get install wrk) and curl. wrk and the server share
 # this machine's cores, so figures are a floor for a dedicated server.
+#
+# PIN=1 runs the server on the first core and wrk (one thread) on the
+# second (taskset), so that neither waits for the other's time slice. On a
+# machine whose two cores both run wrk and the server, wrk's p99 is mostly
+# time a request waited for wrk's own thread to be scheduled: this shows
+# the server's tail alone. A database server on this machine is not
+# pinned. The bare handler is then held back by wrk's one thread, so take
+# the ratios from a run without PIN.
 set -euo pipefail
 
 N=${N:-100000}
@@ -45,6 +53,12 @@ HOT=${HOT:-20000}
 if [ "$N" -ge 500000 ]; then WARMUP=${WARMUP:-30s}; else WARMUP=${WARMUP:-5s}; fi
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}
+server_cpu=() wrk_cpu=()
+if [ -n "${PIN:-}" ]; then
+  command -v taskset >/dev/null || { echo "bench-verify: PIN needs taskset (apt-get install util-linux)" >&2; exit 1; }
+  [ "$(nproc)" -ge 2 ] || { echo "bench-verify: PIN needs two cores" >&2; exit 1; }
+  server_cpu=(taskset -c 0) wrk_cpu=(taskset -c 1) THREADS=1
+fi
 ADDR=${ADDR:-127.0.0.1:18080}
 BARE_ADDR=${BARE_ADDR:-127.0.0.1:18081}
 
@@ -77,7 +91,7 @@ start=$(date +%s)
 echo "   $(wc -l <"$work/codes.txt") codes in $(( $(date +%s) - start )) s"
 
 echo "== starting the server"
-"$work/benchverify" serve "${target[@]}" --addr "$ADDR" --bare-addr "$BARE_ADDR" \
+"${server_cpu[@]}" "$work/benchverify" serve "${target[@]}" --addr "$ADDR" --bare-addr "$BARE_ADDR" \
   --log "$work/access.log" >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
@@ -102,7 +116,7 @@ run() { # key, label, wrk arguments...
   local before after dbbefore dbafter logged
   logged=$(wc -l <"$work/access.log")
   before=$(cpu_ticks); dbbefore=$(db_ticks)
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
+  "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
   after=$(cpu_ticks); dbafter=$(db_ticks)
   # handler-p99: the 99th percentile of the time the server spent on a
   # request, from its access log (none for the bare handler). wrk's p99
@@ -125,9 +139,9 @@ run() { # key, label, wrk arguments...
 }
 
 echo "== warm-up ($WARMUP)"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" >/dev/null
+"${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" >/dev/null
 
-echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores${PIN:+ (server on core 0, wrk on core 1)}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run bare "bare Gin handler" "http://$BARE_ADDR/bare"
 run verify "/v/<code>, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt"
 run verifygz "/v/<code> gzip, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" gzip
@@ -137,7 +151,7 @@ run verifygz "/v/<code> gzip, $N letters" -s "$root/scripts/bench-verify.lua" "h
 # spread evenly over all N letters, mostly miss.
 if [ "$N" -gt "$HOT" ]; then
   tail -n "$HOT" "$work/codes.txt" >"$work/hot.txt"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/hot.txt" >/dev/null
+  "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/hot.txt" >/dev/null
   run verifyhot "/v/<code> recent $HOT, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/hot.txt"
   run verifyhotgz "/v/<code> gzip recent $HOT, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/hot.txt" gzip
 fi

@@ -11,6 +11,8 @@
 #   SIZES="10000 1000000"             letters of the public check, per engine
 #   DURATION=15s                      wrk time per target
 #   SKIP_MYSQL=1                      only SQLite
+#   PIN=1                             public check with the server and wrk on
+#                                     separate cores (see scripts/bench-verify.sh)
 # Needs wrk, curl and the mysql client (for MariaDB steps).
 #
 # What is measured:
