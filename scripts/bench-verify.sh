@@ -114,10 +114,15 @@ hz=$(getconf CLK_TCK)
 run() { # key, label, wrk arguments...
   local key=$1 label=$2; shift 2
   local before after dbbefore dbafter logged
+  # The server writes its log every 200 ms (package logbuf): wait for the
+  # lines of the run before, so that they are not counted in this one, and
+  # after the run for its last lines.
+  sleep 0.5
   logged=$(wc -l <"$work/access.log")
   before=$(cpu_ticks); dbbefore=$(db_ticks)
   "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
   after=$(cpu_ticks); dbafter=$(db_ticks)
+  sleep 0.5
   # handler-p99: the 99th percentile of the time the server spent on a
   # request, from its access log (none for the bare handler). wrk's p99
   # adds the time a request waited for a core, which wrk and the server
@@ -125,6 +130,7 @@ run() { # key, label, wrk arguments...
   local hp99
   hp99=$(tail -n +"$((logged + 1))" "$work/access.log" | { grep -a -o 'duration_ms=[0-9.]*' || true; } | cut -d= -f2 | sort -g |
     awk '{a[NR] = $1} END {if (NR == 0) print "-"; else printf "%.2fms", a[int((NR * 99 + 99) / 100)]}')
+  [ "$key" != bare ] || hp99=- # the bare handler writes no log
   local rps p99 errs total us dbus
   rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$key.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/$key.txt")
