@@ -70,3 +70,30 @@ func (s *Store) InTransaction(ctx context.Context, fn func(exec func(q string, a
 
 // Retryable exposes retryable.
 var Retryable = retryable
+
+// BatchPublicLookups makes s run its public lookups through database/sql
+// and the batcher with slots slots, as on MySQL, also on a SQLite file
+// (whose lookups otherwise use their own connections).
+func (s *Store) BatchPublicLookups(slots int) {
+	s.publicReaders = nil
+	s.publicBatches = newPublicBatcher(slots, s.publicLookupBatch)
+}
+
+// HoldPublicSlots takes every slot of the public lookups' batcher until
+// release is called, so that lookups queue in batches.
+func (s *Store) HoldPublicSlots() (release func()) {
+	for range cap(s.publicBatches.slots) {
+		s.publicBatches.slots <- struct{}{}
+	}
+	return func() {
+		for range cap(s.publicBatches.slots) {
+			<-s.publicBatches.slots
+		}
+	}
+}
+
+// PublicBatchCounts is how many queries the batcher has run and how many
+// lookups have joined a batch.
+func (s *Store) PublicBatchCounts() (queries, joined int64) {
+	return s.publicBatches.queries.Load(), s.publicBatches.joined.Load()
+}

@@ -43,10 +43,10 @@ type Store struct {
 	now     func() time.Time
 	quota   RequestQuota
 
-	// publicStmt is the prepared lookup of the public verification page,
-	// made at its first use (see publicLetterStmt).
-	publicMu   sync.Mutex
-	publicStmt *sql.Stmt
+	// publicStmts are the prepared lookups of the public verification
+	// page, one per batch size (publicBatchSize), made at first use.
+	publicMu    sync.Mutex
+	publicStmts [publicBatchShift + 1]*sql.Stmt
 
 	// revisionStmt reads the template layers' revisions, which every
 	// catalogue lookup asks for (see TemplateRevisions).
@@ -63,10 +63,10 @@ type Store struct {
 	// (see gateCounters).
 	counterGate chan struct{}
 
-	// publicGate bounds the public letter lookups running at once through
-	// database/sql (see publicLookupPooled); on SQLite publicReaders are the
-	// lookups' own connections (publicLookupDirect), nil until opened.
-	publicGate    chan struct{}
+	// publicBatches runs the public letter lookups through database/sql
+	// (verify_batch.go); on SQLite publicReaders are the lookups' own
+	// connections (publicLookupDirect), nil until opened.
+	publicBatches *publicBatcher
 	publicReaders chan *publicReader
 	readerDSN     string
 	closed        atomic.Bool
@@ -184,7 +184,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 	}
 	if st.publicReaders == nil {
-		st.publicGate = make(chan struct{}, publicLookupSlots(sqlDB.Stats().MaxOpenConnections))
+		slots := min(publicBatchSlots, publicLookupSlots(sqlDB.Stats().MaxOpenConnections))
+		st.publicBatches = newPublicBatcher(slots, st.publicLookupBatch)
 	}
 	return st, nil
 }
@@ -276,8 +277,8 @@ func sqliteDSNWith(path string, mmap int64, cacheKB int) string {
 // trips to the server (prepare, execute, close), which was a third of the
 // resident list page's time. The driver escapes for the connection's
 // character set, utf8mb4, for which it allows this, and honours the
-// server's NO_BACKSLASH_ESCAPES. The public lookup keeps its statement
-// prepared once (publicLetterStmt).
+// server's NO_BACKSLASH_ESCAPES. The public lookup keeps its statements
+// prepared once (publicBatchStmt).
 func mysqlDSN(dsn string) string {
 	add := func(key, val string) {
 		if !strings.Contains(dsn, key+"=") {
@@ -300,12 +301,7 @@ func mysqlDSN(dsn string) string {
 // Close releases the connection pool.
 func (s *Store) Close() error {
 	s.closePublicReaders()
-	s.publicMu.Lock()
-	if s.publicStmt != nil {
-		s.publicStmt.Close()
-		s.publicStmt = nil
-	}
-	s.publicMu.Unlock()
+	s.closePublicStmts()
 	s.revisionMu.Lock()
 	if s.revisionStmt != nil {
 		s.revisionStmt.Close()

@@ -105,8 +105,11 @@ func textColumns(cols []any) []any {
 // It is the hottest read of the application, so it runs a statement
 // prepared once, without GORM's statement building and reflection: on
 // SQLite straight on the driver (publicLookupDirect), on MySQL through
-// database/sql. The row is read fresh on every call; package verify caches
-// it per replica until the public generation moves (PublicGeneration).
+// database/sql, with the lookups that wait for a connection at the same
+// time read in one query (verify_batch.go). The row is read fresh on every
+// call, from the database as it is after the call began; package verify
+// caches it per replica until the public generation moves
+// (PublicGeneration).
 func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*PublicLetter, error) {
 	if !surat.ValidVerifyCode(code) {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", surat.ErrNotFound)
@@ -135,34 +138,10 @@ func (s *Store) PublicLetterByVerifyCode(ctx context.Context, code string) (*Pub
 const publicColumns = 21
 
 // publicLookupPooled runs the lookup through database/sql (MySQL, and an
-// in-memory SQLite database), each column scanned as the driver gives it.
+// in-memory SQLite database), batched with the lookups running at the same
+// time (verify_batch.go), each column as the driver gives it.
 func (s *Store) publicLookupPooled(ctx context.Context, code string, dest []driver.Value) error {
-	stmt, err := s.publicLetterStmt(ctx)
-	if err != nil {
-		return err
-	}
-	// Public lookups queue here in arrival order rather than in the
-	// connection pool, which hands a freed connection to a random waiter:
-	// under a flood of scans that left some requests waiting many times
-	// the median. The gate also leaves connections free for the staff.
-	select {
-	case s.publicGate <- struct{}{}:
-		defer func() { <-s.publicGate }()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	var vals [publicColumns]any
-	ptrs := make([]any, len(dest))
-	for i := range dest {
-		ptrs[i] = &vals[i]
-	}
-	if err := stmt.QueryRowContext(ctx, code).Scan(ptrs...); err != nil {
-		return err
-	}
-	for i := range dest {
-		dest[i] = vals[i]
-	}
-	return nil
+	return s.publicBatches.lookup(ctx, code, dest)
 }
 
 // publicReader is a SQLite connection of the public lookups' own, with the
@@ -324,34 +303,15 @@ func publicLetterFrom(v []driver.Value) (*PublicLetter, error) {
 	return &l, nil
 }
 
-// publicLookupSlots is how many public lookups may run at once with a pool
-// of maxOpen connections (0: unlimited): all but a quarter of them, at
-// least one.
+// publicLookupSlots is how many public lookups (or batches of them) may
+// run at once with a pool of maxOpen connections (0: unlimited): all but a
+// quarter of them, at least one, so that the staff keep connections under
+// a flood of scans.
 func publicLookupSlots(maxOpen int) int {
 	if maxOpen <= 0 {
 		return 64
 	}
 	return max(1, maxOpen-max(1, maxOpen/4))
-}
-
-// publicLetterStmt returns the store's prepared lookup, preparing it at the
-// first call. On MySQL this saves the prepare and close round trips that
-// database/sql otherwise makes for every query with arguments (158 -> 73 µs
-// per lookup in BenchmarkPublicLetterByVerifyCode); on SQLite
-// (modernc.org/sqlite) the compiled statement is kept and reused. A failed
-// prepare is not remembered.
-func (s *Store) publicLetterStmt(ctx context.Context) (*sql.Stmt, error) {
-	s.publicMu.Lock()
-	defer s.publicMu.Unlock()
-	if s.publicStmt != nil {
-		return s.publicStmt, nil
-	}
-	st, err := s.sqlDB.PrepareContext(ctx, publicLetterQuery[s.dialect])
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	s.publicStmt = st
-	return st, nil
 }
 
 // dbTime scans a nullable time column: a time.Time from MySQL, or the text

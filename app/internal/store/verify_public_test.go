@@ -256,3 +256,128 @@ func analyze(b *testing.B, backend storetest.Backend, dsn string) {
 		b.Fatalf("%s: %v", query, err)
 	}
 }
+
+// TestPublicLookupsShareQueries queues 40 lookups while every slot of the
+// batcher is taken, as a flood of scans does on MySQL: they are read with
+// two queries (a full batch of 32 and one of 8), and each gets its own
+// letter, the unknown codes ErrNotFound and the repeated codes the same
+// letter. A lookup whose request is
+// cancelled while it waits returns at once, and a batch no lookup waits
+// for any more is not run.
+func TestPublicLookupsShareQueries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, nil)
+		st.BatchPublicLookups(2)
+		e := newLetterEnv(t, st, "3505122001", "module")
+		want := map[string]int64{}
+		var codes []string
+		for range 30 {
+			l, err := e.finalize(e.approved(t, "sk_domisili").ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[*l.VerifyCode] = l.ID
+			codes = append(codes, *l.VerifyCode)
+		}
+		// Revoked letters are public too.
+		if _, err := st.Revoke(ctx, e.clerk, e.village.ID, want[codes[0]], surat.Revocation{Reason: surat.ReasonDataError, Note: "salah ketik"}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			codes = append(codes, codes[i*3]) // the same letter twice in a batch
+		}
+		for range 5 {
+			codes = append(codes, randomVerifyCode()) // no such letter
+		}
+
+		release := st.HoldPublicSlots()
+		queries0, joined0 := st.PublicBatchCounts()
+		type answer struct {
+			code string
+			l    *store.PublicLetter
+			err  error
+		}
+		answers := make(chan answer, len(codes))
+		for _, c := range codes {
+			go func() {
+				l, err := st.PublicLetterByVerifyCode(ctx, c)
+				answers <- answer{c, l, err}
+			}()
+		}
+		waitFor(t, "40 lookups to queue", func() bool { _, j := st.PublicBatchCounts(); return j-joined0 == int64(len(codes)) })
+
+		release()
+
+		for range codes {
+			a := <-answers
+			id, known := want[a.code]
+			switch {
+			case !known && !errors.Is(a.err, surat.ErrNotFound):
+				t.Errorf("unknown code %s: %v, %v", a.code, a.l, a.err)
+			case known && (a.err != nil || a.l.ID != id || a.l.VerifyCode != a.code):
+				t.Errorf("code %s: %+v, %v; want letter %d", a.code, a.l, a.err, id)
+			case known && a.code == codes[0] && a.l.Status != surat.LetterRevoked:
+				t.Errorf("revoked letter read as %s", a.l.Status)
+			}
+		}
+		if q, _ := st.PublicBatchCounts(); q-queries0 != 2 {
+			t.Errorf("40 lookups queued behind busy slots took %d queries, want 2", q-queries0)
+		}
+
+		// A lookup cancelled while it waits returns at once, and its batch
+		// is not run.
+		release = st.HoldPublicSlots()
+		queries0, joined0 = st.PublicBatchCounts()
+		cctx, cancel := context.WithCancel(ctx)
+		lone := make(chan error, 1)
+		go func() {
+			_, err := st.PublicLetterByVerifyCode(cctx, codes[1])
+			lone <- err
+		}()
+		waitFor(t, "the lookup to queue", func() bool { _, j := st.PublicBatchCounts(); return j > joined0 })
+		cancel()
+		if err := <-lone; !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled lookup: %v", err)
+		}
+		release()
+		// The next lookup queues behind the abandoned batch for its slot.
+		release = st.HoldPublicSlots()
+		go func() {
+			l, err := st.PublicLetterByVerifyCode(ctx, codes[1])
+			answers <- answer{codes[1], l, err}
+		}()
+		waitFor(t, "the next lookup to queue", func() bool { _, j := st.PublicBatchCounts(); return j > joined0+1 })
+		release()
+		if a := <-answers; a.err != nil || a.l.ID != want[codes[1]] {
+			t.Errorf("lookup after the cancelled one: %v, %v", a.l, a.err)
+		}
+		if q, _ := st.PublicBatchCounts(); q-queries0 != 1 {
+			t.Errorf("an abandoned batch and a lookup took %d queries, want 1", q-queries0)
+		}
+		// A lookup that finds a slot free runs at once.
+		if l, err := st.PublicLetterByVerifyCode(ctx, codes[2]); err != nil || l.ID != want[codes[2]] {
+			t.Errorf("lookup with a free slot: %v, %v", l, err)
+		}
+	})
+}
+
+// waitFor polls cond for up to ten seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// randomVerifyCode is a well-formed verification code of no letter.
+func randomVerifyCode() string {
+	const b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := make([]byte, 26)
+	for i := range b {
+		b[i] = b32[rand.IntN(len(b32))]
+	}
+	return string(b)
+}
