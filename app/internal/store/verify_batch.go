@@ -15,12 +15,13 @@ import (
 // The pooled public lookups (MySQL, and an in-memory SQLite database) are
 // batched: a lookup that finds every slot busy joins the batch waiting for
 // the next free slot, and that batch reads all its codes with one query
-// (verify_code IN (...)). On MySQL most of a lookup's cost is a statement's
-// round trip, in the application and in the server alike, not the index
-// search: at 1,000,000 letters scanned evenly, some 44 µs of the database
-// server's CPU and 27 µs of the application's per lookup. A flood of scans then costs
-// one round trip per batch of up to maxPublicBatch codes. A lookup that
-// finds a slot free runs at once, alone, so a quiet server adds no wait.
+// (verify_code IN (...)). On MySQL most of a lookup's cost is a
+// statement's round trip, in the application and in the server alike, not
+// the index search: at 1,000,000 letters scanned evenly, some 44 µs of the
+// database server's CPU and 27 µs of the application's per lookup. A flood
+// of scans then costs one round trip per batch of up to maxPublicBatch
+// codes. A lookup that finds a slot free runs at once, alone, so a quiet
+// server adds no wait.
 //
 // Every code joins its batch before the batch's query starts, so a lookup
 // reads the database as it was after the lookup began, as an unbatched one
@@ -47,7 +48,8 @@ const (
 	maxPublicBatch   = 1 << publicBatchShift
 	// publicBatchTimeout bounds a batch's query. A batch runs without the
 	// cancellation of the requests in it (one leaving must not fail the
-	// others); it is skipped when every request has left (publicBatch.left).
+	// others); it is skipped when every request has left
+	// (publicBatch.waiting).
 	publicBatchTimeout = 10 * time.Second
 )
 
@@ -67,7 +69,7 @@ type publicBatch struct {
 
 // publicBatcher runs the pooled public lookups of a store.
 type publicBatcher struct {
-	// slots bounds the queries running at once (publicLookupSlots), and so
+	// slots bounds the queries running at once (publicBatchSlots), and so
 	// leaves the pool's other connections to the staff. Channel senders are
 	// served in arrival order, so batches run in the order they formed.
 	slots chan struct{}
@@ -86,7 +88,6 @@ func newPublicBatcher(slots int, query func(context.Context, []string) (map[stri
 
 // lookup reads code's columns into dest, or returns sql.ErrNoRows.
 func (b *publicBatcher) lookup(ctx context.Context, code string, dest []driver.Value) error {
-	var p *publicBatch
 	// A free slot: run alone, now.
 	select {
 	case b.slots <- struct{}{}:
@@ -97,7 +98,7 @@ func (b *publicBatcher) lookup(ctx context.Context, code string, dest []driver.V
 	default:
 	}
 	b.mu.Lock()
-	p = b.pending
+	p := b.pending
 	start := p == nil
 	if start {
 		p = &publicBatch{done: make(chan struct{})}
