@@ -29,6 +29,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
+	"github.com/suratdesa/suratdesa/app/internal/web"
 )
 
 const usage = `suratdesa — penerbitan surat desa dengan tanda tangan elektronik dan verifikasi QR
@@ -296,6 +297,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ReadTimeout:       2 * time.Minute, // imports upload spreadsheets on slow links
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
+		ConnContext:       web.ConnContext, // the verification page goes out in one piece
 	}
 	// Background jobs stop, and are waited for, before the store closes.
 	jobCtx, stopJobs := context.WithCancel(ctx)

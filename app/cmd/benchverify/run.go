@@ -216,7 +216,7 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 	errc := make(chan error, 2)
 	for i, h := range []http.Handler{srv.Handler(), bare} {
 		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
-			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ConnContext: web.ConnContext}
 		go func() { errc <- hs.Serve(lns[i]) }()
 		defer hs.Close()
 	}

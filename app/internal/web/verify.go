@@ -109,10 +109,10 @@ func (s *Server) renderVerifyPage(c *gin.Context, status int, r *verify.Result, 
 			c.Header("Vary", "Accept-Encoding")
 			if gz != nil && gz.Len() > 0 {
 				c.Header("Content-Encoding", "gzip")
-				c.Data(status, "text/html; charset=utf-8", gz.Bytes())
+				writeWhole(c, status, "text/html; charset=utf-8", gz.Bytes())
 				return
 			}
-			c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+			writeWhole(c, status, "text/html; charset=utf-8", buf.Bytes())
 			return
 		}
 		buf.Reset()
