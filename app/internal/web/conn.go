@@ -31,7 +31,7 @@ const corkAbove = 3 << 10
 // socket's segments back while net/http writes (TCP_CORK, where the system
 // has it) and lets them go as one once the response is flushed. A client
 // reading the page from the same machine read it in one piece instead of
-// two, and the server's CPU per scan fell by 6-9% (docs/design.md §7).
+// two, and the server's CPU per scan fell by 4-9% (docs/design.md §7).
 func writeWhole(c *gin.Context, status int, contentType string, body []byte) {
 	sc, ok := c.Request.Context().Value(connKey{}).(syscall.Conn)
 	if !ok || len(body) <= corkAbove {
