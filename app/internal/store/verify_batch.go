@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math/bits"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -170,21 +169,6 @@ func publicBatchSize(n int) int {
 	return min(maxPublicBatch, 1<<bits.Len(uint(n-1)))
 }
 
-// publicBatchQuery is publicLetterSQL for n codes: verify_code IN (...).
-func publicBatchQuery(dialect string, n int) string {
-	q := publicLetterQuery[dialect]
-	one := "l.verify_code = ?"
-	param := "?"
-	if dialect == "sqlite" {
-		one = "l.verify_code = CAST(? AS TEXT)"
-		param = "CAST(? AS TEXT)"
-	}
-	if !strings.Contains(q, one) {
-		panic("store: the public lookup has no " + one)
-	}
-	return strings.Replace(q, one, "l.verify_code IN ("+strings.TrimSuffix(strings.Repeat(param+", ", n), ", ")+")", 1)
-}
-
 // publicLookupBatch is the batcher's query: the public columns of the
 // signed letters among codes, by code.
 func (s *Store) publicLookupBatch(ctx context.Context, codes []string) (map[string][]driver.Value, error) {
@@ -249,7 +233,7 @@ func (s *Store) publicBatchStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st := s.publicStmts[i]; st != nil {
 		return st, nil
 	}
-	st, err := s.sqlDB.PrepareContext(ctx, publicBatchQuery(s.dialect, n))
+	st, err := s.sqlDB.PrepareContext(ctx, publicQuery(s.dialect, n))
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
