@@ -48,7 +48,7 @@ func TestVerifyPageOneSegment(t *testing.T) {
 	}
 	defer conn.Close()
 	br := bufio.NewReader(conn)
-	get := func(gzip bool) []byte {
+	get := func(gzip bool) {
 		t.Helper()
 		req := "GET " + path + " HTTP/1.1\r\nHost: desa.test\r\n"
 		if gzip {
@@ -75,7 +75,6 @@ func TestVerifyPageOneSegment(t *testing.T) {
 		if !bytes.Equal(body, want) {
 			t.Fatalf("the page over TCP differs from the page:\n%s", body)
 		}
-		return body
 	}
 	socket := func() (segsOut uint32, corked int) {
 		t.Helper()
