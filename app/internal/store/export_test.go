@@ -87,3 +87,6 @@ func (s *Store) HoldPublicSlots() (release func()) {
 func (s *Store) PublicBatchCounts() (queries, joined int64) {
 	return s.publicBatches.queries.Load(), s.publicBatches.joined.Load()
 }
+
+// MaxDusuns is how many dusun Dusuns lists at most.
+const MaxDusuns = maxDusuns

@@ -196,14 +196,33 @@ func (s *Store) HouseholdByID(ctx context.Context, villageID, id int64) (*Househ
 const maxDusuns = 200
 
 // Dusuns lists the distinct dusun names of the village's households, for
-// the list filters, at most maxDusuns of them.
+// the list filters, at most maxDusuns of them, in the database's order.
 //
-// It steps through the (village_id, dusun, ...) index from one name to the
-// next, one short query each: neither MariaDB nor SQLite skips through an
-// index for a DISTINCT, and reading every household's entry took 3-6 ms
-// for a village of 25,000 households on every load of the resident list;
-// a village has a handful of dusun.
+// Both read one index entry per dusun of the (village_id, dusun, ...)
+// index rather than one per household, which took 3-6 ms for a village of
+// 25,000 households on every load of the resident list. MariaDB and MySQL
+// do that for a DISTINCT that names the index's leading columns (a loose
+// index scan): one statement of 0.3 ms where stepping took five round
+// trips and 1 ms for a village of four dusun. SQLite skips through an
+// index for no DISTINCT, so there it steps from one name to the next, one
+// short query each; in-process, a step costs microseconds.
 func (s *Store) Dusuns(ctx context.Context, villageID int64) ([]string, error) {
+	if s.dialect == "mysql" {
+		var rows []struct {
+			VillageID int64
+			Dusun     string
+		}
+		err := s.db.WithContext(ctx).Table("households").Distinct("village_id", "dusun").
+			Where("village_id = ? AND dusun > ''", villageID).Order("dusun").Limit(maxDusuns).Find(&rows).Error
+		if err != nil {
+			return nil, translate("dusun list", err)
+		}
+		ds := make([]string, len(rows))
+		for i, r := range rows {
+			ds[i] = r.Dusun
+		}
+		return ds, nil
+	}
 	var ds []string
 	last := ""
 	for len(ds) < maxDusuns {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -272,6 +273,26 @@ func TestDusunsListsEachOnce(t *testing.T) {
 		}
 		if fmt.Sprint(got) != "[Wetan]" {
 			t.Errorf("dusun of %s: %v, want [Wetan]", other.Name, got)
+		}
+
+		// A village with more dusun than the filter offers lists the
+		// first store.MaxDusuns of them in order, each once.
+		many := newVillage(t, st, "3505122003", "Jatinom")
+		recs = registerRecords(4 * (store.MaxDusuns + 3))
+		for i := range recs {
+			recs[i].Household.Dusun = fmt.Sprintf("Dusun %03d", store.MaxDusuns+2-i/4)
+		}
+		if _, err := st.ImportResidents(ctx, admin, many.ID, recs, false); err != nil {
+			t.Fatal(err)
+		}
+		got, err = st.Dusuns(ctx, many.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != store.MaxDusuns || got[0] != "Dusun 000" || got[store.MaxDusuns-1] != fmt.Sprintf("Dusun %03d", store.MaxDusuns-1) ||
+			!slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != store.MaxDusuns {
+			t.Errorf("dusun of %s: %d, from %q to %q, want %d in order from \"Dusun 000\"", many.Name, len(got),
+				got[0], got[len(got)-1], store.MaxDusuns)
 		}
 	})
 }
