@@ -316,7 +316,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", e.cfg.BaseURL)
 	errc := make(chan error, 1)
 	lw.Flush() // what start-up printed, before the first request
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(web.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)

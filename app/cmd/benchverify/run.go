@@ -217,7 +217,11 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 	for i, h := range []http.Handler{srv.Handler(), bare} {
 		hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ConnContext: web.ConnContext}
-		go func() { errc <- hs.Serve(lns[i]) }()
+		ln := lns[i]
+		if i == 0 {
+			ln = web.Listener(ln) // as app serve runs it; the bare handler runs bare
+		}
+		go func() { errc <- hs.Serve(ln) }()
 		defer hs.Close()
 	}
 	fmt.Fprintf(stderr, "benchverify: app on %s, bare gin on %s\n", lns[0].Addr(), lns[1].Addr())

@@ -3,49 +3,105 @@ package web
 import (
 	"context"
 	"net"
-	"syscall"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 )
+
+// Listener wraps ln's connections so that writeWhole can send a response
+// with one write call. With ConnContext, for an http.Server:
+//
+//	hs := &http.Server{Handler: h, ConnContext: web.ConnContext}
+//	hs.Serve(web.Listener(ln))
+//
+// A server without them still serves every page.
+func Listener(ln net.Listener) net.Listener { return wholeListener{ln} }
+
+type wholeListener struct{ net.Listener }
+
+func (l wholeListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &wholeConn{Conn: c}, nil
+}
 
 // connKey is the request context's key of the connection it came on.
 type connKey struct{}
 
 // ConnContext is for http.Server.ConnContext: it keeps each connection in
-// the context of the requests that arrive on it, so that writeWhole can
-// send a page in one piece. A server without it still serves every page.
+// the context of the requests that arrive on it, for writeWhole.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, c)
 }
 
-// corkAbove is the size of a body that net/http writes to the socket in
+// wholeConn is a connection whose writes writeWhole can gather into one.
+// net/http writes to a connection only from the goroutine serving its
+// current request, the one that runs writeWhole, so held needs no lock.
+type wholeConn struct {
+	net.Conn
+	held *[]byte // the writes gathered, nil when writes go straight out
+}
+
+func (c *wholeConn) Write(p []byte) (int, error) {
+	if c.held != nil {
+		*c.held = append(*c.held, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+// CloseWrite half-closes the connection as net/http does on a TCP
+// connection before closing it, so that a client still sending is not
+// answered with a reset before it has read the response.
+func (c *wholeConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// heldBuffers recycles the buffers responses are gathered in; a page is
+// some 7 kB with its headers.
+var heldBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// gatherAbove is the size of a body that net/http writes to the socket in
 // two calls: its connection buffer holds 4 kB, and the verification page's
 // headers take some 600 bytes of it.
-const corkAbove = 3 << 10
+const gatherAbove = 3 << 10
 
 // writeWhole writes a complete response, as c.Data does. net/http sends a
 // body of more than about 3.5 kB in two writes, the first filling its 4 kB
 // buffer, and on a TCP connection each write goes out as its own segment,
 // which the client reads (and a reverse proxy passes on) with a wake-up of
-// its own. For the plain verification page (6 kB) writeWhole holds the
-// socket's segments back while net/http writes (TCP_CORK, where the system
-// has it) and lets them go as one once the response is flushed. A client
-// reading the page from the same machine read it in one piece instead of
-// two, and the server's CPU per scan fell by 4-9% (docs/design.md §7).
+// its own. For the plain verification page (6 kB) writeWhole gathers what
+// net/http writes, headers and body, and sends it with one write call once
+// the response is flushed. Against corking the socket (TCP_CORK) around
+// net/http's two writes, which cost two system calls more, the server's
+// CPU per scan at 1,000,000 letters fell from 104-108 to 93-98 µs on
+// SQLite and from 75-83 to 68-76 µs on MariaDB (scripts/bench-verify.sh's
+// load with the server on a core of its own; docs/design.md §7).
 func writeWhole(c *gin.Context, status int, contentType string, body []byte) {
-	sc, ok := c.Request.Context().Value(connKey{}).(syscall.Conn)
-	if !ok || len(body) <= corkAbove {
+	wc, ok := c.Request.Context().Value(connKey{}).(*wholeConn)
+	if !ok || len(body) <= gatherAbove {
 		c.Data(status, contentType, body)
 		return
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil || !cork(raw, true) {
-		c.Data(status, contentType, body)
-		return
-	}
-	// The deferred uncork also runs when writing fails: a socket left
-	// corked would hold the next response back for 200 ms.
-	defer cork(raw, false)
+	wc.held = heldBuffers.Get().(*[]byte)
+	// The deferred send also runs if writing panics: what net/http wrote
+	// goes out, and later writes go straight to the socket again.
+	defer func() {
+		b := wc.held
+		wc.held = nil
+		// An error here is the client's connection failing; net/http
+		// finds it on its next read or write and closes the connection.
+		wc.Conn.Write(*b)
+		if cap(*b) <= 64<<10 {
+			*b = (*b)[:0]
+			heldBuffers.Put(b)
+		}
+	}()
 	c.Data(status, contentType, body)
 	c.Writer.Flush()
 }
