@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"sync"
@@ -41,13 +42,12 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 // current request, the one that runs writeWhole, so held needs no lock.
 type wholeConn struct {
 	net.Conn
-	held *[]byte // the writes gathered, nil when writes go straight out
+	held *bytes.Buffer // the writes gathered, nil when writes go straight out
 }
 
 func (c *wholeConn) Write(p []byte) (int, error) {
 	if c.held != nil {
-		*c.held = append(*c.held, p...)
-		return len(p), nil
+		return c.held.Write(p)
 	}
 	return c.Conn.Write(p)
 }
@@ -64,7 +64,7 @@ func (c *wholeConn) CloseWrite() error {
 
 // heldBuffers recycles the buffers responses are gathered in; a page is
 // some 7 kB with its headers.
-var heldBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+var heldBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
 
 // gatherAbove is the size of a body that net/http writes to the socket in
 // two calls: its connection buffer holds 4 kB, and the verification page's
@@ -88,7 +88,7 @@ func writeWhole(c *gin.Context, status int, contentType string, body []byte) {
 		c.Data(status, contentType, body)
 		return
 	}
-	wc.held = heldBuffers.Get().(*[]byte)
+	wc.held = heldBuffers.Get().(*bytes.Buffer)
 	// The deferred send also runs if writing panics: what net/http wrote
 	// goes out, and later writes go straight to the socket again.
 	defer func() {
@@ -96,11 +96,8 @@ func writeWhole(c *gin.Context, status int, contentType string, body []byte) {
 		wc.held = nil
 		// An error here is the client's connection failing; net/http
 		// finds it on its next read or write and closes the connection.
-		wc.Conn.Write(*b)
-		if cap(*b) <= 64<<10 {
-			*b = (*b)[:0]
-			heldBuffers.Put(b)
-		}
+		wc.Conn.Write(b.Bytes())
+		recycle(&heldBuffers, b)
 	}()
 	c.Data(status, contentType, body)
 	c.Writer.Flush()
