@@ -220,7 +220,7 @@ func (s *Store) publicLookupBatch(ctx context.Context, codes []string) (map[stri
 	return found, nil
 }
 
-// publicCodeColumn is the index of l.verify_code in publicLetterSQL.
+// publicCodeColumn is the index of l.verify_code in publicColumnsSQL.
 const publicCodeColumn = 6
 
 // publicBatchStmt returns the prepared batch query for n codes (a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -380,4 +381,54 @@ func randomVerifyCode() string {
 		b[i] = b32[rand.IntN(len(b32))]
 	}
 	return string(b)
+}
+
+// TestPublicLetterKeepsEveryName reads back letters whose subject's name
+// holds what the lookup's packed row must carry unchanged (on SQLite the
+// columns travel as one JSON array, verify_public.go): quotes, backslashes,
+// JSON's own words and punctuation, scripts beyond Latin and emoji. (A
+// letter refuses control and invisible characters in a name.)
+func TestPublicLetterKeepsEveryName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, nil)
+		e := newLetterEnv(t, st, "3505122001", "module")
+		names := []string{
+			`Siti "Ipah" Aminah`, `Ahmad \ Dahlan`, `O'Brien \"Jr\"`, `null`, `12345`, `-7`,
+			`Budi, Santoso`, `[Wati]`, `{"a":1}`, `\u0041`,
+			"Ñoño Müller", "ꦱꦸꦫꦠ꧀ ꦢꦺꦱ", "سوراة", "Dewi 🌾", strings.Repeat("Panjang ", 12),
+		}
+		for _, name := range names {
+			l := &surat.Letter{Module: "sk_domisili", SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
+				SubjectName: name, FormData: `{"keperluan":"Melamar pekerjaan"}`}
+			if err := st.CreateLetter(ctx, e.clerk, e.village.ID, l); err != nil {
+				t.Fatalf("create letter for %q: %v", name, err)
+			}
+			sub, err := st.Submit(ctx, e.clerk, e.village.ID, l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Approve(ctx, e.clerk, e.village.ID, l.ID, sub.Version); err != nil {
+				t.Fatal(err)
+			}
+			signed, err := e.finalize(l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := st.LetterByID(ctx, e.village.ID, l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.PublicLetterByVerifyCode(ctx, *signed.VerifyCode)
+			if err != nil {
+				t.Fatalf("name %q: %v", name, err)
+			}
+			if got.SubjectName != want.SubjectName || got.SubjectName == "" || got.ID != l.ID ||
+				got.Number == nil || *got.Number != *want.Number || got.PDFSHA256 != want.PDFSHA256 ||
+				got.SignedAt == nil || !got.SignedAt.Equal(*want.SignedAt) {
+				t.Errorf("name %q (stored %q): read back %q, letter %d number %v", name, want.SubjectName,
+					got.SubjectName, got.ID, got.Number)
+			}
+		}
+	})
 }
