@@ -90,3 +90,6 @@ func (s *Store) PublicBatchCounts() (queries, joined int64) {
 
 // MaxDusuns is how many dusun Dusuns lists at most.
 const MaxDusuns = maxDusuns
+
+// RarestGram is the trigram a name search for term walks in the village.
+var RarestGram = (*Store).rarestGram

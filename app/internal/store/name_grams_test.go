@@ -191,3 +191,47 @@ func TestNameSearchAfterTrigramCountsChange(t *testing.T) {
 		}
 	})
 }
+
+// TestNameSearchWalksTheRarerCommonTrigram searches a village where every
+// trigram of "wibowo a" is held by more than the first count's cap of
+// names, "o a" by the fewest: the search walks "o a" (counted on past the
+// cap, once), and finds every match all the same. Without the second
+// count it walked "wib", the first.
+func TestNameSearchWalksTheRarerCommonTrigram(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, b, fixedNow)
+		a := newVillage(t, st, "3505122001", "Sumberejo")
+		recs := registerRecords(1500)
+		for i := range recs {
+			given := "Budi"
+			if i%4 != 0 {
+				given = "Adi" // 1,125 names hold "o a"
+			}
+			recs[i].Resident.Name = fmt.Sprintf("Wibowo %s %d", given, i)
+		}
+		if _, err := st.ImportResidents(ctx, admin, a.ID, recs, false); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // counted, then remembered
+			gram, err := store.RarestGram(st, ctx, a.ID, "wibowo a")
+			if err != nil || gram != "o a" {
+				t.Fatalf("rarest trigram of %q = %q, %v; want %q", "wibowo a", gram, err, "o a")
+			}
+		}
+		res, err := st.FindResidents(ctx, a.ID, store.ResidentQuery{Text: "wibowo a", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Count != 1000 || !res.CountCapped || len(res.Residents) != 100 ||
+			!strings.HasPrefix(res.Residents[0].Name, "Wibowo Adi ") {
+			t.Errorf("search: count %d capped %v, %d shown, first %q", res.Count, res.CountCapped,
+				len(res.Residents), res.Residents[0].Name)
+		}
+		// Under the cap the first count decides: "bud" and "udi" are held by
+		// 375 names, "di " by all.
+		if gram, err := store.RarestGram(st, ctx, a.ID, "budi 1"); err != nil || gram != "bud" {
+			t.Errorf("rarest trigram of %q = %q, %v; want %q", "budi 1", gram, err, "bud")
+		}
+	})
+}
