@@ -160,9 +160,6 @@ const gramRecountCap = 4 * gramCountCap
 // it.
 func (s *Store) recount(ctx context.Context, villageID int64, grams []string, counts []gramCount,
 	now time.Time) error {
-	if len(counts) == 0 {
-		return nil
-	}
 	var capped []int
 	for i, c := range counts {
 		if c.n < gramCountCap {
