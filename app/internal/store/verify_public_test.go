@@ -398,6 +398,13 @@ func TestPublicLetterKeepsEveryName(t *testing.T) {
 			`Budi, Santoso`, `[Wati]`, `{"a":1}`, `\u0041`,
 			"Ñoño Müller", "ꦱꦸꦫꦠ꧀ ꦢꦺꦱ", "سوراة", "Dewi 🌾", strings.Repeat("Panjang ", 12),
 		}
+		// Bytes that are not UTF-8 (a form can send any) are refused on
+		// both engines, with the clerk's message rather than MySQL's.
+		bad := &surat.Letter{Module: "sk_domisili", SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
+			SubjectName: "Budi \xff Santoso", FormData: `{"keperluan":"Melamar pekerjaan"}`}
+		if err := st.CreateLetter(ctx, e.clerk, e.village.ID, bad); err == nil || !strings.Contains(err.Error(), "bukan teks UTF-8") {
+			t.Errorf("a name that is not UTF-8: %v, want the validation message", err)
+		}
 		for _, name := range names {
 			l := &surat.Letter{Module: "sk_domisili", SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
 				SubjectName: name, FormData: `{"keperluan":"Melamar pekerjaan"}`}

@@ -3,6 +3,7 @@ package surat
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ValidateName returns an Indonesian message when name cannot be a
@@ -12,8 +13,13 @@ import (
 // differently than it is stored) or other invisible format characters
 // such as zero-width spaces, and it must show at least one letter or
 // digit (a zero-width-only name printed a blank Nama on a signed letter).
-// Length and emptiness are the caller's rules.
+// It must also be valid UTF-8: a form can send any bytes, which MySQL
+// refuses to store and SQLite stores as they are. Length and emptiness
+// are the caller's rules.
 func ValidateName(name string) string {
+	if !utf8.ValidString(name) {
+		return "Nama memuat karakter yang tidak sah (bukan teks UTF-8)"
+	}
 	visible := false
 	for _, r := range name {
 		switch {

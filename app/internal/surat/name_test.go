@@ -15,11 +15,14 @@ func TestValidateName(t *testing.T) {
 		{"Budi\tSantoso", false},      // a tab
 		{"\u202eosotnaS iduB", false}, // right-to-left override
 		{"Budi \u2066Santoso\u2069", false},
-		{"\u200b\u200b", false}, // zero-width only
-		{"Bu\u200bdi", false},   // a zero-width space inside
-		{"\ufeff", false},       // byte-order mark
-		{"...", false},          // nothing to read
-		{"", true},              // emptiness is the caller's rule
+		{"\u200b\u200b", false},      // zero-width only
+		{"Bu\u200bdi", false},        // a zero-width space inside
+		{"\ufeff", false},            // byte-order mark
+		{"...", false},               // nothing to read
+		{"", true},                   // emptiness is the caller's rule
+		{"Budi \xff Santoso", false}, // not UTF-8
+		{"Siti \xc3", false},         // a sequence cut short
+		{"Budi \ufffd", true},        // the replacement character itself is text
 	} {
 		if got := ValidateName(tt.name); (got == "") != tt.ok {
 			t.Errorf("ValidateName(%q) = %q, want ok %v", tt.name, got, tt.ok)
