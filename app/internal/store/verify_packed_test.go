@@ -27,7 +27,7 @@ func TestUnpackRow(t *testing.T) {
 	for _, packed := range []string{
 		``, `[`, `]`, `[]`, `1,"a",null`, `[1,"a"]`, `[1,"a",null,2]`, `[1,"a",null,]`, `[1,"a,null]`,
 		`[1.5,"a",null]`, `[true,"a",null]`, `[1,"a",nul]`, `[1 ,"a",null]`, `[99999999999999999999,"a",null]`,
-		`[1,"a\"",null,2]`, `[1,{"a":1},null]`,
+		`[1,"a\"",null,2]`, `[1,{"a":1},null]`, `[1,"a\"",null]]`, `[1,"a\"",null] `,
 	} {
 		got := make([]driver.Value, 3)
 		if err := unpackRow(packed, got); err == nil {

@@ -177,6 +177,9 @@ func unpackEscapedRow(packed string, dest []driver.Value) error {
 	if err := d.Decode(&vals); err != nil {
 		return fmt.Errorf("packed row: %w", err)
 	}
+	if d.InputOffset() != int64(len(packed)) {
+		return errors.New("packed row: text after the array")
+	}
 	if len(vals) != len(dest) {
 		return fmt.Errorf("packed row: %d values, want %d", len(vals), len(dest))
 	}
