@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -205,8 +207,32 @@ func (s *Server) fail(c *gin.Context, err error) {
 	s.renderError(c, err)
 }
 
-// csrf is the form-protection middleware of every HTML POST route.
-func (s *Server) csrf(c *gin.Context) error { return s.checkCSRF(c) }
+// csrf is the form-protection middleware of every HTML POST route: the
+// form's token, then its text (formText).
+func (s *Server) csrf(c *gin.Context) error {
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	return formText(c.Request.PostForm)
+}
+
+// formText refuses a form with a name or value that is not UTF-8. A
+// browser sends the pages' own encoding, UTF-8; other bytes come from a
+// client of another kind, and the two engines would part ways on them:
+// MySQL refuses to store them (error 1366, a server error for the clerk),
+// SQLite stores them as they are.
+func formText(form url.Values) error {
+	for k, vs := range form {
+		ok := utf8.ValidString(k)
+		for _, v := range vs {
+			ok = ok && utf8.ValidString(v)
+		}
+		if !ok {
+			return &badRequestError{Msg: "Isian formulir memuat karakter yang tidak sah (bukan teks UTF-8)."}
+		}
+	}
+	return nil
+}
 
 // requireRole lets only the given roles through; others get ErrForbidden.
 func requireRole(roles ...surat.Role) handlerFunc {

@@ -358,3 +358,41 @@ func TestResidentFormSurvivesExpiredSession(t *testing.T) {
 		}
 	})
 }
+
+// TestFormRefusesBytesThatAreNotText posts the resident form with an
+// address, and then a field name, holding bytes that are not UTF-8, as
+// only a client other than a browser sends: the clerk gets the message
+// on both engines (MySQL used to refuse the row with a server error,
+// SQLite stored it), and nothing is stored. Multipart forms are read the
+// same way.
+func TestFormRefusesBytesThatAreNotText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		v := e.village("3505122001", "Sumberejo")
+		e.user(v, "operator", surat.RoleOperator)
+		br := e.browser()
+		br.login("operator")
+
+		form := residentForm(br.csrf("/penduduk/baru"))
+		form.Set("address", "Jl. Kenanga \xff7")
+		withKey := residentForm(br.csrf("/penduduk/baru"))
+		withKey.Set("catatan\xc3", "x")
+		for _, r := range []response{
+			br.post("/penduduk/baru", form),
+			br.post("/penduduk/baru", withKey),
+			br.postMultipart("/penduduk/baru", form, nil),
+		} {
+			if r.Code != http.StatusBadRequest || !strings.Contains(r.Body, "bukan teks UTF-8") {
+				t.Errorf("form with bytes that are not text = %d, want 400 with the message", r.Code)
+			}
+		}
+		if n, err := e.st.CountResidents(context.Background(), v.ID, 0); err != nil || n != 0 {
+			t.Fatalf("stored %d residents, %v", n, err)
+		}
+		// The same form as text is taken.
+		form.Set("address", "Jl. Kenanga 7")
+		if r := br.post("/penduduk/baru", form); r.Code != http.StatusSeeOther {
+			t.Errorf("the form as text = %d, want 303", r.Code)
+		}
+	})
+}
