@@ -74,11 +74,17 @@ func newLetterEnv(tb testing.TB, st *store.Store, code string, scope surat.Numbe
 		clerk: surat.Actor{Username: "operator", Role: surat.RoleOperator, VillageID: v.ID}}
 }
 
+// letter is a letter of module about the env's resident, not yet stored;
+// subjectName "" takes the resident's name.
+func (e *letterEnv) letter(module, subjectName string) *surat.Letter {
+	return &surat.Letter{Module: module, SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
+		SubjectName: subjectName, FormData: `{"keperluan":"Melamar pekerjaan"}`}
+}
+
 // draft creates a draft letter of module about the env's resident.
 func (e *letterEnv) draft(tb testing.TB, module string) *surat.Letter {
 	tb.Helper()
-	l := &surat.Letter{Module: module, SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
-		FormData: `{"keperluan":"Melamar pekerjaan"}`}
+	l := e.letter(module, "")
 	if err := e.st.CreateLetter(context.Background(), e.clerk, e.village.ID, l); err != nil {
 		tb.Fatalf("create letter: %v", err)
 	}
@@ -88,8 +94,13 @@ func (e *letterEnv) draft(tb testing.TB, module string) *surat.Letter {
 // approved creates a letter of module and takes it to disetujui.
 func (e *letterEnv) approved(tb testing.TB, module string) *surat.Letter {
 	tb.Helper()
+	return e.approve(tb, e.draft(tb, module))
+}
+
+// approve takes the draft l to disetujui.
+func (e *letterEnv) approve(tb testing.TB, l *surat.Letter) *surat.Letter {
+	tb.Helper()
 	ctx := context.Background()
-	l := e.draft(tb, module)
 	l, err := e.st.Submit(ctx, e.clerk, e.village.ID, l.ID)
 	if err != nil {
 		tb.Fatalf("submit: %v", err)

@@ -400,24 +400,16 @@ func TestPublicLetterKeepsEveryName(t *testing.T) {
 		}
 		// Bytes that are not UTF-8 (a form can send any) are refused on
 		// both engines, with the clerk's message rather than MySQL's.
-		bad := &surat.Letter{Module: "sk_domisili", SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
-			SubjectName: "Budi \xff Santoso", FormData: `{"keperluan":"Melamar pekerjaan"}`}
+		bad := e.letter("sk_domisili", "Budi \xff Santoso")
 		if err := st.CreateLetter(ctx, e.clerk, e.village.ID, bad); err == nil || !strings.Contains(err.Error(), "bukan teks UTF-8") {
 			t.Errorf("a name that is not UTF-8: %v, want the validation message", err)
 		}
 		for _, name := range names {
-			l := &surat.Letter{Module: "sk_domisili", SubjectResidentID: &e.resident.ID, SignerOfficialID: &e.signer.ID,
-				SubjectName: name, FormData: `{"keperluan":"Melamar pekerjaan"}`}
+			l := e.letter("sk_domisili", name)
 			if err := st.CreateLetter(ctx, e.clerk, e.village.ID, l); err != nil {
 				t.Fatalf("create letter for %q: %v", name, err)
 			}
-			sub, err := st.Submit(ctx, e.clerk, e.village.ID, l.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := st.Approve(ctx, e.clerk, e.village.ID, l.ID, sub.Version); err != nil {
-				t.Fatal(err)
-			}
+			e.approve(t, l)
 			signed, err := e.finalize(l.ID)
 			if err != nil {
 				t.Fatal(err)
