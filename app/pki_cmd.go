@@ -281,7 +281,7 @@ func (c *pkiCmd) revoke(ctx context.Context, serial, reason string) error {
 	if err != nil {
 		return err
 	}
-	after, err := c.svc.RevokeCertificate(ctx, cliActor, cert.VillageID, cert.ID, reason, rootPass)
+	after, err := c.svc.RevokeCertificateWithCRL(ctx, cliActor, cert.VillageID, cert.ID, reason, rootPass)
 	if err != nil {
 		return pkiError(err)
 	}

@@ -394,7 +394,8 @@ func TestOtherVillage(t *testing.T) {
 			surat.Revocation{Reason: surat.ReasonDataError})
 		_, checks["Replace"] = e.svc.Replace(e.ctx, foreign, other.ID, l.ID)
 		_, checks["UpdateDraft"] = e.svc.UpdateDraft(e.ctx, foreign, other.ID, l.ID, l.Version, domisili(r))
-		_, checks["RevokeCertificate"] = e.svc.RevokeCertificate(e.ctx, foreign, other.ID, e.cert.ID, "coba", demo.SigningPassphrase)
+		_, checks["RevokeCertificate"] = e.svc.RevokeCertificate(e.ctx, foreign, other.ID, e.cert.ID, "coba")
+		_, checks["RevokeCertificateWithCRL"] = e.svc.RevokeCertificateWithCRL(e.ctx, foreign, other.ID, e.cert.ID, "coba", demo.SigningPassphrase)
 		for name, err := range checks {
 			if !errors.Is(err, surat.ErrNotFound) {
 				t.Errorf("%s on another village's letter: %v, want ErrNotFound", name, err)

@@ -16,8 +16,8 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
-// CRLValidity is how long a CRL is valid (its NextUpdate). Every
-// revocation issues a new one; RenewCRL (`app pki crl`) renews it before.
+// CRLValidity is how long a CRL is valid (its NextUpdate). The CA holder
+// issues a new one after revocations and before it runs out (RenewCRL).
 const CRLValidity = 30 * 24 * time.Hour
 
 // InitRoot creates the deployment's root CA (ECDSA P-256, its key sealed
@@ -230,14 +230,31 @@ func (s *Service) IssueCertificate(ctx context.Context, actor surat.Actor, villa
 	return c, nil
 }
 
-// RevokeCertificate revokes a signer certificate of the village for reason
-// and, in the same transaction, issues a new CRL of its root, which needs
-// the root passphrase. Letters signed before stay valid. Errors: a
-// *surat.ValidationError on "reason", surat.ErrNotFound (also another
-// village's certificate), surat.ErrConflict when already revoked,
-// ErrWrongPassphrase for a wrong root passphrase; in every case nothing
-// changes.
-func (s *Service) RevokeCertificate(ctx context.Context, actor surat.Actor, villageID, certID int64, reason, rootPassphrase string) (*surat.SignerCertificate, error) {
+// RevokeCertificate revokes a signer certificate of the village for reason,
+// without the root key: from now on it signs nothing and the public check
+// shows it revoked, and the CA holder lists it in the next CRL (RenewCRL,
+// from the kabupaten's certificate page or `app pki crl`; UnlistedRevocations
+// tells which wait). This is the village admin's act: the root passphrase
+// belongs to the CA holder, and every wrong guess of it would count against
+// the root's limit for everybody. Letters signed before stay valid.
+// Errors: a *surat.ValidationError on "reason", surat.ErrNotFound (also
+// another village's certificate), surat.ErrConflict when already revoked;
+// in every case nothing changes.
+func (s *Service) RevokeCertificate(ctx context.Context, actor surat.Actor, villageID, certID int64, reason string) (*surat.SignerCertificate, error) {
+	return s.revokeCertificate(ctx, actor, villageID, certID, reason, nil)
+}
+
+// RevokeCertificateWithCRL is RevokeCertificate by the CA holder (`app pki
+// revoke`), who also issues a new CRL of the certificate's root in the same
+// transaction. Errors: those of RevokeCertificate, and ErrWrongPassphrase
+// for a wrong root passphrase (nothing changes).
+func (s *Service) RevokeCertificateWithCRL(ctx context.Context, actor surat.Actor, villageID, certID int64, reason, rootPassphrase string) (*surat.SignerCertificate, error) {
+	return s.revokeCertificate(ctx, actor, villageID, certID, reason, &rootPassphrase)
+}
+
+// revokeCertificate revokes the certificate, and with a root passphrase
+// also regenerates its root's CRL.
+func (s *Service) revokeCertificate(ctx context.Context, actor surat.Actor, villageID, certID int64, reason string, rootPassphrase *string) (*surat.SignerCertificate, error) {
 	if err := surat.ValidateReason("reason", reason); err != nil {
 		return nil, err
 	}
@@ -251,25 +268,70 @@ func (s *Service) RevokeCertificate(ctx context.Context, actor surat.Actor, vill
 	if c.Revoked() {
 		return nil, fmt.Errorf("issuance: certificate %d is already revoked: %w", certID, surat.ErrConflict)
 	}
-	rootRow, err := s.d.Store.RootByID(ctx, c.RootID)
-	if err != nil {
-		return nil, fmt.Errorf("issuance: root of certificate %d: %w", certID, err)
+	var makeCRL store.CRLFunc
+	if rootPassphrase != nil {
+		rootRow, err := s.d.Store.RootByID(ctx, c.RootID)
+		if err != nil {
+			return nil, fmt.Errorf("issuance: root of certificate %d: %w", certID, err)
+		}
+		rootCert, rootKey, err := s.openRootGuarded(ctx, actor, rootRow, *rootPassphrase)
+		if err != nil {
+			return nil, err
+		}
+		defer rootKey.Wipe()
+		makeCRL = crlFunc(rootCert, rootKey)
 	}
-	rootCert, rootKey, err := s.openRootGuarded(ctx, actor, rootRow, rootPassphrase)
-	if err != nil {
-		return nil, err
-	}
-	defer rootKey.Wipe()
-	after, err := s.d.Store.RevokeCertificate(ctx, actor, villageID, certID, reason, crlFunc(rootCert, rootKey))
+	after, err := s.d.Store.RevokeCertificate(ctx, actor, villageID, certID, reason, makeCRL)
 	if err != nil {
 		return nil, fmt.Errorf("issuance: revoke certificate %d: %w", certID, err)
 	}
-	s.d.Log.Info("signer certificate revoked", "village_id", villageID, "certificate_id", certID, "serial", c.Serial)
+	s.d.Log.Info("signer certificate revoked", "village_id", villageID, "certificate_id", certID, "serial", c.Serial,
+		"crl_updated", makeCRL != nil)
 	return after, nil
 }
 
-// RenewCRL issues a fresh CRL of the active root (valid CRLValidity), for
-// `app pki crl` before the current one's NextUpdate. Errors: ErrNoRoot,
+// UnlistedRevocations returns the active root and its revoked certificates
+// that its current CRL does not list yet (revoked without the root key, by
+// a village admin), latest first: the CA holder's next RenewCRL lists them.
+// Errors: ErrNoRoot before `app pki init`.
+func (s *Service) UnlistedRevocations(ctx context.Context) (*surat.RootCA, []surat.SignerCertificate, error) {
+	root, err := s.d.Store.ActiveRoot(ctx)
+	if errors.Is(err, surat.ErrNotFound) {
+		return nil, nil, ErrNoRoot
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("issuance: root CA: %w", err)
+	}
+	revoked, err := s.d.Store.RevokedCertificates(ctx, root.ID)
+	if err != nil || len(revoked) == 0 {
+		return root, nil, err
+	}
+	listed := map[string]bool{}
+	if len(root.CRLDER) > 0 {
+		crl, err := x509.ParseRevocationList(root.CRLDER)
+		if err != nil {
+			return nil, nil, fmt.Errorf("issuance: CRL of root %d: %w", root.ID, err)
+		}
+		for _, e := range crl.RevokedCertificateEntries {
+			listed[e.SerialNumber.Text(16)] = true
+		}
+	}
+	var unlisted []surat.SignerCertificate
+	for _, c := range revoked {
+		serial, ok := new(big.Int).SetString(c.Serial, 16)
+		if !ok {
+			return nil, nil, fmt.Errorf("issuance: certificate %d: serial %q is not hex", c.ID, c.Serial)
+		}
+		if !listed[serial.Text(16)] {
+			unlisted = append(unlisted, c)
+		}
+	}
+	return root, unlisted, nil
+}
+
+// RenewCRL issues a fresh CRL of the active root (valid CRLValidity),
+// listing every certificate revoked under it: the CA holder's act, from the
+// kabupaten's certificate page or `app pki crl`, after revocations and
+// before the current one's NextUpdate. Errors: ErrNoRoot,
 // ErrWrongPassphrase (nothing changes).
 func (s *Service) RenewCRL(ctx context.Context, actor surat.Actor, rootPassphrase string) (*surat.RootCA, error) {
 	rootRow, rootCert, rootKey, err := s.openActiveRoot(ctx, actor, rootPassphrase)

@@ -1,6 +1,7 @@
 package issuance_test
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -76,16 +77,16 @@ func TestCertificateLifecycle(t *testing.T) {
 			t.Error("sealed key contains the passphrase")
 		}
 
-		// Revocation: reason and root passphrase required; nothing changes
-		// otherwise. A letter signed before stays valid.
+		// Revocation by the CA holder: reason and root passphrase required;
+		// nothing changes otherwise. A letter signed before stays valid.
 		l := e.approved(t, domisili(e.residents(t, 1)[0]))
 		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, l.ID, demo.SigningPassphrase); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "", demo.SigningPassphrase); err == nil {
+		if _, err := e.svc.RevokeCertificateWithCRL(e.ctx, e.admin, e.village.ID, e.cert.ID, "", demo.SigningPassphrase); err == nil {
 			t.Error("revocation without reason accepted")
 		}
-		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci bocor", "bukan-root"); !errors.Is(err, issuance.ErrWrongPassphrase) {
+		if _, err := e.svc.RevokeCertificateWithCRL(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci bocor", "bukan-root"); !errors.Is(err, issuance.ErrWrongPassphrase) {
 			t.Errorf("wrong root passphrase: %v", err)
 		}
 		if c, _ := e.st.CertificateByID(e.ctx, e.cert.ID); c.Revoked() {
@@ -94,7 +95,7 @@ func TestCertificateLifecycle(t *testing.T) {
 		if r, _ := e.st.ActiveRoot(e.ctx); r.CRLNumber != root.CRLNumber {
 			t.Errorf("CRL number moved from %d to %d without revocation", root.CRLNumber, r.CRLNumber)
 		}
-		rev, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci bocor", demo.SigningPassphrase)
+		rev, err := e.svc.RevokeCertificateWithCRL(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci bocor", demo.SigningPassphrase)
 		if err != nil || !rev.Revoked() {
 			t.Fatalf("revoke: %+v %v", rev, err)
 		}
@@ -116,8 +117,55 @@ func TestCertificateLifecycle(t *testing.T) {
 		if _, err := e.svc.Sign(e.ctx, e.kades, e.village.ID, l2.ID, demo.SigningPassphrase); !errors.Is(err, issuance.ErrNoCertificate) {
 			t.Errorf("signing with a revoked certificate: %v, want ErrNoCertificate", err)
 		}
-		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "lagi", demo.SigningPassphrase); !errors.Is(err, surat.ErrConflict) {
+		if _, err := e.svc.RevokeCertificateWithCRL(e.ctx, e.admin, e.village.ID, e.cert.ID, "lagi", demo.SigningPassphrase); !errors.Is(err, surat.ErrConflict) {
 			t.Errorf("revoking twice: %v", err)
+		}
+		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "lagi"); !errors.Is(err, surat.ErrConflict) {
+			t.Errorf("revoking twice without the root key: %v", err)
+		}
+		if _, unlisted, err := e.svc.UnlistedRevocations(e.ctx); err != nil || len(unlisted) != 0 {
+			t.Errorf("unlisted revocations after a revocation with the CRL: %v %v", unlisted, err)
+		}
+
+		// Revocation by a village admin: no root key, so the certificate is
+		// revoked at once and the CRL waits for the CA holder, who renews
+		// it with every revoked certificate listed.
+		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, sc.ID, ""); err == nil {
+			t.Error("revocation without reason accepted")
+		}
+		if _, err := e.svc.RevokeCertificate(e.ctx, e.admin, e.village.ID, sc.ID, "Sekdes pindah tugas"); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := e.st.CertificateByID(e.ctx, sc.ID); !c.Revoked() || c.RevokeReason != "Sekdes pindah tugas" {
+			t.Errorf("certificate after revocation without the root key: %+v", c)
+		}
+		if r, _ := e.st.ActiveRoot(e.ctx); r.CRLNumber != after.CRLNumber || !bytes.Equal(r.CRLDER, after.CRLDER) {
+			t.Errorf("CRL %d changed without the root key (was %d)", r.CRLNumber, after.CRLNumber)
+		}
+		_, unlisted, err := e.svc.UnlistedRevocations(e.ctx)
+		if err != nil || len(unlisted) != 1 || unlisted[0].ID != sc.ID || unlisted[0].SealedKey != "" {
+			t.Fatalf("unlisted revocations: %+v %v, want certificate %d without its key", unlisted, err, sc.ID)
+		}
+		if _, err := e.svc.RenewCRL(e.ctx, e.admin, "bukan-root"); !errors.Is(err, issuance.ErrWrongPassphrase) {
+			t.Errorf("CRL with a wrong root passphrase: %v", err)
+		}
+		renewed, err := e.svc.RenewCRL(e.ctx, e.admin, demo.SigningPassphrase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crl, err = x509.ParseRevocationList(renewed.CRLDER)
+		if err != nil || crl.CheckSignatureFrom(rootCert) != nil || crl.Number.Int64() != after.CRLNumber+1 {
+			t.Fatalf("renewed CRL: %v", err)
+		}
+		listed := map[string]bool{}
+		for _, entry := range crl.RevokedCertificateEntries {
+			listed[entry.SerialNumber.Text(16)] = true
+		}
+		if len(listed) != 2 || !listed[sc.Serial] || !listed[cert.SerialNumber.Text(16)] {
+			t.Errorf("renewed CRL lists %v, want %s and %x", listed, sc.Serial, cert.SerialNumber)
+		}
+		if _, unlisted, err := e.svc.UnlistedRevocations(e.ctx); err != nil || len(unlisted) != 0 {
+			t.Errorf("unlisted revocations after the renewal: %v %v", unlisted, err)
 		}
 		if strings.Contains(e.log.String(), demo.SigningPassphrase) || strings.Contains(e.log.String(), "sekdes-12345") {
 			t.Error("a passphrase reached the log")

@@ -174,11 +174,14 @@ type RevokedEntry struct {
 // It runs inside the store's transaction, so it must not use the Store.
 type CRLFunc func(number int64, revoked []RevokedEntry, now time.Time) ([]byte, error)
 
-// RevokeCertificate revokes a signer certificate of the village for reason,
-// regenerates the CRL of its root with makeCRL (numbered one above the last)
-// and stores both, with an audit row, in one transaction: if makeCRL fails,
-// nothing is revoked. Letters signed before stay valid; the verification
-// page says so.
+// RevokeCertificate revokes a signer certificate of the village for reason
+// and, when makeCRL is not nil, regenerates the CRL of its root with it
+// (numbered one above the last), storing both, with an audit row, in one
+// transaction: if makeCRL fails, nothing is revoked. With a nil makeCRL the
+// certificate is revoked at once (it signs nothing more and the public
+// check shows it revoked) and the CA holder lists it in the next CRL
+// (UpdateCRL); RevokedCertificates tells which are not listed yet. Letters
+// signed before stay valid; the verification page says so.
 //
 // Errors: a *surat.ValidationError on "reason" for an empty reason,
 // surat.ErrNotFound for a certificate of another village, surat.ErrConflict
@@ -187,9 +190,6 @@ func (s *Store) RevokeCertificate(ctx context.Context, actor surat.Actor, villag
 	makeCRL CRLFunc) (*surat.SignerCertificate, error) {
 	if err := surat.ValidateReason("reason", reason); err != nil {
 		return nil, err
-	}
-	if makeCRL == nil {
-		return nil, errors.New("store: revoke certificate: no CRL function")
 	}
 	var after surat.SignerCertificate
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
@@ -216,12 +216,34 @@ func (s *Store) RevokeCertificate(ctx context.Context, actor surat.Actor, villag
 			certAudit(&before), certAudit(&after), "serial "+before.Serial); err != nil {
 			return err
 		}
+		if makeCRL == nil {
+			return nil
+		}
 		return s.regenerateCRL(tx, actor, before.RootID, now, makeCRL)
 	})
 	if err != nil {
 		return nil, translate(fmt.Sprintf("revoke certificate %d", id), err)
 	}
 	return &after, nil
+}
+
+// maxRevokedListed bounds RevokedCertificates. Revocations are rare acts of
+// admins (a kabupaten of 300 villages revokes a few dozen certificates a
+// year); the bound only keeps a page's cost fixed.
+const maxRevokedListed = 5000
+
+// RevokedCertificates lists the revoked certificates of a root, latest
+// revocation first, at most maxRevokedListed, without their sealed keys.
+func (s *Store) RevokedCertificates(ctx context.Context, rootID int64) ([]surat.SignerCertificate, error) {
+	var cs []surat.SignerCertificate
+	err := s.db.WithContext(ctx).Table("signer_certificates").
+		Select("id, village_id, official_id, root_id, serial, fingerprint, not_before, not_after, revoked_at, revoke_reason, approved_by, created_at").
+		Where("root_id = ? AND revoked_at IS NOT NULL", rootID).
+		Order("revoked_at DESC, id DESC").Limit(maxRevokedListed).Find(&cs).Error
+	for i := range cs {
+		cs[i].RevokedAt = utcPtr(cs[i].RevokedAt)
+	}
+	return cs, translate(fmt.Sprintf("revoked certificates of root %d", rootID), err)
 }
 
 // UpdateCRL regenerates the CRL of a root with makeCRL (numbered one above

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -177,8 +176,7 @@ func TestOwnChangeShowsAtOnce(t *testing.T) {
 				e.signDraft(t, d)
 			}, func(r *Result) bool { return r.Status == Replaced && r.Replacement != "" }},
 			{"certificate revoked", func(t *testing.T, l *surat.Letter) {
-				if _, err := e.iss.RevokeCertificate(e.ctx, admin, e.village.ID, e.cert.ID, "Kunci hilang",
-					demo.SigningPassphrase); err != nil {
+				if _, err := e.iss.RevokeCertificate(e.ctx, admin, e.village.ID, e.cert.ID, "Kunci hilang"); err != nil {
 					t.Fatal(err)
 				}
 			}, func(r *Result) bool { return r.Cert != nil && r.Cert.RevokedAt != nil }},
@@ -250,8 +248,7 @@ func TestRevocationShowsOnEveryReplicaWithinASecond(t *testing.T) {
 				changed: func(r *Result) bool { return r.Status == Replaced && r.Replacement != "" }},
 			{name: "certificate revoked",
 				change: func(t *testing.T, l *surat.Letter) {
-					if _, err := e.iss.RevokeCertificate(e.ctx, admin, e.village.ID, e.cert.ID, "Kunci hilang",
-						demo.SigningPassphrase); err != nil {
+					if _, err := e.iss.RevokeCertificate(e.ctx, admin, e.village.ID, e.cert.ID, "Kunci hilang"); err != nil {
 						t.Fatal(err)
 					}
 				},

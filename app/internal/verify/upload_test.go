@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/sign"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
@@ -147,8 +146,7 @@ func TestCheckPDF(t *testing.T) {
 
 		// The certificate revoked after the signing: the signature holds.
 		e.clock.Advance(time.Hour)
-		if _, err := e.iss.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kepala desa berganti",
-			demo.SigningPassphrase); err != nil {
+		if _, err := e.iss.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kepala desa berganti"); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(-time.Hour)
@@ -184,8 +182,7 @@ func TestCheckPDFCertificateRevokedBeforeSigning(t *testing.T) {
 	r := e.lookup(t, *l.VerifyCode)
 	// Record the revocation an hour before the signatures were made.
 	e.clock.Advance(-time.Hour)
-	if _, err := e.iss.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci dicuri",
-		demo.SigningPassphrase); err != nil {
+	if _, err := e.iss.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kunci dicuri"); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Hour)

@@ -168,8 +168,7 @@ func TestLookupFacts(t *testing.T) {
 		// Revoking the certificate after the signing leaves the letter
 		// ASLI and says so.
 		e.clock.Advance(time.Hour)
-		if _, err := e.iss.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kepala desa berganti",
-			demo.SigningPassphrase); err != nil {
+		if _, err := e.iss.RevokeCertificate(e.ctx, e.admin, e.village.ID, e.cert.ID, "Kepala desa berganti"); err != nil {
 			t.Fatal(err)
 		}
 		r = e.lookup(t, *l.VerifyCode)

@@ -14,8 +14,8 @@ import (
 )
 
 // Signer certificates of /pengaturan/sertifikat: the village admin sees
-// them and may revoke one (which needs the root passphrase and a reason;
-// letters signed before stay valid), but never issues one. Issuance is an
+// them and may revoke one with a reason (letters signed before stay valid;
+// the CA holder lists it in the next CRL), but never issues one. Issuance is an
 // enrolment (enrolment.go): the official asks with their own login and
 // passphrase, the CA holder at the kabupaten approves.
 
@@ -63,8 +63,10 @@ type certificatePage struct {
 	basePage
 	Tabs        []settingsTab
 	Certificate certificateRow
-	Reason      string
-	Errors      map[string]string
+	// Unlisted: revoked, and the current CRL does not list it yet.
+	Unlisted bool
+	Reason   string
+	Errors   map[string]string
 }
 
 // certificateRowOf describes a certificate at now.
@@ -161,6 +163,15 @@ func (s *Server) handleCertificate(c *gin.Context) error {
 func (s *Server) renderCertificate(c *gin.Context, status int, row certificateRow, reason string, errs map[string]string) error {
 	p := certificatePage{basePage: s.base(c, "Sertifikat "+row.Serial), Tabs: settingsTabs("/pengaturan/sertifikat"),
 		Certificate: row, Reason: reason, Errors: errs}
+	if row.RevokedAt != nil {
+		_, unlisted, err := s.issuance.UnlistedRevocations(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		for _, u := range unlisted {
+			p.Unlisted = p.Unlisted || u.ID == row.ID
+		}
+	}
 	s.render(c, status, "settings_certificate", p)
 	return nil
 }
@@ -173,13 +184,10 @@ func (s *Server) handleCertificateRevoke(c *gin.Context) error {
 		return err
 	}
 	iss := s.issuance
-	reason, rootPass := strings.TrimSpace(c.PostForm("reason")), c.PostForm("root_passphrase")
+	reason := strings.TrimSpace(c.PostForm("reason"))
 	p := surat.Problems{}
 	if fields, ok := surat.FieldErrors(surat.ValidateReason("reason", reason)); ok {
 		p.Add("reason", fields["reason"])
-	}
-	if rootPass == "" {
-		p.Add("root_passphrase", "Frasa sandi root CA wajib diisi")
 	}
 	if row.RevokedAt != nil {
 		p.AddCode("reason", surat.ProblemCertificateRevoked)
@@ -187,7 +195,7 @@ func (s *Server) handleCertificateRevoke(c *gin.Context) error {
 	if len(p) > 0 {
 		return s.renderCertificate(c, http.StatusUnprocessableEntity, row, reason, p)
 	}
-	_, err = iss.RevokeCertificate(ctx, actorOf(currentUser(c)), vid, row.ID, reason, rootPass)
+	_, err = iss.RevokeCertificate(ctx, actorOf(currentUser(c)), vid, row.ID, reason)
 	if errors.Is(err, surat.ErrConflict) {
 		// Revoked by someone else between the check above and now.
 		err = surat.Invalid("reason", surat.ProblemCertificateRevoked)

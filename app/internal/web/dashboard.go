@@ -74,8 +74,11 @@ type dashboardPage struct {
 	// PendingEnrolments counts certificate enrolments awaiting the CA
 	// holder.
 	PendingEnrolments int
-	Year              int
-	Villages          []store.VillageSummary
+	// UnlistedRevocations counts the certificates revoked by village
+	// admins that the CRL does not list yet, for the CA holder.
+	UnlistedRevocations int
+	Year                int
+	Villages            []store.VillageSummary
 	// VillageTotal counts every village; Villages is the first page.
 	VillageTotal int64
 }
@@ -112,6 +115,12 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 		}
 		p.Year, p.Villages, p.VillageTotal = from.Year(), vs.Villages, vs.Total
 		if p.PendingEnrolments, err = s.pendingEnrolmentCount(c); err != nil {
+			return err
+		}
+		switch _, unlisted, err := s.issuance.UnlistedRevocations(ctx); {
+		case err == nil:
+			p.UnlistedRevocations = len(unlisted)
+		case !errors.Is(err, issuance.ErrNoRoot):
 			return err
 		}
 		s.render(c, http.StatusOK, "dashboard", p)

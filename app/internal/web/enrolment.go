@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
@@ -16,7 +17,8 @@ import (
 // for a certificate with a passphrase only they know, and sees every
 // certificate issued in their official's name); /kabupaten/sertifikat is
 // the CA holder's, where the kabupaten admin approves an enrolment with
-// the root passphrase or rejects it. A village admin reaches neither.
+// the root passphrase or rejects it, and issues the CRL that lists the
+// certificates village admins revoked. A village admin reaches neither.
 
 // maxEnrolmentsListed bounds the decided enrolments the CA holder's page
 // lists under the pending ones.
@@ -169,6 +171,31 @@ type caEnrolmentsPage struct {
 	Errors    map[string]string
 	FormError string
 	Reason    string
+	// CRL is the active root's CRL and the revocations it does not list
+	// yet; nil before `app pki init`.
+	CRL *caCRL
+	// CRLError is the refusal of the last CRL renewal, for its form.
+	CRLError string
+}
+
+// caCRL is the CRL section of the CA holder's page.
+type caCRL struct {
+	Number     int64
+	IssuedWIB  string
+	NextUpdate string // Indonesian date
+	Expired    bool
+	Unlisted   []unlistedRevocation
+}
+
+// unlistedRevocation is a certificate revoked by a village admin that the
+// current CRL does not list.
+type unlistedRevocation struct {
+	ID         int64
+	Village    string
+	Official   string
+	Serial     string
+	RevokedWIB string
+	Reason     string
 }
 
 // handleCAEnrolments lists pending enrolments of every village and the
@@ -206,8 +233,69 @@ func (s *Server) renderCAEnrolments(c *gin.Context, status int, p caEnrolmentsPa
 		}
 		p.Decided = append(p.Decided, r)
 	}
+	if p.CRL, err = s.caCRLState(c); err != nil {
+		return err
+	}
 	s.settingsNotice(c, &p.basePage)
 	s.render(c, status, "kabupaten_certificates", p)
+	return nil
+}
+
+// caCRLState describes the active root's CRL and the revocations waiting
+// for the next one, naming each one's village and official.
+func (s *Server) caCRLState(c *gin.Context) (*caCRL, error) {
+	ctx := c.Request.Context()
+	root, unlisted, err := s.issuance.UnlistedRevocations(ctx)
+	if errors.Is(err, issuance.ErrNoRoot) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	out := &caCRL{Number: root.CRLNumber}
+	if root.CRLUpdatedAt != nil {
+		next := root.CRLUpdatedAt.Add(issuance.CRLValidity)
+		out.IssuedWIB = surat.LetterTime(*root.CRLUpdatedAt).Format("02-01-2006 15:04") + " WIB"
+		out.NextUpdate = surat.FormatDate(surat.LetterTime(next))
+		out.Expired = !s.now().Before(next)
+	}
+	villages := map[int64]string{}
+	officials := map[int64]map[int64]string{}
+	for _, cert := range unlisted {
+		if _, ok := villages[cert.VillageID]; !ok {
+			v, err := s.store.VillageByID(ctx, cert.VillageID)
+			if err != nil {
+				return nil, err
+			}
+			villages[cert.VillageID] = v.Sebutan + " " + v.Name
+			if officials[cert.VillageID], err = s.certOfficialNames(ctx, cert.VillageID); err != nil {
+				return nil, err
+			}
+		}
+		row := certificateRowOf(cert, officials[cert.VillageID][cert.OfficialID], s.now())
+		out.Unlisted = append(out.Unlisted, unlistedRevocation{ID: cert.ID, Village: villages[cert.VillageID],
+			Official: row.Official, Serial: cert.Serial, RevokedWIB: row.RevokedWIB(), Reason: cert.RevokeReason})
+	}
+	return out, nil
+}
+
+// handleCACRLRenew issues a new CRL of the active root with the root
+// passphrase: it lists every revoked certificate and runs
+// issuance.CRLValidity from now.
+func (s *Server) handleCACRLRenew(c *gin.Context) error {
+	_, err := s.issuance.RenewCRL(c.Request.Context(), actorOf(currentUser(c)), c.PostForm("root_passphrase"))
+	if err != nil {
+		pr := classify(err, s.now())
+		if !inlineRefusal(pr) || pr.Status == http.StatusForbidden {
+			return err
+		}
+		s.retryAfter(c, pr)
+		msg := pr.Message
+		if f := pr.Fields["root_passphrase"]; f != "" {
+			msg = f
+		}
+		return s.renderCAEnrolments(c, pr.Status, caEnrolmentsPage{CRLError: msg})
+	}
+	redirectWithNotice(c, "/kabupaten/sertifikat", "crl")
 	return nil
 }
 

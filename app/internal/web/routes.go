@@ -223,6 +223,9 @@ func (s *Server) routes() {
 	kabupaten.GET("/sertifikat", s.page(s.handleCAEnrolments))
 	kabupaten.POST("/sertifikat/:id/setujui", s.page(s.csrf), s.page(s.handleCAEnrolmentApprove))
 	kabupaten.POST("/sertifikat/:id/tolak", s.page(s.csrf), s.page(s.handleCAEnrolmentReject))
+	// It also issues the CRL: after a village admin revokes a certificate
+	// and before the current CRL runs out.
+	kabupaten.POST("/crl", s.page(s.csrf), s.page(s.handleCACRLRenew))
 	kabupaten.GET("/surat", s.page(s.handleKabupatenTemplates))
 	s.templateRoutes(kabupaten.Group("/surat"))
 

@@ -159,11 +159,12 @@ var settingsNotices = map[string]string{
 	"pengguna":         "Pengguna disimpan.",
 	"sandi":            "Kata sandi baru disimpan. Sesi pengguna itu diakhiri.",
 	"sertifikat":       "Sertifikat diterbitkan.",
-	"sertifikat-cabut": "Sertifikat dicabut. Surat yang sudah ditandatangani sebelumnya tetap sah.",
+	"sertifikat-cabut": "Sertifikat dicabut: tidak dapat lagi dipakai menandatangani. Surat yang sudah ditandatangani sebelumnya tetap sah. Admin kabupaten akan mencantumkannya dalam daftar pencabutan (CRL) berikutnya.",
 	"sertifikat-diajukan": "Permohonan sertifikat dikirim. Pemegang CA di kabupaten akan memeriksanya; " +
 		"setelah disetujui Anda dapat menandatangani dengan frasa sandi yang baru Anda pilih.",
 	"sertifikat-disetujui": "Permohonan disetujui: sertifikat diterbitkan dan akun pemohon ditautkan ke pejabatnya.",
 	"sertifikat-ditolak":   "Permohonan sertifikat ditolak. Pemohon melihat alasannya.",
+	"crl":                  "CRL baru diterbitkan: semua sertifikat yang dicabut tercantum di dalamnya.",
 	"desa":                 "Desa dan admin pertamanya dibuat.",
 	"templat-dihapus":      "Penyesuaian templat dihapus. Templat di bawahnya berlaku lagi.",
 	"alur":                 "Pengaturan alur surat dan pemberitahuan disimpan.",

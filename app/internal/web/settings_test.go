@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -241,8 +243,7 @@ func TestAdminAccessControl(t *testing.T) {
 				"role": {"kepala"}, "active": {"true"}},
 			fmt.Sprintf("/pengaturan/pengguna/%d", e.adminB.ID):       {"full_name": {"X"}, "role": {"operator"}},
 			fmt.Sprintf("/pengaturan/pengguna/%d/sandi", e.adminB.ID): {"password": {"baru-sekali-1"}, "password_confirm": {"baru-sekali-1"}},
-			fmt.Sprintf("/pengaturan/sertifikat/%d/cabut", e.certB.ID): {"reason": {"uji"},
-				"root_passphrase": {adminRootPass}},
+			fmt.Sprintf("/pengaturan/sertifikat/%d/cabut", e.certB.ID): {"reason": {"uji"}},
 		} {
 			form.Set(csrfField, tok)
 			if r := br.post(path, form); r.Code != http.StatusNotFound {
@@ -643,27 +644,80 @@ func TestCertificatePages(t *testing.T) {
 		if certs, _ := e.st.SignerCertificates(e.ctx, e.a.ID); len(certs) != 1 {
 			t.Fatalf("certificates after the admin's issuance attempt: %d, want 1", len(certs))
 		}
-		// Revoke the first: reason and root passphrase required.
+		// Revoke the first: a reason is required, the root passphrase is
+		// not asked (it is the CA holder's).
 		path := fmt.Sprintf("/pengaturan/sertifikat/%d/cabut", e.certA.ID)
-		r = br.post(path, url.Values{csrfField: {tok}, "reason": {""}, "root_passphrase": {"salah"}})
+		form := br.get(fmt.Sprintf("/pengaturan/sertifikat/%d", e.certA.ID))
+		if strings.Contains(form.Body, `name="root_passphrase"`) || !strings.Contains(form.Body, `name="reason"`) {
+			t.Error("the revocation form asks for the root passphrase or no reason")
+		}
+		r = br.post(path, url.Values{csrfField: {tok}, "reason": {""}})
 		if r.Code != http.StatusUnprocessableEntity || textByID(t, r.Body, "e-reason") != "Alasan wajib diisi" {
 			t.Fatalf("revoke without reason = %d", r.Code)
 		}
-		r = br.post(path, url.Values{csrfField: {tok}, "reason": {"Kunci bocor"}, "root_passphrase": {"salah"}})
-		if r.Code != http.StatusUnprocessableEntity || textByID(t, r.Body, "e-root_passphrase") != "Frasa sandi root CA salah" ||
-			!strings.Contains(r.Body, "Kunci bocor") {
-			t.Fatalf("revoke with wrong root passphrase = %d", r.Code)
-		}
-		if r := br.post(path, url.Values{csrfField: {tok}, "reason": {"Kunci bocor"}, "root_passphrase": {adminRootPass}}); r.Code != http.StatusSeeOther {
-			t.Fatalf("revoke = %d", r.Code)
+		rootBefore, _ := e.st.ActiveRoot(e.ctx)
+		r = br.post(path, url.Values{csrfField: {tok}, "reason": {"Kunci bocor"}})
+		if r.Code != http.StatusSeeOther || r.Header.Get("Location") != "/pengaturan/sertifikat?ok=sertifikat-cabut" {
+			t.Fatalf("revoke = %d %s", r.Code, r.Header.Get("Location"))
 		}
 		c, _ := e.st.CertificateByID(e.ctx, e.certA.ID)
 		if c.RevokedAt == nil || c.RevokeReason != "Kunci bocor" {
 			t.Fatalf("certificate after revoke %+v", c)
 		}
-		if r := br.get(fmt.Sprintf("/pengaturan/sertifikat/%d", e.certA.ID)); textByID(t, r.Body, "status") == "" ||
-			!strings.HasPrefix(textByID(t, r.Body, "status"), "Dicabut") {
-			t.Errorf("status after revoke %q", textByID(t, r.Body, "status"))
+		if r := br.post(path, url.Values{csrfField: {tok}, "reason": {"lagi"}}); r.Code != http.StatusUnprocessableEntity ||
+			!strings.Contains(textByID(t, r.Body, "e-reason"), "sudah dicabut") {
+			t.Errorf("revoking twice = %d %q", r.Code, textByID(t, r.Body, "e-reason"))
+		}
+		detail := br.get(fmt.Sprintf("/pengaturan/sertifikat/%d", e.certA.ID))
+		if textByID(t, detail.Body, "status") == "" || !strings.HasPrefix(textByID(t, detail.Body, "status"), "Dicabut") {
+			t.Errorf("status after revoke %q", textByID(t, detail.Body, "status"))
+		}
+		if !strings.Contains(textByID(t, detail.Body, "crl-unlisted"), "belum tercantum") {
+			t.Error("the revoked certificate's page does not say the CRL does not list it yet")
+		}
+		if root, _ := e.st.ActiveRoot(e.ctx); root.CRLNumber != rootBefore.CRLNumber {
+			t.Errorf("CRL %d issued by the village admin's revocation (was %d)", root.CRLNumber, rootBefore.CRLNumber)
+		}
+
+		// The CA holder sees the revocation waiting, on the dashboard and
+		// the certificate page, and issues the CRL with the root passphrase.
+		kab, ktok := e.as("kabupaten")
+		if got := textByID(t, kab.get("/dashboard").Body, "unlisted-revocations"); !strings.HasPrefix(got, "1 sertifikat yang dicabut") {
+			t.Errorf("kabupaten dashboard: %q", got)
+		}
+		ca := kab.get("/kabupaten/sertifikat")
+		row := textByID(t, ca.Body, fmt.Sprintf("u-%d", e.certA.ID))
+		if !strings.Contains(row, "Kunci bocor") || !strings.Contains(row, e.certA.Serial) || !strings.Contains(row, "Sumberejo") || !strings.Contains(row, "Sutrisno") {
+			t.Errorf("unlisted revocation row %q", row)
+		}
+		if r := kab.post("/kabupaten/crl", url.Values{csrfField: {ktok}, "root_passphrase": {"salah-sekali"}}); r.Code != http.StatusUnprocessableEntity ||
+			textByID(t, r.Body, "crl-error") != "Frasa sandi root CA salah" {
+			t.Fatalf("CRL with a wrong root passphrase = %d %q", r.Code, textByID(t, r.Body, "crl-error"))
+		}
+		if r := kab.post("/kabupaten/crl", url.Values{csrfField: {ktok}, "root_passphrase": {adminRootPass}}); r.Code != http.StatusSeeOther ||
+			r.Header.Get("Location") != "/kabupaten/sertifikat?ok=crl" {
+			t.Fatalf("CRL = %d %s", r.Code, r.Header.Get("Location"))
+		}
+		ca = kab.get("/kabupaten/sertifikat?ok=crl")
+		if textByID(t, ca.Body, "crl-number") != strconv.FormatInt(rootBefore.CRLNumber+1, 10) || textByID(t, ca.Body, "crl-complete") == "" {
+			t.Errorf("CA page after the CRL: number %q", textByID(t, ca.Body, "crl-number"))
+		}
+		if textByID(t, kab.get("/dashboard").Body, "unlisted-revocations") != "" {
+			t.Error("the dashboard still counts the revocation the CRL lists")
+		}
+		crl, err := x509.ParseRevocationList([]byte(br.get("/pki/crl.der").Body))
+		if err != nil || len(crl.RevokedCertificateEntries) != 1 || crl.RevokedCertificateEntries[0].SerialNumber.Text(16) != e.certA.Serial {
+			t.Errorf("published CRL: %v %v", crl, err)
+		}
+		if textByID(t, br.get(fmt.Sprintf("/pengaturan/sertifikat/%d", e.certA.ID)).Body, "crl-unlisted") != "" {
+			t.Error("the certificate's page still says the CRL does not list it")
+		}
+		// Neither a village admin nor a signer issues the CRL.
+		if r := br.post("/kabupaten/crl", url.Values{csrfField: {tok}, "root_passphrase": {adminRootPass}}); r.Code != http.StatusForbidden {
+			t.Errorf("village admin POST /kabupaten/crl = %d, want 403", r.Code)
+		}
+		if root, _ := e.st.ActiveRoot(e.ctx); root.CRLNumber != rootBefore.CRLNumber+1 {
+			t.Errorf("CRL number %d, want %d", root.CRLNumber, rootBefore.CRLNumber+1)
 		}
 		acts := auditActionsOf(t, e.st, e.a.ID, "signer_certificate")
 		if !contains(acts, "pki.certificate.issue") || !contains(acts, "pki.certificate.revoke") {

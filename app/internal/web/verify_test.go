@@ -231,7 +231,7 @@ func TestVerifyPageStatuses(t *testing.T) {
 		// Revoking the signer's certificate afterwards does not void the
 		// letter; the page says both.
 		e.clock.Advance(time.Hour)
-		if _, err := f.iss.RevokeCertificate(ctx, surat.Actor{Username: "admin", Role: surat.RoleAdminKabupaten},
+		if _, err := f.iss.RevokeCertificateWithCRL(ctx, surat.Actor{Username: "admin", Role: surat.RoleAdminKabupaten},
 			f.village.ID, f.cert.ID, "Kepala desa berganti", vfRootPass); err != nil {
 			t.Fatalf("revoke certificate: %v", err)
 		}
