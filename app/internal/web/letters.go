@@ -979,11 +979,13 @@ type residentSearchResponse struct {
 	Total   int64         `json:"total"`
 }
 
-// handleResidentPicker answers the picker's search: GET
-// /surat/cari-penduduk?q=. It is part of the clerk's session (cookie), not
-// of the bearer API, and answers at most ten residents of the village.
+// handleResidentPicker answers the picker's search: POST
+// /surat/cari-penduduk with q and the CSRF token in the form, never in the
+// URL, since q is often a NIK or KK number. It is part of the clerk's
+// session (cookie), not of the bearer API, and answers at most ten
+// residents of the village.
 func (s *Server) handleResidentPicker(c *gin.Context) error {
-	hits, total, err := s.findResidents(c.Request.Context(), villageOf(c), c.Query("q"), 10)
+	hits, total, err := s.findResidents(c.Request.Context(), villageOf(c), c.PostForm("q"), 10)
 	if err != nil {
 		return err
 	}

@@ -494,7 +494,7 @@ func TestLetterPagesAccess(t *testing.T) {
 		type route struct{ method, path string }
 		routes := []route{
 			{"GET", "/surat"}, {"GET", "/surat/baru"}, {"GET", "/surat/baru/sk_domisili"},
-			{"POST", "/surat/baru/sk_domisili"}, {"GET", "/surat/cari-penduduk?q=budi"},
+			{"POST", "/surat/baru/sk_domisili"}, {"POST", "/surat/cari-penduduk"},
 			{"GET", fmt.Sprintf("/surat/%d", id)}, {"GET", fmt.Sprintf("/surat/%d/pratinjau.pdf", id)},
 			{"GET", fmt.Sprintf("/surat/%d/ubah", id)}, {"POST", fmt.Sprintf("/surat/%d/ubah", id)},
 			{"POST", fmt.Sprintf("/surat/%d/cabut", id)}, {"POST", fmt.Sprintf("/surat/%d/ganti", id)},
@@ -503,7 +503,7 @@ func TestLetterPagesAccess(t *testing.T) {
 			{"POST", fmt.Sprintf("/surat/%d/tandatangani", id)},
 			{"GET", "/persetujuan"}, {"POST", "/persetujuan/tandatangani"},
 		}
-		clerkOnly := map[string]bool{"/surat/baru": true, "/surat/baru/sk_domisili": true, "/surat/cari-penduduk?q=budi": true,
+		clerkOnly := map[string]bool{"/surat/baru": true, "/surat/baru/sk_domisili": true, "/surat/cari-penduduk": true,
 			fmt.Sprintf("/surat/%d/ubah", id): true, fmt.Sprintf("/surat/%d/ganti", id): true}
 		signerOnly := map[string]bool{fmt.Sprintf("/surat/%d/setujui", id): true, fmt.Sprintf("/surat/%d/kembalikan", id): true,
 			fmt.Sprintf("/surat/%d/tandatangani", id): true, "/persetujuan": true, "/persetujuan/tandatangani": true}
@@ -587,8 +587,9 @@ func TestResidentPicker(t *testing.T) {
 		_ = other
 		op := e.browser()
 		op.login("operator")
+		tok := op.csrf("/surat/baru")
 		for _, q := range []string{"budi", "350512150180"} {
-			r := op.get("/surat/cari-penduduk?q=" + q)
+			r := op.post("/surat/cari-penduduk", url.Values{csrfField: {tok}, "q": {q}})
 			if r.Code != http.StatusOK {
 				t.Fatalf("picker %s = %d", q, r.Code)
 			}
@@ -603,9 +604,17 @@ func TestResidentPicker(t *testing.T) {
 				t.Errorf("NIK not masked: %s", r.Body)
 			}
 		}
-		r := op.get("/surat/cari-penduduk?q=b")
+		r := op.post("/surat/cari-penduduk", url.Values{csrfField: {tok}, "q": {"b"}})
 		if !strings.Contains(r.Body, `"results":[]`) {
 			t.Errorf("one letter searches: %s", r.Body)
+		}
+		// A NIK never travels in a URL: the GET is gone, and the POST wants
+		// the session's CSRF token.
+		if r := op.get("/surat/cari-penduduk?q=" + lv.res.NIK); r.Code == http.StatusOK || strings.Contains(r.Body, lv.res.Name) {
+			t.Errorf("GET with the NIK in the query = %d %s", r.Code, r.Body)
+		}
+		if r := op.post("/surat/cari-penduduk", url.Values{"q": {"budi"}}); r.Code != http.StatusForbidden || strings.Contains(r.Body, lv.res.Name) {
+			t.Errorf("POST without the CSRF token = %d %s", r.Code, r.Body)
 		}
 	})
 }

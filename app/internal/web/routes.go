@@ -133,7 +133,10 @@ func (s *Server) routes() {
 	letterPages.GET("/ekspor.xlsx", s.page(s.handleLetterExport))
 	letterPages.GET("/baru", draftsman, s.page(s.handleLetterModules))
 	letterPages.GET("/baru/:module", draftsman, s.page(s.handleLetterNew))
-	letterPages.GET("/cari-penduduk", s.api(requireRole(surat.RoleAdminDesa, surat.RoleOperator)), s.api(s.handleResidentPicker))
+	// A POST: the clerk types NIKs and KK numbers into the picker, and a
+	// URL's query ends up in browser history and proxy logs.
+	letterPages.POST("/cari-penduduk", s.api(requireRole(surat.RoleAdminDesa, surat.RoleOperator)), s.api(s.csrf),
+		s.api(s.handleResidentPicker))
 	letterPages.GET("/:id", s.page(s.handleLetterShow))
 	letterPages.GET("/:id/pratinjau.pdf", s.page(s.handleLetterPreview))
 	letterPages.GET("/:id/unduh.pdf", s.page(s.handleLetterDownload))

@@ -84,8 +84,14 @@
       var q = input.value.trim();
       if (q.length < 2) { close(); return; }
       var mine = ++seq;
-      fetch("/surat/cari-penduduk?q=" + encodeURIComponent(q), {
-        credentials: "same-origin", headers: { "Accept": "application/json" }
+      // POST, so that a typed NIK stays out of URLs (history, proxy logs).
+      var token = document.querySelector('input[name="csrf_token"]');
+      var body = new URLSearchParams();
+      body.set("q", q);
+      body.set("csrf_token", token ? token.value : "");
+      fetch("/surat/cari-penduduk", {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Accept": "application/json" }
       }).then(function (r) {
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();

@@ -152,8 +152,13 @@
       clearTimeout(t2);
       t2 = setTimeout(function () {
         if (q.value.trim().length < 2) { list.hidden = true; return; }
-        fetch(picker.getAttribute("data-search-url") + "?q=" + encodeURIComponent(q.value.trim()),
-          { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        // POST with the form's CSRF token: a typed NIK stays out of URLs.
+        var body = new URLSearchParams();
+        body.set("q", q.value.trim());
+        var token = document.querySelector('input[name="csrf_token"]');
+        body.set("csrf_token", token ? token.value : "");
+        fetch(picker.getAttribute("data-search-url"), { method: "POST", credentials: "same-origin", body: body,
+          headers: { "Accept": "application/json" } })
           .then(function (r) { return r.ok ? r.json() : null; })
           .then(function (data) {
             list.innerHTML = "";
