@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/smallstep/pkcs7"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Code is the machine-readable verdict of Verify, stable for the JSON API.
@@ -154,7 +155,7 @@ func verify(pdf []byte, roots *x509.CertPool, now time.Time) (res Result) {
 		res.fail(CodeMalformed)
 		return res
 	}
-	if !zeroPadded(der) {
+	if !wellFormedDER(der) {
 		res.fail(CodeMalformed)
 		return res
 	}
@@ -325,19 +326,50 @@ func contentsGap(pdf []byte, br [4]int) ([]byte, bool) {
 	return hexDigits, true
 }
 
-// zeroPadded reports whether everything after the DER CMS in the decoded
-// /Contents is zero padding. The padding is outside the signed ranges, so
-// without this check it could be changed without any verdict changing. A
-// BER (indefinite-length) CMS from another signer is not measured and
-// passes.
-func zeroPadded(der []byte) bool {
-	var raw asn1.RawValue
-	rest, err := asn1.Unmarshal(der, &raw)
-	if err != nil {
+// maxDERDepth bounds the nesting of the CMS's ASN.1 elements. Ours nest
+// about a dozen deep (the certificates' extensions are the deepest); the
+// bound only has to be far above that.
+const maxDERDepth = 64
+
+// wellFormedDER reports whether the decoded /Contents is one DER element,
+// with definite lengths and nested at most maxDERDepth deep, followed by
+// nothing but zero padding. pkcs7.Parse converts BER to DER recursively,
+// one call per nesting level, with no bound: an 8 MB /Contents of nested
+// indefinite-length SEQUENCEs (30 80 30 80 ...) overflowed the goroutine
+// stack, which kills the whole process (no recover catches it), and a
+// quarter of that took 830 MB. Every signer this package verifies against
+// is ours, and ours writes DER, so BER is refused before pkcs7 sees it.
+// The padding is outside the signed ranges, so without the check on it it
+// could be changed without any verdict changing.
+func wellFormedDER(der []byte) bool {
+	s := cryptobyte.String(der)
+	var elem cryptobyte.String
+	var tag cbasn1.Tag
+	if !s.ReadAnyASN1(&elem, &tag) || !nestedWithin(elem, tag, maxDERDepth) {
+		return false
+	}
+	for _, b := range s {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// nestedWithin reports whether the body of an element with the given tag,
+// and of everything inside it, is definite-length DER nested at most depth
+// constructed levels deep.
+func nestedWithin(body cryptobyte.String, tag cbasn1.Tag, depth int) bool {
+	if tag&0x20 == 0 { // primitive
 		return true
 	}
-	for _, b := range rest {
-		if b != 0 {
+	if depth == 0 {
+		return false
+	}
+	for !body.Empty() {
+		var inner cryptobyte.String
+		var innerTag cbasn1.Tag
+		if !body.ReadAnyASN1(&inner, &innerTag) || !nestedWithin(inner, innerTag, depth-1) {
 			return false
 		}
 	}
