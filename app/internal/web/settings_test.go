@@ -241,8 +241,8 @@ func TestAdminAccessControl(t *testing.T) {
 		for path, form := range map[string]url.Values{
 			fmt.Sprintf("/pengaturan/pejabat/%d", e.headB.ID): {"name": {"Penyusup"}, "jabatan": {"Kepala Desa"},
 				"role": {"kepala"}, "active": {"true"}},
-			fmt.Sprintf("/pengaturan/pengguna/%d", e.adminB.ID):       {"full_name": {"X"}, "role": {"operator"}},
-			fmt.Sprintf("/pengaturan/pengguna/%d/sandi", e.adminB.ID): {"password": {"baru-sekali-1"}, "password_confirm": {"baru-sekali-1"}},
+			fmt.Sprintf("/pengaturan/pengguna/%d", e.adminB.ID):        {"full_name": {"X"}, "role": {"operator"}},
+			fmt.Sprintf("/pengaturan/pengguna/%d/sandi", e.adminB.ID):  {"password": {"baru-sekali-1"}, "password_confirm": {"baru-sekali-1"}},
 			fmt.Sprintf("/pengaturan/sertifikat/%d/cabut", e.certB.ID): {"reason": {"uji"}},
 		} {
 			form.Set(csrfField, tok)
