@@ -166,11 +166,22 @@ func openSheets(b []byte, filename string) ([]sheet, bool, error) {
 			return nil, false, fmt.Errorf("berkas XLSX %s rusak: %v", filename, readErr(err))
 		}
 		var out []sheet
+		opened := map[string]bool{}
 		for _, s := range wb.sheets {
 			// OpenSID's template carries its code lists on a "Kode Data" sheet.
 			if s.hidden || strings.EqualFold(strings.TrimSpace(s.name), "Kode Data") {
 				continue
 			}
+			// Two sheets naming the same part are one table, read once; the
+			// header is searched in the first maxSheets tables.
+			part := strings.ToLower(s.part)
+			if opened[part] {
+				continue
+			}
+			if len(out) == maxSheets {
+				break
+			}
+			opened[part] = true
 			sr, err := wb.openSheet(s)
 			if err != nil {
 				for _, o := range out {
@@ -188,7 +199,11 @@ func openSheets(b []byte, filename string) ([]sheet, bool, error) {
 	if kind := binaryKind(b); kind != "" {
 		return nil, false, fmt.Errorf("berkas %s adalah %s: %w", filename, kind, ErrUnsupportedFormat)
 	}
-	return []sheet{{name: filename, src: newCSVSource(b), close: func() {}}}, false, nil
+	src, err := newCSVSource(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("berkas %s: %w", filename, err)
+	}
+	return []sheet{{name: filename, src: src, close: func() {}}}, false, nil
 }
 
 // binaryKind names a non-text format recognised by its first bytes, or

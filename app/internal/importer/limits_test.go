@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -83,6 +84,58 @@ func TestParseCapsProblems(t *testing.T) {
 func TestParseRefusesZipBomb(t *testing.T) {
 	data := importertest.ZipBombXLSX(300 << 20)
 	_, _, err := importer.Parse(bytes.NewReader(data), "bom.xlsx")
+	if err == nil || !strings.Contains(err.Error(), "terlalu besar setelah diekstrak") {
+		t.Fatalf("err = %v, want the unzipped-size refusal", err)
+	}
+}
+
+// allocated is how many bytes f allocated on the heap, in all.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestParseManySheetsOfOnePart: a workbook that lists 20,000 sheets, all
+// the same small part, used to open an inflater and an XML decoder for
+// every one of them at once (100,000 of them, 8 KB zipped, took 4.8 GB).
+// Now the part is read once and the file imports; a workbook part of
+// 100,000 sheets is refused by its size.
+func TestParseManySheetsOfOnePart(t *testing.T) {
+	data := importertest.ManySheetsXLSX(20_000, 1, importertest.ValidRows(5))
+	var recs []surat.ImportRecord
+	var err error
+	n := allocated(func() { recs, _, err = importer.Parse(bytes.NewReader(data), "lembar.xlsx") })
+	if err != nil || len(recs) != 5 {
+		t.Fatalf("%d records, %v; want the 5 residents of the one part", len(recs), err)
+	}
+	if n > 64<<20 {
+		t.Errorf("parsing %d bytes listing 20,000 sheets allocated %d MB, want under 64 MB", len(data), n>>20)
+	}
+
+	data = importertest.ManySheetsXLSX(100_000, 1, importertest.ValidRows(5))
+	n = allocated(func() { _, _, err = importer.Parse(bytes.NewReader(data), "lembar.xlsx") })
+	if err == nil || !strings.Contains(err.Error(), "terlalu besar setelah diekstrak") {
+		t.Errorf("100,000 sheets: %v, want the unzipped-size refusal", err)
+	}
+	if n > 64<<20 {
+		t.Errorf("refusing 100,000 sheets allocated %d MB, want under 64 MB", n>>20)
+	}
+}
+
+// TestParseSheetsShareTheUnzippedBudget: two sheets of 81 MB of empty rows
+// are each under the part limit, but read together for the header they are
+// more than maxUnzipped of XML (twenty sheets of 80 MB took two minutes of
+// CPU). The sheets share one budget, so the search stops with the size
+// refusal rather than reading on and finding no header.
+func TestParseSheetsShareTheUnzippedBudget(t *testing.T) {
+	data := importertest.ManySheetsXLSX(2, 2, importertest.EmptyRows(81<<20))
+	if len(data) > importer.MaxFileSize {
+		t.Fatalf("test file of %d bytes is over the file limit", len(data))
+	}
+	_, _, err := importer.Parse(bytes.NewReader(data), "kosong.xlsx")
 	if err == nil || !strings.Contains(err.Error(), "terlalu besar setelah diekstrak") {
 		t.Fatalf("err = %v, want the unzipped-size refusal", err)
 	}

@@ -326,7 +326,7 @@ func TestZipBomb(t *testing.T) {
 		t.Fatalf("bomb of %d bytes is over the file limit itself", b.Len())
 	}
 	zr, _ := zipReader(b.Bytes())
-	if _, err := openPart(zr.File[2]); err != errUnzippedTooLarge {
+	if _, err := openPartMax(zr.File[2], maxUnzipped); err != errUnzippedTooLarge {
 		t.Errorf("got %v, want errUnzippedTooLarge", err)
 	}
 }
@@ -335,7 +335,10 @@ func TestZipBomb(t *testing.T) {
 // blank line counts and a line break inside a quoted cell does not. The
 // header decides the separator, not the line with the most semicolons.
 func TestCSVRowNumbers(t *testing.T) {
-	src := newCSVSource([]byte("nik,nama\r\n\r\n\"1\",\"Jl. Melati\r\nGang 2\"\r\n;;\r\n2,b\r\n"))
+	src, err := newCSVSource([]byte("nik,nama\r\n\r\n\"1\",\"Jl. Melati\r\nGang 2\"\r\n;;\r\n2,b\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []int
 	for {
 		r, ok, err := src.next()

@@ -22,8 +22,23 @@ import (
 
 // maxUnzipped bounds how much XML one part of the workbook may expand to, so
 // a small zip bomb cannot keep the server busy. A worksheet of MaxRows rows
-// of OpenSID's 37 columns is about 150 MB of XML.
+// of OpenSID's 37 columns is about 150 MB of XML. The worksheets read from
+// one file share the same budget (workbook.sheetBytes): a workbook listing
+// twenty sheets of 80 MB of empty rows each took two minutes of CPU.
 const maxUnzipped = 8 * MaxFileSize
+
+// maxStructurePart bounds the workbook and relationship parts, decoded
+// whole into lists: a workbook of 32 sheets takes a few kilobytes, and
+// 100,000 <sheet> elements listed in an 8 KB upload took 4.8 GB.
+const maxStructurePart = 1 << 20
+
+// maxStylesPart bounds the styles part, decoded whole (a few MB in the
+// largest workbooks).
+const maxStylesPart = 16 << 20
+
+// maxSheets bounds the worksheets searched for the header row: the first
+// maxSheets visible ones, each a different part.
+const maxSheets = 32
 
 // maxSharedBytes bounds the shared-string part, which is held in memory
 // whole: MaxRows residents with a few distinct texts each fit in a few
@@ -82,6 +97,9 @@ type xlsxSheet struct {
 type workbook struct {
 	files      map[string]*zip.File // by lower-cased path
 	sheets     []xlsxSheet
+	// sheetBytes is what is left of maxUnzipped for all the worksheets
+	// read together.
+	sheetBytes int64
 	shared     sharedStrings
 	dateStyles []bool
 	date1904   bool
@@ -133,14 +151,14 @@ func readRels(f *zip.File) ([]relationship, error) {
 	var doc struct {
 		Rels []relationship `xml:"Relationship"`
 	}
-	if err := decodePart(f, &doc); err != nil {
+	if err := decodePart(f, &doc, maxStructurePart); err != nil {
 		return nil, err
 	}
 	return doc.Rels, nil
 }
 
-func decodePart(f *zip.File, v any) error {
-	rc, err := openPart(f)
+func decodePart(f *zip.File, v any, limit int64) error {
+	rc, err := openPartMax(f, limit)
 	if err != nil {
 		return err
 	}
@@ -148,16 +166,11 @@ func decodePart(f *zip.File, v any) error {
 	return xml.NewDecoder(rc).Decode(v)
 }
 
-// openPart opens a zip entry of at most maxUnzipped bytes.
-func openPart(f *zip.File) (io.ReadCloser, error) {
-	return openPartMax(f, maxUnzipped)
-}
-
 // openPartMax opens a zip entry, refusing it before inflating anything when
 // the zip directory says it expands beyond limit, and failing once it
 // really expands beyond limit (the directory may lie) or holds a text run
 // longer than maxTextRun.
-func openPartMax(f *zip.File, limit int64) (io.ReadCloser, error) {
+func openPartMax(f *zip.File, limit int64) (*limitedPart, error) {
 	if f.UncompressedSize64 > uint64(limit) {
 		return nil, errUnzippedTooLarge
 	}
@@ -171,18 +184,28 @@ func openPartMax(f *zip.File, limit int64) (io.ReadCloser, error) {
 type limitedPart struct {
 	rc   io.ReadCloser
 	left int64
-	run  int // bytes since the last '<'
+	// shared, when not nil, is a budget this part shares with others and
+	// draws on as it is read.
+	shared *int64
+	run    int // bytes since the last '<'
 }
 
 func (l *limitedPart) Read(p []byte) (int, error) {
-	if l.left <= 0 {
+	left := l.left
+	if l.shared != nil {
+		left = min(left, *l.shared)
+	}
+	if left <= 0 {
 		return 0, errUnzippedTooLarge
 	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
+	if int64(len(p)) > left {
+		p = p[:left]
 	}
 	n, err := l.rc.Read(p)
 	l.left -= int64(n)
+	if l.shared != nil {
+		*l.shared -= int64(n)
+	}
 	if i := bytes.LastIndexByte(p[:n], '<'); i >= 0 {
 		l.run = n - 1 - i
 	} else {
@@ -198,7 +221,7 @@ func (l *limitedPart) Close() error { return l.rc.Close() }
 
 // openWorkbook reads the workbook structure, shared strings and styles.
 func openWorkbook(zr *zip.Reader) (*workbook, error) {
-	wb := &workbook{files: make(map[string]*zip.File, len(zr.File))}
+	wb := &workbook{files: make(map[string]*zip.File, len(zr.File)), sheetBytes: maxUnzipped}
 	for _, f := range zr.File {
 		wb.files[strings.ToLower(f.Name)] = f
 	}
@@ -220,7 +243,7 @@ func openWorkbook(zr *zip.Reader) (*workbook, error) {
 			Attrs []xml.Attr `xml:",any,attr"`
 		} `xml:"sheets>sheet"`
 	}
-	if err := decodePart(wbFile, &doc); err != nil {
+	if err := decodePart(wbFile, &doc, maxStructurePart); err != nil {
 		return nil, fmt.Errorf("workbook: %w", err)
 	}
 	wb.date1904 = doc.Pr.Date1904 == "1" || doc.Pr.Date1904 == "true"
@@ -376,7 +399,7 @@ func readDateStyles(f *zip.File) ([]bool, error) {
 			NumFmtID int `xml:"numFmtId,attr"`
 		} `xml:"cellXfs>xf"`
 	}
-	if err := decodePart(f, &doc); err != nil {
+	if err := decodePart(f, &doc, maxStylesPart); err != nil {
 		return nil, err
 	}
 	custom := make(map[int]string, len(doc.NumFmts))
@@ -443,11 +466,12 @@ func (wb *workbook) openSheet(s xlsxSheet) (*sheetReader, error) {
 	if f == nil {
 		return nil, fmt.Errorf("lembar %q: bagian %s tidak ada", s.name, s.part)
 	}
-	rc, err := openPart(f)
+	lp, err := openPartMax(f, maxUnzipped)
 	if err != nil {
 		return nil, err
 	}
-	return &sheetReader{wb: wb, rc: rc, d: xml.NewDecoder(rc)}, nil
+	lp.shared = &wb.sheetBytes
+	return &sheetReader{wb: wb, rc: lp, d: xml.NewDecoder(lp)}, nil
 }
 
 func (s *sheetReader) close() error { return s.rc.Close() }

@@ -134,6 +134,64 @@ func xmlEscape(s string) string {
 	return b.String()
 }
 
+// ManySheetsXLSX is a workbook whose workbook part lists listed sheets
+// over parts distinct worksheet parts (sheet i is part i mod parts), each
+// holding the sheetData body writes: a few KB that name 100,000 sheets, or
+// a few parts of empty rows listed many times.
+func ManySheetsXLSX(listed, parts int, body func(io.Writer)) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	put := func(name, content string) {
+		w, _ := zw.Create(name)
+		io.WriteString(w, content)
+	}
+	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>`)
+	put("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	var wb, rels strings.Builder
+	wb.WriteString(`<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>`)
+	for i := 0; i < listed; i++ {
+		fmt.Fprintf(&wb, `<sheet name="S%d" sheetId="%d" r:id="rId%d"/>`, i+1, i+1, i%parts+1)
+	}
+	wb.WriteString(`</sheets></workbook>`)
+	put("xl/workbook.xml", wb.String())
+	rels.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`)
+	for i := 0; i < parts; i++ {
+		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet%d.xml"/>`, i+1, i+1)
+	}
+	rels.WriteString(`</Relationships>`)
+	put("xl/_rels/workbook.xml.rels", rels.String())
+	for i := 0; i < parts; i++ {
+		w, _ := zw.Create(fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1))
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+		body(w)
+		io.WriteString(w, `</sheetData></worksheet>`)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// ValidRows writes the header row and n valid residents as sheetData rows,
+// for ManySheetsXLSX.
+func ValidRows(n int) func(io.Writer) {
+	return func(w io.Writer) {
+		writeInlineRow(w, 1, header)
+		for i := 0; i < n; i++ {
+			writeInlineRow(w, i+2, ValidRow(i))
+		}
+	}
+}
+
+// EmptyRows writes about size bytes of rows without cells, for
+// ManySheetsXLSX: a header search reads through all of them.
+func EmptyRows(size int) func(io.Writer) {
+	return func(w io.Writer) {
+		chunk := bytes.Repeat([]byte(`<row r="1"/>`), 1<<14)
+		for n := 0; n < size; n += len(chunk) {
+			w.Write(chunk)
+		}
+	}
+}
+
 // workbook zips a one-sheet workbook whose sheetData body writes, with the
 // given shared strings.
 func workbook(body func(io.Writer), shared []string) []byte {
