@@ -20,10 +20,74 @@ type csvSource struct {
 }
 
 // newCSVSource streams the records of b; UTF-8 text is read in place, other
-// encodings are converted once.
-func newCSVSource(b []byte) *csvSource {
+// encodings are converted once. A record of more than maxColumns fields or
+// maxRecordBytes bytes is refused before any record is parsed.
+func newCSVSource(b []byte) (*csvSource, error) {
 	text := decodeText(b)
-	return &csvSource{r: csvReader(text, chooseDelimiter(text))}
+	comma := chooseDelimiter(text)
+	if err := oversizedRecord(text, byte(comma)); err != nil {
+		return nil, err
+	}
+	return &csvSource{r: csvReader(text, comma)}, nil
+}
+
+// maxRecordBytes bounds one record of a CSV: a resident's row is a few
+// hundred bytes, and encoding/csv holds a record whole, several times over
+// while it grows.
+const maxRecordBytes = 1 << 20
+
+func wideRecordError(line int) error {
+	return fmt.Errorf("baris %d memuat lebih dari %d kolom; berkas data penduduk hanya memerlukan beberapa puluh kolom", line, maxColumns)
+}
+
+// oversizedRecord refuses the first record of more than maxColumns fields
+// or maxRecordBytes bytes, naming its line. encoding/csv keeps a string, an
+// offset and a position for every field of a record, some 40 bytes, and the
+// importer a cell of 24 more: a 10 MB row of commas took 1.5 GB. So the
+// records are measured first, in one pass that follows encoding/csv's rules
+// with LazyQuotes: a field that starts with a quote runs to a quote followed
+// by the separator or the end of a line (two quotes are one, and with
+// LazyQuotes any other quote is text), and may span lines; a quote
+// elsewhere is text. It may count more fields than encoding/csv finds
+// (it counts empty lines as records), never fewer.
+func oversizedRecord(text []byte, comma byte) error {
+	line, start, from := 1, 1, 0
+	fields := 1
+	atFieldStart, quoted := true, false
+	for i := 0; i < len(text); i++ {
+		if i-from > maxRecordBytes {
+			return fmt.Errorf("baris %d lebih panjang dari %d KB; periksa apakah berkas ini benar data penduduk", start, maxRecordBytes>>10)
+		}
+		c := text[i]
+		if quoted {
+			switch {
+			case c == '\n':
+				line++
+			case c != '"':
+			case i+1 < len(text) && text[i+1] == '"':
+				i++ // an escaped quote
+			case i+1 == len(text), text[i+1] == comma, text[i+1] == '\n',
+				text[i+1] == '\r' && i+2 < len(text) && text[i+2] == '\n':
+				quoted = false
+			}
+			continue
+		}
+		switch {
+		case c == '"' && atFieldStart:
+			quoted, atFieldStart = true, false
+		case c == comma:
+			if fields++; fields > maxColumns {
+				return wideRecordError(start)
+			}
+			atFieldStart = true
+		case c == '\n':
+			line++
+			start, from, fields, atFieldStart = line, i+1, 1, true
+		default:
+			atFieldStart = false
+		}
+	}
+	return nil
 }
 
 func csvReader(text []byte, comma rune) *csv.Reader {
@@ -45,6 +109,9 @@ func chooseDelimiter(text []byte) rune {
 	idx := headerIndex()
 	best, bestMatched := rune(0), 0
 	for _, d := range delimiters {
+		if oversizedRecord(text, byte(d)) != nil {
+			continue // not parsed: see oversizedRecord
+		}
 		r := csvReader(text, d)
 		for i := 0; i < headerScanRows; i++ {
 			rec, err := r.Read()
@@ -80,6 +147,9 @@ func (s *csvSource) next() (row, bool, error) {
 			return row{}, false, err
 		}
 		line, _ := s.r.FieldPos(0)
+		if len(rec) > maxColumns { // oversizedRecord counted wrong
+			return row{}, false, wideRecordError(line - s.embedded)
+		}
 		r := row{num: line - s.embedded, cells: make([]cell, len(rec))}
 		empty := true
 		for i, f := range rec {
