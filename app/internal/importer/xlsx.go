@@ -95,8 +95,8 @@ type xlsxSheet struct {
 }
 
 type workbook struct {
-	files      map[string]*zip.File // by lower-cased path
-	sheets     []xlsxSheet
+	files  map[string]*zip.File // by lower-cased path
+	sheets []xlsxSheet
 	// sheetBytes is what is left of maxUnzipped for all the worksheets
 	// read together.
 	sheetBytes int64
