@@ -249,6 +249,12 @@ var errorTable = []errorRule{
 			p.Message = fmt.Sprintf("Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam %d menit.", mins)
 			p.RetryAfter = secs
 		}},
+	{match: is(errUploadsBusy), status: http.StatusServiceUnavailable, code: "server_busy",
+		message: "Layanan pemeriksaan berkas sedang sibuk. Coba lagi dalam beberapa detik.",
+		detail:  func(_ error, _ time.Time, p *problem) { p.RetryAfter = busyRetryAfter }},
+	{match: is(errUploadRunning), status: http.StatusTooManyRequests, code: "rate_limited",
+		message: "Masih ada pemeriksaan berkas lain dari jaringan Anda. Tunggu sampai selesai, lalu coba lagi.",
+		detail:  func(_ error, _ time.Time, p *problem) { p.RetryAfter = busyRetryAfter }},
 	{match: as[*rateLimitedError](), status: http.StatusTooManyRequests, code: "rate_limited",
 		detail: func(err error, _ time.Time, p *problem) {
 			secs := asT[*rateLimitedError](err).retryAfterSeconds()

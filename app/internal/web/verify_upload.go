@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,11 +33,65 @@ const uploadField = "berkas"
 // holds its PDF in memory while it is hashed and verified.
 const maxConcurrentUploads = 4
 
+// uploadSlotWait is how long an upload waits for a free slot before it is
+// turned away as busy (503 with Retry-After), rather than waiting as long as
+// the client does.
+const uploadSlotWait = 5 * time.Second
+
+// uploadReadTimeout is how long an upload holding a slot may take to arrive:
+// a letter of ours is some 20 KB, a 5 MB scan takes 25 s at 1.6 Mbit/s.
+// Without it four bodies that never finish held every slot for the
+// server's two-minute ReadTimeout, and their sender simply reconnected.
+const uploadReadTimeout = 30 * time.Second
+
+// errUploadsBusy refuses an upload that found no free slot in time.
+var errUploadsBusy = errors.New("every upload slot is busy")
+
+// errUploadRunning refuses an upload from a client address that already
+// has one waiting or being checked: one address cannot hold every slot.
+var errUploadRunning = errors.New("an upload from this address is running")
+
 // publicState is the HTTP state of the public verification routes: their
 // rate limits and the upload slots.
 type publicState struct {
 	page, upload *limiter // nil when disabled
 	uploadSlots  chan struct{}
+	// uploading holds the client addresses with an upload waiting for or
+	// holding a slot; at most one each.
+	mu        sync.Mutex
+	uploading map[string]bool
+	// slotWait and readTimeout are uploadSlotWait and uploadReadTimeout
+	// (shorter in tests).
+	slotWait, readTimeout time.Duration
+}
+
+// takeUploadSlot reserves the address's one upload and then a slot, within
+// uploadSlotWait; release gives both back.
+func (p *publicState) takeUploadSlot(ctx context.Context, addr string) (release func(), err error) {
+	p.mu.Lock()
+	if p.uploading[addr] {
+		p.mu.Unlock()
+		return nil, errUploadRunning
+	}
+	p.uploading[addr] = true
+	p.mu.Unlock()
+	forget := func() {
+		p.mu.Lock()
+		delete(p.uploading, addr)
+		p.mu.Unlock()
+	}
+	wait := time.NewTimer(p.slotWait)
+	defer wait.Stop()
+	select {
+	case p.uploadSlots <- struct{}{}:
+		return func() { <-p.uploadSlots; forget() }, nil
+	case <-wait.C:
+		forget()
+		return nil, errUploadsBusy
+	case <-ctx.Done():
+		forget()
+		return nil, ctx.Err()
+	}
 }
 
 func newPublicState(rl *RateLimits, now func() time.Time) *publicState {
@@ -43,7 +99,8 @@ func newPublicState(rl *RateLimits, now func() time.Time) *publicState {
 		d := DefaultRateLimits()
 		rl = &d
 	}
-	p := &publicState{uploadSlots: make(chan struct{}, maxConcurrentUploads)}
+	p := &publicState{uploadSlots: make(chan struct{}, maxConcurrentUploads), uploading: map[string]bool{},
+		slotWait: uploadSlotWait, readTimeout: uploadReadTimeout}
 	if !rl.Disabled {
 		p.page = newLimiter(rl.Verify, now, maxBuckets)
 		p.upload = newLimiter(rl.Upload, now, maxBuckets)
@@ -101,12 +158,13 @@ func (s *Server) handleVerifyUpload(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	select {
-	case s.public.uploadSlots <- struct{}{}:
-		defer func() { <-s.public.uploadSlots }()
-	case <-ctx.Done():
-		return ctx.Err()
+	release, err := s.public.takeUploadSlot(ctx, c.ClientIP())
+	if err != nil {
+		return err
 	}
+	defer release()
+	// Not supported only where there is no connection (tests' recorders).
+	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(s.public.readTimeout))
 	data, verdict := readUpload(c)
 	if verdict == nil {
 		if verdict, err = s.verify.CheckPDF(ctx, r, data); err != nil {
