@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,14 +47,43 @@ type ImportJob struct {
 	UpdatedAt  time.Time
 }
 
+// maxReadyImportJobs bounds the checked uploads a village keeps waiting
+// for confirmation, each holding its file (up to importer.MaxFileSize): a
+// new one beyond it drops the oldest. A clerk confirms the file just
+// checked; older ones are uploads given up on.
+const maxReadyImportJobs = 5
+
+// ErrImportRunning refuses to start an import while another import of the
+// village runs: two imports into one register at once would contend for
+// the same households, and each holds a long transaction.
+var ErrImportRunning = errors.New("store: another import of the village is running")
+
 // CreateImportJob stores a dry-run-checked upload of the village as a job
-// waiting for confirmation, and removes the village's jobs older than a day.
+// waiting for confirmation, removes the village's jobs older than a day and
+// keeps at most maxReadyImportJobs waiting, dropping the oldest. The
+// village's row is locked, so parallel uploads cannot pass the bound
+// together.
 func (s *Store) CreateImportJob(ctx context.Context, villageID int64, j *ImportJob) error {
 	j.ID, j.VillageID, j.Status = 0, villageID, ImportReady
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		if err := s.lockVillage(tx, villageID); err != nil {
+			return err
+		}
 		if err := tx.Table("import_jobs").Where("village_id = ? AND created_at < ? AND status <> ?",
 			villageID, s.now().Add(-24*time.Hour), ImportRunning).Delete(nil).Error; err != nil {
 			return err
+		}
+		// The bound holds, so this lists at most maxReadyImportJobs.
+		var ready []int64
+		if err := tx.Table("import_jobs").Where("village_id = ? AND status = ?", villageID, ImportReady).
+			Order("id DESC").Pluck("id", &ready).Error; err != nil {
+			return err
+		}
+		if len(ready) >= maxReadyImportJobs {
+			if err := tx.Table("import_jobs").Where("village_id = ? AND id IN ?", villageID,
+				ready[maxReadyImportJobs-1:]).Delete(nil).Error; err != nil {
+				return err
+			}
 		}
 		return tx.Table("import_jobs").Create(j).Error
 	})
@@ -73,13 +103,25 @@ func (s *Store) ImportJobByID(ctx context.Context, villageID, id int64) (*Import
 	return &j, nil
 }
 
-// StartImportJob moves a ready job of the village to running and returns
-// its file. Only one caller can start a job: a second (a double-clicked
-// button) gets surat.ErrConflict, a job of another village
-// surat.ErrNotFound.
-func (s *Store) StartImportJob(ctx context.Context, villageID, id int64) ([]byte, error) {
-	var content []byte
+// StartImportJob moves a ready job of the village to running. Only one
+// caller can start a job: a second (a double-clicked button) gets
+// surat.ErrConflict, a job of another village surat.ErrNotFound. While
+// another job of the village runs, having started after staleBefore (an
+// earlier one died with its process), it is ErrImportRunning; the
+// village's row is locked, so two jobs cannot start together.
+func (s *Store) StartImportJob(ctx context.Context, villageID, id int64, staleBefore time.Time) error {
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		if err := s.lockVillage(tx, villageID); err != nil {
+			return err
+		}
+		var running int64
+		if err := tx.Table("import_jobs").Where("village_id = ? AND status = ? AND id <> ? AND started_at > ?",
+			villageID, ImportRunning, id, staleBefore.UTC()).Count(&running).Error; err != nil {
+			return err
+		}
+		if running > 0 {
+			return ErrImportRunning
+		}
 		now := s.now()
 		res := tx.Table("import_jobs").Where("village_id = ? AND id = ? AND status = ?", villageID, id, ImportReady).
 			Updates(map[string]any{"status": ImportRunning, "started_at": now, "updated_at": now})
@@ -96,17 +138,24 @@ func (s *Store) StartImportJob(ctx context.Context, villageID, id int64) ([]byte
 			}
 			return fmt.Errorf("import job %d is not ready: %w", id, surat.ErrConflict)
 		}
-		var j struct{ Content []byte }
-		if err := tx.Table("import_jobs").Select("content").Where("id = ?", id).Take(&j).Error; err != nil {
-			return err
-		}
-		content = j.Content
 		return nil
 	})
-	if err != nil {
-		return nil, translate(fmt.Sprintf("start import job %d", id), err)
+	if errors.Is(err, ErrImportRunning) {
+		return err
 	}
-	return content, nil
+	return translate(fmt.Sprintf("start import job %d", id), err)
+}
+
+// ImportJobContent returns the file of a running job of the village, or
+// surat.ErrNotFound.
+func (s *Store) ImportJobContent(ctx context.Context, villageID, id int64) ([]byte, error) {
+	var j struct{ Content []byte }
+	err := s.db.WithContext(ctx).Table("import_jobs").Select("content").
+		Where("village_id = ? AND id = ? AND status = ?", villageID, id, ImportRunning).Take(&j).Error
+	if err != nil {
+		return nil, translate(fmt.Sprintf("import job %d file", id), err)
+	}
+	return j.Content, nil
 }
 
 // FinishImportJob ends a running job of the village with the result, or

@@ -86,11 +86,16 @@ func (s *Server) handleAPIResidentImport(c *gin.Context) error {
 	}
 	defer f.Close()
 
+	ctx := c.Request.Context()
+	release, err := s.takeImportSlot(ctx, s.importSlotWait)
+	if err != nil {
+		return err
+	}
+	defer release()
 	recs, problems, err := importer.Parse(f, fh.Filename)
 	if err := importRefusal(err, problems); err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
 	res, err := s.store.ImportResidents(ctx, actorOf(currentUser(c)), villageOf(c), recs, dryRun)
 	if err != nil {
 		return err

@@ -249,6 +249,9 @@ var errorTable = []errorRule{
 			p.Message = fmt.Sprintf("Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam %d menit.", mins)
 			p.RetryAfter = secs
 		}},
+	{match: is(errImportsBusy), status: http.StatusServiceUnavailable, code: "server_busy",
+		message: "Server sedang mengimpor berkas penduduk lain. Coba lagi dalam beberapa detik.",
+		detail:  func(_ error, _ time.Time, p *problem) { p.RetryAfter = busyRetryAfter }},
 	{match: is(errUploadsBusy), status: http.StatusServiceUnavailable, code: "server_busy",
 		message: "Layanan pemeriksaan berkas sedang sibuk. Coba lagi dalam beberapa detik.",
 		detail:  func(_ error, _ time.Time, p *problem) { p.RetryAfter = busyRetryAfter }},

@@ -32,7 +32,34 @@ const (
 	// transaction was rolled back).
 	importTimeout = 10 * time.Minute
 	importStale   = 15 * time.Minute
+
+	// maxConcurrentImports bounds the resident files one process parses
+	// and imports at once, dry runs included: each holds its file, up to
+	// importer.MaxRows parsed records and a long transaction. An upload
+	// waits importSlotWait for a slot and is then turned away as busy
+	// (503); a confirmed import waits in the background, its file still in
+	// the database.
+	maxConcurrentImports = 2
+	importSlotWait       = 10 * time.Second
 )
+
+// errImportsBusy refuses an upload that found no import slot in time.
+var errImportsBusy = errors.New("every import slot is busy")
+
+// takeImportSlot takes one of the process's import slots, waiting at most
+// wait (or until ctx ends); release gives it back.
+func (s *Server) takeImportSlot(ctx context.Context, wait time.Duration) (release func(), err error) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case s.importSlots <- struct{}{}:
+		return func() { <-s.importSlots }, nil
+	case <-t.C:
+		return nil, errImportsBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 // importUploadPage is /penduduk/impor.
 type importUploadPage struct {
@@ -52,6 +79,8 @@ type importJobPage struct {
 	Job      *store.ImportJob
 	Warnings []surat.RowError
 	Progress importProgress
+	// Error is why the import did not start, beside its button.
+	Error string
 }
 
 // importProgress is the job state the page and the polling script show.
@@ -109,6 +138,11 @@ func (s *Server) handleImportUpload(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("read upload: %w", err)
 	}
+	release, err := s.takeImportSlot(c.Request.Context(), s.importSlotWait)
+	if err != nil {
+		return fail(name, err)
+	}
+	defer release()
 	recs, problems, err := importer.Parse(bytes.NewReader(content), name)
 	if err := importRefusal(err, problems); err != nil {
 		return fail(name, err)
@@ -177,13 +211,17 @@ func (s *Server) handleImportJob(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := importJobPage{basePage: s.base(c, "Impor penduduk"), Job: j, Progress: s.progressOf(j)}
+	return s.renderImportJob(c, http.StatusOK, j, "")
+}
+
+func (s *Server) renderImportJob(c *gin.Context, status int, j *store.ImportJob, failure string) error {
+	p := importJobPage{basePage: s.base(c, "Impor penduduk"), Job: j, Progress: s.progressOf(j), Error: failure}
 	if j.Warnings != "" {
 		if err := json.Unmarshal([]byte(j.Warnings), &p.Warnings); err != nil {
 			return fmt.Errorf("import job %d warnings: %w", j.ID, err)
 		}
 	}
-	s.render(c, http.StatusOK, "import_job", p)
+	s.render(c, status, "import_job", p)
 	return nil
 }
 
@@ -207,8 +245,11 @@ func (s *Server) handleImportRun(c *gin.Context) error {
 	}
 	vid := villageOf(c)
 	ctx := c.Request.Context()
-	content, err := s.store.StartImportJob(ctx, vid, j.ID)
+	err = s.store.StartImportJob(ctx, vid, j.ID, s.now().Add(-importStale))
 	switch {
+	case errors.Is(err, store.ErrImportRunning):
+		return s.renderImportJob(c, http.StatusConflict, j,
+			"Impor berkas lain untuk desa ini sedang berjalan. Tunggu sampai selesai, lalu impor berkas ini.")
 	case errors.Is(err, surat.ErrConflict):
 		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penduduk/impor/%d", j.ID))
 		return nil
@@ -219,21 +260,39 @@ func (s *Server) handleImportRun(c *gin.Context) error {
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), importTimeout)
 	go func() {
 		defer cancel()
-		s.runImport(bg, actor, vid, j, content)
+		s.runImport(bg, actor, vid, j)
 	}()
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penduduk/impor/%d", j.ID))
 	return nil
 }
 
-// runImport parses the kept file again and imports it in one transaction,
-// then records the outcome on the job.
-func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int64, j *store.ImportJob, content []byte) {
+// runImport waits for an import slot, reads the kept file, parses it again
+// and imports it in one transaction, then records the outcome on the job.
+// The file is read only once the slot is taken: imports waiting for a slot
+// hold nothing of it.
+func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int64, j *store.ImportJob) {
 	var res surat.ImportResult
 	failure := ""
-	recs, problems, err := importer.Parse(bytes.NewReader(content), j.Filename)
+	var recs []surat.ImportRecord
+	var problems *surat.ImportError
+	var loadErr, parseErr error
+	release, slotErr := s.takeImportSlot(ctx, importTimeout)
+	if slotErr == nil {
+		defer release()
+		var content []byte
+		if content, loadErr = s.store.ImportJobContent(ctx, villageID, j.ID); loadErr == nil {
+			recs, problems, parseErr = importer.Parse(bytes.NewReader(content), j.Filename)
+		}
+	}
+	var err error
 	switch {
-	case err != nil:
-		failure = "Berkas ditolak: " + err.Error()
+	case slotErr != nil:
+		failure = "Server terlalu sibuk untuk mengimpor berkas ini sekarang; tidak ada data yang diubah. Unggah berkas lagi nanti."
+	case loadErr != nil:
+		s.log.ErrorContext(ctx, "import file not read", "job_id", j.ID, "err", loadErr)
+		failure = "Impor gagal karena kesalahan server; tidak ada data yang diubah. Coba lagi atau hubungi admin."
+	case parseErr != nil:
+		failure = "Berkas ditolak: " + parseErr.Error()
 	case problems != nil:
 		failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", problems.Count())
 	default:

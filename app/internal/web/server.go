@@ -91,6 +91,11 @@ type Server struct {
 	// public holds the rate limits and upload slots of the public
 	// verification routes.
 	public *publicState
+	// importSlots bounds the resident files parsed and imported at once
+	// (import_page.go).
+	importSlots chan struct{}
+	// importSlotWait is importSlotWait (shorter in tests).
+	importSlotWait time.Duration
 	// mandiri decides everything about residents' self-service.
 	mandiri *mandiri.Service
 	// notify checks webhooks and sends test messages.
@@ -165,6 +170,7 @@ func New(d Deps) (*Server, error) {
 		s.attempts = a
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
+	s.importSlots, s.importSlotWait = make(chan struct{}, maxConcurrentImports), importSlotWait
 	var err error
 	if s.csrfKey, err = csrfKeyFrom(d.Config.Secret); err != nil {
 		return nil, err
