@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -60,6 +61,10 @@ func (e *lockedError) Unwrap() error { return surat.ErrLocked }
 type loginThrottledError struct{ Until time.Time }
 
 func (e *loginThrottledError) Error() string { return "login throttled" }
+
+// statusClientClosedRequest is nginx's status for a request whose client
+// closed the connection before the answer.
+const statusClientClosedRequest = 499
 
 // busyRetryAfter is the Retry-After, in seconds, of a request refused
 // because every password hashing slot was busy.
@@ -129,6 +134,11 @@ const wrongPassphraseMessage = "Frasa sandi salah. Surat tidak ditandatangani da
 // place where errors become statuses and words; an error no row matches is
 // a 500 that reveals nothing.
 var errorTable = []errorRule{
+	// The client went away (closed the tab, lost the signal): nobody reads
+	// the answer, and it is not the server's failure, so it is not logged
+	// as one. 499 is the status nginx logs for it.
+	{match: is(context.Canceled), status: statusClientClosedRequest, code: "client_closed_request",
+		message: "Permintaan dibatalkan sebelum selesai."},
 	{match: as[*surat.ValidationError](), status: http.StatusUnprocessableEntity, code: "validation_failed",
 		message: "Data belum benar. Periksa isian yang ditandai.",
 		detail: func(err error, _ time.Time, p *problem) {

@@ -176,3 +176,32 @@ func TestVerifyUploadSlowBodyLosesItsSlot(t *testing.T) {
 		t.Errorf("upload after the stalled one timed out: %d, want 200", res.StatusCode)
 	}
 }
+
+// TestClientGoneIsNotAServerError: a check whose client gives up while it
+// waits for a slot ends as 499 (nginx's "client closed request"), not as a
+// 500 logged as the server's failure.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	f := newVerifyFixture(t, storetest.SQLite)
+	l := f.sign(t)
+	for range maxConcurrentUploads {
+		f.e.srv.public.uploadSlots <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(100*time.Millisecond, cancel) // the client closes the tab
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	w, _ := mw.CreateFormFile("berkas", "surat.pdf")
+	w.Write(f.pdfOf(t, l))
+	mw.Close()
+	req := httptest.NewRequest("POST", "/v/"+*l.VerifyCode+"/periksa", &body).WithContext(ctx)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	f.e.h.ServeHTTP(rec, req)
+	if rec.Code != statusClientClosedRequest {
+		t.Errorf("client gone while waiting: %d, want %d", rec.Code, statusClientClosedRequest)
+	}
+	if strings.Contains(f.e.logs.String(), "request failed") {
+		t.Error("a client that went away was logged as a server failure")
+	}
+}
