@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -13,8 +12,10 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
-// householdSearch is the household list's search. As for residents, a
-// query with digits (a No. KK) is kept in a stash, never in the URL.
+// householdSearch is the household list's search. Its query matches the
+// No. KK, the head's name and the household's address, so any query is
+// kept in a stash, never in the URL (a resident's name search, which
+// matches no address, travels in the URL unless it has digits).
 type householdSearch struct {
 	Q     string `form:"q" json:"q"`
 	Dusun string `form:"dusun" json:"dusun"`
@@ -31,9 +32,7 @@ func (f *householdSearch) trim() {
 	}
 }
 
-func (f householdSearch) sensitive() bool {
-	return strings.IndexFunc(f.Q, unicode.IsDigit) >= 0
-}
+func (f householdSearch) sensitive() bool { return f.Q != "" }
 
 func (f householdSearch) values() url.Values {
 	v := url.Values{}

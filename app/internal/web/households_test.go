@@ -177,6 +177,21 @@ func TestResidentExitAndHouseholds(t *testing.T) {
 		if list := br.get(r.Header.Get("Location")); !strings.Contains(textByID(t, list.Body, "households"), "Budi Santoso") {
 			t.Fatalf("KK search: %q", textByID(t, list.Body, "households"))
 		}
+		// A household search may be an address: no query text travels in
+		// the URL, typed into the form or into the address bar.
+		for _, q := range []string{"Budi", "Melati"} {
+			r = br.post("/keluarga", url.Values{csrfField: {tok}, "q": {q}})
+			loc := r.Header.Get("Location")
+			if r.Code != http.StatusSeeOther || strings.Contains(loc, q) || !strings.HasPrefix(loc, "/keluarga?cari=") {
+				t.Fatalf("household search %q = %d to %q", q, r.Code, loc)
+			}
+			if list := br.get(loc); !strings.Contains(textByID(t, list.Body, "households"), "Budi Santoso") {
+				t.Errorf("household search %q: %q", q, textByID(t, list.Body, "households"))
+			}
+			if r := br.get("/keluarga?q=" + q); r.Code != http.StatusSeeOther || strings.Contains(r.Header.Get("Location"), q) {
+				t.Errorf("household search %q typed into the URL = %d to %q", q, r.Code, r.Header.Get("Location"))
+			}
+		}
 	})
 }
 
