@@ -1,0 +1,4 @@
+package importer
+
+// HeapGrowth is heapGrowth, for the package's external tests.
+var HeapGrowth = heapGrowth
