@@ -3,6 +3,7 @@ package letters_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
@@ -36,6 +37,26 @@ func TestParseModuleBounds(t *testing.T) {
 	}
 	ps := letters.FileProblems([]byte(b.String()), err)
 	if len(ps) != 1 || !strings.HasPrefix(ps[0].Message, "alias YAML membuat berkas melebihi") {
+		t.Errorf("problems %+v", ps)
+	}
+
+	// Few aliases of a long value: a 25 KB paragraph anchored once and
+	// named 2,000 times is a 42 KB file of 2,000 values, under both
+	// limits above, and 50 MB of text once expanded (4,900 aliases took
+	// 9.4 s to parse and held 598 MB).
+	b.Reset()
+	b.WriteString("code: sk_bom\nbody:\n- &p {paragraph: \"" + strings.Repeat("x", 25<<10) + "\"}\n")
+	b.WriteString(strings.Repeat("- *p\n", 2000))
+	if b.Len() > letters.MaxModuleBytes {
+		t.Fatalf("test file of %d bytes is over the file limit", b.Len())
+	}
+	start := time.Now()
+	_, err = letters.ParseModule("alias.yaml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "KB of text") || time.Since(start) > 5*time.Second {
+		t.Errorf("aliases of a long value: %v after %v", err, time.Since(start))
+	}
+	ps = letters.FileProblems([]byte(b.String()), err)
+	if len(ps) != 1 || !strings.HasPrefix(ps[0].Message, "alias YAML membuat teks berkas melebihi 256 KB") {
 		t.Errorf("problems %+v", ps)
 	}
 }

@@ -81,6 +81,7 @@ var idFormats = map[string]string{
 	"duplicate code %q (already defined in %s)":                              "kode %q dipakai dua kali (sudah ada di %s)",
 	"module file is %d bytes; at most %d are allowed":                        "berkas templat %d byte; paling besar %d byte",
 	"YAML aliases expand the file to more than %d values; use fewer aliases": "alias YAML membuat berkas melebihi %d nilai; kurangi alias",
+	"YAML aliases expand the file to more than %d KB of text; use fewer aliases": "alias YAML membuat teks berkas melebihi %d KB; kurangi alias",
 
 	// Values and structure.
 	"expected a mapping of keys (%s)":                "harus berupa kumpulan kunci (%s)",

@@ -53,9 +53,13 @@ func parseModule(file string, data []byte) (*Module, []error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, []error{newLoadError(file, 1, "empty module file")}
 	}
-	if n := expandedSize(&doc, maxExpandedNodes); n > maxExpandedNodes {
+	switch nodes, size := expandedSize(&doc, maxExpandedNodes, maxExpandedBytes); {
+	case nodes > maxExpandedNodes:
 		return nil, []error{newLoadError(file, 1,
 			"YAML aliases expand the file to more than %d values; use fewer aliases", maxExpandedNodes)}
+	case size > maxExpandedBytes:
+		return nil, []error{newLoadError(file, 1,
+			"YAML aliases expand the file to more than %d KB of text; use fewer aliases", maxExpandedBytes>>10)}
 	}
 	root := deref(doc.Content[0])
 	keys := p.mapping(root, "code", "title", "description", "klasifikasi", "validity", "online",
