@@ -611,10 +611,7 @@ func (s *Service) ImportOpenSID(ctx context.Context, actor surat.Actor, layer in
 	if err != nil {
 		return nil, fmt.Errorf("issuance: %w", err)
 	}
-	if len(ts) > MaxImportFiles {
-		ts = ts[:MaxImportFiles]
-	}
-	out := make([]OpenSIDImport, len(ts))
+	out := make([]OpenSIDImport, len(ts)) // at most opensid.MaxFormats
 	changes := make([]store.TemplateChange, len(ts))
 	for i, t := range ts {
 		out[i].Template = t

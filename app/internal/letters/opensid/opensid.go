@@ -103,8 +103,16 @@ var ErrNotExport = errors.New("opensid: not a template_surat_tinymce.json export
 // is 700 KB).
 const MaxExportBytes = 8 << 20
 
+// MaxFormats bounds the formats converted from one export (OpenSID's own
+// has 42). The conversion stops there: 8 MB of minimal formats is some
+// 300,000 of them, which took two minutes and 45 GB of allocations to
+// convert only for all but 200 to be thrown away.
+const MaxFormats = 200
+
 // Convert reads an OpenSID template export (a JSON list of formats, or one
-// format) and converts every format in it. Errors: ErrNotExport.
+// format) and converts its first MaxFormats formats that have a name and a
+// template. Two formats whose names make the same code get _2, _3, ...
+// Errors: ErrNotExport.
 func Convert(data []byte) ([]Template, error) {
 	if len(data) > MaxExportBytes {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrNotExport, MaxExportBytes)
@@ -123,12 +131,18 @@ func Convert(data []byte) ([]Template, error) {
 		if strings.TrimSpace(e.Nama) == "" || (strings.TrimSpace(e.Template) == "" && strings.TrimSpace(e.TemplateDesa) == "") {
 			continue
 		}
-		t := convert(e)
-		if n := codes[t.Code]; n > 0 {
-			t.Code = fmt.Sprintf("%s_%d", t.Code, n+1)
-			t = convertAs(e, t.Code)
+		if len(out) == MaxFormats {
+			break
 		}
-		codes[t.Code]++
+		t := convert(e)
+		code := t.Code
+		for n := 2; codes[code] > 0; n++ {
+			code = fmt.Sprintf("%s_%d", t.Code, n)
+		}
+		if code != t.Code {
+			t = convertAs(e, code)
+		}
+		codes[code]++
 		out = append(out, t)
 	}
 	if len(out) == 0 {

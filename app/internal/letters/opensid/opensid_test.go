@@ -245,3 +245,35 @@ func TestConvertFieldOfAnotherPerson(t *testing.T) {
 	}
 	t.Fatal("no opensid_keterangan_jual_beli")
 }
+
+// TestConvertStopsAtMaxFormats: an 8 MB export of some 300,000 minimal
+// formats, all named alike, took two minutes to convert before all but 200
+// were dropped; the conversion now stops at MaxFormats. Formats whose
+// names make the same code are numbered, each code once.
+func TestConvertStopsAtMaxFormats(t *testing.T) {
+	one := `{"nama":"Keterangan Usaha","template":"<p>Yang bertanda tangan [nama_desa]</p>"},`
+	var b strings.Builder
+	b.WriteString("[")
+	for b.Len()+len(one)+1 < opensid.MaxExportBytes {
+		b.WriteString(one)
+	}
+	data := strings.TrimSuffix(b.String(), ",") + "]"
+	start := time.Now()
+	ts, err := opensid.Convert([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); len(ts) != opensid.MaxFormats || took > 20*time.Second {
+		t.Errorf("%d formats after %v, want %d", len(ts), took, opensid.MaxFormats)
+	}
+	seen := map[string]bool{}
+	for _, tpl := range ts {
+		if seen[tpl.Code] {
+			t.Fatalf("code %s given twice", tpl.Code)
+		}
+		seen[tpl.Code] = true
+	}
+	if !seen[ts[0].Code] || !seen[ts[0].Code+"_2"] || !seen[ts[0].Code+"_200"] {
+		t.Errorf("codes %s, %s_2 … %s_200 expected", ts[0].Code, ts[0].Code, ts[0].Code)
+	}
+}
