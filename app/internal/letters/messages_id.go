@@ -76,11 +76,11 @@ var idFormats = map[string]string{
 	"%s": "%s",
 	"%v": "%v",
 
-	"invalid YAML: %s":                                                       "YAML tidak valid: %s",
-	"empty module file":                                                      "berkas templat kosong",
-	"duplicate code %q (already defined in %s)":                              "kode %q dipakai dua kali (sudah ada di %s)",
-	"module file is %d bytes; at most %d are allowed":                        "berkas templat %d byte; paling besar %d byte",
-	"YAML aliases expand the file to more than %d values; use fewer aliases": "alias YAML membuat berkas melebihi %d nilai; kurangi alias",
+	"invalid YAML: %s":                                                           "YAML tidak valid: %s",
+	"empty module file":                                                          "berkas templat kosong",
+	"duplicate code %q (already defined in %s)":                                  "kode %q dipakai dua kali (sudah ada di %s)",
+	"module file is %d bytes; at most %d are allowed":                            "berkas templat %d byte; paling besar %d byte",
+	"YAML aliases expand the file to more than %d values; use fewer aliases":     "alias YAML membuat berkas melebihi %d nilai; kurangi alias",
 	"YAML aliases expand the file to more than %d KB of text; use fewer aliases": "alias YAML membuat teks berkas melebihi %d KB; kurangi alias",
 
 	// Values and structure.
