@@ -83,30 +83,40 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 	if err != nil {
 		return err
 	}
+	desaCSRF, err := sessionCSRF(desa, ts.URL)
+	if err != nil {
+		return err
+	}
 	for _, m := range []struct {
 		name   string
 		client *http.Client
 		path   string
+		form   url.Values // POSTed when not nil
 	}{
-		{"kabupaten dashboard", kab, "/dashboard"},
-		{"kabupaten village list", kab, "/kabupaten/desa"},
-		{"kabupaten recap (year)", kab, "/kabupaten/rekap"},
-		{"name search, big village (santo)", desa, "/penduduk?q=santo"},
-		{"name search, big village (wibowo a)", desa, "/penduduk?q=" + url.QueryEscape("wibowo a")},
-		{"name search, big village (rare: xyz)", desa, "/penduduk?q=xyz"},
-		{"name search, letter picker (santo)", desa, "/surat/cari-penduduk?q=santo"},
+		{"kabupaten dashboard", kab, "/dashboard", nil},
+		{"kabupaten village list", kab, "/kabupaten/desa", nil},
+		{"kabupaten recap (year)", kab, "/kabupaten/rekap", nil},
+		{"name search, big village (santo)", desa, "/penduduk?q=santo", nil},
+		{"name search, big village (wibowo a)", desa, "/penduduk?q=" + url.QueryEscape("wibowo a"), nil},
+		{"name search, big village (rare: xyz)", desa, "/penduduk?q=xyz", nil},
+		{"name search, letter picker (santo)", desa, "/surat/cari-penduduk", url.Values{"q": {"santo"}, "csrf_token": {desaCSRF}}},
 	} {
 		times := make([]time.Duration, 0, n)
 		for range n + 2 { // two warm-up requests
 			start := time.Now()
-			resp, err := m.client.Get(ts.URL + m.path)
+			var resp *http.Response
+			if m.form != nil {
+				resp, err = m.client.PostForm(ts.URL+m.path, m.form)
+			} else {
+				resp, err = m.client.Get(ts.URL + m.path)
+			}
 			if err != nil {
 				return err
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("GET %s = %d", m.path, resp.StatusCode)
+				return fmt.Errorf("%s %s = %d", resp.Request.Method, m.path, resp.StatusCode)
 			}
 			times = append(times, time.Since(start))
 		}
@@ -139,6 +149,21 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// sessionCSRF is the CSRF token of c's session, read off its dashboard.
+func sessionCSRF(c *http.Client, base string) (string, error) {
+	resp, err := c.Get(base + "/dashboard")
+	if err != nil {
+		return "", err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfRE.FindSubmatch(b)
+	if m == nil {
+		return "", errors.New("no CSRF token on the dashboard")
+	}
+	return string(m[1]), nil
+}
 
 // login signs in through the login form and returns a client with the
 // session cookie.
