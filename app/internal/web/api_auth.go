@@ -44,7 +44,7 @@ func (s *Server) handleAPITokenCreate(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	u, err := s.authenticate(ctx, req.Username, req.Password, c.ClientIP())
+	u, err := s.authenticate(ctx, req.Username, req.Password, clientAddress(c))
 	if err != nil {
 		return err
 	}

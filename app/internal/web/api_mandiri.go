@@ -47,7 +47,7 @@ func (s *Server) handleAPIMandiriToken(c *gin.Context) error {
 	}
 	ctx := c.Request.Context()
 	login, err := s.mandiri.Login(ctx, mandiri.Credentials{KodeDesa: req.KodeDesa, NIK: req.NIK, PIN: req.PIN,
-		IP: c.ClientIP()})
+		IP: clientAddress(c)})
 	if pr, ok := s.residentLoginProblem(err); ok {
 		if pr.RetryAfter > 0 {
 			c.Header("Retry-After", strconv.Itoa(pr.RetryAfter))

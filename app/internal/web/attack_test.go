@@ -220,29 +220,48 @@ func TestStaffLoginSlowsDownGlobally(t *testing.T) {
 
 // TestLoginPerAddressLimit tries many usernames from one address: after
 // maxLoginAttemptsPerIP failures the address is refused before any
-// password is checked, whatever username it names.
+// password is checked, whatever username it names. An IPv6 client counts as
+// its /64 network, which it usually holds whole: stepping through its
+// addresses gains nothing.
 func TestLoginPerAddressLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b)
 		v := e.village("3505122001", "Sumberejo")
 		e.user(v, "kades", surat.RoleSigner)
-		const ip = "198.51.100.20"
-		codes := map[string]int{}
-		for i := range maxLoginAttemptsPerIP + 5 {
-			rec := e.apiFrom(ip, "POST", "/api/v1/auth/token",
-				map[string]string{"username": fmt.Sprintf("orang%02d", i), "password": "salah-sekali"})
-			var eb errorBody
-			_ = json.Unmarshal(rec.Body.Bytes(), &eb)
-			codes[eb.Error]++
+		for _, from := range []func(i int) string{
+			func(int) string { return "198.51.100.20" },
+			func(i int) string { return fmt.Sprintf("2001:db8:7:9:%x::%x", i, i+1) },
+		} {
+			addressLimit(t, e, from)
 		}
-		if codes["invalid_credentials"] != maxLoginAttemptsPerIP || codes["rate_limited"] != 5 {
-			t.Errorf("answers %v, want %d invalid_credentials then rate_limited", codes, maxLoginAttemptsPerIP)
-		}
-		if rec := e.apiFrom(ip, "POST", "/api/v1/auth/token",
-			map[string]string{"username": "kades", "password": testPassword}); rec.Code != http.StatusTooManyRequests {
-			t.Errorf("right password from the blocked address: %d %s", rec.Code, rec.Body)
+		// Another /64 is another client.
+		if rec := e.apiFrom("2001:db8:7:a::1", "POST", "/api/v1/auth/token",
+			map[string]string{"username": "kades", "password": testPassword}); rec.Code != http.StatusOK {
+			t.Errorf("right password from the next /64: %d %s", rec.Code, rec.Body)
 		}
 	})
+}
+
+// addressLimit sends maxLoginAttemptsPerIP+5 wrong logins from from(i) and
+// checks that the last five and a right password are refused.
+func addressLimit(t *testing.T, e *env, from func(i int) string) {
+	t.Helper()
+	codes := map[string]int{}
+	for i := range maxLoginAttemptsPerIP + 5 {
+		rec := e.apiFrom(from(i), "POST", "/api/v1/auth/token",
+			map[string]string{"username": fmt.Sprintf("orang%02d", i), "password": "salah-sekali"})
+		var eb errorBody
+		_ = json.Unmarshal(rec.Body.Bytes(), &eb)
+		codes[eb.Error]++
+	}
+	if codes["invalid_credentials"] != maxLoginAttemptsPerIP || codes["rate_limited"] != 5 {
+		t.Errorf("answers %v, want %d invalid_credentials then rate_limited", codes, maxLoginAttemptsPerIP)
+	}
+	ip := from(maxLoginAttemptsPerIP + 5)
+	if rec := e.apiFrom(ip, "POST", "/api/v1/auth/token",
+		map[string]string{"username": "kades", "password": testPassword}); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("right password from the blocked address %s: %d %s", ip, rec.Code, rec.Body)
+	}
 }
 
 // TestParallelResidentLockouts attacks the resident sign-in: 40 parallel

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -305,7 +306,7 @@ func (e *env) apiFrom(ip, method, path string, body any) *httptest.ResponseRecor
 		e.t.Fatal(err)
 	}
 	req := httptest.NewRequest(method, path, bytes.NewReader(b))
-	req.RemoteAddr = ip + ":40000"
+	req.RemoteAddr = net.JoinHostPort(ip, "40000")
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)

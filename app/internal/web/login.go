@@ -96,7 +96,7 @@ func (s *Server) handleLogin(c *gin.Context) error {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, p)
 	}
 	ctx := c.Request.Context()
-	u, err := s.authenticate(ctx, f.Username, f.Password, c.ClientIP())
+	u, err := s.authenticate(ctx, f.Username, f.Password, clientAddress(c))
 	switch {
 	case errors.Is(err, errInvalidCredentials):
 		// 422 rather than 401: the form was read but its content is

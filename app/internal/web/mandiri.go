@@ -93,7 +93,7 @@ func (s *Server) handleMandiriLogin(c *gin.Context) error {
 	ctx := c.Request.Context()
 	p := mandiriLoginPage{KodeDesa: strings.TrimSpace(c.PostForm("kode_desa")), NIK: strings.TrimSpace(c.PostForm("nik"))}
 	login, err := s.mandiri.Login(ctx, mandiri.Credentials{KodeDesa: p.KodeDesa, NIK: p.NIK, PIN: c.PostForm("pin"),
-		IP: c.ClientIP()})
+		IP: clientAddress(c)})
 	if fields, ok := surat.FieldErrors(err); ok {
 		p.Errors = fields
 		return s.renderMandiriLogin(c, http.StatusUnprocessableEntity, p)

@@ -3,6 +3,7 @@ package web
 import (
 	"hash/maphash"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -184,8 +185,29 @@ func (s *Server) rateLimit(l *limiter) gin.HandlerFunc {
 		if l == nil {
 			return
 		}
-		if ok, wait := l.allow(c.ClientIP()); !ok {
+		if ok, wait := l.allow(clientAddress(c)); !ok {
 			s.fail(c, &rateLimitedError{Retry: wait})
 		}
 	}
+}
+
+// clientAddress is the client as every per-address limit counts it: its
+// IPv4 address, or the /64 network of its IPv6 address. A subscriber (a
+// phone, a home, a server) is usually given a whole /64, so counting single
+// IPv6 addresses would give one client 2^64 buckets for the limits on
+// logins, PIN tries, paper matches and uploads.
+func clientAddress(c *gin.Context) string {
+	ip := c.ClientIP()
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

@@ -81,7 +81,7 @@ func (s *Server) handleSetup(c *gin.Context) error {
 	// Every try of the code is counted in the database before the code is
 	// compared: per client address, and from everywhere together.
 	rules := []attempt.Rule{
-		{Bucket: s.attempts.Bucket("setup-ip", c.ClientIP()), Max: maxSetupAttemptsPerIP, Window: setupWindow},
+		{Bucket: s.attempts.Bucket("setup-ip", clientAddress(c)), Max: maxSetupAttemptsPerIP, Window: setupWindow},
 		{Bucket: s.attempts.Bucket("setup-all"), Max: maxSetupAttempts, Window: setupWindow},
 	}
 	var limit *attempt.LimitError

@@ -43,7 +43,7 @@ func (s *Server) handleVerifyMatch(c *gin.Context) error {
 		return err
 	}
 	in := verify.MatchInput{NIK: c.PostForm(matchNIKField), Name: c.PostForm(matchNameField)}
-	out, err := s.verify.Match(ctx, r, in, c.ClientIP())
+	out, err := s.verify.Match(ctx, r, in, clientAddress(c))
 	if err != nil {
 		p := classify(err, s.now())
 		if !inlineRefusal(p) {
@@ -101,7 +101,7 @@ func (s *Server) handleAPIVerifyMatch(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.verify.Match(ctx, r, verify.MatchInput{NIK: in.NIK, Name: in.Nama}, c.ClientIP())
+	out, err := s.verify.Match(ctx, r, verify.MatchInput{NIK: in.NIK, Name: in.Nama}, clientAddress(c))
 	if err != nil {
 		return err
 	}

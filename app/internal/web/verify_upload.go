@@ -158,7 +158,7 @@ func (s *Server) handleVerifyUpload(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	release, err := s.public.takeUploadSlot(ctx, c.ClientIP())
+	release, err := s.public.takeUploadSlot(ctx, clientAddress(c))
 	if err != nil {
 		return err
 	}
