@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -198,6 +199,9 @@ func (s *Server) rateLimit(l *limiter) gin.HandlerFunc {
 // logins, PIN tries, paper matches and uploads.
 func clientAddress(c *gin.Context) string {
 	ip := c.ClientIP()
+	if !strings.Contains(ip, ":") {
+		return ip // IPv4 (or ""), as it is: the public pages' common case
+	}
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return ip
