@@ -108,6 +108,7 @@ func TestCSVRefusesWideRecords(t *testing.T) {
 		case tt.line > 0 && (err == nil || !strings.HasPrefix(err.Error(), "baris "+strconv.Itoa(tt.line)+" ")):
 			t.Errorf("%s: %v, want the refusal of line %d", name, err, tt.line)
 		}
+		t.Logf("%s: %.1f MB allocated", name, float64(n)/(1<<20))
 		if n > 64<<20 {
 			t.Errorf("%s: %d MB allocated", name, n>>20)
 		}
