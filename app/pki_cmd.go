@@ -364,6 +364,16 @@ func (c *pkiCmd) list(ctx context.Context, villageCode string) error {
 		}
 		fmt.Fprintf(c.out, "root CA %q (%s), CRL nomor %d\n  SHA-256 %s\n", r.CommonName, state, r.CRLNumber, fp)
 	}
+	if len(roots) > 0 {
+		_, unlisted, err := c.svc.UnlistedRevocations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, ct := range unlisted {
+			fmt.Fprintf(c.out, "  belum tercantum dalam CRL: sertifikat %s, dicabut %s (jalankan: app pki crl)\n",
+				ct.Serial, ct.RevokedAt.UTC().Format("2006-01-02"))
+		}
+	}
 	var villages []surat.Village
 	if villageCode != "" {
 		v, err := c.village(ctx, villageCode)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,8 +134,35 @@ func TestPKICommands(t *testing.T) {
 	wantErr(err, "sudah dicabut")
 	_, err = pki(rootPass+"\n", "revoke", "--serial", "abcdef", "--reason", "x")
 	wantErr(err, "tidak ditemukan")
+	if out, _ := pki("", "list"); strings.Contains(out, "belum tercantum") {
+		t.Errorf("list after a revocation with the CRL names one waiting:\n%s", out)
+	}
+	// A certificate revoked by a village admin (no root key) waits for the
+	// next CRL, and the list says so until app pki crl.
+	if _, err := pki(rootPass+"\n"+signerPass+"\n"+signerPass+"\n", "issue", "--village", "3505122001", "--official",
+		strconv.FormatInt(o.ID, 10)); err != nil {
+		t.Fatal(err)
+	}
+	st, err = store.Open(ctx, store.Options{Driver: "sqlite", DSN: filepath.Join(storage, "suratdesa.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.ActiveCertificateForOfficial(ctx, v.ID, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RevokeCertificate(ctx, surat.Actor{Username: "admin-desa"}, v.ID, second.ID, "Pindah tugas", nil); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if out, _ := pki("", "list"); !strings.Contains(out, "belum tercantum dalam CRL: sertifikat "+second.Serial) {
+		t.Errorf("list after a revocation without the CRL:\n%s", out)
+	}
 	if out, err := pki(rootPass+"\n", "crl"); err != nil || !strings.Contains(out, "CRL nomor 3") {
 		t.Errorf("crl: %v\n%s", err, out)
+	}
+	if out, _ := pki("", "list"); strings.Contains(out, "belum tercantum") {
+		t.Errorf("list after app pki crl:\n%s", out)
 	}
 	_, err = pki("", "rotate")
 	wantErr(err, "tidak dikenal")
