@@ -287,6 +287,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Runs after the HTTP server's shutdown, before the store closes: an
+	// import still running is rolled back and its job ended.
+	defer srv.Close()
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)

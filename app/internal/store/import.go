@@ -22,6 +22,23 @@ var errDryRun = errors.New("dry run")
 // none is. Rows that break a register rule, or repeat a NIK of the same
 // file, are returned as an *ImportError.
 func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageID int64, recs []surat.ImportRecord, dryRun bool) (surat.ImportResult, error) {
+	return s.importResidents(ctx, actor, villageID, recs, dryRun, nil)
+}
+
+// ImportResidentsForJob is ImportResidents (not a dry run) for a running
+// import job of the village, which it ends as done, with the result and
+// without its file, in the same transaction: a process killed at any point
+// leaves either the register unchanged and the job running, or both
+// changed. A job no longer running (ended meanwhile) rolls the import back
+// with surat.ErrConflict.
+func (s *Store) ImportResidentsForJob(ctx context.Context, actor surat.Actor, villageID, jobID int64, recs []surat.ImportRecord) (surat.ImportResult, error) {
+	return s.importResidents(ctx, actor, villageID, recs, false, func(tx *gorm.DB, res surat.ImportResult) error {
+		return s.finishImportJob(tx, villageID, jobID, res, "")
+	})
+}
+
+func (s *Store) importResidents(ctx context.Context, actor surat.Actor, villageID int64, recs []surat.ImportRecord, dryRun bool,
+	then func(*gorm.DB, surat.ImportResult) error) (surat.ImportResult, error) {
 	var res surat.ImportResult
 	var bad surat.ImportError
 	seen := make(map[string]int, len(recs))
@@ -187,6 +204,9 @@ func (s *Store) ImportResidents(ctx context.Context, actor surat.Actor, villageI
 		}
 		if dryRun {
 			return errDryRun
+		}
+		if then != nil {
+			return then(tx, res)
 		}
 		return nil
 	})

@@ -59,7 +59,8 @@ const maxReadyImportJobs = 5
 var ErrImportRunning = errors.New("store: another import of the village is running")
 
 // CreateImportJob stores a dry-run-checked upload of the village as a job
-// waiting for confirmation, removes the village's jobs older than a day and
+// waiting for confirmation, removes the village's jobs older than a day
+// (a running one once it is an hour old: it died with its process) and
 // keeps at most maxReadyImportJobs waiting, dropping the oldest. The
 // village's row is locked, so parallel uploads cannot pass the bound
 // together.
@@ -69,8 +70,11 @@ func (s *Store) CreateImportJob(ctx context.Context, villageID int64, j *ImportJ
 		if err := s.lockVillage(tx, villageID); err != nil {
 			return err
 		}
-		if err := tx.Table("import_jobs").Where("village_id = ? AND created_at < ? AND status <> ?",
-			villageID, s.now().Add(-24*time.Hour), ImportRunning).Delete(nil).Error; err != nil {
+		// A job still running an hour after it started died with its
+		// process (an import is stopped after ten minutes): it goes too,
+		// with the file it kept.
+		if err := tx.Table("import_jobs").Where("village_id = ? AND created_at < ? AND (status <> ? OR started_at < ?)",
+			villageID, s.now().Add(-24*time.Hour), ImportRunning, s.now().Add(-time.Hour)).Delete(nil).Error; err != nil {
 			return err
 		}
 		// The bound holds, so this lists at most maxReadyImportJobs.
@@ -160,8 +164,22 @@ func (s *Store) ImportJobContent(ctx context.Context, villageID, id int64) ([]by
 
 // FinishImportJob ends a running job of the village with the result, or
 // with failure (a message for the clerk) when failure is not "". The file
-// is dropped either way.
+// is dropped either way. An import that succeeded ends its job inside its
+// own transaction (ImportResidentsForJob).
 func (s *Store) FinishImportJob(ctx context.Context, villageID, id int64, res surat.ImportResult, failure string) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		err := s.finishImportJob(tx, villageID, id, res, failure)
+		if errors.Is(err, surat.ErrConflict) {
+			return nil // ended already
+		}
+		return err
+	})
+	return translate(fmt.Sprintf("finish import job %d", id), err)
+}
+
+// finishImportJob ends a running job inside tx; a job not running is
+// surat.ErrConflict.
+func (s *Store) finishImportJob(tx *gorm.DB, villageID, id int64, res surat.ImportResult, failure string) error {
 	now := s.now()
 	set := map[string]any{"content": nil, "finished_at": now, "updated_at": now}
 	if failure != "" {
@@ -171,7 +189,12 @@ func (s *Store) FinishImportJob(ctx context.Context, villageID, id int64, res su
 		set["created"], set["updated"] = res.Created, res.Updated
 		set["households_created"], set["households_updated"] = res.HouseholdsCreated, res.HouseholdsUpdated
 	}
-	err := s.db.WithContext(ctx).Table("import_jobs").
-		Where("village_id = ? AND id = ? AND status = ?", villageID, id, ImportRunning).Updates(set).Error
-	return translate(fmt.Sprintf("finish import job %d", id), err)
+	r := tx.Table("import_jobs").Where("village_id = ? AND id = ? AND status = ?", villageID, id, ImportRunning).Updates(set)
+	if r.Error != nil {
+		return r.Error
+	}
+	if r.RowsAffected != 1 {
+		return fmt.Errorf("import job %d is not running: %w", id, surat.ErrConflict)
+	}
+	return nil
 }

@@ -257,11 +257,11 @@ func (s *Server) handleImportRun(c *gin.Context) error {
 		return err
 	}
 	actor := actorOf(currentUser(c))
-	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), importTimeout)
-	go func() {
+	bg, cancel := context.WithTimeout(s.background, importTimeout)
+	s.work.Go(func() {
 		defer cancel()
 		s.runImport(bg, actor, vid, j)
-	}()
+	})
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/penduduk/impor/%d", j.ID))
 	return nil
 }
@@ -286,6 +286,8 @@ func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int
 	}
 	var err error
 	switch {
+	case (slotErr != nil || loadErr != nil) && s.background.Err() != nil:
+		failure = "Impor dihentikan karena server dimatikan; tidak ada data yang diubah. Unggah berkas lagi."
 	case slotErr != nil:
 		failure = "Server terlalu sibuk untuk mengimpor berkas ini sekarang; tidak ada data yang diubah. Unggah berkas lagi nanti."
 	case loadErr != nil:
@@ -296,20 +298,29 @@ func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int
 	case problems != nil:
 		failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", problems.Count())
 	default:
-		res, err = s.store.ImportResidents(ctx, actor, villageID, recs, false)
+		// The import ends its job as done in its own transaction.
+		res, err = s.store.ImportResidentsForJob(ctx, actor, villageID, j.ID, recs)
 		var rowErr *surat.ImportError
 		switch {
+		case err == nil:
+			s.log.InfoContext(ctx, "residents imported", "village_id", villageID, "job_id", j.ID, "rows", len(recs),
+				"created", res.Created, "updated", res.Updated)
+			return
 		case errors.As(err, &rowErr):
 			failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", rowErr.Count())
+		case s.background.Err() != nil:
+			failure = "Impor dihentikan karena server dimatikan; tidak ada data yang diubah. Unggah berkas lagi."
 		case err != nil:
 			s.log.ErrorContext(ctx, "import failed", "job_id", j.ID, "err", err)
 			failure = "Impor gagal karena kesalahan server; tidak ada data yang diubah. Coba lagi atau hubungi admin."
 		}
 	}
-	if err := s.store.FinishImportJob(context.WithoutCancel(ctx), villageID, j.ID, res, failure); err != nil {
+	// Recorded even when the import was stopped: a bounded wait of its own.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.store.FinishImportJob(fctx, villageID, j.ID, res, failure); err != nil {
 		s.log.ErrorContext(ctx, "import job not finished", "job_id", j.ID, "err", err)
 		return
 	}
-	s.log.InfoContext(ctx, "residents imported", "village_id", villageID, "job_id", j.ID, "rows", len(recs),
-		"created", res.Created, "updated", res.Updated, "failed", failure != "")
+	s.log.InfoContext(ctx, "residents not imported", "village_id", villageID, "job_id", j.ID, "rows", len(recs))
 }

@@ -159,3 +159,44 @@ func TestImportLimits(t *testing.T) {
 		waitImport(t, br, third)
 	})
 }
+
+// TestImportStopsWithTheServer: a confirmed import still waiting or
+// running when the server closes (a rolling deploy's SIGTERM) is rolled
+// back and its job ended as stopped, before the store closes.
+func TestImportStopsWithTheServer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		v := e.village("3505122001", "Sumberejo")
+		e.user(v, "operator", surat.RoleOperator)
+		br := e.browser()
+		br.login("operator")
+		tok := br.csrf("/penduduk/impor")
+		run := url.Values{csrfField: {tok}}
+
+		r := br.upload("/penduduk/impor", tok, "data.csv", importFile(1))
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("upload = %d", r.Code)
+		}
+		job := r.Header.Get("Location")
+		for range maxConcurrentImports {
+			e.srv.importSlots <- struct{}{} // the import waits for a slot
+		}
+		if r := br.post(job+"/jalankan", run); r.Code != http.StatusSeeOther {
+			t.Fatalf("run = %d", r.Code)
+		}
+		closed := make(chan struct{})
+		go func() { e.srv.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close did not return while an import waited")
+		}
+		st := br.get(job + "/status")
+		if !strings.Contains(st.Body, `"status":"gagal"`) || !strings.Contains(st.Body, "server dimatikan") {
+			t.Errorf("job after Close: %s", st.Body)
+		}
+		if n, _ := e.st.CountResidents(t.Context(), v.ID, 0); n != 0 {
+			t.Errorf("%d residents after the stopped import", n)
+		}
+	})
+}

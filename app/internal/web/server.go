@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -96,6 +97,12 @@ type Server struct {
 	importSlots chan struct{}
 	// importSlotWait is importSlotWait (shorter in tests).
 	importSlotWait time.Duration
+	// background is the context of the work the server starts beyond a
+	// request (a confirmed import); Close cancels it and waits for that
+	// work in background.
+	background     context.Context
+	stopBackground context.CancelFunc
+	work           sync.WaitGroup
 	// mandiri decides everything about residents' self-service.
 	mandiri *mandiri.Service
 	// notify checks webhooks and sends test messages.
@@ -171,6 +178,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.public = newPublicState(d.RateLimits, s.now)
 	s.importSlots, s.importSlotWait = make(chan struct{}, maxConcurrentImports), importSlotWait
+	s.background, s.stopBackground = context.WithCancel(context.Background())
 	var err error
 	if s.csrfKey, err = csrfKeyFrom(d.Config.Secret); err != nil {
 		return nil, err
@@ -212,6 +220,15 @@ func New(d Deps) (*Server, error) {
 
 // Handler returns the router as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.engine }
+
+// Close stops the work the server started beyond its requests and waits
+// for it: an import still running is rolled back and its job ended as
+// stopped, so that a restart leaves no job running and nothing half done.
+// Call it after the HTTP server has shut down and before the store closes.
+func (s *Server) Close() {
+	s.stopBackground()
+	s.work.Wait()
+}
 
 // setupOpen reports whether first-run setup is available: a setup code was
 // given and no user exists yet.
