@@ -17,7 +17,8 @@ const (
 	// PollEvery is how often an idle worker looks for work.
 	PollEvery = 5 * time.Second
 	// lease is how long a claimed row stays a worker's: longer than a
-	// send (mailTimeout) can take.
+	// send (mailTimeout) can take. A notification's lease is renewed
+	// before it is sent (sendOne), so a batch may take longer.
 	lease = 2 * time.Minute
 	// MaxAttempts is how often a notification is tried before it is
 	// given up (failed); with backoff doubling from 30 s to at most an
@@ -101,10 +102,13 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			return tried, err
 		}
 		for i := range ns {
-			if err := w.sendOne(ctx, &ns[i]); err != nil {
+			sent, err := w.sendOne(ctx, &ns[i])
+			if err != nil {
 				return tried, err
 			}
-			tried++
+			if sent {
+				tried++
+			}
 		}
 		if len(ns) < batch || ctx.Err() != nil {
 			return tried, ctx.Err()
@@ -131,9 +135,20 @@ func (w *Worker) expandOne(ctx context.Context, e surat.OutboxEvent) {
 }
 
 // sendOne delivers one claimed notification and records the outcome; only
-// a failure to record is returned.
-func (w *Worker) sendOne(ctx context.Context, n *surat.Notification) error {
-	err := w.s.deliver(ctx, n)
+// a failure to record is returned. The lease is renewed first: sends of
+// up to mailTimeout each can outlast the lease the batch was claimed with,
+// and then another replica may have claimed the rest. sent is false when
+// the lease was lost and nothing was sent.
+func (w *Worker) sendOne(ctx context.Context, n *surat.Notification) (sent bool, err error) {
+	ok, err := w.s.d.Store.RenewNotificationLease(ctx, n.ID, w.owner, lease)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, w.record(ctx, n, w.s.deliver(ctx, n))
+}
+
+// record stores the outcome of one delivery.
+func (w *Worker) record(ctx context.Context, n *surat.Notification, err error) error {
 	if err == nil {
 		return w.s.d.Store.NotificationSent(ctx, n.ID, w.owner)
 	}

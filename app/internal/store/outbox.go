@@ -165,6 +165,22 @@ func (s *Store) ClaimNotifications(ctx context.Context, owner string, lease time
 	return ns, translate("claimed notifications", err)
 }
 
+// RenewNotificationLease extends owner's lease on notification id to now +
+// lease, provided the lease is still owner's and has not run out: false
+// means another worker may have claimed it, and owner must not send it. A
+// worker renews before each send of its batch, since a batch of slow sends
+// outlasts the lease it was claimed with.
+func (s *Store) RenewNotificationLease(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Table("notifications").
+		Where("id = ? AND lease_owner = ? AND status = ? AND lease_until >= ?", id, owner, surat.NotificationPending, now).
+		Update("lease_until", now.Add(lease))
+	if res.Error != nil {
+		return false, translate(fmt.Sprintf("renew lease of notification %d", id), res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // NotificationSent records that notification id, leased to owner, was
 // delivered.
 func (s *Store) NotificationSent(ctx context.Context, id int64, owner string) error {
