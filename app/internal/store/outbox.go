@@ -172,13 +172,24 @@ func (s *Store) ClaimNotifications(ctx context.Context, owner string, lease time
 // outlasts the lease it was claimed with.
 func (s *Store) RenewNotificationLease(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Table("notifications").
-		Where("id = ? AND lease_owner = ? AND status = ? AND lease_until >= ?", id, owner, surat.NotificationPending, now).
-		Update("lease_until", now.Add(lease))
+	held := func(db *gorm.DB) *gorm.DB {
+		return db.Table("notifications").
+			Where("id = ? AND lease_owner = ? AND status = ? AND lease_until >= ?", id, owner, surat.NotificationPending, now)
+	}
+	res := held(s.db.WithContext(ctx)).Update("lease_until", now.Add(lease))
 	if res.Error != nil {
 		return false, translate(fmt.Sprintf("renew lease of notification %d", id), res.Error)
 	}
-	return res.RowsAffected == 1, nil
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	// MySQL counts only the rows an UPDATE changed: a renewal in the same
+	// second as the claim (DATETIME) writes the same value and counts 0.
+	var n int64
+	if err := held(s.db.WithContext(ctx)).Count(&n).Error; err != nil {
+		return false, translate(fmt.Sprintf("renew lease of notification %d", id), err)
+	}
+	return n == 1, nil
 }
 
 // NotificationSent records that notification id, leased to owner, was
