@@ -3,10 +3,11 @@
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-# gofpdf and zxcvbn are vendored (go.mod replace); their go.mod files are
-# needed to resolve modules.
+# gofpdf, zxcvbn and go-qrcode are vendored (go.mod replace); their go.mod
+# files are needed to resolve modules (TestDockerfileCopiesReplacedModules).
 COPY third_party/gofpdf/go.mod third_party/gofpdf/go.sum third_party/gofpdf/
 COPY third_party/zxcvbn/go.mod third_party/zxcvbn/
+COPY third_party/go-qrcode/go.mod third_party/go-qrcode/
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/suratdesa ./app \

@@ -94,7 +94,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"reverse_proxy app:8080", "respond @internal 404", "rate_limit"} {
+	for _, want := range []string{"dynamic a {\n\t\t\tname app\n\t\t\tport 8080", "respond @internal 404", "rate_limit"} {
 		if !strings.Contains(string(caddyfile), want) {
 			t.Errorf("Caddyfile lacks %q", want)
 		}
@@ -107,5 +107,64 @@ func TestComposeFile(t *testing.T) {
 		if !strings.Contains(string(env), v.Env) {
 			t.Errorf(".env.example does not mention %s", v.Env)
 		}
+	}
+}
+
+// TestComposePassesEverySetting: compose reads .env only to fill in its
+// own ${...}; a setting the app containers are not given is silently
+// ignored. Every setting .env.example names reaches the app (itself or as
+// its _FILE), but those compose has no use for.
+func TestComposePassesEverySetting(t *testing.T) {
+	raw, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c composeFile
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	app := c.Services["app"].Environment
+	unused := map[string]string{
+		"APP_DB_CREATE": "the db service creates the database",
+	}
+	for _, v := range config.Vars {
+		_, direct := app[v.Env]
+		_, file := app[v.Env+"_FILE"]
+		if !direct && !file && unused[v.Env] == "" {
+			t.Errorf("%s is not passed to the app containers", v.Env)
+		}
+	}
+}
+
+// TestDockerfileCopiesReplacedModules: go mod download in the image's
+// first layer needs the go.mod of every module go.mod replaces with a
+// folder of the repository (go-qrcode's was missing: the image did not
+// build).
+func TestDockerfileCopiesReplacedModules(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docker, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(mod), "\n") {
+		_, target, ok := strings.Cut(line, "=> ./")
+		if !ok || !strings.HasPrefix(strings.TrimSpace(line), "replace ") {
+			continue
+		}
+		n++
+		dir := strings.TrimSpace(target)
+		if !strings.Contains(string(docker), "COPY "+dir+"/go.mod") {
+			t.Errorf("the Dockerfile does not copy %s/go.mod before go mod download", dir)
+		}
+		if _, err := os.Stat("../" + dir + "/go.mod"); err != nil {
+			t.Errorf("replace target %s: %v", dir, err)
+		}
+	}
+	if n == 0 {
+		t.Error("no local replace found in go.mod")
 	}
 }
