@@ -49,17 +49,27 @@ var errImportsBusy = errors.New("every import slot is busy")
 // takeImportSlot takes one of the process's import slots, waiting at most
 // wait (or until ctx ends); release gives it back.
 func (s *Server) takeImportSlot(ctx context.Context, wait time.Duration) (release func(), err error) {
+	return takeSlot(ctx, s.importSlots, wait, errImportsBusy)
+}
+
+// takeSlot puts a token into slots, a semaphore of the process, waiting at
+// most wait (then busy) or until ctx ends (then ctx's error); release takes
+// the token out again.
+func takeSlot(ctx context.Context, slots chan struct{}, wait time.Duration, busy error) (release func(), err error) {
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case s.importSlots <- struct{}{}:
-		return func() { <-s.importSlots }, nil
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
 	case <-t.C:
-		return nil, errImportsBusy
+		return nil, busy
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
+
+// importStopped is the end of an import the server's shutdown stopped.
+const importStopped = "Impor dihentikan karena server dimatikan; tidak ada data yang diubah. Unggah berkas lagi."
 
 // importUploadPage is /penduduk/impor.
 type importUploadPage struct {
@@ -287,7 +297,7 @@ func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int
 	var err error
 	switch {
 	case (slotErr != nil || loadErr != nil) && s.background.Err() != nil:
-		failure = "Impor dihentikan karena server dimatikan; tidak ada data yang diubah. Unggah berkas lagi."
+		failure = importStopped
 	case slotErr != nil:
 		failure = "Server terlalu sibuk untuk mengimpor berkas ini sekarang; tidak ada data yang diubah. Unggah berkas lagi nanti."
 	case loadErr != nil:
@@ -309,7 +319,7 @@ func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int
 		case errors.As(err, &rowErr):
 			failure = fmt.Sprintf("Berkas ditolak: %d masalah pada baris data. Tidak ada data yang diubah.", rowErr.Count())
 		case s.background.Err() != nil:
-			failure = "Impor dihentikan karena server dimatikan; tidak ada data yang diubah. Unggah berkas lagi."
+			failure = importStopped
 		case err != nil:
 			s.log.ErrorContext(ctx, "import failed", "job_id", j.ID, "err", err)
 			failure = "Impor gagal karena kesalahan server; tidak ada data yang diubah. Coba lagi atau hubungi admin."

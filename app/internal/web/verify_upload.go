@@ -80,18 +80,12 @@ func (p *publicState) takeUploadSlot(ctx context.Context, addr string) (release 
 		delete(p.uploading, addr)
 		p.mu.Unlock()
 	}
-	wait := time.NewTimer(p.slotWait)
-	defer wait.Stop()
-	select {
-	case p.uploadSlots <- struct{}{}:
-		return func() { <-p.uploadSlots; forget() }, nil
-	case <-wait.C:
+	free, err := takeSlot(ctx, p.uploadSlots, p.slotWait, errUploadsBusy)
+	if err != nil {
 		forget()
-		return nil, errUploadsBusy
-	case <-ctx.Done():
-		forget()
-		return nil, ctx.Err()
+		return nil, err
 	}
+	return func() { free(); forget() }, nil
 }
 
 func newPublicState(rl *RateLimits, now func() time.Time) *publicState {
