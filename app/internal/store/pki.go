@@ -180,7 +180,7 @@ type CRLFunc func(number int64, revoked []RevokedEntry, now time.Time) ([]byte, 
 // transaction: if makeCRL fails, nothing is revoked. With a nil makeCRL the
 // certificate is revoked at once (it signs nothing more and the public
 // check shows it revoked) and the CA holder lists it in the next CRL
-// (UpdateCRL); RevokedCertificates tells which are not listed yet. Letters
+// (UpdateCRL); issuance's UnlistedRevocations tells which wait. Letters
 // signed before stay valid; the verification page says so.
 //
 // Errors: a *surat.ValidationError on "reason" for an empty reason,

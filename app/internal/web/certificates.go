@@ -38,7 +38,7 @@ func (r certificateRow) RevokedWIB() string {
 	if r.RevokedAt == nil {
 		return ""
 	}
-	return surat.LetterTime(*r.RevokedAt).Format("02-01-2006 15:04") + " WIB"
+	return minuteWIB(*r.RevokedAt)
 }
 
 // FingerprintGroups is the fingerprint in groups of four, easier to read

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,16 +42,47 @@ type enrolmentRow struct {
 }
 
 // CreatedWIB is when the official asked, in WIB.
-func (r enrolmentRow) CreatedWIB() string {
-	return surat.LetterTime(r.CreatedAt).Format("02-01-2006 15:04") + " WIB"
-}
+func (r enrolmentRow) CreatedWIB() string { return minuteWIB(r.CreatedAt) }
 
 // DecidedWIB is when the CA holder decided, in WIB.
 func (r enrolmentRow) DecidedWIB() string {
 	if r.DecidedAt == nil {
 		return ""
 	}
-	return surat.LetterTime(*r.DecidedAt).Format("02-01-2006 15:04") + " WIB"
+	return minuteWIB(*r.DecidedAt)
+}
+
+// minuteWIB is t to the minute in WIB, as the certificate pages show times.
+func minuteWIB(t time.Time) string { return surat.LetterTime(t).Format("02-01-2006 15:04") + " WIB" }
+
+// villageNames names villages and their officials for the CA holder's
+// page, reading each village and its officials once per page.
+type villageNames struct {
+	s         *Server
+	ctx       context.Context
+	villages  map[int64]string
+	officials map[int64]map[int64]string
+}
+
+func newVillageNames(s *Server, ctx context.Context) *villageNames {
+	return &villageNames{s: s, ctx: ctx, villages: map[int64]string{}, officials: map[int64]map[int64]string{}}
+}
+
+// names returns the village's name ("Desa Sumberejo") and the name of its
+// official officialID.
+func (n *villageNames) names(villageID, officialID int64) (village, official string, err error) {
+	if _, ok := n.villages[villageID]; !ok {
+		v, err := n.s.store.VillageByID(n.ctx, villageID)
+		if err != nil {
+			return "", "", err
+		}
+		os, err := n.s.certOfficialNames(n.ctx, villageID)
+		if err != nil {
+			return "", "", err
+		}
+		n.villages[villageID], n.officials[villageID] = v.Sebutan+" "+v.Name, os
+	}
+	return n.villages[villageID], n.officials[villageID][officialID], nil
 }
 
 // KeyGroups is the public key fingerprint in groups of four, to read aloud
@@ -254,26 +287,18 @@ func (s *Server) caCRLState(c *gin.Context) (*caCRL, error) {
 	out := &caCRL{Number: root.CRLNumber}
 	if root.CRLUpdatedAt != nil {
 		next := root.CRLUpdatedAt.Add(issuance.CRLValidity)
-		out.IssuedWIB = surat.LetterTime(*root.CRLUpdatedAt).Format("02-01-2006 15:04") + " WIB"
+		out.IssuedWIB = minuteWIB(*root.CRLUpdatedAt)
 		out.NextUpdate = surat.FormatDate(surat.LetterTime(next))
 		out.Expired = !s.now().Before(next)
 	}
-	villages := map[int64]string{}
-	officials := map[int64]map[int64]string{}
+	names := newVillageNames(s, ctx)
 	for _, cert := range unlisted {
-		if _, ok := villages[cert.VillageID]; !ok {
-			v, err := s.store.VillageByID(ctx, cert.VillageID)
-			if err != nil {
-				return nil, err
-			}
-			villages[cert.VillageID] = v.Sebutan + " " + v.Name
-			if officials[cert.VillageID], err = s.certOfficialNames(ctx, cert.VillageID); err != nil {
-				return nil, err
-			}
+		village, official, err := names.names(cert.VillageID, cert.OfficialID)
+		if err != nil {
+			return nil, err
 		}
-		row := certificateRowOf(cert, officials[cert.VillageID][cert.OfficialID], s.now())
-		out.Unlisted = append(out.Unlisted, unlistedRevocation{ID: cert.ID, Village: villages[cert.VillageID],
-			Official: row.Official, Serial: cert.Serial, RevokedWIB: row.RevokedWIB(), Reason: cert.RevokeReason})
+		out.Unlisted = append(out.Unlisted, unlistedRevocation{ID: cert.ID, Village: village, Official: official,
+			Serial: cert.Serial, RevokedWIB: minuteWIB(*cert.RevokedAt), Reason: cert.RevokeReason})
 	}
 	return out, nil
 }
@@ -304,28 +329,13 @@ func (s *Server) handleCACRLRenew(c *gin.Context) error {
 // Villages and officials are read once per page.
 func enrolmentDescriber(s *Server, c *gin.Context) func(surat.CertificateEnrolment, bool) (enrolmentRow, error) {
 	ctx := c.Request.Context()
-	villages := map[int64]*surat.Village{}
-	officials := map[int64]map[int64]string{}
+	names := newVillageNames(s, ctx)
 	return func(e surat.CertificateEnrolment, pending bool) (enrolmentRow, error) {
 		r := enrolmentRow{CertificateEnrolment: e}
-		v, ok := villages[e.VillageID]
-		if !ok {
-			var err error
-			if v, err = s.store.VillageByID(ctx, e.VillageID); err != nil {
-				return r, err
-			}
-			villages[e.VillageID] = v
+		var err error
+		if r.Village, r.Official, err = names.names(e.VillageID, e.OfficialID); err != nil {
+			return r, err
 		}
-		r.Village = v.Sebutan + " " + v.Name
-		names, ok := officials[e.VillageID]
-		if !ok {
-			var err error
-			if names, err = s.certOfficialNames(ctx, e.VillageID); err != nil {
-				return r, err
-			}
-			officials[e.VillageID] = names
-		}
-		r.Official = names[e.OfficialID]
 		u, err := s.store.VillageUser(ctx, e.VillageID, e.UserID)
 		if err != nil {
 			return r, err
