@@ -24,8 +24,8 @@ type csvSource struct {
 // maxRecordBytes bytes is refused before any record is parsed.
 func newCSVSource(b []byte) (*csvSource, error) {
 	text := decodeText(b)
-	comma := chooseDelimiter(text)
-	if err := oversizedRecord(text, byte(comma)); err != nil {
+	comma, err := chooseDelimiter(text)
+	if err != nil {
 		return nil, err
 	}
 	return &csvSource{r: csvReader(text, comma)}, nil
@@ -104,12 +104,15 @@ var delimiters = []rune{',', ';', '\t', '|'}
 // chooseDelimiter picks the separator under which the first rows hold the
 // best header: Excel in an Indonesian locale saves "CSV" with semicolons,
 // elsewhere with commas, and "Text" with tabs. Without any header it falls
-// back to sniffDelimiter, and findHeader reports the missing header.
-func chooseDelimiter(text []byte) rune {
+// back to sniffDelimiter, and findHeader reports the missing header. err
+// is oversizedRecord's for the separator chosen: each separator's records
+// are measured once.
+func chooseDelimiter(text []byte) (rune, error) {
 	idx := headerIndex()
 	best, bestMatched := rune(0), 0
+	oversized := make(map[rune]error, len(delimiters))
 	for _, d := range delimiters {
-		if oversizedRecord(text, byte(d)) != nil {
+		if oversized[d] = oversizedRecord(text, byte(d)); oversized[d] != nil {
 			continue // not parsed: see oversizedRecord
 		}
 		r := csvReader(text, d)
@@ -127,10 +130,14 @@ func chooseDelimiter(text []byte) rune {
 			}
 		}
 	}
-	if bestMatched > 0 {
-		return best
+	if bestMatched == 0 {
+		best = sniffDelimiter(text)
 	}
-	return sniffDelimiter(text)
+	err, measured := oversized[best]
+	if !measured {
+		err = oversizedRecord(text, byte(best))
+	}
+	return best, err
 }
 
 func (s *csvSource) next() (row, bool, error) {
