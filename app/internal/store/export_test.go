@@ -93,3 +93,13 @@ const MaxDusuns = maxDusuns
 
 // RarestGram is the trigram a name search for term walks in the village.
 var RarestGram = (*Store).rarestGram
+
+// PublicLookupQueries are the public lookup's statements in dialect: the
+// one a SQLite reader prepares (packed) and the pooled one for n codes.
+func PublicLookupQueries(dialect string, n int) []string {
+	qs := []string{publicQuery(dialect, n)}
+	if dialect == "sqlite" {
+		qs = append(qs, publicPackedQuery())
+	}
+	return qs
+}
