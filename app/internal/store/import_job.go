@@ -107,11 +107,13 @@ func (s *Store) ImportJobByID(ctx context.Context, villageID, id int64) (*Import
 	return &j, nil
 }
 
-// StartImportJob moves a ready job of the village to running. Only one
-// caller can start a job: a second (a double-clicked button) gets
-// surat.ErrConflict, a job of another village surat.ErrNotFound. While
-// another job of the village runs, having started after staleBefore (an
-// earlier one died with its process), it is ErrImportRunning; the
+// StartImportJob moves a ready job of the village to running, or starts
+// again a job that has been running since before staleBefore: its process
+// died (an import is stopped long before that), its transaction was
+// rolled back, and the file is still kept. Only one caller can start a
+// job: a second (a double-clicked button) gets surat.ErrConflict, a job of
+// another village surat.ErrNotFound. While another job of the village
+// runs, having started after staleBefore, it is ErrImportRunning; the
 // village's row is locked, so two jobs cannot start together.
 func (s *Store) StartImportJob(ctx context.Context, villageID, id int64, staleBefore time.Time) error {
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
@@ -127,8 +129,9 @@ func (s *Store) StartImportJob(ctx context.Context, villageID, id int64, staleBe
 			return ErrImportRunning
 		}
 		now := s.now()
-		res := tx.Table("import_jobs").Where("village_id = ? AND id = ? AND status = ?", villageID, id, ImportReady).
-			Updates(map[string]any{"status": ImportRunning, "started_at": now, "updated_at": now})
+		res := tx.Table("import_jobs").Where("village_id = ? AND id = ? AND (status = ? OR status = ? AND started_at < ?)",
+			villageID, id, ImportReady, ImportRunning, staleBefore.UTC()).
+			Updates(map[string]any{"status": ImportRunning, "started_at": now, "error": "", "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -160,6 +163,24 @@ func (s *Store) ImportJobContent(ctx context.Context, villageID, id int64) ([]by
 		return nil, translate(fmt.Sprintf("import job %d file", id), err)
 	}
 	return j.Content, nil
+}
+
+// RequeueImportJob puts a running job of the village back to ready, with
+// note for the clerk and its file kept: its import was stopped with
+// nothing changed (the server shut down), and the clerk starts it again
+// with one click rather than uploading the file again. A job not running
+// is surat.ErrConflict.
+func (s *Store) RequeueImportJob(ctx context.Context, villageID, id int64, note string) error {
+	now := s.now()
+	r := s.db.WithContext(ctx).Table("import_jobs").Where("village_id = ? AND id = ? AND status = ?", villageID, id, ImportRunning).
+		Updates(map[string]any{"status": ImportReady, "started_at": nil, "error": note, "updated_at": now})
+	if r.Error != nil {
+		return translate(fmt.Sprintf("requeue import job %d", id), r.Error)
+	}
+	if r.RowsAffected != 1 {
+		return fmt.Errorf("store: requeue import job %d: not running: %w", id, surat.ErrConflict)
+	}
+	return nil
 }
 
 // FinishImportJob ends a running job of the village with the result, or

@@ -68,8 +68,15 @@ func takeSlot(ctx context.Context, slots chan struct{}, wait time.Duration, busy
 	}
 }
 
-// importStopped is the end of an import the server's shutdown stopped.
-const importStopped = "Impor dihentikan karena server dimatikan; tidak ada data yang diubah. Unggah berkas lagi."
+// importStopped is the note on a job whose import the server's shutdown
+// stopped: the job is ready again, its file kept (RequeueImportJob).
+const importStopped = "Impor sebelumnya dihentikan karena server dimatikan; tidak ada data yang diubah. " +
+	"Tekan tombol Impor untuk menjalankannya lagi."
+
+// importInterrupted is the note on a job whose process died while it ran
+// (importStale): it can be started again, its file kept.
+const importInterrupted = "Impor sebelumnya terputus sebelum selesai; tidak ada data yang diubah. " +
+	"Tekan tombol Impor untuk menjalankannya lagi."
 
 // importUploadPage is /penduduk/impor.
 type importUploadPage struct {
@@ -197,9 +204,10 @@ func (s *Server) progressOf(j *store.ImportJob) importProgress {
 	case store.ImportReady:
 		return importProgress{Status: j.Status, Label: "Siap diimpor", Percent: 0}
 	case store.ImportRunning:
-		if j.StartedAt != nil && s.now().Sub(*j.StartedAt) > importStale {
-			return importProgress{Status: store.ImportFailed, Label: "Terputus", Done: true,
-				Message: "Impor terputus sebelum selesai; tidak ada data yang diubah. Unggah berkas lagi."}
+		if s.staleImport(j) {
+			// Done, so that the polling script reloads the page, which
+			// offers the import again.
+			return importProgress{Status: store.ImportReady, Label: "Terputus", Done: true, Message: importInterrupted}
 		}
 		pct := 1
 		if j.StartedAt != nil && j.DryRunMS > 0 {
@@ -224,8 +232,21 @@ func (s *Server) handleImportJob(c *gin.Context) error {
 	return s.renderImportJob(c, http.StatusOK, j, "")
 }
 
+// staleImport reports whether j has been running for longer than an
+// import may: its process died, and the job can be started again.
+func (s *Server) staleImport(j *store.ImportJob) bool {
+	return j.Status == store.ImportRunning && j.StartedAt != nil && s.now().Sub(*j.StartedAt) > importStale
+}
+
 func (s *Server) renderImportJob(c *gin.Context, status int, j *store.ImportJob, failure string) error {
 	p := importJobPage{basePage: s.base(c, "Impor penduduk"), Job: j, Progress: s.progressOf(j), Error: failure}
+	switch {
+	case failure != "":
+	case s.staleImport(j):
+		p.Error = importInterrupted
+	case j.Status == store.ImportReady:
+		p.Error = j.Error // why an import of it stopped, "" before the first
+	}
 	if j.Warnings != "" {
 		if err := json.Unmarshal([]byte(j.Warnings), &p.Warnings); err != nil {
 			return fmt.Errorf("import job %d warnings: %w", j.ID, err)
@@ -328,6 +349,14 @@ func (s *Server) runImport(ctx context.Context, actor surat.Actor, villageID int
 	// Recorded even when the import was stopped: a bounded wait of its own.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if failure == importStopped {
+		if err := s.store.RequeueImportJob(fctx, villageID, j.ID, importStopped); err != nil {
+			s.log.ErrorContext(ctx, "stopped import job not requeued", "job_id", j.ID, "err", err)
+			return
+		}
+		s.log.InfoContext(ctx, "import stopped by shutdown, job ready again", "village_id", villageID, "job_id", j.ID)
+		return
+	}
 	if err := s.store.FinishImportJob(fctx, villageID, j.ID, res, failure); err != nil {
 		s.log.ErrorContext(ctx, "import job not finished", "job_id", j.ID, "err", err)
 		return

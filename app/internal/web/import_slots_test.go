@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
@@ -160,9 +161,12 @@ func TestImportLimits(t *testing.T) {
 	})
 }
 
-// TestImportStopsWithTheServer: a confirmed import still waiting or
-// running when the server closes (a rolling deploy's SIGTERM) is rolled
-// back and its job ended as stopped, before the store closes.
+// TestImportStopsWithTheServer shuts a server down while a confirmed import
+// waits for a slot: Close returns, nothing is imported, and the job is
+// ready again with its file, so that the clerk starts it on another
+// replica with one click instead of uploading the file again. A job whose
+// process died (SIGKILL: it stays "running") can be started again once it
+// is stale, and not before.
 func TestImportStopsWithTheServer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newEnv(t, b)
@@ -171,7 +175,6 @@ func TestImportStopsWithTheServer(t *testing.T) {
 		br := e.browser()
 		br.login("operator")
 		tok := br.csrf("/penduduk/impor")
-		run := url.Values{csrfField: {tok}}
 
 		r := br.upload("/penduduk/impor", tok, "data.csv", importFile(1))
 		if r.Code != http.StatusSeeOther {
@@ -181,7 +184,7 @@ func TestImportStopsWithTheServer(t *testing.T) {
 		for range maxConcurrentImports {
 			e.srv.importSlots <- struct{}{} // the import waits for a slot
 		}
-		if r := br.post(job+"/jalankan", run); r.Code != http.StatusSeeOther {
+		if r := br.post(job+"/jalankan", url.Values{csrfField: {tok}}); r.Code != http.StatusSeeOther {
 			t.Fatalf("run = %d", r.Code)
 		}
 		closed := make(chan struct{})
@@ -191,12 +194,73 @@ func TestImportStopsWithTheServer(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("Close did not return while an import waited")
 		}
-		st := br.get(job + "/status")
-		if !strings.Contains(st.Body, `"status":"gagal"`) || !strings.Contains(st.Body, "server dimatikan") {
-			t.Errorf("job after Close: %s", st.Body)
-		}
 		if n, _ := e.st.CountResidents(t.Context(), v.ID, 0); n != 0 {
 			t.Errorf("%d residents after the stopped import", n)
+		}
+
+		// Another replica on the same database, the same browser session.
+		blobs, err := blob.OpenDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb := replicaOf(t, b, e, blobs)
+		br2 := rb.browser()
+		br2.c = br.c
+		if st := br2.get(job + "/status"); !strings.Contains(st.Body, `"status":"siap"`) {
+			t.Errorf("job after Close: %s", st.Body)
+		}
+		page := br2.get(job)
+		for _, want := range []string{"dihentikan karena server dimatikan", "Tekan tombol Impor", `id="run-import"`} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("job page after Close lacks %q:\n%s", want, page.Body)
+			}
+		}
+		tok2 := br2.csrf(job)
+		if r := br2.post(job+"/jalankan", url.Values{csrfField: {tok2}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("run again = %d", r.Code)
+		}
+		if st := waitImport(t, br2, job); !strings.Contains(st, "1 penduduk baru") {
+			t.Fatalf("import run again: %s", st)
+		}
+		if n, _ := rb.st.CountResidents(t.Context(), v.ID, 0); n != 1 {
+			t.Errorf("%d residents after the import run again, want 1", n)
+		}
+
+		// A job left running by a process that died.
+		r = br2.upload("/penduduk/impor", tok2, "data2.csv", importFile(2))
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("upload = %d", r.Code)
+		}
+		job2 := r.Header.Get("Location")
+		id, err := strconv.ParseInt(job2[strings.LastIndex(job2, "/")+1:], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rb.st.StartImportJob(t.Context(), v.ID, id, e.clock.Now().Add(-importStale)); err != nil {
+			t.Fatal(err) // started by a process that then died
+		}
+		e.clock.Advance(5 * time.Minute)
+		if r := br2.post(job2+"/jalankan", url.Values{csrfField: {tok2}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("run while running = %d", r.Code)
+		}
+		if st := br2.get(job2 + "/status"); !strings.Contains(st.Body, `"status":"berjalan"`) {
+			t.Fatalf("a running job was started again before it was stale: %s", st.Body)
+		}
+		e.clock.Advance(importStale)
+		if st := br2.get(job2 + "/status"); !strings.Contains(st.Body, `"status":"siap"`) || !strings.Contains(st.Body, "terputus") {
+			t.Errorf("stale job: %s", st.Body)
+		}
+		if page := br2.get(job2); !strings.Contains(page.Body, `id="run-import"`) || !strings.Contains(page.Body, "terputus") {
+			t.Errorf("stale job page:\n%s", page.Body)
+		}
+		if r := br2.post(job2+"/jalankan", url.Values{csrfField: {tok2}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("run stale = %d", r.Code)
+		}
+		if st := waitImport(t, br2, job2); !strings.Contains(st, "1 penduduk baru") {
+			t.Fatalf("stale import run again: %s", st)
+		}
+		if n, _ := rb.st.CountResidents(t.Context(), v.ID, 0); n != 2 {
+			t.Errorf("%d residents after the stale import ran, want 2", n)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 // Polls a running resident import and moves its progress bar; reloads the
-// page when the import has ended. Without this script the page refreshes
-// itself (a <noscript> meta refresh).
+// page when the import has ended or is no longer running (stopped by a
+// server shutdown, it is ready to be started again). Without this script
+// the page refreshes itself (a <noscript> meta refresh).
 (function () {
   "use strict";
   var box = document.getElementById("import-job");
@@ -13,7 +14,7 @@
       .then(function (p) {
         bar.value = p.percent;
         bar.textContent = p.percent + "%";
-        if (p.done) { window.location.reload(); return; }
+        if (p.done || p.status !== "berjalan") { window.location.reload(); return; }
         setTimeout(poll, 700);
       })
       .catch(function () {
