@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
@@ -269,9 +271,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if n, err := e.st.CountUsers(ctx); err != nil {
 		return err
 	} else if n == 0 {
-		if setupCode, err = newSetupCode(); err != nil {
-			return err
-		}
+		setupCode = setupCodeFor(e.cfg.Secret, e.cfg.BaseURL)
 		fmt.Fprintf(stdout, "\nBelum ada pengguna. Buka %s/setup untuk pengaturan awal.\nKode pengaturan (sekali pakai): %s\n\n",
 			e.cfg.BaseURL, setupCode)
 	}
@@ -392,15 +392,17 @@ func loadOrCreateSecret(path string) (string, error) {
 	return s, nil
 }
 
-// newSetupCode is a one-time first-run setup code of 128 random bits, 26
-// base32 letters and digits: too many to guess even without the rate
-// limit on the setup form.
-func newSetupCode() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("setup code: %w", err)
-	}
-	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b), nil
+// setupCodeFor is the first-run setup code of a deployment: 128 bits of
+// HMAC-SHA256 under its secret, as 26 base32 letters and digits, too many
+// to guess even without the rate limit on the setup form. Every replica
+// shares the secret, so each prints the same code and accepts it, whichever
+// of them the load balancer sends the form to; a random code per process
+// made setup with several replicas fail at random. It stays the same until
+// setup is done, then the form is gone.
+func setupCodeFor(secret, baseURL string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("suratdesa first-run setup code\x00" + baseURL))
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:16])
 }
 
 func randomHex(n int) string {

@@ -166,13 +166,29 @@ func TestFirstRunPrintsSetupCode(t *testing.T) {
 	if !strings.Contains(out.String(), "PERINGATAN: APP_BASE_URL=http://localhost:8080") {
 		t.Errorf("no warning for a localhost APP_BASE_URL outside --demo:\n%s", out.String())
 	}
-	// 128 random bits: 26 base32 characters.
-	if m := regexp.MustCompile(`Kode pengaturan \(sekali pakai\): ([A-Z2-7]+)\n`).FindStringSubmatch(out.String()); m == nil ||
-		len(m[1]) != 26 || !strings.Contains(out.String(), "/setup") {
-		t.Errorf("first run output: %s", out.String())
+	// 128 bits: 26 base32 characters.
+	codeRE := regexp.MustCompile(`Kode pengaturan \(sekali pakai\): ([A-Z2-7]+)\n`)
+	m := codeRE.FindStringSubmatch(out.String())
+	if m == nil || len(m[1]) != 26 || !strings.Contains(out.String(), "/setup") {
+		t.Fatalf("first run output: %s", out.String())
+	}
+	// A second replica on the same database and secret prints the same
+	// code, so the setup form works on whichever replica it reaches.
+	addr2 := freeAddr(t)
+	out2 := &syncBuffer{}
+	done2 := make(chan error, 1)
+	env2 := envFor(map[string]string{"APP_STORAGE": storage, "APP_ADDR": addr2, "APP_LOG_LEVEL": "warn"})
+	go func() { done2 <- run(ctx, nil, env2, nil, out2) }()
+	waitHealthy(t, "http://"+addr2, done2)
+	if m2 := codeRE.FindStringSubmatch(out2.String()); m2 == nil || m2[1] != m[1] {
+		t.Errorf("second replica's setup code: %q, want the first's %q", m2, m[1])
+	}
+	if other := setupCodeFor(strings.Repeat("x", 32), "http://localhost:8080"); other == m[1] || len(other) != 26 {
+		t.Errorf("another secret's setup code: %q", other)
 	}
 	cancel()
 	<-done
+	<-done2
 	for p, want := range map[string]os.FileMode{storage: 0o700, filepath.Join(storage, "suratdesa.db"): 0o600} {
 		if fi, err := os.Stat(p); err != nil {
 			t.Error(err)
