@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -416,6 +417,11 @@ func shortNumber(lines []string) bool {
 // column gets at least its longest word and at most its longest cell; the
 // room left over goes to the columns in proportion to what they still
 // need, and a table narrower than the page is stretched to the full width.
+// When the longest words do not fit side by side, the narrow columns keep
+// theirs whole (a number, a NIK, a one-word header) and only the columns
+// with the longest words are cut down to one common width, where those
+// words are split: shrinking every column alike split each heir's NIK in
+// two because one heir's birthplace was a long unbroken word.
 func (l *layout) columnWidths(header []string, cells [][]string, cols int) []float64 {
 	natural := make([]float64, cols)
 	minimum := make([]float64, cols)
@@ -455,8 +461,9 @@ func (l *layout) columnWidths(header []string, cells [][]string, cols int) []flo
 			widths[c] = natural[c] * avail / sumNat
 		}
 	case sumMin >= avail:
+		limit := widestFitting(minimum, avail)
 		for c := range widths {
-			widths[c] = minimum[c] * avail / sumMin
+			widths[c] = min(minimum[c], limit)
 		}
 	default:
 		extra := (avail - sumMin) / (sumNat - sumMin)
@@ -465,4 +472,18 @@ func (l *layout) columnWidths(header []string, cells [][]string, cols int) []flo
 		}
 	}
 	return widths
+}
+
+// widestFitting is the width w at which the columns, each min(want, w)
+// wide, fill exactly avail; avail must not exceed the sum of want.
+func widestFitting(want []float64, avail float64) float64 {
+	sorted := slices.Sorted(slices.Values(want))
+	for i, w := range sorted {
+		rest := float64(len(sorted) - i)
+		if w*rest >= avail {
+			return avail / rest
+		}
+		avail -= w
+	}
+	return sorted[len(sorted)-1]
 }

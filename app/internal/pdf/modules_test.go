@@ -358,6 +358,51 @@ func TestAhliWarisManyHeirs(t *testing.T) {
 	}
 }
 
+// TestAhliWarisLongWordKeepsNIKsWhole gives one heir a long unbroken name
+// and birthplace, which do not fit their columns: those words are split,
+// while every heir's NIK, the row numbers and the one-word headers stay on
+// one line each. Shrinking every column alike printed each NIK's last digit
+// on a line of its own and the header "Hubunga/n".
+func TestAhliWarisLongWordKeepsNIKsWhole(t *testing.T) {
+	c := shippedCatalogue(t)
+	m := c.Module("sk_ahli_waris")
+	in := moduleInput(m, 0)
+	born := time.Date(1978, 3, 15, 0, 0, 0, 0, time.UTC)
+	heirs := []letters.Subject{
+		{Relation: "Anak", Person: &surat.Person{NIK: "3505121503780001", Name: "Muhammad Abdurrahmanwahyudiningrat",
+			BirthPlace: "Kab.Labuhanbatu-Selatan/Sumatera-Utara", BirthDate: born, Sex: surat.SexMale, Religion: 1,
+			Occupation: 9, Citizenship: surat.CitizenWNI, Address: "Dusun Krajan RT 001 / RW 001, Desa Sumberejo"}},
+		{Relation: "Cucu", Person: &surat.Person{NIK: "3505066507960002", Name: "Dewi Anggraini", BirthPlace: "Blitar",
+			BirthDate: time.Date(1996, 7, 25, 0, 0, 0, 0, time.UTC), Sex: surat.SexFemale, Religion: 1, Occupation: 9,
+			Citizenship: surat.CitizenWNI, Address: "Dusun Krajan RT 001 / RW 001, Desa Sumberejo"}},
+	}
+	in.Subjects["ahli_waris"] = letters.Subject{Items: heirs}
+	data := render(t, newTestRenderer(t), build(t, c, in))
+	if dir := os.Getenv("PDF_SAMPLE_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "ahli_waris_long_word.pdf"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps := pages(t, data)
+	for _, want := range []string{"3505121503780001", "3505066507960002", "Hubungan", "NIK"} {
+		lines := 0
+		for _, p := range ps {
+			for _, line := range strings.Split(p, "\n") {
+				if strings.Contains(line, want) {
+					lines++
+				}
+			}
+		}
+		if lines == 0 {
+			t.Errorf("%q is not printed whole on any line:\n%s", want, strings.Join(ps, "\f"))
+		}
+	}
+	if pageOf(ps, "Muhammad") < 0 || pageOf(ps, "Dewi Anggraini") < 0 {
+		t.Errorf("heirs' names missing:\n%s", strings.Join(ps, "\f"))
+	}
+	checkWords(t, data)
+}
+
 // TestModulesWithoutOptionalValues leaves out every optional field and
 // optional subject of every module: the letter still builds, and nothing
 // unfilled reaches the page.
