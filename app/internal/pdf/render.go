@@ -297,10 +297,18 @@ func (l *layout) pageHeader() {
 	pw := l.f.GetStringWidth(fmt.Sprintf("Halaman %d dari %d", n, n+1))
 	head := l.clean(l.doc.Title)
 	title := strings.ToUpper(head) + " Nomor : " + l.clean(number)
-	if l.textWidth(title) > l.width()-pw-6 {
+	avail := l.width() - pw - 6
+	if l.textWidth(title) > avail {
 		title = "Nomor : " + l.clean(number)
+		// A village's number format may give 150 characters: such a
+		// number is set smaller until it fits beside the page count,
+		// never over it (the full number is on page 1 at its size).
+		for pt := 8.5; l.textWidth(title) > avail && pt >= 4.5; pt -= 0.5 {
+			l.setFont("", pt)
+		}
 	}
 	l.drawText(title, l.left, l.width(), marginTop, 4, alignLeft)
+	l.setFont("", 9)
 	l.f.Text(l.right-pw, l.baseline(marginTop, 4), page)
 	l.f.SetDrawColor(150, 150, 150)
 	l.f.SetLineWidth(0.2)

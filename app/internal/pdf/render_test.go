@@ -164,6 +164,27 @@ func TestRenderLongLetterFlowsToSecondPage(t *testing.T) {
 	}
 }
 
+// TestLongNumberFitsTheRunningHeader gives a two-page letter a 92-character
+// number, which a village's number format allows: page 2's header sets it
+// smaller, whole, inside the printable area and clear of "Halaman 2 dari
+// 2". It was printed at full size over the page count, past the margin.
+func TestLongNumberFitsTheRunningHeader(t *testing.T) {
+	doc := longDoc()
+	doc.Seal = testSeal()
+	doc.Number = "470/012/PEMERINTAHAN-DESA/SUMBEREJO/KECAMATAN-SANANKULON/KABUPATEN-BLITAR/3505122001/XI/2026"
+	data := render(t, newTestRenderer(t), doc)
+	ps := pages(t, data)
+	if len(ps) != 2 {
+		t.Fatalf("got %d pages, want 2", len(ps))
+	}
+	for _, want := range []string{"Nomor : " + doc.Number, "Halaman 2 dari 2"} {
+		if !strings.Contains(squash(ps[1]), want) {
+			t.Errorf("page 2 lacks %q\n%s", want, ps[1])
+		}
+	}
+	checkWords(t, data)
+}
+
 // TestSignerBlockKeptTogether grows the body one paragraph at a time, so
 // that the end of the body passes every position near the foot of page 1,
 // and checks that the signer block is never split and that the page it is
