@@ -662,3 +662,44 @@ func TestVillageLogoInKop(t *testing.T) {
 		}
 	})
 }
+
+// TestUnprintableTextIsRefused asks for letters holding characters the
+// letters' fonts cannot draw: an emoji in a field and a resident's name in
+// Arabic script are refused with a message on their own field, and no
+// letter is stored; Latin accents are printed. The renderer used to print
+// each such character as "?" on the signed letter.
+func TestUnprintableTextIsRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		r := e.residents(t, 1)[0]
+		req := domisili(r)
+		req.Fields["keperluan"] = "Pencairan dana 🙏 di Bank BRI"
+		_, err := e.svc.CreateDraft(e.ctx, e.operator, e.village.ID, req)
+		if fields, ok := surat.FieldErrors(err); !ok || !strings.Contains(fields["field.keperluan"], "tidak dapat dicetak") ||
+			!strings.Contains(fields["field.keperluan"], "🙏") {
+			t.Fatalf("emoji in keperluan: %v", err)
+		}
+
+		req.Fields["keperluan"] = "Pendaftaran sekolah Señora Müller di Café Ñúñez"
+		if _, err := e.svc.CreateDraft(e.ctx, e.operator, e.village.ID, req); err != nil {
+			t.Fatalf("Latin accents refused: %v", err)
+		}
+
+		h := r.Household
+		if h == nil {
+			t.Fatal("the resident's household is not loaded")
+		}
+		r.Name = "Muhammad محمد"
+		if err := e.st.UpdateResident(e.ctx, e.admin, e.village.ID, &r, h); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.CreateDraft(e.ctx, e.operator, e.village.ID, domisili(r))
+		if fields, ok := surat.FieldErrors(err); !ok || !strings.Contains(fields["subject.pemohon"], "tidak dapat dicetak") ||
+			!strings.Contains(fields["subject.pemohon"], "perbaiki data penduduk") {
+			t.Fatalf("Arabic script in the resident's name: %v", err)
+		}
+		if page, _ := e.st.ListLetters(e.ctx, e.village.ID, storeFilter()); page.Total != 1 {
+			t.Errorf("%d letters stored, want only the one with Latin accents", page.Total)
+		}
+	})
+}

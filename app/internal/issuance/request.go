@@ -198,7 +198,7 @@ func (s *Service) prepareWith(ctx context.Context, villageID int64, m *letters.M
 	if err != nil {
 		return nil, err
 	}
-	p.in = letters.Input{Module: m.Code, Village: *v, Logo: logo, Settings: p.settings, Subjects: subjects,
+	p.in = letters.Input{Module: m.Code, Village: *v, Logo: logo, Settings: p.settings, Subjects: subjects, Unprintable: s.d.Renderer.Unprintable,
 		Fields: req.Fields, Signer: signer}
 	if len(problems) > 0 {
 		// Report the register problems together with the catalogue's.

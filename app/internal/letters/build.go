@@ -35,6 +35,12 @@ type Input struct {
 	// yet numbered.
 	Number string
 	Draft  bool
+	// Unprintable finds the first character of a text that the renderer
+	// would print as "?" (pdf.Renderer.Unprintable): such text in a field
+	// or a person's name, birthplace or address is refused with a message,
+	// rather than a signed letter showing "MUHAMMAD ????". Nil checks
+	// nothing.
+	Unprintable func(string) (rune, bool)
 }
 
 // Subject is one role's people. Which members are used depends on the
@@ -113,7 +119,7 @@ func (m *Module) Build(in Input) (*surat.Document, error) {
 	}
 	today := time.Date(in.Date.Year(), in.Date.Month(), in.Date.Day(), 0, 0, 0, 0, time.UTC)
 	e := &env{
-		m: m, live: true, village: in.Village, at: in.Date, number: in.Number,
+		m: m, live: true, village: in.Village, at: in.Date, number: in.Number, unprintable: in.Unprintable,
 		kode:   m.kodeSurat(in.Settings),
 		fields: map[string]fieldValue{},
 		one:    map[string]*partyView{},
@@ -165,6 +171,9 @@ func (e *env) checkFields(in Input, p surat.Problems, today time.Time) {
 			raw = f.Default
 		}
 		v, msg := f.parse(raw, today)
+		if msg == "" {
+			msg = e.unprintableText(f.Label, raw)
+		}
 		if msg != "" {
 			p.Add(key, msg)
 			continue

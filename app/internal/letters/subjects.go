@@ -66,6 +66,19 @@ func (e *env) checkParty(s *SubjectSpec, sub Subject, key string, p surat.Proble
 			p.Add(key, msg)
 			return nil, false
 		}
+		r := sub.Resident
+		address := ""
+		if r.Household != nil {
+			address = r.Household.Address + " " + r.Household.Dusun
+		}
+		for _, t := range [...]struct{ label, text string }{{"Nama " + r.Name, r.Name},
+			{"Tempat lahir " + r.Name, r.BirthPlace}, {"Nama ayah " + r.Name, r.FatherName},
+			{"Nama ibu " + r.Name, r.MotherName}, {"Alamat " + r.Name, address}} {
+			if msg := e.unprintableText(t.label, t.text); msg != "" {
+				p.Add(key, msg+" (perbaiki data penduduk)")
+				return nil, false
+			}
+		}
 		if s.Kind == KindHousehold && sub.Resident.Household == nil {
 			p.Add(key, "Data KK "+strings.ToLower(s.Label)+" tidak ditemukan")
 			return nil, false
@@ -79,6 +92,12 @@ func (e *env) checkParty(s *SubjectSpec, sub Subject, key string, p surat.Proble
 		before := len(p)
 		sub.Person.Validate(p, key, today)
 		typedMissing(s, sub.Person, p, key)
+		for _, t := range [...]struct{ detail, label, text string }{{surat.PersonName, "Nama", sub.Person.Name},
+			{surat.PersonBirthPlace, "Tempat lahir", sub.Person.BirthPlace}, {surat.PersonAddress, "Alamat", sub.Person.Address}} {
+			if msg := e.unprintableText(t.label, t.text); msg != "" {
+				p.Add(surat.PersonKey(key, t.detail), msg)
+			}
+		}
 		if s.Sex != 0 {
 			switch {
 			case sub.Person.Sex == 0:

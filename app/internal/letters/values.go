@@ -26,6 +26,20 @@ type env struct {
 	fields  map[string]fieldValue   // by field name; every declared field present
 	one     map[string]*partyView   // single subjects by role; absent when not given
 	many    map[string][]*partyView // lists by role, household members by "<role>.anggota"
+	// unprintable is Input.Unprintable, nil when nothing is checked.
+	unprintable func(string) (rune, bool)
+}
+
+// unprintableText is the message for text, labelled label, that holds a
+// character the letter cannot print, or "".
+func (e *env) unprintableText(label, text string) string {
+	if e.unprintable == nil {
+		return ""
+	}
+	if c, bad := e.unprintable(text); bad {
+		return fmt.Sprintf("%s memuat karakter %q yang tidak dapat dicetak pada surat; tulis dengan huruf Latin", label, string(c))
+	}
+	return ""
 }
 
 // partyView is one person as seen by placeholders: a resident (with their

@@ -44,7 +44,7 @@ func (l *layout) clean(s string) string {
 		case r == '\r':
 		case unicode.IsSpace(r):
 			b.WriteByte(' ')
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+		case laidOut(r):
 		case l.glyphs[r]:
 			b.WriteRune(r)
 		default:
@@ -52,6 +52,30 @@ func (l *layout) clean(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// laidOut reports whether clean drops r or turns it into a space: white
+// space, a control or a format character, which a letter never prints.
+func laidOut(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+// Unprintable returns the first character of s that a letter would print
+// as "?" because the letters' fonts have no glyph for it (Arabic or
+// Javanese script, emoji), and whether there is one. Text is compared as
+// the renderer sets it (NFC), so a letter with a combining accent counts
+// as the accented letter. It prepares the fonts if that has not been done
+// yet; if they cannot be prepared, it finds nothing (Render then fails).
+func (r *Renderer) Unprintable(s string) (rune, bool) {
+	if r.Ready() != nil {
+		return 0, false
+	}
+	for _, c := range norm.NFC.String(s) {
+		if !laidOut(c) && !r.glyphs[c] {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 // textWidth is the width of s in the current font, in millimetres.
