@@ -202,6 +202,12 @@ type BatchResult struct {
 	Err      error
 }
 
+// Unprintable returns the first character of text that letters cannot
+// print (the renderer has no glyph for it), and whether there is one: for
+// the texts outside a letter's form that every letter prints, the village
+// profile and the officials.
+func (s *Service) Unprintable(text string) (rune, bool) { return s.d.Renderer.Unprintable(text) }
+
 // Builtin returns the catalogue of the built-in modules, without any
 // kabupaten or village template: what `app letters` and the module files
 // in the binary hold. A village's letters use ModulesFor.

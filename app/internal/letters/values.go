@@ -37,7 +37,7 @@ func (e *env) unprintableText(label, text string) string {
 		return ""
 	}
 	if c, bad := e.unprintable(text); bad {
-		return fmt.Sprintf("%s memuat karakter %q yang tidak dapat dicetak pada surat; tulis dengan huruf Latin", label, string(c))
+		return surat.UnprintableMessage(label, c)
 	}
 	return ""
 }

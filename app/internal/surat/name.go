@@ -1,6 +1,7 @@
 package surat
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -37,4 +38,11 @@ func ValidateName(name string) string {
 		return "Nama harus memuat huruf yang terlihat"
 	}
 	return ""
+}
+
+// UnprintableMessage is the message for text, labelled label, that holds c:
+// a character the letters' fonts cannot draw, which a letter would print
+// as "?".
+func UnprintableMessage(label string, c rune) string {
+	return fmt.Sprintf("%s memuat karakter %q yang tidak dapat dicetak pada surat; tulis dengan huruf Latin", label, string(c))
 }

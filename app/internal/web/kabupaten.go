@@ -56,6 +56,29 @@ func (f *villageForm) village() *surat.Village {
 
 // check adds to p the problems of v (the form's village) and of the first
 // admin; noName is the message for a missing full name.
+// printableText is a text of a form that letters print, with its field
+// and label for the message.
+type printableText struct{ field, label, text string }
+
+// checkPrintable adds to p, on its field, each text that holds a character
+// the letters' fonts cannot print, and that every letter of the village
+// would otherwise show as "?" (the kop, the signer block).
+func (s *Server) checkPrintable(p surat.Problems, texts ...printableText) {
+	for _, t := range texts {
+		if c, bad := s.issuance.Unprintable(t.text); bad {
+			p.Add(t.field, surat.UnprintableMessage(t.label, c))
+		}
+	}
+}
+
+// villageTexts are the texts of v that letters print in the kop.
+func villageTexts(v *surat.Village) []printableText {
+	return []printableText{{"name", "Nama desa", v.Name}, {"sebutan", "Sebutan desa", v.Sebutan},
+		{"kecamatan", "Kecamatan", v.Kecamatan}, {"kabupaten", "Kabupaten/Kota", v.Kabupaten},
+		{"sebutan_kab", "Sebutan kabupaten", v.SebutanKab}, {"provinsi", "Provinsi", v.Provinsi},
+		{"address", "Alamat", v.Address}}
+}
+
 func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
 	if fields, ok := surat.FieldErrors(v.Validate()); ok {
 		for k, msg := range fields {
@@ -146,6 +169,7 @@ func (s *Server) handleKabupatenVillageCreate(c *gin.Context) error {
 	v := f.village()
 	p := surat.Problems{}
 	f.check(p, v, "Nama lengkap admin wajib diisi")
+	s.checkPrintable(p, villageTexts(v)...)
 	if len(p) > 0 {
 		return s.renderKabupatenVillages(c, http.StatusUnprocessableEntity, f, p)
 	}

@@ -114,8 +114,9 @@ func officialFromForm(f officialForm, o *surat.Official) {
 	o.IsHead, o.CanSignAN, o.CanSignUB = f.Role == signRoleHead, f.Role == signRoleAN, f.Role == signRoleUB
 }
 
-// bindOfficial reads the form and checks the role value.
-func bindOfficial(c *gin.Context) (officialForm, surat.Problems, error) {
+// bindOfficial reads the form and checks the role value, and that letters
+// can print the name and jabatan.
+func (s *Server) bindOfficial(c *gin.Context) (officialForm, surat.Problems, error) {
 	var f officialForm
 	if err := c.ShouldBind(&f); err != nil {
 		return f, nil, &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
@@ -126,6 +127,7 @@ func bindOfficial(c *gin.Context) (officialForm, surat.Problems, error) {
 	default:
 		p.Add("role", "Pilih peran penandatanganan dari daftar")
 	}
+	s.checkPrintable(p, printableText{"name", "Nama", f.Name}, printableText{"jabatan", "Jabatan", f.Jabatan})
 	return f, p, nil
 }
 
@@ -135,7 +137,7 @@ func (s *Server) handleOfficialCreate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	f, p, err := bindOfficial(c)
+	f, p, err := s.bindOfficial(c)
 	if err != nil {
 		return err
 	}
@@ -195,7 +197,7 @@ func (s *Server) handleOfficialUpdate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	f, p, err := bindOfficial(c)
+	f, p, err := s.bindOfficial(c)
 	if err != nil {
 		return err
 	}

@@ -265,6 +265,7 @@ func (s *Server) handleSettingsSave(c *gin.Context) error {
 	if len([]rune(v.Address)) > 200 {
 		p.Add("address", "Alamat paling banyak 200 karakter")
 	}
+	s.checkPrintable(p, villageTexts(&v)...)
 	if !postalRE.MatchString(v.PostalCode) {
 		p.Add("postal_code", "Kode pos 5 digit angka")
 	}

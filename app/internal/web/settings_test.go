@@ -728,3 +728,40 @@ func TestCertificatePages(t *testing.T) {
 		}
 	})
 }
+
+// TestPrintedTextsMustBePrintable saves a village profile and an official
+// with characters the letters' fonts cannot draw: each is refused beside
+// its field, where every letter of the village would have printed "?" in
+// the kop or the signer block. Latin accents are saved.
+func TestPrintedTextsMustBePrintable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newAdminEnv(t, b)
+		br, tok := e.as("admina")
+		profile := url.Values{csrfField: {tok}, "name": {"Sumberejo ꦱꦸꦩ꧀ꦧꦼꦫꦺꦗ"}, "sebutan": {"Desa"}, "kecamatan": {"Sanankulon"},
+			"kabupaten": {"Blitar"}, "sebutan_kab": {"Kabupaten"}, "provinsi": {"Jawa Timur"},
+			"address": {"Jl. Raya 1 🏠"}, "postal_code": {"66151"}, "phone": {"(0342) 123456"}, "email": {"desa@contoh.go.id"},
+			"website": {"sumberejo.desa.id"}, "paper": {"A4"},
+			"number_format": {"[kode_surat]/[nomor_surat,4]/DS/[bulan_romawi]/[tahun]"}, "number_scope": {"village"}}
+		r := br.post("/pengaturan", profile)
+		if r.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("profile in Javanese script = %d, want 422", r.Code)
+		}
+		for field, label := range map[string]string{"name": "Nama desa", "address": "Alamat"} {
+			if got := textByID(t, r.Body, "e-"+field); !strings.HasPrefix(got, label+" memuat karakter") ||
+				!strings.Contains(got, "tidak dapat dicetak pada surat") {
+				t.Errorf("field %s: %q", field, got)
+			}
+		}
+		profile.Set("name", "Sumberéjo")
+		profile.Set("address", "Jl. Raya 1")
+		if r := br.post("/pengaturan", profile); r.Code != http.StatusSeeOther {
+			t.Fatalf("profile with an accent = %d, want 303", r.Code)
+		}
+
+		r = br.post("/pengaturan/pejabat", url.Values{csrfField: {tok}, "name": {"Siti Aminah"}, "jabatan": {"Kasi Pelayanan ✅"},
+			"role": {"ub"}, "active": {"true"}})
+		if r.Code != http.StatusUnprocessableEntity || !strings.HasPrefix(textByID(t, r.Body, "e-jabatan"), "Jabatan memuat karakter") {
+			t.Fatalf("official with an emoji = %d %q", r.Code, textByID(t, r.Body, "e-jabatan"))
+		}
+	})
+}

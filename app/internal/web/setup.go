@@ -100,6 +100,7 @@ func (s *Server) handleSetup(c *gin.Context) error {
 		return err
 	}
 	f.check(p, v, "Nama lengkap wajib diisi")
+	s.checkPrintable(p, villageTexts(v)...)
 	if len(p) > 0 {
 		return s.renderSetup(c, http.StatusUnprocessableEntity, setupPage{Form: f, Errors: p})
 	}
