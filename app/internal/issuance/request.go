@@ -198,8 +198,8 @@ func (s *Service) prepareWith(ctx context.Context, villageID int64, m *letters.M
 	if err != nil {
 		return nil, err
 	}
-	p.in = letters.Input{Module: m.Code, Village: *v, Logo: logo, Settings: p.settings, Subjects: subjects, Unprintable: s.d.Renderer.Unprintable,
-		Fields: req.Fields, Signer: signer}
+	p.in = letters.Input{Module: m.Code, Village: *v, Logo: logo, Settings: p.settings, Subjects: subjects,
+		Fields: req.Fields, Signer: signer, Unprintable: s.d.Renderer.Unprintable}
 	if len(problems) > 0 {
 		// Report the register problems together with the catalogue's.
 		if _, err := p.build(s.d.Now(), ""); err != nil {

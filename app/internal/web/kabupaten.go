@@ -54,8 +54,6 @@ func (f *villageForm) village() *surat.Village {
 		NumberScope: surat.ScopeModule, Paper: surat.PaperF4}
 }
 
-// check adds to p the problems of v (the form's village) and of the first
-// admin; noName is the message for a missing full name.
 // printableText is a text of a form that letters print, with its field
 // and label for the message.
 type printableText struct{ field, label, text string }
@@ -79,6 +77,8 @@ func villageTexts(v *surat.Village) []printableText {
 		{"address", "Alamat", v.Address}}
 }
 
+// check adds to p the problems of v (the form's village) and of the first
+// admin; noName is the message for a missing full name.
 func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
 	if fields, ok := surat.FieldErrors(v.Validate()); ok {
 		for k, msg := range fields {
