@@ -70,6 +70,9 @@ type Store struct {
 	publicReaders chan *publicReader
 	readerDSN     string
 	closed        atomic.Bool
+	// sweepPending is set while a sweep of the readers' snapshots is
+	// scheduled (sweepSnapshots).
+	sweepPending atomic.Bool
 
 	// listeners are told of committed public changes (OnPublicChange).
 	listenMu     sync.Mutex

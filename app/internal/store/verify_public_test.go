@@ -174,6 +174,7 @@ func TestPublicLookupFloodLeavesStaffAConnection(t *testing.T) {
 		stop := make(chan struct{})
 		errs := make(chan error, 200)
 		var wg sync.WaitGroup
+		flood := time.Now()
 		for i := range 200 {
 			wg.Go(func() {
 				for n := 0; ; n++ {
@@ -183,7 +184,15 @@ func TestPublicLookupFloodLeavesStaffAConnection(t *testing.T) {
 					default:
 					}
 					code := list[(i+n)%len(list)]
-					l, err := st.PublicLetterByVerifyCode(ctx, code)
+					// Half of them as package verify reads, in the readers'
+					// kept snapshots.
+					lookup := st.PublicLetterByVerifyCode
+					if i%2 == 1 {
+						lookup = func(ctx context.Context, code string) (*store.PublicLetter, error) {
+							return st.PublicLetterSeenSince(ctx, code, flood)
+						}
+					}
+					l, err := lookup(ctx, code)
 					if err != nil || l.ID != codes[code] {
 						errs <- fmt.Errorf("lookup %s: %v, %v", code, l, err)
 						return
@@ -209,6 +218,99 @@ func TestPublicLookupFloodLeavesStaffAConnection(t *testing.T) {
 			t.Errorf("a clerk's write and read took %s during the flood", staff)
 		}
 
+	})
+}
+
+// TestPublicLookupSnapshots: a lookup that may read the database as it was
+// after a given time (PublicLetterSeenSince, which on SQLite lets a reader
+// keep its read transaction for the lookups after it) sees every change
+// committed before that time, finds a letter signed after its snapshot
+// began, and a reader that the scans left ends its transaction, so that a
+// checkpoint can empty the write-ahead log.
+func TestPublicLookupSnapshots(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st, dsn := storetest.OpenDSN(t, b, nil)
+		e := newLetterEnv(t, st, "3505122001", "module")
+		first, err := e.finalize(e.approved(t, "sk_domisili").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := *first.VerifyCode
+		status := func(code string, since time.Time) surat.LetterStatus {
+			t.Helper()
+			l, err := st.PublicLetterSeenSince(ctx, code, since)
+			if err != nil {
+				t.Fatalf("lookup of %s since %s: %v", code, since.Format(time.StampMicro), err)
+			}
+			return l.Status
+		}
+
+		// Every reader takes a snapshot, before the letter is revoked.
+		start := time.Now()
+		for range 4 {
+			if got := status(code, start); got != surat.LetterSigned {
+				t.Fatalf("status %s, want signed", got)
+			}
+		}
+		if _, err := st.PublicLetterSeenSince(ctx, code, time.Time{}); err == nil {
+			t.Fatal("a lookup without a time was run")
+		}
+		second, err := e.finalize(e.approved(t, "sk_usaha").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Revoke(ctx, e.clerk, e.village.ID, first.ID, surat.Revocation{Reason: surat.ReasonDataError, Note: "salah"}); err != nil {
+			t.Fatal(err)
+		}
+		revoked := time.Now()
+		// A letter signed after the snapshots began is found in them.
+		if got := status(*second.VerifyCode, start); got != surat.LetterSigned {
+			t.Fatalf("letter signed after the snapshot: status %s", got)
+		}
+		// A lookup since before the revocation may read a kept snapshot.
+		// On SQLite it does while the snapshots are young: the scans between
+		// two reads of the public generation share them.
+		old := status(code, start)
+		if b == storetest.SQLite && time.Since(start) < 150*time.Millisecond && old != surat.LetterSigned {
+			t.Errorf("a lookup since %s began a new snapshot instead of keeping one (status %s)", start.Format(time.StampMicro), old)
+		}
+		// One since the revocation sees it, on every reader.
+		for range 4 {
+			if got := status(code, revoked); got != surat.LetterRevoked {
+				t.Fatalf("lookup since the revocation: status %s, want revoked", got)
+			}
+		}
+		if l, err := st.PublicLetterByVerifyCode(ctx, code); err != nil || l.Status != surat.LetterRevoked {
+			t.Fatalf("fresh lookup: %+v, %v", l, err)
+		}
+		if b != storetest.SQLite {
+			return
+		}
+
+		// The readers keep snapshots of a database whose write-ahead log
+		// has frames; once the scans stop, a checkpoint that waits for no
+		// one can still move them all into the database file and empty
+		// the log.
+		status(code, time.Now())
+		db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(0)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var busy, frames, moved int
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			if err := db.QueryRow("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &moved); err != nil {
+				t.Fatal(err)
+			}
+			if busy == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if busy != 0 || frames != 0 {
+			t.Fatalf("checkpoint after the scans stopped: busy %d, %d frames left in the log", busy, frames)
+		}
 	})
 }
 

@@ -154,6 +154,12 @@ type watchState struct {
 	// told is when this process's own change set gen (forget), zero if
 	// the last read set it.
 	told time.Time
+	// fence is a time by which every change that gen counts had
+	// committed: when the read of gen returned, or when forget was told.
+	// A lookup may read the database as it was at any moment after it
+	// (store.PublicLetterSeenSince): it is cached in this epoch, so it
+	// must see every change the epoch was started for.
+	fence time.Time
 }
 
 type cachedLetter struct {
@@ -247,8 +253,9 @@ func (c *letterCache) put(code string, st *watchState, f letterFacts) {
 	sh.m[k] = cachedLetter{facts: f, epoch: st.epoch}
 }
 
-// observe records a read of the generation that started at polled.
-func (c *letterCache) observe(gen int64, polled time.Time) {
+// observe records a read of the generation that started at polled and
+// returned at returned.
+func (c *letterCache) observe(gen int64, polled, returned time.Time) {
 	c.advance(func(prev *watchState) *watchState {
 		if prev != nil && polled.Before(prev.told) && gen < prev.gen {
 			// The read started before this process's own change was told
@@ -259,7 +266,7 @@ func (c *letterCache) observe(gen int64, polled time.Time) {
 			}
 			return &next
 		}
-		next := &watchState{gen: gen, polled: polled}
+		next := &watchState{gen: gen, polled: polled, fence: returned}
 		if prev != nil {
 			next.epoch = prev.epoch
 			if gen != prev.gen {
@@ -281,7 +288,8 @@ func (c *letterCache) forget(gen int64) {
 		if prev == nil {
 			return nil // nothing is cached before the first read
 		}
-		return &watchState{gen: gen, epoch: prev.epoch + 1, polled: prev.polled, told: time.Now()}
+		now := time.Now()
+		return &watchState{gen: gen, epoch: prev.epoch + 1, polled: prev.polled, told: now, fence: now}
 	})
 }
 
@@ -344,7 +352,7 @@ func (s *Service) Watch(ctx context.Context, log *slog.Logger) {
 				log.Info("reading the public generation works again")
 			}
 			failing = false
-			s.letters.observe(gen, start)
+			s.letters.observe(gen, start, time.Now())
 		}
 		select {
 		case <-ctx.Done():

@@ -329,6 +329,66 @@ func TestRevocationShowsOnEveryReplicaWithinASecond(t *testing.T) {
 	})
 }
 
+// TestLookupSnapshotAfterTheGeneration: a read of the public generation
+// that started before a revocation committed and saw it starts a new
+// epoch; what the readers read in snapshots taken before the read
+// returned (on SQLite they keep them for the scans after) must not be
+// cached in that epoch as the letter's state.
+func TestLookupSnapshotAfterTheGeneration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		l := e.signed(t)
+		code := *l.VerifyCode
+		gen := func() int64 {
+			g, err := e.st.PublicGeneration(e.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		start := time.Now()
+		e.svc.letters.observe(gen(), start, time.Now())
+		polled := time.Now() // a read of the generation starts
+		for range 4 {        // the scans meanwhile, on every reader
+			if r := e.lookup(t, code); r.Status != Authentic {
+				t.Fatalf("before the revocation: %s", r.Status)
+			}
+			e.svc.letters.flush()
+		}
+		if _, err := e.iss.Revoke(e.ctx, e.kades, e.village.ID, l.ID, surat.Revocation{Reason: surat.ReasonDataError}); err != nil {
+			t.Fatal(err)
+		}
+		// ... and returns the generation the revocation wrote.
+		e.svc.letters.observe(gen(), polled, time.Now())
+		for range 4 {
+			if r := e.lookup(t, code); r.Status != Revoked {
+				t.Fatalf("a scan after the generation moved shows %s", r.Status)
+			}
+		}
+		st := e.svc.letters.current()
+		if st == nil || st.fence.Before(polled) {
+			t.Fatalf("state %+v: the fence is not after the read of the generation", st)
+		}
+		// This process's own change sets the fence to when it is told.
+		told := time.Now()
+		e.svc.letters.forget(gen() + 1)
+		if st := e.svc.letters.current(); st == nil || st.fence.Before(told) {
+			t.Fatalf("state %+v after a change of this process: the fence is before it was told", st)
+		}
+	})
+}
+
+// flush empties the cache (a test's way of making the next lookup read the
+// database).
+func (c *letterCache) flush() {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		clear(sh.m)
+		sh.mu.Unlock()
+	}
+}
+
 // TestLetterCacheOwnChange: this process's own change sets the generation
 // it wrote; a read that started before it was told and missed it changes
 // nothing, while one that saw a newer change, or a read that started later
@@ -340,7 +400,7 @@ func TestLetterCacheOwnChange(t *testing.T) {
 		t.Fatal("a change before the first read of the generation made the cache usable")
 	}
 	before := time.Now()
-	c.observe(5, before)
+	c.observe(5, before, before)
 	time.Sleep(time.Millisecond) // the change is told after that read started
 	epoch := func() uint64 { return c.state.Load().epoch }
 	e0 := epoch()
@@ -360,7 +420,7 @@ func TestLetterCacheOwnChange(t *testing.T) {
 		{"set back, read after", 2, time.Now().Add(time.Millisecond), true},
 	} {
 		e := epoch()
-		c.observe(tc.gen, tc.start)
+		c.observe(tc.gen, tc.start, time.Now())
 		if moved := epoch() != e; moved != tc.moves {
 			t.Errorf("%s: the epoch moved %v, want %v", tc.name, moved, tc.moves)
 		}
@@ -375,7 +435,7 @@ func TestLetterCacheBounds(t *testing.T) {
 	if c.current() != nil {
 		t.Fatal("fresh before any read of the generation")
 	}
-	c.observe(5, time.Now())
+	c.observe(5, time.Now(), time.Now())
 	st := c.current()
 	number, now := "470/001/X/2026", time.Now()
 	f := packFacts(&store.PublicLetter{Number: &number, IssuedAt: &now, SignedAt: &now}, "", "")
@@ -390,11 +450,11 @@ func TestLetterCacheBounds(t *testing.T) {
 		t.Fatal("a code of another length was cached")
 	}
 	c.put("INFLIGHTINFLIGHTINFLIGHTIN", st, f) // read before the change below
-	c.observe(5, time.Now())
+	c.observe(5, time.Now(), time.Now())
 	if _, ok := c.get("INFLIGHTINFLIGHTINFLIGHTIN"); !ok {
 		t.Fatal("an unchanged generation lost the cache")
 	}
-	c.observe(3, time.Now()) // set back by a restore
+	c.observe(3, time.Now(), time.Now()) // set back by a restore
 	if n := c.size(); n != 0 {
 		t.Fatalf("%d letters cached after the generation changed", n)
 	}
@@ -402,11 +462,11 @@ func TestLetterCacheBounds(t *testing.T) {
 	if _, ok := c.get("INFLIGHTINFLIGHTINFLIGHTIN"); ok {
 		t.Fatal("a letter read before the change was served after it")
 	}
-	c.observe(5, time.Now()) // back to the old value: still a new epoch
+	c.observe(5, time.Now(), time.Now()) // back to the old value: still a new epoch
 	if _, ok := c.get("INFLIGHTINFLIGHTINFLIGHTIN"); ok {
 		t.Fatal("a letter of an earlier epoch was served again")
 	}
-	c.observe(5, time.Now().Add(-maxStale))
+	c.observe(5, time.Now().Add(-maxStale), time.Now())
 	if c.current() != nil {
 		t.Fatal("fresh after a read maxStale ago")
 	}
@@ -424,7 +484,7 @@ func BenchmarkLetterCacheMemory(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		c := newLetterCache()
-		c.observe(1, time.Now())
+		c.observe(1, time.Now(), time.Now())
 		st := c.current()
 		for i := range maxCachedLetters {
 			t1, t2, t3, t4, t5 := now, now, now.AddDate(0, 1, 0), now, now.AddDate(2, 0, 0)

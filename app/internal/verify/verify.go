@@ -149,7 +149,7 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 	if !ok {
 		st := s.letters.current() // before the read: see letterCache.put
 		var err error
-		if f, err = s.readLetter(ctx, code); err != nil {
+		if f, err = s.readLetter(ctx, code, st); err != nil {
 			return nil, err
 		}
 		s.letters.put(code, st, f)
@@ -205,9 +205,16 @@ func (s *Service) Lookup(ctx context.Context, code string) (*Result, error) {
 
 // readLetter reads what Lookup caches of the letter with code: the row with
 // its certificate, its module's title and, for a replaced letter, the
-// replacing letter's code.
-func (s *Service) readLetter(ctx context.Context, code string) (letterFacts, error) {
-	l, err := s.store.PublicLetterByVerifyCode(ctx, code)
+// replacing letter's code. The row is read as the database was after the
+// fence of st, the state it is cached under (nil: as it is now).
+func (s *Service) readLetter(ctx context.Context, code string, st *watchState) (letterFacts, error) {
+	var l *store.PublicLetter
+	var err error
+	if st != nil {
+		l, err = s.store.PublicLetterSeenSince(ctx, code, st.fence)
+	} else {
+		l, err = s.store.PublicLetterByVerifyCode(ctx, code)
+	}
 	if err != nil {
 		return letterFacts{}, fmt.Errorf("verify: %w", err)
 	}
