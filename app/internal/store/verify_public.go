@@ -342,28 +342,28 @@ func (r *publicReader) end() error {
 // since; a zero since reads in a transaction of the lookup's own, as the
 // database is now. A snapshot kept from before since, or older than
 // maxSnapshotAge, is ended first.
-func (r *publicReader) lookup(code string, since time.Time, dest []driver.Value) (kept bool, err error) {
+func (r *publicReader) lookup(code string, since time.Time, dest []driver.Value) error {
 	if !r.snapshot.IsZero() && (since.IsZero() || r.snapshot.Before(since) || time.Since(r.snapshot) >= maxSnapshotAge) {
 		if err := r.end(); err != nil {
-			return false, err
+			return err
 		}
 	}
 	reused := !r.snapshot.IsZero()
 	if !reused && !since.IsZero() {
 		if err := r.begin(); err != nil {
-			return false, err
+			return err
 		}
 	}
-	err = r.query(code, dest)
+	err := r.query(code, dest)
 	if errors.Is(err, sql.ErrNoRows) && reused {
 		// Signed after the snapshot began, perhaps: look again as the
 		// database is now.
 		if err := r.end(); err != nil {
-			return false, err
+			return err
 		}
-		return false, r.query(code, dest)
+		return r.query(code, dest)
 	}
-	return !r.snapshot.IsZero(), err
+	return err
 }
 
 // query runs the prepared lookup of code.
@@ -425,8 +425,8 @@ func (s *Store) publicLookupDirect(ctx context.Context, code string, since time.
 			return err
 		}
 	}
-	kept, err := r.lookup(code, since, dest)
-	if kept {
+	err = r.lookup(code, since, dest)
+	if !r.snapshot.IsZero() {
 		s.scheduleSweep()
 	}
 	return err

@@ -309,14 +309,19 @@ func (c *letterCache) advance(next func(*watchState) *watchState) {
 			continue // a concurrent observe or forget: again from its state
 		}
 		if prev != nil && n.epoch != prev.epoch {
-			for i := range c.shards {
-				sh := &c.shards[i]
-				sh.mu.Lock()
-				clear(sh.m)
-				sh.mu.Unlock()
-			}
+			c.empty()
 		}
 		return
+	}
+}
+
+// empty forgets every cached letter.
+func (c *letterCache) empty() {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		clear(sh.m)
+		sh.mu.Unlock()
 	}
 }
 
