@@ -329,6 +329,12 @@ func (r *publicReader) begin() error {
 	return nil
 }
 
+// expired says whether the reader's open transaction is maxSnapshotAge
+// old.
+func (r *publicReader) expired() bool {
+	return time.Since(r.snapshot) >= maxSnapshotAge
+}
+
 // end ends the reader's read transaction, if one is open.
 func (r *publicReader) end() error {
 	if r.snapshot.IsZero() {
@@ -343,7 +349,7 @@ func (r *publicReader) end() error {
 // database is now. A snapshot kept from before since, or older than
 // maxSnapshotAge, is ended first.
 func (r *publicReader) lookup(code string, since time.Time, dest []driver.Value) error {
-	if !r.snapshot.IsZero() && (since.IsZero() || r.snapshot.Before(since) || time.Since(r.snapshot) >= maxSnapshotAge) {
+	if !r.snapshot.IsZero() && (since.IsZero() || r.snapshot.Before(since) || r.expired()) {
 		if err := r.end(); err != nil {
 			return err
 		}
@@ -459,7 +465,7 @@ take:
 		if r == nil || r.snapshot.IsZero() {
 			continue
 		}
-		if time.Since(r.snapshot) < maxSnapshotAge {
+		if !r.expired() {
 			again = true
 			continue
 		}
