@@ -28,7 +28,7 @@ import (
 //
 // At most publicBatchSlots queries run at once, fewer with a small pool
 // (publicLookupSlots). Fewer slots make larger batches: at 1,000,000
-// letters on MariaDB, scanned evenly by wrk (50 connections) on this
+// letters on MariaDB, scanned evenly by wrk (50 connections) on a
 // two-core machine, with the server's CPU per scan (application +
 // database):
 //
@@ -38,11 +38,19 @@ import (
 //	batched, 4 slots                21,000-21,200   50-51 + 21-22 µs   p99 8-9 ms
 //	batched, 2 slots                20,700-23,500   45-53 + 17-19 µs
 //
-// Four leave room for a database farther away than this machine's, where
-// each round trip takes longer, and leave the rest of the pool to the
-// staff.
+// On a second machine, whose system calls cost twice as much, four and two
+// slots alternated three times each (and with a 1 GiB buffer pool):
+//
+//	batched, 4 slots   12,100-13,600 req/s   85-97 + 36-42 µs   p99 28-73 ms
+//	batched, 2 slots   13,700-15,100         79-88 + 28-30 µs   p99 15-20 ms
+//
+// One slot took about as little of the database's CPU (19-24 µs) but no
+// less of the application's, and would queue every scan behind one slow
+// query. Two leave a second query running while one waits for a database
+// farther away than this machine's, where each round trip takes longer,
+// and leave the rest of the pool to the staff.
 const (
-	publicBatchSlots = 4
+	publicBatchSlots = 2
 	publicBatchShift = 5
 	maxPublicBatch   = 1 << publicBatchShift
 	// publicBatchTimeout bounds a batch's query. A batch runs without the
