@@ -122,6 +122,9 @@ func (v *Village) Validate() error {
 	req("kabupaten", v.Kabupaten, "Kabupaten/Kota")
 	req("sebutan_kab", v.SebutanKab, "Sebutan kabupaten")
 	req("provinsi", v.Provinsi, "Provinsi")
+	if len([]rune(v.Address)) > 200 {
+		p.Add("address", "Alamat paling banyak 200 karakter")
+	}
 	if !v.NumberScope.Valid() {
 		p.Add("number_scope", "Pilih urutan nomor per jenis surat atau satu urutan per desa")
 	}

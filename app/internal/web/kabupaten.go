@@ -80,14 +80,7 @@ func villageTexts(v *surat.Village) []printableText {
 // check adds to p the problems of v (the form's village) and of the first
 // admin; noName is the message for a missing full name.
 func (f *villageForm) check(p surat.Problems, v *surat.Village, noName string) {
-	if fields, ok := surat.FieldErrors(v.Validate()); ok {
-		for k, msg := range fields {
-			p.Add(k, msg)
-		}
-	}
-	if len([]rune(v.Address)) > 200 {
-		p.Add("address", "Alamat paling banyak 200 karakter")
-	}
+	mergeProblems(p, v.Validate())
 	switch {
 	case f.FullName == "":
 		p.Add("full_name", noName)

@@ -254,16 +254,9 @@ func (s *Server) handleSettingsSave(c *gin.Context) error {
 	v.Provinsi, v.Address, v.PostalCode, v.Phone, v.Email, v.Website = f.Provinsi, f.Address, f.PostalCode, f.Phone, f.Email, f.Website
 	v.Paper, v.NumberFormat, v.NumberScope = surat.Paper(f.Paper), f.NumberFormat, surat.NumberScope(f.NumberScope)
 	p := surat.Problems{}
-	if fields, ok := surat.FieldErrors(v.Validate()); ok {
-		for k, msg := range fields {
-			p.Add(k, msg)
-		}
-	}
+	mergeProblems(p, v.Validate())
 	if fields, ok := surat.FieldErrors(func() error { _, err := surat.ParseNumberFormat(v.NumberFormat); return err }()); ok {
 		p.Add("number_format", fields["number_format"])
-	}
-	if len([]rune(v.Address)) > 200 {
-		p.Add("address", "Alamat paling banyak 200 karakter")
 	}
 	s.checkPrintable(p, villageTexts(&v)...)
 	if !postalRE.MatchString(v.PostalCode) {
