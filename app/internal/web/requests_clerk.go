@@ -269,25 +269,7 @@ func (s *Server) handleClerkRequestReturn(c *gin.Context) error {
 // handleClerkAttachment sends one document of a request of the clerk's
 // village, under a name without personal data.
 func (s *Server) handleClerkAttachment(c *gin.Context) error {
-	r, err := s.clerkRequest(c)
-	if err != nil {
-		return err
-	}
-	aid, err := pathID(c, "aid")
-	if err != nil {
-		return err
-	}
-	a, err := s.store.AttachmentByID(c.Request.Context(), r.VillageID, r.ID, aid)
-	if err != nil {
-		return err
-	}
-	b, err := s.mandiri.ReadAttachment(c.Request.Context(), a)
-	if err != nil {
-		return err
-	}
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="lampiran-%d-%d%s"`, r.ID, a.ID, attachmentExt(a.ContentType)))
-	c.Data(http.StatusOK, a.ContentType, b)
-	return nil
+	return s.sendClerkAttachment(c, "attachment")
 }
 
 // handleClerkAttachmentInline shows one document of a request inside our
@@ -295,6 +277,12 @@ func (s *Server) handleClerkAttachment(c *gin.Context) error {
 // our pages, and sandboxed so that a hostile file runs nothing on our
 // origin.
 func (s *Server) handleClerkAttachmentInline(c *gin.Context) error {
+	return s.sendClerkAttachment(c, "inline")
+}
+
+// sendClerkAttachment sends the document :aid of the request :id of the
+// clerk's village, as an attachment to save or inline in our own pages.
+func (s *Server) sendClerkAttachment(c *gin.Context, disposition string) error {
 	r, err := s.clerkRequest(c)
 	if err != nil {
 		return err
@@ -311,16 +299,18 @@ func (s *Server) handleClerkAttachmentInline(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="lampiran-%d-%d%s"`, r.ID, a.ID, attachmentExt(a.ContentType)))
-	c.Header("X-Frame-Options", "SAMEORIGIN")
-	csp := "frame-ancestors 'self'"
-	if a.ContentType != "application/pdf" {
-		// Chromium's PDF viewer does not run in a sandboxed document;
-		// images need nothing that a sandbox forbids.
-		csp += "; sandbox"
+	c.Header("Content-Disposition", fmt.Sprintf(`%s; filename="lampiran-%d-%d%s"`, disposition, r.ID, a.ID, attachmentExt(a.ContentType)))
+	if disposition == "inline" {
+		c.Header("X-Frame-Options", "SAMEORIGIN")
+		csp := "frame-ancestors 'self'"
+		if a.ContentType != "application/pdf" {
+			// Chromium's PDF viewer does not run in a sandboxed document;
+			// images need nothing that a sandbox forbids.
+			csp += "; sandbox"
+		}
+		c.Header("Content-Security-Policy", csp)
+		c.Header("Cache-Control", "private, no-store")
 	}
-	c.Header("Content-Security-Policy", csp)
-	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, a.ContentType, b)
 	return nil
 }
