@@ -115,18 +115,8 @@ func (s *Server) requireResident(c *gin.Context) error {
 // residentCSRF checks the csrf_token of a signed-in resident's form against
 // the resident session's token.
 func (s *Server) residentCSRF(c *gin.Context) error {
-	var err error
-	if c.ContentType() == "multipart/form-data" {
-		err = c.Request.ParseMultipartForm(8 << 20)
-	} else {
-		err = c.Request.ParseForm()
-	}
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return tooBig
-		}
-		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
+	if err := parseForm(c); err != nil {
+		return err
 	}
 	got := c.Request.PostFormValue(csrfField)
 	sess := currentResidentSession(c)

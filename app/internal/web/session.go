@@ -216,17 +216,10 @@ func (s *Server) signCSRF(seed string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// anonCSRFForms are the only forms that take the anonymous CSRF token (an
-// HMAC of a cookie): the ones shown before anyone is signed in. Every other
-// form needs the token of the session that showed it, so a token obtained
-// with a planted cookie opens no authenticated form.
-var anonCSRFForms = map[string]bool{"/login": true, "/setup": true, "/mandiri/masuk": true}
-
-// checkCSRF compares the form's csrf_token with the session's token, or,
-// on the forms shown before login (anonCSRFForms), with the HMAC of the
-// CSRF cookie. It parses the form, so an oversized body is reported here as
-// *http.MaxBytesError.
-func (s *Server) checkCSRF(c *gin.Context) error {
+// parseForm parses a form post, multipart or not, for the CSRF checks: an
+// oversized body is its *http.MaxBytesError, any other failure a bad
+// request.
+func parseForm(c *gin.Context) error {
 	var err error
 	if c.ContentType() == "multipart/form-data" {
 		err = c.Request.ParseMultipartForm(8 << 20)
@@ -239,6 +232,23 @@ func (s *Server) checkCSRF(c *gin.Context) error {
 			return tooBig
 		}
 		return &badRequestError{Msg: "Isi formulir tidak dapat dibaca."}
+	}
+	return nil
+}
+
+// anonCSRFForms are the only forms that take the anonymous CSRF token (an
+// HMAC of a cookie): the ones shown before anyone is signed in. Every other
+// form needs the token of the session that showed it, so a token obtained
+// with a planted cookie opens no authenticated form.
+var anonCSRFForms = map[string]bool{"/login": true, "/setup": true, "/mandiri/masuk": true}
+
+// checkCSRF compares the form's csrf_token with the session's token, or,
+// on the forms shown before login (anonCSRFForms), with the HMAC of the
+// CSRF cookie. It parses the form, so an oversized body is reported here as
+// *http.MaxBytesError.
+func (s *Server) checkCSRF(c *gin.Context) error {
+	if err := parseForm(c); err != nil {
+		return err
 	}
 	got := c.Request.PostFormValue(csrfField)
 	if got == "" {
