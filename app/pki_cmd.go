@@ -262,20 +262,12 @@ func (c *pkiCmd) issue(ctx context.Context, villageCode string, officialID int64
 }
 
 func (c *pkiCmd) revoke(ctx context.Context, serial, reason string) error {
-	if strings.TrimSpace(serial) == "" {
-		return errors.New("--serial HEX wajib diisi (lihat: app pki list)")
-	}
-	if strings.TrimSpace(reason) == "" {
+	if strings.TrimSpace(serial) != "" && strings.TrimSpace(reason) == "" {
 		return errors.New("--reason wajib diisi: alasan pencabutan")
 	}
-	cert, err := c.e.st.CertificateBySerial(ctx, serial)
-	if errors.Is(err, surat.ErrNotFound) {
-		return fmt.Errorf("sertifikat dengan nomor seri %s tidak ditemukan", serial)
-	} else if err != nil {
+	cert, err := c.unrevoked(ctx, serial)
+	if err != nil {
 		return err
-	}
-	if cert.Revoked() {
-		return fmt.Errorf("sertifikat %s sudah dicabut pada %s", cert.Serial, cert.RevokedAt.UTC().Format(time.RFC3339))
 	}
 	rootPass, err := c.in.passphrase("frasa sandi root CA")
 	if err != nil {
@@ -290,20 +282,30 @@ func (c *pkiCmd) revoke(ctx context.Context, serial, reason string) error {
 	return nil
 }
 
-// passphrase re-seals a signer's key under a new passphrase, typed by the
-// official: the certificate and the letters signed with it stay valid.
-func (c *pkiCmd) passphrase(ctx context.Context, serial string) error {
+// unrevoked returns the certificate with serial (--serial), which must
+// not be revoked yet.
+func (c *pkiCmd) unrevoked(ctx context.Context, serial string) (*surat.SignerCertificate, error) {
 	if strings.TrimSpace(serial) == "" {
-		return errors.New("--serial HEX wajib diisi (lihat: app pki list)")
+		return nil, errors.New("--serial HEX wajib diisi (lihat: app pki list)")
 	}
 	cert, err := c.e.st.CertificateBySerial(ctx, serial)
 	if errors.Is(err, surat.ErrNotFound) {
-		return fmt.Errorf("sertifikat dengan nomor seri %s tidak ditemukan", serial)
+		return nil, fmt.Errorf("sertifikat dengan nomor seri %s tidak ditemukan", serial)
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	if cert.Revoked() {
-		return fmt.Errorf("sertifikat %s sudah dicabut pada %s", cert.Serial, cert.RevokedAt.UTC().Format(time.RFC3339))
+		return nil, fmt.Errorf("sertifikat %s sudah dicabut pada %s", cert.Serial, cert.RevokedAt.UTC().Format(time.RFC3339))
+	}
+	return cert, nil
+}
+
+// passphrase re-seals a signer's key under a new passphrase, typed by the
+// official: the certificate and the letters signed with it stay valid.
+func (c *pkiCmd) passphrase(ctx context.Context, serial string) error {
+	cert, err := c.unrevoked(ctx, serial)
+	if err != nil {
+		return err
 	}
 	oldPass, err := c.in.passphrase("frasa sandi penandatangan saat ini")
 	if err != nil {

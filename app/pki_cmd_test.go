@@ -134,6 +134,12 @@ func TestPKICommands(t *testing.T) {
 	wantErr(err, "sudah dicabut")
 	_, err = pki(rootPass+"\n", "revoke", "--serial", "abcdef", "--reason", "x")
 	wantErr(err, "tidak ditemukan")
+	_, err = pki(rootPass+"\n", "revoke", "--serial", "abcdef")
+	wantErr(err, "--reason wajib diisi")
+	_, err = pki(rootPass+"\n", "revoke", "--reason", "x")
+	wantErr(err, "--serial HEX wajib diisi")
+	_, err = pki(signerPass+"\n", "passphrase")
+	wantErr(err, "--serial HEX wajib diisi")
 	if out, _ := pki("", "list"); strings.Contains(out, "belum tercantum") {
 		t.Errorf("list after a revocation with the CRL names one waiting:\n%s", out)
 	}
