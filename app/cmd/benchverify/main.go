@@ -4,6 +4,7 @@
 //
 //	benchverify seed --db FILE --n 100000 --codes FILE
 //	benchverify serve --db FILE --addr 127.0.0.1:18080 --bare-addr 127.0.0.1:18081 --log FILE
+//	benchverify startup --addr 127.0.0.1:18095 -- app serve
 //
 // seed fills a new SQLite database with one village, a root CA, a signer
 // certificate and n letters: realLetters of them drafted, approved,
@@ -20,6 +21,10 @@
 // route writes "ok": the floor any Gin handler costs on the same machine.
 // It is the one program outside app/internal/web that imports Gin, for that
 // baseline only.
+//
+// startup is scripts/bench.sh's start-up figure: it starts the command
+// several times and measures from exec to the first 200 from /healthz,
+// polling from this process, and reads the idle server's RSS.
 package main
 
 import (

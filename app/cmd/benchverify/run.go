@@ -35,7 +35,8 @@ import (
 const usage = `usage:
   benchverify seed (--db FILE | --driver mysql --dsn DSN) [--n 100000] [--codes FILE]
   benchverify serve (--db FILE | --driver mysql --dsn DSN) [--addr 127.0.0.1:18080] [--bare-addr 127.0.0.1:18081]
-                    [--log FILE] [--seconds 900] [--cpuprofile FILE]`
+                    [--log FILE] [--seconds 900] [--cpuprofile FILE]
+  benchverify startup [--addr 127.0.0.1:18095] [--runs 5] [--idle 2s] -- COMMAND [ARG...]`
 
 // cheapKDF seals the benchmark's keys quickly; the keys guard nothing.
 var cheapKDF = auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
@@ -127,6 +128,19 @@ func runWith(ctx context.Context, args []string, stderr io.Writer, ready func(ad
 		ctx, cancel := context.WithTimeout(ctx, time.Duration(*secs)*time.Second)
 		defer cancel()
 		return serve(ctx, d, *addr, *bareAddr, *logPath, stderr, ready)
+	case "startup":
+		addr := fs.String("addr", "127.0.0.1:18095", "address whose /healthz the command serves")
+		runs := fs.Int("runs", 5, "start the command this many times; the fastest counts")
+		idle := fs.Duration("idle", 2*time.Second, "how long the last run idles before its RSS is read")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		res, err := startup(ctx, *addr, *runs, *idle, fs.Args())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "startup_ms %.1f\nidle_rss_kb %d\n", float64(res.Best.Microseconds())/1000, res.RSSKB)
+		return nil
 	default:
 		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 	}
