@@ -23,10 +23,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/suratdesa/suratdesa/app/internal/serverproc"
 )
 
 func main() {
@@ -67,11 +68,12 @@ func run() error {
 		_ = cmd.Wait()
 	}()
 	base := "http://" + addr
-	if err := waitHealthy(base, 120*time.Second); err != nil {
+	if err := serverproc.WaitHealthy(context.Background(), http.DefaultClient, base+"/healthz", 200*time.Millisecond,
+		120*time.Second, nil); err != nil {
 		return err
 	}
-	before, _ := status(cmd.Process.Pid)
-	fmt.Printf("server pid %d ready: VmRSS %s, VmHWM %s\n", cmd.Process.Pid, before["VmRSS"], before["VmHWM"])
+	before, _ := serverproc.Memory(cmd.Process.Pid)
+	fmt.Printf("server pid %d ready: VmRSS %d kB, VmHWM %d kB\n", cmd.Process.Pid, before["VmRSS"], before["VmHWM"])
 
 	client := &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *n, MaxConnsPerHost: 0}}
 	answers := map[string]int{}
@@ -103,12 +105,12 @@ func run() error {
 		wg.Wait()
 	}
 	elapsed := time.Since(start)
-	after, err := status(cmd.Process.Pid)
+	after, err := serverproc.Memory(cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("%d rounds of %d parallel logins in %v\nanswers: %v\n", *rounds, *n, elapsed.Round(time.Millisecond), answers)
-	fmt.Printf("server VmRSS %s, peak VmHWM %s\n", after["VmRSS"], after["VmHWM"])
+	fmt.Printf("server VmRSS %d kB, peak VmHWM %d kB\n", after["VmRSS"], after["VmHWM"])
 	return nil
 }
 
@@ -132,33 +134,4 @@ func post(c *http.Client, url, ip string, body any) string {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&eb)
 	return fmt.Sprintf("%d %s", resp.StatusCode, eb.Error)
-}
-
-func waitHealthy(base string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return errors.New("server did not become healthy")
-}
-
-// status reads the Vm* lines of /proc/PID/status.
-func status(pid int) (map[string]string, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.HasPrefix(k, "Vm") {
-			out[k] = strings.Join(strings.Fields(v), " ")
-		}
-	}
-	return out, nil
 }
