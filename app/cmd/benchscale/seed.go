@@ -169,7 +169,7 @@ func seed(ctx context.Context, driver, dsn string, o seedOptions, log func(strin
 	}
 	analyze := "ANALYZE"
 	if driver == "mysql" {
-		analyze = "ANALYZE TABLE residents, households, letters, letter_month_counts, village_stats"
+		analyze = "ANALYZE TABLE residents, households, letters, letter_month_counts, letter_month_totals, letter_module_months, village_stats"
 	}
 	_, err = db.ExecContext(ctx, analyze)
 	return err

@@ -726,8 +726,9 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID i
 		// Each letter's rows are written as soon as it and the letters
 		// before it are signed, while the workers sign the rest: the
 		// writes no longer wait for the whole chunk with the cores idle.
+		signed := signedCounts{}
 		err := runFinalizeFuncs(ws, items, workers, f, func(i int) error {
-			after, err := s.storeFinalized(tx, actor, villageID, &ws[i])
+			after, err := s.storeFinalized(tx, actor, villageID, &ws[i], signed)
 			out[i] = after
 			return err
 		})
@@ -739,7 +740,7 @@ func (s *Store) finalizeOnce(ctx context.Context, actor surat.Actor, villageID i
 				return fmt.Errorf("store signed letters: %w", err)
 			}
 		}
-		return nil
+		return signed.flush(s, tx, villageID)
 	})
 	return out, err
 }
@@ -801,8 +802,10 @@ func runFinalizeFuncs(ws []finalizing, items []FinalizeItem, workers int, f Fina
 
 // storeFinalized writes one numbered and signed letter inside the
 // finalising transaction: status, number and artefact, the audit row, the
-// deceased marked MATI, and the letter it replaces marked diganti.
-func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, w *finalizing) (*surat.Letter, error) {
+// deceased marked MATI, and the letter it replaces marked diganti. It
+// counts the letter in signed, which the transaction adds to the counters
+// at its end.
+func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, w *finalizing, signed signedCounts) (*surat.Letter, error) {
 	n, art, letterID := w.n, w.art, w.before.ID
 	signedAt := art.SignedAt
 	if signedAt.IsZero() {
@@ -834,9 +837,7 @@ func (s *Store) storeFinalized(tx *gorm.DB, actor surat.Actor, villageID int64, 
 		"nomor "+n.Number); err != nil {
 		return nil, err
 	}
-	if err := s.countSigned(tx, villageID, after.Module, signedAt); err != nil {
-		return nil, err
-	}
+	signed.add(after.Module, signedAt)
 	if err := s.insertMatchKeys(tx, villageID, letterID, art.Match); err != nil {
 		return nil, err
 	}

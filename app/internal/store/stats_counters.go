@@ -1,8 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,7 +17,10 @@ import (
 // The kabupaten pages read counters that the transactions which change
 // residents and letters keep up to date (migration 00080): the alive
 // residents per village in village_stats, and the letters signed per
-// village, month (letter time) and module in letter_month_counts. Counters
+// village, month (letter time) and module in letter_month_counts, with
+// two coarser sums of it (migration 00120): per village and month in
+// letter_month_totals, per month and module over all villages in
+// letter_module_months. Counters
 // move by deltas, which commute: two transactions that change residents of
 // one village at once both count, whatever order they commit in.
 
@@ -51,14 +58,77 @@ func addAlive(tx *gorm.DB, villageID, delta int64) error {
 	return nil
 }
 
-// countSigned counts one letter of module signed at signedAt, inside tx.
-func (s *Store) countSigned(tx *gorm.DB, villageID int64, module string, signedAt time.Time) error {
+// moduleShards is how many rows of letter_module_months share each month
+// and letter type (migration 00120): a village counts in shard
+// village_id % moduleShards, so that villages signing at the same moment
+// seldom wait for the same row.
+const moduleShards = 8
+
+// signedKey is a month (letter time) and a letter type.
+type signedKey struct {
+	year, month int
+	module      string
+}
+
+// signedCounts are the letters a finalising transaction signs, by month and
+// letter type, counted at its end by flush.
+type signedCounts map[signedKey]int64
+
+// add counts one letter of module signed at signedAt.
+func (c signedCounts) add(module string, signedAt time.Time) {
 	lt := surat.LetterTime(signedAt)
-	err := tx.Exec("INSERT INTO letter_month_counts (village_id, year, month, module, signed) VALUES (?, ?, ?, ?, 1)"+
-		s.onConflict([]string{"village_id", "year", "month", "module"}, "signed = signed + 1"),
-		villageID, lt.Year(), int(lt.Month()), module).Error
-	if err != nil {
-		return fmt.Errorf("count signed letter: %w", err)
+	c[signedKey{lt.Year(), int(lt.Month()), module}]++
+}
+
+// flush adds the counts of the village's letters to letter_month_counts,
+// letter_month_totals and letter_module_months, inside tx, just before it
+// commits. Every finalising transaction takes these rows in one order (the
+// tables in that order, the keys sorted), so two villages signing at once
+// cannot deadlock on the shared rows of letter_module_months, and each
+// holds them only while it commits.
+func (c signedCounts) flush(s *Store, tx *gorm.DB, villageID int64) error {
+	keys := make([]signedKey, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b signedKey) int {
+		return cmp.Or(cmp.Compare(a.year, b.year), cmp.Compare(a.month, b.month), strings.Compare(a.module, b.module))
+	})
+	add := " + ?"
+	for _, k := range keys {
+		err := tx.Exec("INSERT INTO letter_month_counts (village_id, year, month, module, signed) VALUES (?, ?, ?, ?, ?)"+
+			s.onConflict([]string{"village_id", "year", "month", "module"}, "signed = signed"+add),
+			villageID, k.year, k.month, k.module, c[k], c[k]).Error
+		if err != nil {
+			return fmt.Errorf("count signed letters: %w", err)
+		}
+	}
+	months := map[[2]int]int64{}
+	for _, k := range keys {
+		months[[2]int{k.year, k.month}] += c[k]
+	}
+	for _, k := range keys {
+		m := [2]int{k.year, k.month}
+		n, ok := months[m]
+		if !ok {
+			continue // counted with an earlier key of the month
+		}
+		delete(months, m)
+		err := tx.Exec("INSERT INTO letter_month_totals (village_id, year, month, signed) VALUES (?, ?, ?, ?)"+
+			s.onConflict([]string{"village_id", "year", "month"}, "signed = signed"+add),
+			villageID, k.year, k.month, n, n).Error
+		if err != nil {
+			return fmt.Errorf("count signed letters per month: %w", err)
+		}
+	}
+	shard := villageID % moduleShards
+	for _, k := range keys {
+		err := tx.Exec("INSERT INTO letter_module_months (shard, year, month, module, signed) VALUES (?, ?, ?, ?, ?)"+
+			s.onConflict([]string{"year", "month", "module", "shard"}, "signed = signed"+add),
+			shard, k.year, k.month, k.module, c[k], c[k]).Error
+		if err != nil {
+			return fmt.Errorf("count signed letters per type: %w", err)
+		}
 	}
 	return nil
 }
@@ -80,6 +150,13 @@ func (s *Store) RecountStats(ctx context.Context) error {
 			"INSERT INTO letter_month_counts (village_id, year, month, module, signed) SELECT village_id, " +
 				month[0] + ", " + month[1] + ", module, COUNT(*) FROM letters WHERE signed_at IS NOT NULL " +
 				"GROUP BY village_id, " + month[0] + ", " + month[1] + ", module",
+			"DELETE FROM letter_month_totals",
+			"INSERT INTO letter_month_totals (village_id, year, month, signed) " +
+				"SELECT village_id, year, month, SUM(signed) FROM letter_month_counts GROUP BY village_id, year, month",
+			"DELETE FROM letter_module_months",
+			"INSERT INTO letter_module_months (shard, year, month, module, signed) " +
+				"SELECT village_id % " + strconv.Itoa(moduleShards) + ", year, month, module, SUM(signed) " +
+				"FROM letter_month_counts GROUP BY village_id % " + strconv.Itoa(moduleShards) + ", year, month, module",
 		} {
 			if err := tx.Exec(q).Error; err != nil {
 				return err

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,8 +70,8 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Letters signed across three months, two of them in the same
-		// transaction batch, and one draft that does not count.
+		// Letters signed across three months, three of them (two of one
+		// type) in one transaction, and one draft that does not count.
 		sign := func(e *letterEnv, module string) {
 			t.Helper()
 			if _, err := e.finalize(e.approved(t, module).ID); err != nil {
@@ -78,7 +80,13 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 		}
 		sign(a, "sk_domisili")
 		clock.Set(time.Date(2026, 3, 15, 3, 0, 0, 0, time.UTC))
-		sign(a, "sk_usaha")
+		var batch []store.FinalizeItem
+		for _, m := range []string{"sk_usaha", "sk_kelahiran", "sk_usaha"} {
+			batch = append(batch, store.FinalizeItem{LetterID: a.approved(t, m).ID, DefaultKodeSurat: "470"})
+		}
+		if _, err := st.FinalizeLetters(ctx, a.clerk, a.village.ID, batch, 2, fakeSign); err != nil {
+			t.Fatal(err)
+		}
 		sign(other, "sk_usaha")
 		clock.Set(time.Date(2026, 4, 30, 16, 59, 0, 0, time.UTC)) // 30 April 23:59 WIB
 		sign(a, "sk_usaha")
@@ -122,11 +130,25 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("recap %s..%s = %v, the rows say %v", rg[0].Format("2006-01-02"), rg[1].Format("2006-01-02"), got, want)
 			}
+			checkKabupatenSums(t, st, direct, rg[0], rg[1])
 		}
+		// One village by name: the sums of the villages matching a filter.
+		one, err := st.LetterRecapPage(ctx, day(2026, 1, 1), day(2027, 1, 1), store.VillageFilter{Query: a.village.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(one.Modules) != "[{0 sk_domisili 1} {0 sk_kelahiran 1} {0 sk_usaha 3}]" || one.Total != 5 {
+			t.Errorf("recap of %s: modules %v, total %d; want sk_domisili 1, sk_kelahiran 1, sk_usaha 3, total 5",
+				a.village.Name, one.Modules, one.Total)
+		}
+		before := counterRows(t, direct)
 
 		// Counting afresh from the rows changes nothing.
 		if err := st.RecountStats(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if after := counterRows(t, direct); after != before {
+			t.Errorf("the counters kept by signing:\n%s\ncounted afresh:\n%s", before, after)
 		}
 		sums, err := st.VillageSummaries(ctx, day(2026, 1, 1), day(2027, 1, 1), store.VillageFilter{})
 		if err != nil {
@@ -153,5 +175,138 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 			t.Errorf("totals: %d villages, %d alive, %d signed; want 2, %d, %d",
 				sums.Total, sums.Residents, sums.Letters, allAlive, allSigned)
 		}
+	})
+}
+
+// checkKabupatenSums checks the kabupaten pages' sums over every village
+// for [from, to) against counts of the letters themselves: the letters per
+// village (VillageSummaries, from letter_month_totals) and per letter type
+// (LetterRecapPage, from letter_module_months).
+func checkKabupatenSums(t *testing.T, st *store.Store, direct *sql.DB, from, to time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	count := func(group string) map[string]int64 {
+		rows, err := direct.Query("SELECT "+group+", COUNT(*) FROM letters WHERE signed_at >= ? AND signed_at < ? GROUP BY "+group,
+			from.UTC(), to.UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]int64{}
+		for rows.Next() {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				t.Fatal(err)
+			}
+			out[k] = n
+		}
+		return out
+	}
+	span := from.Format("2006-01-02") + ".." + to.Format("2006-01-02")
+	sums, err := st.VillageSummaries(ctx, from, to, store.VillageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, total := map[string]int64{}, int64(0)
+	for _, v := range sums.Villages {
+		if v.Letters > 0 {
+			got[fmt.Sprint(v.ID)] = v.Letters
+		}
+		total += v.Letters
+	}
+	want := count("village_id")
+	if fmt.Sprint(got) != fmt.Sprint(want) || sums.Letters != total {
+		t.Errorf("letters per village %s = %v (total %d), the rows say %v", span, got, sums.Letters, want)
+	}
+	recap, err := st.LetterRecapPage(ctx, from, to, store.VillageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, total = map[string]int64{}, 0
+	for _, m := range recap.Modules {
+		got[m.Module] = m.N
+		total += m.N
+	}
+	if want := count("module"); fmt.Sprint(got) != fmt.Sprint(want) || recap.Total != total {
+		t.Errorf("letters per type %s = %v (total %d), the rows say %v", span, got, recap.Total, want)
+	}
+}
+
+// counterRows are the rows of the letter counters, as text.
+func counterRows(t *testing.T, direct *sql.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		"SELECT village_id, year, month, module, signed FROM letter_month_counts ORDER BY 1, 2, 3, 4",
+		"SELECT village_id, year, month, '', signed FROM letter_month_totals ORDER BY 1, 2, 3",
+		"SELECT shard, year, month, module, signed FROM letter_module_months ORDER BY 1, 2, 3, 4",
+	} {
+		rows, err := direct.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var a, y, m, n int64
+			var mod string
+			if err := rows.Scan(&a, &y, &m, &mod, &n); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%d %d-%02d %s %d; ", a, y, m, mod, n)
+		}
+		rows.Close()
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestSignedCountersAcrossVillagesAtOnce has sixteen villages sign batches
+// of three letter types at once, each village in its own order of types,
+// two villages to each shard of letter_module_months. Every transaction
+// takes the shared rows in the same order, so none may deadlock or be run
+// again, and the sums must come out as the letters say.
+func TestSignedCountersAcrossVillagesAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st, dsn := storetest.OpenDSN(t, b, nil)
+		types := []string{"sk_usaha", "sk_domisili", "sk_kelahiran"}
+		const villages, rounds = 16, 3
+		envs := make([]*letterEnv, villages)
+		batches := make([][][]store.FinalizeItem, villages)
+		for v := range envs {
+			envs[v] = newLetterEnv(t, st, fmt.Sprintf("35051220%02d", v+1), surat.ScopeModule)
+			for range rounds {
+				var batch []store.FinalizeItem
+				for i := range types {
+					m := types[(v+i)%len(types)]
+					if v%2 == 1 {
+						m = types[(v+len(types)-i)%len(types)]
+					}
+					batch = append(batch, store.FinalizeItem{LetterID: envs[v].approved(t, m).ID, DefaultKodeSurat: "470"})
+				}
+				batches[v] = append(batches[v], batch)
+			}
+		}
+		retries := st.TxRetries()
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for v, e := range envs {
+			wg.Go(func() {
+				<-start
+				for _, batch := range batches[v] {
+					if _, err := st.FinalizeLetters(ctx, e.clerk, e.village.ID, batch, 1, fakeSign); err != nil {
+						t.Errorf("village %d: %v", v+1, err)
+						return
+					}
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if n := st.TxRetries() - retries; n != 0 {
+			t.Errorf("%d transactions were run again after a deadlock or lock wait", n)
+		}
+		now := time.Now()
+		checkKabupatenSums(t, st, storetest.SQL(t, b, dsn), now.AddDate(-1, 0, 0), now.AddDate(0, 0, 1))
 	})
 }
