@@ -144,22 +144,27 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 }
 
 // SessionUser returns the unexpired session of that kind and its enabled
-// user, or surat.ErrNotFound.
+// user, or surat.ErrNotFound. Every request of a signed-in user asks for
+// them, so they are read with one query.
 func (s *Store) SessionUser(ctx context.Context, tokenHash, kind string) (*Session, *surat.User, error) {
-	var sess Session
-	err := s.db.WithContext(ctx).Table("sessions").
-		Where("token_hash = ? AND kind = ? AND expires_at > ?", tokenHash, kind, s.now()).Take(&sess).Error
+	var row struct {
+		surat.User
+		SessCSRFToken string    `gorm:"column:sess_csrf_token"`
+		SessExpiresAt time.Time `gorm:"column:sess_expires_at"`
+		SessCreatedAt time.Time `gorm:"column:sess_created_at"`
+	}
+	err := s.db.WithContext(ctx).Table("sessions AS s").Joins("JOIN users AS u ON u.id = s.user_id").
+		Select("u.*, s.csrf_token AS sess_csrf_token, s.expires_at AS sess_expires_at, s.created_at AS sess_created_at").
+		Where("s.token_hash = ? AND s.kind = ? AND s.expires_at > ?", tokenHash, kind, s.now()).Take(&row).Error
 	if err != nil {
 		return nil, nil, translate("session", err)
 	}
-	u, err := s.UserByID(ctx, sess.UserID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if u.Disabled {
+	if row.Disabled {
 		return nil, nil, fmt.Errorf("store: session of disabled user: %w", surat.ErrNotFound)
 	}
-	return &sess, u, nil
+	sess := &Session{TokenHash: tokenHash, Kind: kind, UserID: row.ID, CSRFToken: row.SessCSRFToken,
+		ExpiresAt: row.SessExpiresAt, CreatedAt: row.SessCreatedAt}
+	return sess, &row.User, nil
 }
 
 // DeleteSession removes one session (logout).
