@@ -56,6 +56,8 @@ Usage:
                                              on stdin ("app pki" lists the flags)
   app audit verify [--village KODE]          check the audit log's hash chains; exits non-zero
                                              naming the first bad entry of a broken chain
+  app stats recount                          rebuild the kabupaten pages' counters from the rows
+                                             (after a rolling update past a migration that adds one)
   app storage migrate --to URL               copy every file into another blob store (file:// or s3://)
   app backup --out FILE                      one archive of the database, every file and a manifest
   app restore FILE                           restore a backup into an empty deployment
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLetters(ctx, args, stdout)
 	case "audit":
 		return runAudit(ctx, args, getenv, stdout)
+	case "stats":
+		return runStats(ctx, args, getenv, stdout)
 	case "storage":
 		return runStorage(ctx, args, getenv, stdout)
 	case "backup":
