@@ -94,13 +94,19 @@ func (c signedCounts) flush(s *Store, tx *gorm.DB, villageID int64) error {
 	slices.SortFunc(keys, func(a, b signedKey) int {
 		return cmp.Or(cmp.Compare(a.year, b.year), cmp.Compare(a.month, b.month), strings.Compare(a.module, b.module))
 	})
-	add := " + ?"
+	// add adds n to the counter of table whose key columns hold vals.
+	add := func(table string, key []string, n int64, vals ...any) error {
+		q := "INSERT INTO " + table + " (" + strings.Join(key, ", ") + ", signed) VALUES (" +
+			strings.Repeat("?, ", len(key)) + "?)" + s.onConflict(key, "signed = signed + ?")
+		if err := tx.Exec(q, append(vals, n, n)...).Error; err != nil {
+			return fmt.Errorf("count signed letters in %s: %w", table, err)
+		}
+		return nil
+	}
 	for _, k := range keys {
-		err := tx.Exec("INSERT INTO letter_month_counts (village_id, year, month, module, signed) VALUES (?, ?, ?, ?, ?)"+
-			s.onConflict([]string{"village_id", "year", "month", "module"}, "signed = signed"+add),
-			villageID, k.year, k.month, k.module, c[k], c[k]).Error
-		if err != nil {
-			return fmt.Errorf("count signed letters: %w", err)
+		if err := add("letter_month_counts", []string{"village_id", "year", "month", "module"}, c[k],
+			villageID, k.year, k.month, k.module); err != nil {
+			return err
 		}
 	}
 	months := map[[2]int]int64{}
@@ -114,20 +120,14 @@ func (c signedCounts) flush(s *Store, tx *gorm.DB, villageID int64) error {
 			continue // counted with an earlier key of the month
 		}
 		delete(months, m)
-		err := tx.Exec("INSERT INTO letter_month_totals (village_id, year, month, signed) VALUES (?, ?, ?, ?)"+
-			s.onConflict([]string{"village_id", "year", "month"}, "signed = signed"+add),
-			villageID, k.year, k.month, n, n).Error
-		if err != nil {
-			return fmt.Errorf("count signed letters per month: %w", err)
+		if err := add("letter_month_totals", []string{"village_id", "year", "month"}, n, villageID, k.year, k.month); err != nil {
+			return err
 		}
 	}
-	shard := villageID % moduleShards
 	for _, k := range keys {
-		err := tx.Exec("INSERT INTO letter_module_months (shard, year, month, module, signed) VALUES (?, ?, ?, ?, ?)"+
-			s.onConflict([]string{"year", "month", "module", "shard"}, "signed = signed"+add),
-			shard, k.year, k.month, k.module, c[k], c[k]).Error
-		if err != nil {
-			return fmt.Errorf("count signed letters per type: %w", err)
+		if err := add("letter_module_months", []string{"year", "month", "module", "shard"}, c[k],
+			k.year, k.month, k.module, villageID%moduleShards); err != nil {
+			return err
 		}
 	}
 	return nil
