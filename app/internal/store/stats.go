@@ -123,10 +123,6 @@ func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time, f Vill
 		return nil, translate("village ids", err)
 	}
 	out.Total = int64(len(all))
-	scope := all
-	if villageTerm(f.Query) == "" {
-		scope = nil // every village: letterRecap needs no list
-	}
 	var vs []surat.Village
 	if err := pg.apply(q.Order("name, id")).Find(&vs).Error; err != nil {
 		return nil, translate("villages", err)
@@ -145,7 +141,7 @@ func (s *Store) VillageSummaries(ctx context.Context, from, to time.Time, f Vill
 		residents[st.VillageID] = st.ResidentsAlive
 		out.Residents += st.ResidentsAlive
 	}
-	recap, err := s.letterRecap(ctx, from, to, scope, "village_id")
+	recap, err := s.letterRecap(ctx, from, to, recapScope(all, f.Query), "village_id")
 	if err != nil {
 		return nil, err
 	}
@@ -226,11 +222,7 @@ func (s *Store) LetterRecapPage(ctx context.Context, from, to time.Time, f Villa
 	if out.Rows, err = s.letterRecap(ctx, from, to, ids, "village_id, module"); err != nil {
 		return nil, err
 	}
-	scope := all
-	if villageTerm(f.Query) == "" {
-		scope = nil // every village: the sums over all of them
-	}
-	if out.Modules, err = s.letterRecap(ctx, from, to, scope, "module"); err != nil {
+	if out.Modules, err = s.letterRecap(ctx, from, to, recapScope(all, f.Query), "module"); err != nil {
 		return nil, err
 	}
 	for _, m := range out.Modules {
@@ -251,6 +243,16 @@ func (s *Store) villageQuery(ctx context.Context, term string) *gorm.DB {
 
 // villageTerm is term as villageQuery matches it, "" for every village.
 func villageTerm(term string) string { return escapeLike(strings.TrimSpace(term)) }
+
+// recapScope is the villages letterRecap counts for a filter by term that
+// matched all: nil, for every village, when term filters nothing, so that
+// the sums over the whole kabupaten are read (monthTable).
+func recapScope(all []int64, term string) []int64 {
+	if villageTerm(term) == "" {
+		return nil
+	}
+	return all
+}
 
 // letterRecap is LetterRecap of the villages ids (of all when ids is nil)
 // grouped by the columns group: "village_id, module", or "module" alone
