@@ -7,6 +7,7 @@ import (
 
 	"github.com/suratdesa/suratdesa/app/internal/issuance"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
 )
 
@@ -77,6 +78,47 @@ func maintainVerification(ctx context.Context, iss *issuance.Service, ver *verif
 		case n > 0:
 			log.Debug("verification attempts purged", "rows", n)
 		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// counterCheckEvery is how often serve checks that the letter counters of
+// the kabupaten pages agree with each other.
+const counterCheckEvery = time.Hour
+
+// checkCounters checks once that the three letter counters agree over this
+// year and the last, and warns, naming the command that mends them, when
+// they do not: replicas of an older version signed letters after a
+// migration that added a counter. It reports whether they agree.
+func checkCounters(ctx context.Context, st *store.Store, now time.Time, log *slog.Logger) bool {
+	sums, err := st.SignedSumsSince(ctx, surat.LetterTime(now).Year()-1)
+	switch {
+	case ctx.Err() != nil:
+		return true
+	case err != nil:
+		log.Warn("checking the letter counters failed", "err", err)
+		return true
+	case !sums.Agree():
+		log.Warn(`the kabupaten pages' letter counters disagree: letters were signed by a replica of an older version; run "app stats recount" once every replica runs this one`,
+			"by_village_month_type", sums.ByVillageMonthType, "by_village_month", sums.ByVillageMonth,
+			"by_month_type", sums.ByMonthType)
+		return false
+	}
+	return true
+}
+
+// watchCounters runs checkCounters at once and then every interval, until
+// ctx is done. Each replica checks; it costs three sums over two years of
+// counter rows.
+func watchCounters(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		checkCounters(ctx, st, time.Now(), log)
 		select {
 		case <-ctx.Done():
 			return

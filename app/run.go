@@ -311,6 +311,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var jobs sync.WaitGroup
 	defer func() { stopJobs(); jobs.Wait() }()
 	jobs.Go(func() { purgeSessions(jobCtx, e.st, sessionPurgeEvery, e.log) })
+	jobs.Go(func() { watchCounters(jobCtx, e.st, counterCheckEvery, e.log) })
 	jobs.Go(func() { sweepFiles(jobCtx, e.files, e.cfg.BlobSweepAge, sweepEvery, e.log) })
 	jobs.Go(func() { maintainVerification(jobCtx, iss, ver, attemptPurgeEvery, e.log) })
 	// Keeps the public check's letter cache fresh: a revocation on any

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/demo"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
@@ -14,7 +16,8 @@ import (
 // TestStatsRecount signs three letters, has the counters go wrong (as a
 // replica of an older version leaves them during a rolling update past
 // migration 00120, counting in letter_month_counts only) and checks that
-// `app stats recount` puts every counter right from the rows.
+// `app stats recount` puts every counter right from the rows, and that the
+// check serve runs every hour tells the broken counters from the right ones.
 func TestStatsRecount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
@@ -61,6 +64,11 @@ func TestStatsRecount(t *testing.T) {
 			"letter_module_months": "SELECT SUM(signed) FROM letter_module_months",
 			"village_stats":        "SELECT SUM(residents_alive) FROM village_stats",
 		}
+		var logged bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logged, nil))
+		if !checkCounters(ctx, st, time.Now(), log) || logged.Len() > 0 {
+			t.Errorf("the counters of a fresh signing disagree:\n%s", logged.String())
+		}
 		for _, q := range []string{
 			"DELETE FROM letter_month_totals",
 			"UPDATE letter_module_months SET signed = signed + 5",
@@ -74,6 +82,11 @@ func TestStatsRecount(t *testing.T) {
 			t.Fatalf("letter_month_totals still sums to %d", got)
 		}
 
+		if checkCounters(ctx, st, time.Now(), log) || !strings.Contains(logged.String(), "app stats recount") {
+			t.Errorf("broken counters pass the check; the log says:\n%s", logged.String())
+		}
+		logged.Reset()
+
 		out, err := stats("recount")
 		if err != nil || !strings.Contains(out, "dihitung ulang") {
 			t.Fatalf("app stats recount: %v\n%s", err, out)
@@ -86,6 +99,9 @@ func TestStatsRecount(t *testing.T) {
 			if got := sum(q); got != want {
 				t.Errorf("%s sums to %d after the recount, the rows say %d", table, got, want)
 			}
+		}
+		if !checkCounters(ctx, st, time.Now(), log) || logged.Len() > 0 {
+			t.Errorf("the counters disagree after the recount:\n%s", logged.String())
 		}
 		if _, err := stats("count"); err == nil || !strings.Contains(err.Error(), "app stats recount") {
 			t.Errorf("unknown action: %v", err)

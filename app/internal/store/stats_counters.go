@@ -166,3 +166,29 @@ func (s *Store) RecountStats(ctx context.Context) error {
 	})
 	return translate("recount stats", err)
 }
+
+// SignedSums are the letters signed since a year as the three letter
+// counters count them. They agree unless something signed letters without
+// counting them in all three: a replica of a version older than migration
+// 00120 during a rolling update, or rows written by plain SQL.
+type SignedSums struct {
+	ByVillageMonthType, ByVillageMonth, ByMonthType int64
+}
+
+// Agree tells whether the three sums are equal.
+func (s SignedSums) Agree() bool {
+	return s.ByVillageMonthType == s.ByVillageMonth && s.ByVillageMonth == s.ByMonthType
+}
+
+// SignedSumsSince sums the three letter counters from January of year on,
+// in one statement, so that all three are read from one snapshot: a
+// finalising transaction changes them together.
+func (s *Store) SignedSumsSince(ctx context.Context, year int) (SignedSums, error) {
+	var out SignedSums
+	err := s.db.WithContext(ctx).Raw("SELECT "+
+		"COALESCE((SELECT SUM(signed) FROM letter_month_counts WHERE year >= ?), 0), "+
+		"COALESCE((SELECT SUM(signed) FROM letter_month_totals WHERE year >= ?), 0), "+
+		"COALESCE((SELECT SUM(signed) FROM letter_module_months WHERE year >= ?), 0)", year, year, year).
+		Row().Scan(&out.ByVillageMonthType, &out.ByVillageMonth, &out.ByMonthType)
+	return out, translate("sum signed letter counters", err)
+}
