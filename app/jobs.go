@@ -22,9 +22,7 @@ const sessionPurgeEvery = time.Hour
 // the next tick. With several replicas each one purges; the deletes are
 // idempotent, so that costs only a few cheap queries.
 func purgeSessions(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	repeat(ctx, every, func() {
 		n, err := st.PurgeExpiredSessions(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -41,12 +39,7 @@ func purgeSessions(ctx context.Context, st *store.Store, every time.Duration, lo
 		} else if n > 0 {
 			log.Debug("sign-in attempt counters purged", "rows", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // attemptPurgeEvery is how often serve deletes the counters of the public
@@ -66,9 +59,7 @@ func maintainVerification(ctx context.Context, iss *issuance.Service, ver *verif
 	case n > 0:
 		log.Info("match keys backfilled", "letters", n)
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	repeat(ctx, every, func() {
 		n, err := ver.PurgeAttempts(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -78,12 +69,7 @@ func maintainVerification(ctx context.Context, iss *issuance.Service, ver *verif
 		case n > 0:
 			log.Debug("verification attempts purged", "rows", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // counterCheckEvery is how often serve checks that the letter counters of
@@ -115,10 +101,16 @@ func checkCounters(ctx context.Context, st *store.Store, now time.Time, log *slo
 // ctx is done. Each replica checks; it costs three sums over two years of
 // counter rows.
 func watchCounters(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
+	repeat(ctx, every, func() { checkCounters(ctx, st, time.Now(), log) })
+}
+
+// repeat calls fn at once and then every interval, until ctx is done; a
+// call that fails is logged by fn and retried at the next tick.
+func repeat(ctx context.Context, every time.Duration, fn func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		checkCounters(ctx, st, time.Now(), log)
+		fn()
 		select {
 		case <-ctx.Done():
 			return

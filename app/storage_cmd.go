@@ -34,24 +34,16 @@ const sweepEvery = 15 * time.Minute
 // interval, until ctx is done. Every replica may run it: a key is deleted
 // only when no committed row names it.
 func sweepFiles(ctx context.Context, k *files.Keeper, age, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	repeat(ctx, every, func() {
 		n, err := k.Sweep(ctx, age, time.Now())
 		switch {
 		case ctx.Err() != nil:
-			return
 		case err != nil:
 			log.Warn("sweeping orphan files failed", "err", err)
 		case n > 0:
 			log.Info("orphan files deleted", "files", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // runStorage is "app storage migrate --to URL": it copies every file of the
