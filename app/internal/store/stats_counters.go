@@ -109,17 +109,12 @@ func (c signedCounts) flush(s *Store, tx *gorm.DB, villageID int64) error {
 			return err
 		}
 	}
-	months := map[[2]int]int64{}
-	for _, k := range keys {
-		months[[2]int{k.year, k.month}] += c[k]
-	}
-	for _, k := range keys {
-		m := [2]int{k.year, k.month}
-		n, ok := months[m]
-		if !ok {
-			continue // counted with an earlier key of the month
+	// The keys of one month are next to each other: one row per month.
+	for i := 0; i < len(keys); {
+		k, n := keys[i], int64(0)
+		for ; i < len(keys) && keys[i].year == k.year && keys[i].month == k.month; i++ {
+			n += c[keys[i]]
 		}
-		delete(months, m)
 		if err := add("letter_month_totals", []string{"village_id", "year", "month"}, n, villageID, k.year, k.month); err != nil {
 			return err
 		}
