@@ -72,26 +72,28 @@ func maintainVerification(ctx context.Context, iss *issuance.Service, ver *verif
 	})
 }
 
-// counterCheckEvery is how often serve checks that the letter counters of
-// the kabupaten pages agree with each other.
+// counterCheckEvery is how often serve checks the dashboards' counters
+// (checkCounters).
 const counterCheckEvery = time.Hour
 
-// checkCounters checks once that the three letter counters agree over this
-// year and the last, and warns, naming the command that mends them, when
-// they do not: replicas of an older version signed letters after a
-// migration that added a counter. It reports whether they agree.
+// checkCounters checks once that the letter counters agree with each other
+// over this year and the last, and the register counters with their rows,
+// and warns, naming the command that mends them, when they do not:
+// replicas of an older version changed rows after a migration that added a
+// counter. It reports whether they agree.
 func checkCounters(ctx context.Context, st *store.Store, now time.Time, log *slog.Logger) bool {
-	sums, err := st.SignedSumsSince(ctx, surat.LetterTime(now).Year()-1)
+	sums, err := st.CounterSumsSince(ctx, surat.LetterTime(now).Year()-1)
 	switch {
 	case ctx.Err() != nil:
 		return true
 	case err != nil:
-		log.Warn("checking the letter counters failed", "err", err)
+		log.Warn("checking the dashboard counters failed", "err", err)
 		return true
 	case !sums.Agree():
-		log.Warn(`the kabupaten pages' letter counters disagree: letters were signed by a replica of an older version; run "app stats recount" once every replica runs this one`,
+		log.Warn(`the dashboards' counters disagree: rows were changed by a replica of an older version; run "app stats recount" once every replica runs this one`,
 			"by_village_month_type", sums.ByVillageMonthType, "by_village_month", sums.ByVillageMonth,
-			"by_month_type", sums.ByMonthType)
+			"by_month_type", sums.ByMonthType, "residents", sums.Residents, "resident_rows", sums.ResidentRows,
+			"households", sums.Households, "household_rows", sums.HouseholdRows)
 		return false
 	}
 	return true
@@ -99,7 +101,8 @@ func checkCounters(ctx context.Context, st *store.Store, now time.Time, log *slo
 
 // watchCounters runs checkCounters at once and then every interval, until
 // ctx is done. Each replica checks; it costs three sums over two years of
-// counter rows.
+// counter rows and a count of the residents and households (some 30 ms at
+// 300,000 residents on MariaDB).
 func watchCounters(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
 	repeat(ctx, every, func() { checkCounters(ctx, st, time.Now(), log) })
 }

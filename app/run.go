@@ -56,7 +56,7 @@ Usage:
                                              on stdin ("app pki" lists the flags)
   app audit verify [--village KODE]          check the audit log's hash chains; exits non-zero
                                              naming the first bad entry of a broken chain
-  app stats recount                          rebuild the kabupaten pages' counters from the rows
+  app stats recount                          rebuild the dashboards' counters from the rows
                                              (after a rolling update past a migration that adds one)
   app storage migrate --to URL               copy every file into another blob store (file:// or s3://)
   app backup --out FILE                      one archive of the database, every file and a manifest

@@ -15,7 +15,8 @@ import (
 
 // TestStatsRecount signs three letters, has the counters go wrong (as a
 // replica of an older version leaves them during a rolling update past
-// migration 00120, counting in letter_month_counts only) and checks that
+// migration 00120, counting in letter_month_counts only, or past 00130,
+// adding residents and households without counting them) and checks that
 // `app stats recount` puts every counter right from the rows, and that the
 // check serve runs every hour tells the broken counters from the right ones.
 func TestStatsRecount(t *testing.T) {
@@ -55,49 +56,67 @@ func TestStatsRecount(t *testing.T) {
 		}
 		signed := sum("SELECT COUNT(*) FROM letters WHERE signed_at IS NOT NULL")
 		alive := sum("SELECT COUNT(*) FROM residents WHERE life_status = 1")
-		if signed == 0 || alive == 0 {
-			t.Fatalf("the demo has %d signed letters and %d alive residents; want some of each", signed, alive)
+		residents := sum("SELECT COUNT(*) FROM residents")
+		households := sum("SELECT COUNT(*) FROM households")
+		if signed == 0 || alive == 0 || households == 0 || residents == alive {
+			t.Fatalf("the demo has %d signed letters, %d residents (%d alive) in %d households; want some of each, and some not alive",
+				signed, residents, alive, households)
 		}
-		counters := map[string]string{
-			"letter_month_counts":  "SELECT SUM(signed) FROM letter_month_counts",
-			"letter_month_totals":  "SELECT SUM(signed) FROM letter_month_totals",
-			"letter_module_months": "SELECT SUM(signed) FROM letter_module_months",
-			"village_stats":        "SELECT SUM(residents_alive) FROM village_stats",
+		counters := map[string]struct {
+			q    string
+			want int64
+		}{
+			"letter_month_counts":        {"SELECT SUM(signed) FROM letter_month_counts", signed},
+			"letter_month_totals":        {"SELECT SUM(signed) FROM letter_month_totals", signed},
+			"letter_module_months":       {"SELECT SUM(signed) FROM letter_module_months", signed},
+			"village_stats (alive)":      {"SELECT SUM(residents_alive) FROM village_stats", alive},
+			"village_stats (residents)":  {"SELECT SUM(residents) FROM village_stats", residents},
+			"village_stats (households)": {"SELECT SUM(households) FROM village_stats", households},
 		}
 		var logged bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&logged, nil))
 		if !checkCounters(ctx, st, time.Now(), log) || logged.Len() > 0 {
 			t.Errorf("the counters of a fresh signing disagree:\n%s", logged.String())
 		}
+		// Each of these alone must fail the check: the letter counters
+		// disagreeing with each other, or a register counter with its rows.
 		for _, q := range []string{
 			"DELETE FROM letter_month_totals",
 			"UPDATE letter_module_months SET signed = signed + 5",
-			"UPDATE village_stats SET residents_alive = 0",
+			"UPDATE village_stats SET residents = residents - 1",
+			"UPDATE village_stats SET households = households + 2",
+		} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+			if checkCounters(ctx, st, time.Now(), log) || !strings.Contains(logged.String(), "app stats recount") {
+				t.Errorf("after %q the check passes; the log says:\n%s", q, logged.String())
+			}
+			logged.Reset()
+			if _, err := stats("recount"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, q := range []string{
+			"DELETE FROM letter_month_totals",
+			"UPDATE letter_module_months SET signed = signed + 5",
+			"UPDATE village_stats SET residents_alive = 0, residents = 0, households = 0",
 		} {
 			if _, err := db.Exec(q); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if got := sum(counters["letter_month_totals"]); got != 0 {
+		if got := sum(counters["letter_month_totals"].q); got != 0 {
 			t.Fatalf("letter_month_totals still sums to %d", got)
 		}
-
-		if checkCounters(ctx, st, time.Now(), log) || !strings.Contains(logged.String(), "app stats recount") {
-			t.Errorf("broken counters pass the check; the log says:\n%s", logged.String())
-		}
-		logged.Reset()
 
 		out, err := stats("recount")
 		if err != nil || !strings.Contains(out, "dihitung ulang") {
 			t.Fatalf("app stats recount: %v\n%s", err, out)
 		}
-		for table, q := range counters {
-			want := signed
-			if table == "village_stats" {
-				want = alive
-			}
-			if got := sum(q); got != want {
-				t.Errorf("%s sums to %d after the recount, the rows say %d", table, got, want)
+		for table, c := range counters {
+			if got := sum(c.q); got != c.want {
+				t.Errorf("%s sums to %d after the recount, the rows say %d", table, got, c.want)
 			}
 		}
 		if !checkCounters(ctx, st, time.Now(), log) || logged.Len() > 0 {

@@ -179,7 +179,8 @@ func (s *Store) importResidents(ctx context.Context, actor surat.Actor, villageI
 			}
 			res.Created = len(create)
 		}
-		if err := addAlive(tx, villageID, alive); err != nil {
+		if err := addVillageStats(tx, villageID, villageDelta{residents: int64(len(create)), alive: alive,
+			households: int64(len(newHH))}); err != nil {
 			return err
 		}
 		created := make(map[int64]string, len(create))

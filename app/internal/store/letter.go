@@ -892,7 +892,7 @@ func (s *Store) markDead(tx *gorm.DB, actor surat.Actor, villageID, residentID, 
 	}).Error; err != nil {
 		return fmt.Errorf("mark resident %d dead: %w", residentID, err)
 	}
-	if err := addAlive(tx, villageID, aliveDelta(before.LifeStatus, surat.LifeDead)); err != nil {
+	if err := addVillageStats(tx, villageID, villageDelta{alive: aliveDelta(before.LifeStatus, surat.LifeDead)}); err != nil {
 		return err
 	}
 	after := before

@@ -17,14 +17,15 @@ func dupNIK() error {
 }
 
 // householdFor finds the village's household with h.NoKK, creating it from h
-// when it does not exist yet. Address fields of an existing household are
+// when it does not exist yet (created is then 1, the change in the village's
+// count of households). Address fields of an existing household are
 // updated only when h carries them.
-func (s *Store) householdFor(tx *gorm.DB, actor surat.Actor, villageID int64, h *surat.Household) (*surat.Household, error) {
+func (s *Store) householdFor(tx *gorm.DB, actor surat.Actor, villageID int64, h *surat.Household) (hh *surat.Household, created int64, err error) {
 	if err := h.Validate(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var found surat.Household
-	err := tx.Table("households").Where("village_id = ? AND no_kk = ?", villageID, h.NoKK).Take(&found).Error
+	err = tx.Table("households").Where("village_id = ? AND no_kk = ?", villageID, h.NoKK).Take(&found).Error
 	switch {
 	case err == nil:
 		changed := false
@@ -43,23 +44,23 @@ func (s *Store) householdFor(tx *gorm.DB, actor surat.Actor, villageID int64, h 
 			if err := tx.Table("households").Where("id = ?", found.ID).Updates(map[string]any{
 				"address": found.Address, "rt": found.RT, "rw": found.RW, "dusun": found.Dusun,
 				"dtks_id": found.DTKSID, "updated_at": s.now()}).Error; err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
-		return &found, nil
+		return &found, 0, nil
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		nh := *h
 		nh.ID = 0
 		nh.VillageID = villageID
 		if err := tx.Table("households").Create(&nh).Error; err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if err := s.appendAudit(tx, actor, &villageID, "household.create", "household", nh.ID, nil, nh, ""); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return &nh, nil
+		return &nh, 1, nil
 	default:
-		return nil, err
+		return nil, 0, err
 	}
 }
 
@@ -88,7 +89,7 @@ func (s *Store) CreateResident(ctx context.Context, actor surat.Actor, villageID
 		if n > 0 {
 			return dupNIK()
 		}
-		hh, err := s.householdFor(tx, actor, villageID, h)
+		hh, newHH, err := s.householdFor(tx, actor, villageID, h)
 		if err != nil {
 			return err
 		}
@@ -105,7 +106,8 @@ func (s *Store) CreateResident(ctx context.Context, actor surat.Actor, villageID
 			}
 		}
 		r.Household = hh
-		if err := addAlive(tx, villageID, aliveDelta(0, r.LifeStatus)); err != nil {
+		if err := addVillageStats(tx, villageID, villageDelta{residents: 1, alive: aliveDelta(0, r.LifeStatus),
+			households: newHH}); err != nil {
 			return err
 		}
 		if err := s.setNameGrams(tx, villageID, map[int64]string{r.ID: r.Name}, false); err != nil {
@@ -145,7 +147,7 @@ func (s *Store) UpdateResident(ctx context.Context, actor surat.Actor, villageID
 				return dupNIK()
 			}
 		}
-		hh, err := s.householdFor(tx, actor, villageID, h)
+		hh, newHH, err := s.householdFor(tx, actor, villageID, h)
 		if err != nil {
 			return err
 		}
@@ -170,7 +172,8 @@ func (s *Store) UpdateResident(ctx context.Context, actor surat.Actor, villageID
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("resident %d changed meanwhile: %w", r.ID, surat.ErrConflict)
 		}
-		if err := addAlive(tx, villageID, aliveDelta(before.LifeStatus, r.LifeStatus)); err != nil {
+		if err := addVillageStats(tx, villageID, villageDelta{alive: aliveDelta(before.LifeStatus, r.LifeStatus),
+			households: newHH}); err != nil {
 			return err
 		}
 		if before.Name != r.Name {

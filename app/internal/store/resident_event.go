@@ -108,7 +108,7 @@ func (s *Store) RecordResidentExit(ctx context.Context, actor surat.Actor, villa
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("resident %d changed meanwhile: %w", residentID, surat.ErrConflict)
 		}
-		if err := addAlive(tx, villageID, aliveDelta(before.LifeStatus, status)); err != nil {
+		if err := addVillageStats(tx, villageID, villageDelta{alive: aliveDelta(before.LifeStatus, status)}); err != nil {
 			return err
 		}
 		after := before

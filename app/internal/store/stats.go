@@ -49,26 +49,42 @@ func (s *Store) LetterCountsByModule(ctx context.Context, villageID int64, from,
 // SignedPerMonth counts the village's letters signed in each month of year,
 // months taken in letter time (WIB), so a letter signed at 06:00 WIB on
 // 1 March counts for March. Letters revoked or replaced later still count:
-// they were signed. Index 0 is January.
+// they were signed. Index 0 is January. It reads the village's counters
+// (letter_month_totals): at most twelve rows.
 func (s *Store) SignedPerMonth(ctx context.Context, villageID int64, year int) ([12]int64, error) {
 	var counts [12]int64
-	zone := surat.LetterTime(time.Time{}).Location()
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
-	to := from.AddDate(1, 0, 0)
-	var times []time.Time
-	// Bucketing in Go keeps the SQL the same on SQLite and MySQL, whose
-	// date functions differ; a village signs at most some thousands of
-	// letters a year.
-	err := s.db.WithContext(ctx).Table("letters").
-		Where("village_id = ? AND signed_at >= ? AND signed_at < ?", villageID, from.UTC(), to.UTC()).
-		Pluck("signed_at", &times).Error
+	var rows []struct {
+		Month  int
+		Signed int64
+	}
+	err := s.db.WithContext(ctx).Table("letter_month_totals").Select("month, signed").
+		Where("village_id = ? AND year = ?", villageID, year).Scan(&rows).Error
 	if err != nil {
 		return counts, translate(fmt.Sprintf("signed letters of %d", year), err)
 	}
-	for _, t := range times {
-		counts[t.In(zone).Month()-1]++
+	for _, r := range rows {
+		if r.Month >= 1 && r.Month <= 12 {
+			counts[r.Month-1] = r.Signed
+		}
 	}
 	return counts, nil
+}
+
+// VillageCounts are a village's register figures.
+type VillageCounts struct {
+	Residents, Alive, Households int64
+}
+
+// VillageCounts reads the village's register figures from its counters
+// (village_stats), which every transaction that adds a resident or a
+// household, or changes a life status, keeps up to date.
+func (s *Store) VillageCounts(ctx context.Context, villageID int64) (VillageCounts, error) {
+	var row struct {
+		Residents, ResidentsAlive, Households int64
+	}
+	err := s.db.WithContext(ctx).Table("village_stats").Select("residents, residents_alive, households").
+		Where("village_id = ?", villageID).Take(&row).Error
+	return VillageCounts{row.Residents, row.ResidentsAlive, row.Households}, translate("village counts", err)
 }
 
 // ExpiringCertificates lists the village's signer certificates that are

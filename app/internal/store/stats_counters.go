@@ -45,15 +45,21 @@ func aliveDelta(before, after int) int64 {
 	return d
 }
 
-// addAlive moves the village's count of alive residents by delta, inside
-// tx.
-func addAlive(tx *gorm.DB, villageID, delta int64) error {
-	if delta == 0 {
+// villageDelta is how a transaction moves its village's register counters
+// in village_stats.
+type villageDelta struct {
+	residents, alive, households int64
+}
+
+// addVillageStats moves the village's register counters by d, inside tx.
+func addVillageStats(tx *gorm.DB, villageID int64, d villageDelta) error {
+	if d == (villageDelta{}) {
 		return nil
 	}
-	err := tx.Exec("UPDATE village_stats SET residents_alive = residents_alive + ? WHERE village_id = ?", delta, villageID).Error
+	err := tx.Exec("UPDATE village_stats SET residents = residents + ?, residents_alive = residents_alive + ?, "+
+		"households = households + ? WHERE village_id = ?", d.residents, d.alive, d.households, villageID).Error
 	if err != nil {
-		return fmt.Errorf("count alive residents: %w", err)
+		return fmt.Errorf("count residents: %w", err)
 	}
 	return nil
 }
@@ -139,8 +145,10 @@ func (s *Store) RecountStats(ctx context.Context) error {
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		for _, q := range []string{
 			"DELETE FROM village_stats",
-			"INSERT INTO village_stats (village_id, residents_alive) SELECT v.id, " +
-				"(SELECT COUNT(*) FROM residents r WHERE r.village_id = v.id AND r.life_status = 1) FROM villages v",
+			"INSERT INTO village_stats (village_id, residents, residents_alive, households) SELECT v.id, " +
+				"(SELECT COUNT(*) FROM residents r WHERE r.village_id = v.id), " +
+				"(SELECT COUNT(*) FROM residents r WHERE r.village_id = v.id AND r.life_status = 1), " +
+				"(SELECT COUNT(*) FROM households h WHERE h.village_id = v.id) FROM villages v",
 			"DELETE FROM letter_month_counts",
 			"INSERT INTO letter_month_counts (village_id, year, month, module, signed) SELECT village_id, " +
 				month[0] + ", " + month[1] + ", module, COUNT(*) FROM letters WHERE signed_at IS NOT NULL " +
@@ -162,28 +170,39 @@ func (s *Store) RecountStats(ctx context.Context) error {
 	return translate("recount stats", err)
 }
 
-// SignedSums are the letters signed since a year as the three letter
-// counters count them. They agree unless something signed letters without
-// counting them in all three: a replica of a version older than migration
-// 00120 during a rolling update, or rows written by plain SQL.
-type SignedSums struct {
+// CounterSums are what the dashboards' counters say, beside what the rows
+// say where that is cheap to count. They agree unless something changed
+// rows without counting them: a replica of a version older than the
+// migration that added a counter (00120 for the letters, 00130 for the
+// residents and households) during a rolling update, or rows written by
+// plain SQL.
+type CounterSums struct {
+	// The letters signed since a year, as the three letter counters
+	// count them.
 	ByVillageMonthType, ByVillageMonth, ByMonthType int64
+	// The residents and households in village_stats, and in their tables.
+	Residents, ResidentRows, Households, HouseholdRows int64
 }
 
-// Agree tells whether the three sums are equal.
-func (s SignedSums) Agree() bool {
-	return s.ByVillageMonthType == s.ByVillageMonth && s.ByVillageMonth == s.ByMonthType
+// Agree tells whether every counter agrees with the others and the rows.
+func (s CounterSums) Agree() bool {
+	return s.ByVillageMonthType == s.ByVillageMonth && s.ByVillageMonth == s.ByMonthType &&
+		s.Residents == s.ResidentRows && s.Households == s.HouseholdRows
 }
 
-// SignedSumsSince sums the three letter counters from January of year on,
-// in one statement, so that all three are read from one snapshot: a
-// finalising transaction changes them together.
-func (s *Store) SignedSumsSince(ctx context.Context, year int) (SignedSums, error) {
-	var out SignedSums
+// CounterSumsSince sums the three letter counters from January of year on,
+// and the register counters against their rows, in one statement, so that
+// everything is read from one snapshot: a transaction changes rows and
+// their counters together.
+func (s *Store) CounterSumsSince(ctx context.Context, year int) (CounterSums, error) {
+	var out CounterSums
 	err := s.db.WithContext(ctx).Raw("SELECT "+
 		"COALESCE((SELECT SUM(signed) FROM letter_month_counts WHERE year >= ?), 0), "+
 		"COALESCE((SELECT SUM(signed) FROM letter_month_totals WHERE year >= ?), 0), "+
-		"COALESCE((SELECT SUM(signed) FROM letter_module_months WHERE year >= ?), 0)", year, year, year).
-		Row().Scan(&out.ByVillageMonthType, &out.ByVillageMonth, &out.ByMonthType)
-	return out, translate("sum signed letter counters", err)
+		"COALESCE((SELECT SUM(signed) FROM letter_module_months WHERE year >= ?), 0), "+
+		"COALESCE((SELECT SUM(residents) FROM village_stats), 0), (SELECT COUNT(*) FROM residents), "+
+		"COALESCE((SELECT SUM(households) FROM village_stats), 0), (SELECT COUNT(*) FROM households)", year, year, year).
+		Row().Scan(&out.ByVillageMonthType, &out.ByVillageMonth, &out.ByMonthType,
+		&out.Residents, &out.ResidentRows, &out.Households, &out.HouseholdRows)
+	return out, translate("sum counters", err)
 }

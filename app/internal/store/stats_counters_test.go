@@ -27,7 +27,8 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 		other := newLetterEnv(t, st, "3505122002", surat.ScopeModule)
 
 		// Residents: created one by one (concurrently), imported (new and
-		// updated, alive and not), marked dead by an event, moved.
+		// updated, alive and not, with households new and known), marked
+		// dead by an event, moved to another household.
 		var wg sync.WaitGroup
 		for i := range 12 {
 			wg.Go(func() {
@@ -67,6 +68,19 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 		r := page.Residents[0]
 		if err := st.RecordResidentExit(ctx, admin, a.village.ID, r.ID, r.Version, &store.ResidentEvent{
 			Kind: store.EventDeath, EventDate: clock.Now(), Reason: "Sakit"}); err != nil {
+			t.Fatal(err)
+		}
+
+		// A resident joins a household that exists (the village has no new
+		// household), then moves to one that does not yet (it has one).
+		joiner, h := person("3505121501807001", "Anggota Baru")
+		joiner.Relation, h.NoKK = 4, "3505120101089000"
+		if err := st.CreateResident(ctx, admin, a.village.ID, joiner, h); err != nil {
+			t.Fatal(err)
+		}
+		moved := *h
+		moved.NoKK = "3505120101087001"
+		if err := st.UpdateResident(ctx, admin, a.village.ID, joiner, &moved); err != nil {
 			t.Fatal(err)
 		}
 
@@ -169,6 +183,15 @@ func TestStatsCountersAgreeWithRows(t *testing.T) {
 				t.Errorf("village %s: counters say %d alive, %d signed; the rows %d and %d",
 					s.Code, s.Residents, s.Letters, alive, signed)
 			}
+			var rows store.VillageCounts
+			if err := direct.QueryRow("SELECT (SELECT COUNT(*) FROM residents WHERE village_id = ?), "+
+				"(SELECT COUNT(*) FROM households WHERE village_id = ?)", s.ID, s.ID).Scan(&rows.Residents, &rows.Households); err != nil {
+				t.Fatal(err)
+			}
+			rows.Alive = alive
+			if got, err := st.VillageCounts(ctx, s.ID); err != nil || got != rows {
+				t.Errorf("village %s: the dashboard's counts %+v (%v), the rows say %+v", s.Code, got, err, rows)
+			}
 			allAlive, allSigned = allAlive+alive, allSigned+signed
 		}
 		if sums.Total != 2 || sums.Residents != allAlive || sums.Letters != allSigned {
@@ -233,7 +256,7 @@ func checkKabupatenSums(t *testing.T, st *store.Store, direct *sql.DB, from, to 
 	}
 }
 
-// counterRows are the rows of the letter counters, as text.
+// counterRows are the rows of the letter and register counters, as text.
 func counterRows(t *testing.T, direct *sql.DB) string {
 	t.Helper()
 	var b strings.Builder
@@ -241,6 +264,7 @@ func counterRows(t *testing.T, direct *sql.DB) string {
 		"SELECT village_id, year, month, module, signed FROM letter_month_counts ORDER BY 1, 2, 3, 4",
 		"SELECT village_id, year, month, '', signed FROM letter_month_totals ORDER BY 1, 2, 3",
 		"SELECT shard, year, month, module, signed FROM letter_module_months ORDER BY 1, 2, 3, 4",
+		"SELECT village_id, residents, residents_alive, '', households FROM village_stats ORDER BY 1",
 	} {
 		rows, err := direct.Query(q)
 		if err != nil {

@@ -138,15 +138,11 @@ func (s *Server) handleDashboard(c *gin.Context) error {
 	if p.Todo, err = s.todoFor(c, u, vid); err != nil {
 		return err
 	}
-	if p.Residents, err = s.store.CountResidents(ctx, vid, 0); err != nil {
+	counts, err := s.store.VillageCounts(ctx, vid)
+	if err != nil {
 		return err
 	}
-	if p.Alive, err = s.store.CountResidents(ctx, vid, surat.LifeAlive); err != nil {
-		return err
-	}
-	if p.Households, err = s.store.CountHouseholds(ctx, vid); err != nil {
-		return err
-	}
+	p.Residents, p.Alive, p.Households = counts.Residents, counts.Alive, counts.Households
 	if err := s.monthLetters(c, vid, &p); err != nil {
 		return err
 	}
