@@ -251,11 +251,9 @@ func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter
 	if f.Returned {
 		q = q.Where("status = ? AND return_reason <> ''", surat.LetterDraft)
 	}
-	if !f.From.IsZero() {
-		q = q.Where("COALESCE(issued_at, created_at) >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("COALESCE(issued_at, created_at) < ?", f.To.UTC())
+	if !f.From.IsZero() || !f.To.IsZero() {
+		dated, args := datedIn(villageID, f.From, f.To)
+		q = q.Where(dated, args...)
 	}
 	if term := escapeLike(strings.TrimSpace(f.Query)); term != "" {
 		q = q.Where("(number LIKE ? OR subject_name LIKE ?)", "%"+term+"%", "%"+term+"%")

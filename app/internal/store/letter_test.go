@@ -702,7 +702,14 @@ func TestListLetters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Drafted in March and signed in April: dated 2 April. Drafted in
+		// March and never signed: dated by its creation.
+		late := e.approved(t, "sk_usaha")
+		e.draft(t, "sk_kelahiran")
 		clock.Set(time.Date(2026, 4, 2, 2, 0, 0, 0, time.UTC))
+		if _, err := e.finalize(late.ID); err != nil {
+			t.Fatal(err)
+		}
 		e.draft(t, "sk_domisili")
 		e.approved(t, "sk_domisili")
 		named := &surat.Letter{Module: "sk_domisili", SubjectName: "Siti Aminah", SignerOfficialID: &e.signer.ID}
@@ -715,15 +722,18 @@ func TestListLetters(t *testing.T) {
 			f    store.LetterFilter
 			want int64
 		}{
-			{"all", store.LetterFilter{}, 4},
-			{"drafts", store.LetterFilter{Status: surat.LetterDraft}, 2},
-			{"module", store.LetterFilter{Module: "sk_usaha"}, 1},
+			{"all", store.LetterFilter{}, 6},
+			{"drafts", store.LetterFilter{Status: surat.LetterDraft}, 3},
+			{"module", store.LetterFilter{Module: "sk_usaha"}, 2},
 			{"march", store.LetterFilter{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
-				To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, 1},
-			{"from april", store.LetterFilter{From: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, 3},
+				To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, 2},
+			{"from april", store.LetterFilter{From: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, 4},
+			{"before april", store.LetterFilter{To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, 2},
+			{"2 april, signed", store.LetterFilter{Status: surat.LetterSigned, From: time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC),
+				To: time.Date(2026, 4, 3, 0, 0, 0, 0, time.UTC)}, 1},
 			{"number", store.LetterFilter{Query: "/001/"}, 1},
 			{"name", store.LetterFilter{Query: "aminah"}, 1},
-			{"wildcards", store.LetterFilter{Query: "%"}, 4},
+			{"wildcards", store.LetterFilter{Query: "%"}, 6},
 		}
 		for _, tt := range tests {
 			page, err := st.ListLetters(ctx, e.village.ID, tt.f)
@@ -731,8 +741,8 @@ func TestListLetters(t *testing.T) {
 				t.Errorf("%s: total %v, %d rows, err %v; want %d", tt.name, page.Total, len(page.Letters), err, tt.want)
 			}
 		}
-		page, _ := st.ListLetters(ctx, e.village.ID, store.LetterFilter{PerPage: 3, Page: 2})
-		if page.Total != 4 || len(page.Letters) != 1 || page.Letters[0].ID != march.ID {
+		page, _ := st.ListLetters(ctx, e.village.ID, store.LetterFilter{PerPage: 5, Page: 2})
+		if page.Total != 6 || len(page.Letters) != 1 || page.Letters[0].ID != march.ID {
 			t.Errorf("second page: %+v", page)
 		}
 	})
