@@ -23,6 +23,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
 	"github.com/suratdesa/suratdesa/app/internal/verify"
 	"github.com/suratdesa/suratdesa/app/internal/web"
 	lettertpl "github.com/suratdesa/suratdesa/templates/letters"
@@ -87,6 +88,9 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 	if err != nil {
 		return err
 	}
+	wib := surat.LetterTime(time.Now())
+	today := wib.Format("2006-01-02")
+	monthStart := wib.Format("2006-01") + "-01"
 	for _, m := range []struct {
 		name   string
 		client *http.Client
@@ -96,6 +100,11 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 		{"kabupaten dashboard", kab, "/dashboard", nil},
 		{"kabupaten village list", kab, "/kabupaten/desa", nil},
 		{"kabupaten recap (year)", kab, "/kabupaten/rekap", nil},
+		{"village dashboard, big village", desa, "/dashboard", nil},
+		{"letter archive, big village", desa, "/surat", nil},
+		{"letter archive, big village, page 40", desa, "/surat?hal=40", nil},
+		{"letter archive, big village, this month", desa, "/surat?dari=" + monthStart + "&sampai=" + today, nil},
+		{"letter archive, big village, search (number)", desa, "/surat?q=0123", nil},
 		{"name search, big village (santo)", desa, "/penduduk?q=santo", nil},
 		{"name search, big village (wibowo a)", desa, "/penduduk?q=" + url.QueryEscape("wibowo a"), nil},
 		{"name search, big village (rare: xyz)", desa, "/penduduk?q=xyz", nil},

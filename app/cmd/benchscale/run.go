@@ -12,7 +12,7 @@ import (
 )
 
 const usage = `usage:
-  benchscale seed  --driver sqlite|mysql --dsn DSN [--villages 300] [--residents 300000] [--big 100000] [--letters 200000]
+  benchscale seed  --driver sqlite|mysql --dsn DSN [--villages 300] [--residents 300000] [--big 100000] [--letters 200000] [--big-history 25000]
   benchscale pages --driver sqlite|mysql --dsn DSN [--n 30]`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -30,6 +30,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fs.IntVar(&o.residents, "residents", 300000, "residents in all")
 		fs.IntVar(&o.big, "big", 100000, "residents of the first village")
 		fs.IntVar(&o.letters, "letters", 200000, "signed letters in all")
+		fs.IntVar(&o.history, "big-history", 25000, "more signed letters of the first village, over the four years before this one")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ func TestSeedAndPages(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "scale.db")
 	var out bytes.Buffer
 	if err := run(ctx, []string{"seed", "--driver", "sqlite", "--dsn", db, "--villages", "3", "--residents", "40",
-		"--big", "20", "--letters", "30"}, &out); err != nil {
+		"--big", "20", "--letters", "30", "--big-history", "40"}, &out); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out.String())
 	}
 	out.Reset()
@@ -23,8 +23,9 @@ func TestSeedAndPages(t *testing.T) {
 		t.Fatalf("pages: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 10 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") ||
-		!strings.HasPrefix(lines[9], "name search query, store (xyz)\t") {
+	if len(lines) != 15 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") ||
+		!strings.HasPrefix(lines[3], "village dashboard, big village\t") ||
+		!strings.HasPrefix(lines[14], "name search query, store (xyz)\t") {
 		t.Errorf("pages printed:\n%s", out.String())
 	}
 }

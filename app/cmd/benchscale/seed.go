@@ -33,7 +33,7 @@ var modules = []string{"sk_domisili", "sk_usaha", "sk_tidak_mampu", "sk_penganta
 	"sk_kematian", "sk_pindah", "sp_nikah", "sk_ahli_waris"}
 
 type seedOptions struct {
-	villages, residents, big, letters int
+	villages, residents, big, letters, history int
 }
 
 // seed fills the empty database of driver and dsn.
@@ -123,12 +123,14 @@ func seed(ctx context.Context, driver, dsn string, o seedOptions, log func(strin
 	}
 	log("%d residents in %d households in %s", nres, nhh, time.Since(start).Round(time.Second))
 
-	// Letters: signed rows spread over this year up to now.
+	// Letters: signed rows spread over this year up to now, and the big
+	// village's history over the four years before.
 	start = time.Now()
 	year := surat.LetterTime(now).Year()
 	jan := time.Date(year, 1, 1, 0, 0, 0, 0, surat.LetterTime(now).Location())
 	span := now.Sub(jan)
-	seq := map[[2]any]int{}
+	past := jan.AddDate(-4, 0, 0)
+	seq := map[[3]any]int{}
 	ls := make([][]any, 0, 5000)
 	flush := func() error {
 		_, err := insertRows(ctx, db, driver, "letters", []string{"village_id", "module", "status", "subject_name",
@@ -137,16 +139,20 @@ func seed(ctx context.Context, driver, dsn string, o seedOptions, log func(strin
 		ls = ls[:0]
 		return err
 	}
-	for n := range o.letters {
+	for n := range o.letters + o.history {
 		vi := n % o.villages
-		m := modules[mrand.IntN(len(modules))]
-		k := [2]any{vi, m}
-		seq[k]++
 		at := jan.Add(time.Duration(mrand.Int64N(int64(span)))).UTC()
+		if n >= o.letters {
+			vi, at = 0, past.Add(time.Duration(mrand.Int64N(int64(jan.Sub(past))))).UTC()
+		}
+		y := surat.LetterTime(at).Year()
+		m := modules[mrand.IntN(len(modules))]
+		k := [3]any{vi, m, y}
+		seq[k]++
 		code := make([]byte, 16)
 		rand.Read(code)
 		ls = append(ls, []any{ids[vi], m, string(surat.LetterSigned), personName(n), "{}",
-			fmt.Sprintf("470/%04d/%s/%s/%d", seq[k], codes[vi], m, year), seq[k], year, m,
+			fmt.Sprintf("470/%04d/%s/%s/%d", seq[k], codes[vi], m, y), seq[k], y, m,
 			base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(code), "bench/none.pdf",
 			strings.Repeat("0", 64), at, at, at, at})
 		if len(ls) == cap(ls) {
@@ -160,7 +166,7 @@ func seed(ctx context.Context, driver, dsn string, o seedOptions, log func(strin
 			return err
 		}
 	}
-	log("%d letters in %s", o.letters, time.Since(start).Round(time.Second))
+	log("%d letters in %s", o.letters+o.history, time.Since(start).Round(time.Second))
 	if err := st.RecountStats(ctx); err != nil {
 		return err
 	}
