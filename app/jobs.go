@@ -101,7 +101,7 @@ func checkCounters(ctx context.Context, st *store.Store, now time.Time, log *slo
 
 // watchCounters runs checkCounters at once and then every interval, until
 // ctx is done. Each replica checks; it costs three sums over two years of
-// counter rows and a count of the residents and households (some 30 ms at
+// counter rows and a count of the residents and households (about 45 ms at
 // 300,000 residents on MariaDB).
 func watchCounters(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
 	repeat(ctx, every, func() { checkCounters(ctx, st, time.Now(), log) })
