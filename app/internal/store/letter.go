@@ -235,7 +235,12 @@ type LetterPage struct {
 func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter) (*LetterPage, error) {
 	pg := pageOf(f.Page, f.PerPage, 25, 100)
 	f.Page, f.PerPage = pg.Page, pg.PerPage
-	q := s.db.WithContext(ctx).Table("letters").Where("village_id = ?", villageID)
+	table := "letters"
+	if (!f.From.IsZero() || !f.To.IsZero()) && f.Status == "" && f.Module == "" && len(f.Statuses) == 0 &&
+		f.SignerOfficialID == 0 && !f.Returned {
+		table = s.datedLetters() // the dates are the only condition an index can serve
+	}
+	q := s.db.WithContext(ctx).Table(table).Where("village_id = ?", villageID)
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}

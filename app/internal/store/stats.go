@@ -45,12 +45,26 @@ func datedIn(villageID int64, from, to time.Time) (string, []any) {
 	return "((" + strings.Join(dated, " AND ") + ") OR (" + strings.Join(undated, " AND ") + "))", append(dArgs, uArgs...)
 }
 
+// datedLetters is the letters table for a query whose only condition
+// besides the village is datedIn's. On SQLite it names the index the two
+// ranges are written for: a deployment never runs ANALYZE, and without
+// statistics the planner took an index on village_id alone and tested
+// the ranges on every letter of the village (11 ms against 0.01 ms for a
+// month of a village with 25,000 letters). MariaDB keeps statistics and
+// chooses the ranges itself.
+func (s *Store) datedLetters() string {
+	if s.dialect == "sqlite" {
+		return "letters INDEXED BY letters_village_dated"
+	}
+	return "letters"
+}
+
 // LetterCountsByStatus counts the village's letters dated in [from, to) by
 // status, largest first.
 func (s *Store) LetterCountsByStatus(ctx context.Context, villageID int64, from, to time.Time) ([]KeyCount, error) {
 	var out []KeyCount
 	dated, args := datedIn(villageID, from, to)
-	err := s.db.WithContext(ctx).Table("letters").Select("status AS `key`, COUNT(*) AS n").
+	err := s.db.WithContext(ctx).Table(s.datedLetters()).Select("status AS `key`, COUNT(*) AS n").
 		Where("village_id = ?", villageID).Where(dated, args...).
 		Group("status").Order("n DESC, status").Scan(&out).Error
 	return out, translate("count letters by status", err)
@@ -61,7 +75,7 @@ func (s *Store) LetterCountsByStatus(ctx context.Context, villageID int64, from,
 func (s *Store) LetterCountsByModule(ctx context.Context, villageID int64, from, to time.Time) ([]KeyCount, error) {
 	var out []KeyCount
 	dated, args := datedIn(villageID, from, to)
-	err := s.db.WithContext(ctx).Table("letters").Select("module AS `key`, COUNT(*) AS n").
+	err := s.db.WithContext(ctx).Table(s.datedLetters()).Select("module AS `key`, COUNT(*) AS n").
 		Where("village_id = ?", villageID).Where(dated, args...).
 		Group("module").Order("n DESC, module").Scan(&out).Error
 	return out, translate("count letters by module", err)
