@@ -35,9 +35,9 @@
 #                 archive and name search, at 300 villages, 300,000
 #                 residents (100,000 in one village) and 200,000 letters
 #                 this year, with 25,000 more of the big village over the
-#                 four years before, on MariaDB (app/cmd/benchscale; the
-#                 letters are signed rows without PDFs, which these pages
-#                 never open)
+#                 four years before, on MariaDB and on SQLite
+#                 (app/cmd/benchscale; the letters are signed rows without
+#                 PDFs, which these pages never open)
 #   start-up      time from exec to /healthz (benchverify startup) and the
 #                 idle RSS of `app serve`
 set -euo pipefail
@@ -153,21 +153,35 @@ for engine in $engines; do
   done
 done
 
-if [ -z "${SKIP_MYSQL:-}" ]; then
-  echo "== kabupaten pages and name search (MariaDB)"
-  go build -o "$work/benchscale" ./app/cmd/benchscale
-  newdb scale
-  # shellcheck disable=SC2086
-  "$work/benchscale" seed --driver mysql --dsn "$dsn" $SCALE
-  "$work/benchscale" pages --driver mysql --dsn "$dsn" --n 30 >"$work/pages.txt"
+# pages_rows adds a row per line of benchscale pages' output in $1, each
+# name followed by $2.
+pages_rows() {
   while IFS=$'\t' read -r name med p95; do
     case "$name" in
       name*) floor=5 ;;
       *) floor=100 ;;
     esac
-    row "$name (ms, median; p95 $p95)" "$med" "$floor" "$(awk -v a="$med" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
-  done <"$work/pages.txt"
+    row "$name$2 (ms, median; p95 $p95)" "$med" "$floor" "$(awk -v a="$med" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
+  done <"$1"
+}
+
+go build -o "$work/benchscale" ./app/cmd/benchscale
+if [ -z "${SKIP_MYSQL:-}" ]; then
+  echo "== kabupaten pages and name search (MariaDB)"
+  newdb scale
+  # shellcheck disable=SC2086
+  "$work/benchscale" seed --driver mysql --dsn "$dsn" $SCALE
+  "$work/benchscale" pages --driver mysql --dsn "$dsn" --n 30 >"$work/pages.txt"
+  pages_rows "$work/pages.txt" ""
 fi
+# The same pages on SQLite, which a deployment of one village runs, without
+# the statistics (ANALYZE) it never gathers.
+echo "== kabupaten pages and name search (SQLite)"
+# shellcheck disable=SC2086
+"$work/benchscale" seed --driver sqlite --dsn "$work/scale.db" $SCALE
+"$work/benchscale" pages --driver sqlite --dsn "$work/scale.db" --n 30 >"$work/pages-sqlite.txt"
+pages_rows "$work/pages-sqlite.txt" ", SQLite"
+rm -f "$work"/scale.db*
 
 echo "== start-up and idle memory"
 go build -o "$work/app" ./app
