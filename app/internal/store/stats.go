@@ -62,23 +62,24 @@ func (s *Store) datedLetters() string {
 // LetterCountsByStatus counts the village's letters dated in [from, to) by
 // status, largest first.
 func (s *Store) LetterCountsByStatus(ctx context.Context, villageID int64, from, to time.Time) ([]KeyCount, error) {
-	var out []KeyCount
-	dated, args := datedIn(villageID, from, to)
-	err := s.db.WithContext(ctx).Table(s.datedLetters()).Select("status AS `key`, COUNT(*) AS n").
-		Where("village_id = ?", villageID).Where(dated, args...).
-		Group("status").Order("n DESC, status").Scan(&out).Error
-	return out, translate("count letters by status", err)
+	return s.letterCountsBy(ctx, "status", villageID, from, to)
 }
 
 // LetterCountsByModule counts the village's letters dated in [from, to) by
 // module code, largest first.
 func (s *Store) LetterCountsByModule(ctx context.Context, villageID int64, from, to time.Time) ([]KeyCount, error) {
+	return s.letterCountsBy(ctx, "module", villageID, from, to)
+}
+
+// letterCountsBy counts the village's letters dated in [from, to) by the
+// column (status or module), largest first.
+func (s *Store) letterCountsBy(ctx context.Context, column string, villageID int64, from, to time.Time) ([]KeyCount, error) {
 	var out []KeyCount
 	dated, args := datedIn(villageID, from, to)
-	err := s.db.WithContext(ctx).Table(s.datedLetters()).Select("module AS `key`, COUNT(*) AS n").
+	err := s.db.WithContext(ctx).Table(s.datedLetters()).Select(column+" AS `key`, COUNT(*) AS n").
 		Where("village_id = ?", villageID).Where(dated, args...).
-		Group("module").Order("n DESC, module").Scan(&out).Error
-	return out, translate("count letters by module", err)
+		Group(column).Order("n DESC, " + column).Scan(&out).Error
+	return out, translate("count letters by "+column, err)
 }
 
 // SignedPerMonth counts the village's letters signed in each month of year,
