@@ -139,7 +139,11 @@ type Validity struct {
 // String prints the period as written in module files: "1 bulan".
 func (v Validity) String() string { return fmt.Sprintf("%d %s", v.Count, v.Unit) }
 
-// Until is the last day of validity for a letter issued on issued.
+// Until is the last day of validity for a letter issued on issued. A
+// period in months or years ends on the same day of the month, or on the
+// month's last day when it has no such day: "1 bulan" from 31 January ends
+// on 28 February (29 in a leap year), as a clerk counts it, not on 3 March
+// (time.AddDate).
 func (v Validity) Until(issued time.Time) time.Time {
 	switch v.Unit {
 	case "hari":
@@ -147,10 +151,20 @@ func (v Validity) Until(issued time.Time) time.Time {
 	case "minggu":
 		return issued.AddDate(0, 0, 7*v.Count)
 	case "bulan":
-		return issued.AddDate(0, v.Count, 0)
+		return addMonths(issued, v.Count)
 	default: // tahun
-		return issued.AddDate(v.Count, 0, 0)
+		return addMonths(issued, 12*v.Count)
 	}
+}
+
+// addMonths is t n calendar months later (earlier for n < 0), on the same
+// day of the month or the month's last day when it is shorter.
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	hh, mm, ss := t.Clock()
+	// Day 0 of the month after the target is the target's last day.
+	last := time.Date(y, m+time.Month(n)+1, 0, 0, 0, 0, 0, t.Location()).Day()
+	return time.Date(y, m+time.Month(n), min(d, last), hh, mm, ss, t.Nanosecond(), t.Location())
 }
 
 func parseValidity(s string) (Validity, error) {

@@ -249,9 +249,9 @@ func relativeDate(s string, now time.Time) (time.Time, bool) {
 	case "minggu":
 		return now.AddDate(0, 0, 7*n), true
 	case "bulan":
-		return now.AddDate(0, n, 0), true
+		return addMonths(now, n), true
 	case "tahun":
-		return now.AddDate(n, 0, 0), true
+		return addMonths(now, 12*n), true
 	}
 	return time.Time{}, false
 }

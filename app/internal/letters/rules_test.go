@@ -476,7 +476,7 @@ func TestValidUntil(t *testing.T) {
 	c := shipped(t)
 	m := c.Module("sk_pengantar")
 	issued := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
-	modulePeriod := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC) // 1 bulan from 31 January
+	modulePeriod := time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC) // 1 bulan from 31 January
 	if got, ok := m.ValidUntil(issued, nil); !ok || !got.Equal(modulePeriod) {
 		t.Errorf("no settings: %v, want %v", got, modulePeriod)
 	}
@@ -491,6 +491,33 @@ func TestValidUntil(t *testing.T) {
 	s.ValidityDays = 14
 	if got, ok := m.ValidUntil(issued, &s); !ok || !got.Equal(time.Date(2026, 2, 14, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("14 days = %v", got)
+	}
+	// Calendar periods end on the same day of the month, or on the last
+	// day of a shorter month; times of day are kept.
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 30, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		period string
+		from   time.Time
+		want   time.Time
+	}{
+		{"1 bulan", day(2026, 1, 15), day(2026, 2, 15)},
+		{"1 bulan", day(2028, 1, 31), day(2028, 2, 29)},
+		{"1 bulan", day(2026, 3, 31), day(2026, 4, 30)},
+		{"1 bulan", day(2026, 12, 31), day(2027, 1, 31)},
+		{"3 bulan", day(2026, 11, 30), day(2027, 2, 28)},
+		{"6 bulan", day(2026, 8, 31), day(2027, 2, 28)},
+		{"1 tahun", day(2028, 2, 29), day(2029, 2, 28)},
+		{"1 tahun", day(2026, 7, 17), day(2027, 7, 17)},
+		{"30 hari", day(2026, 1, 31), day(2026, 3, 2)},
+		{"2 minggu", day(2026, 12, 25), day(2027, 1, 8)},
+	} {
+		v, err := parseValidity(c.period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.Until(c.from); !got.Equal(c.want) {
+			t.Errorf("%s from %s: %s, want %s", c.period, c.from.Format("2 Jan 2006"), got.Format("2 Jan 2006 15:04"), c.want.Format("2 Jan 2006 15:04"))
+		}
 	}
 	// What the village settings form shows as the default, and what
 	// surat.LetterSettings.Validate accepts.

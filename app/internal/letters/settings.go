@@ -19,7 +19,7 @@ import (
 // ValidityDays means the same everywhere: in surat.LetterSettings, in the
 // letter_settings table and in surat.LetterNumber, 0 (or no settings row)
 // is "the module's own period" (Module.Validity, in calendar units: "1
-// bulan" from 31 January ends on 3 March) and N > 0 is N days. A letter
+// bulan" from 31 January ends on 28 February) and N > 0 is N days. A letter
 // always has an end of validity. Until a village saves its settings, its
 // letters use the calendar period; once saved, the day count it saved.
 func (m *Module) DefaultSettings() surat.LetterSettings {
@@ -44,7 +44,7 @@ func (v Validity) Days() int {
 
 // ValidUntil is the last day a letter issued on issued is valid. Without
 // settings, or with ValidityDays 0, the module's own period applies in
-// calendar units ("1 bulan" from 31 January is 3 March); otherwise the
+// calendar units ("1 bulan" from 31 January is 28 February); otherwise the
 // village's ValidityDays days.
 //
 // ok reports whether the letter expires. Every module file must declare a
