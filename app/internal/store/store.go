@@ -247,16 +247,18 @@ func sqliteDSN(path string) string { return sqliteDSNWith(path, 2147418112, 3200
 // publicReaderDSN is sqliteDSN for the public lookup's own connections
 // (publicLookupDirect): no memory map and a page cache of 8 MB each.
 //
-// A lookup reads about eight pages at random across the file. Through the
-// map, SQLite parses every page it reads afresh, and a page not yet
-// mapped is a page fault; through the page cache the interior pages of the
-// code index and the letters table stay parsed between lookups, and the
-// leaves are read with pread. The CPU per lookup came out the same, the
-// tail did not: at 1,000,000 letters (a 1.25 GB file), alternating the two
-// four times under scripts/bench-verify.sh's load, 9,200-11,100 against
-// 9,400-11,800 requests/s, p99 17-21 ms against 40-73 ms, and a resident
-// set of 110 MB against 3.6 GB (a mapped page counts once per connection
-// that maps it).
+// A lookup searches letters_public from its root to a leaf. Through the
+// page cache the index's upper pages stay parsed between lookups and the
+// rest are read with pread; through a map SQLite reads none but parses
+// every page afresh. At 1,000,000 letters (a 1.25 GB file) under
+// scripts/bench-verify.sh's load the map cost less CPU, 86-88 against 95
+// µs a request on one machine and 60 against 76 µs on a faster one, and
+// raised the resident set from about 160 MB to 3.8-4.7 GB: every
+// connection maps the file for itself, and a page fault maps the pages
+// around the one read as well, so the file soon counts once per
+// connection. The kernel's out-of-memory killer counts those pages and
+// would pick this process first. An older machine also measured the map's
+// wrk p99 at 40-73 ms against 17-21 ms.
 func publicReaderDSN(path string) string { return sqliteDSNWith(path, 0, 8000) }
 
 // sqliteDSNWith is sqliteDSN with a memory map of mmap bytes (0: none) and
