@@ -231,8 +231,7 @@ func (s *Store) attachHouseholds(ctx context.Context, villageID int64, rs []*sur
 		return nil
 	}
 	var hs []surat.Household
-	if err := s.db.WithContext(ctx).Table("households").Where("village_id = ? AND id IN ?", villageID, ids).
-		Find(&hs).Error; err != nil {
+	if err := s.householdsByID(s.db.WithContext(ctx), villageID, ids).Find(&hs).Error; err != nil {
 		return translate("households", err)
 	}
 	byID := make(map[int64]*surat.Household, len(hs))
@@ -245,6 +244,22 @@ func (s *Store) attachHouseholds(ctx context.Context, villageID int64, rs []*sur
 		}
 	}
 	return nil
+}
+
+// householdsByID is db's query of the village's households with ids, read
+// by id (sqliteIndex): SQLite searched households_village_area instead,
+// every household of the village for a page of residents (7 against 2 ms
+// in a village of 25,000 households).
+func (s *Store) householdsByID(db *gorm.DB, villageID int64, ids []int64) *gorm.DB {
+	return db.Table(s.sqliteIndex("households", "")).Where("village_id = ? AND id IN ?", villageID, ids)
+}
+
+// residentsOfHouseholds is db's query of the village's residents of the
+// households kk, read through residents_household (sqliteIndex): SQLite
+// walked the village's residents by name instead (190 against 1 ms for 25
+// KK in a village of 100,000 residents).
+func (s *Store) residentsOfHouseholds(db *gorm.DB, villageID int64, kk []int64) *gorm.DB {
+	return db.Table(s.sqliteIndex("residents", "residents_household")).Where("household_id IN ? AND village_id = ?", kk, villageID)
 }
 
 // ResidentFilter narrows a resident search. Zero values mean "any".

@@ -230,7 +230,7 @@ func (s *Store) residentConditions(ctx context.Context, villageID int64, q Resid
 		}
 		if len(byNIK) <= narrowLimit && len(kk) <= narrowLimit {
 			if len(kk) > 0 {
-				if err := db.Table("residents").Where("household_id IN ? AND village_id = ?", kk, villageID).
+				if err := s.residentsOfHouseholds(db, villageID, kk).
 					Limit(narrowLimit+1).Pluck("id", &byKK).Error; err != nil {
 					return nil, false, "", translate("residents by KK", err)
 				}

@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/suratdesa/suratdesa/app/internal/surat"
+)
+
+// TestSQLitePlansWithoutStatistics: the queries that name how SQLite
+// reads a table (sqliteIndex) read it that way on a database that has
+// never been analyzed, as a deployment's: the households of a page of
+// residents by id, the residents of the KK a number matched by
+// residents_household.
+func TestSQLitePlansWithoutStatistics(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "plans.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A page of residents: 25 households, or the KK a number prefix matched.
+	ids := make([]int64, 25)
+	for i := range ids {
+		ids[i] = int64(7 * (i + 1))
+	}
+	for _, c := range []struct {
+		name  string
+		query func(tx *gorm.DB) *gorm.DB
+		want  string
+	}{
+		{"households by id", func(tx *gorm.DB) *gorm.DB {
+			return st.householdsByID(tx, 1, ids).Find(&[]surat.Household{})
+		}, "SEARCH households USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"residents of KK", func(tx *gorm.DB) *gorm.DB {
+			return st.residentsOfHouseholds(tx, 1, ids).Limit(51).Pluck("id", &[]int64{})
+		}, "SEARCH residents USING INDEX residents_household (household_id=?)"},
+	} {
+		query := st.db.ToSQL(c.query)
+		var plan []string
+		rows, err := st.sqlDB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", c.name, err, query)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if got := strings.Join(plan, "\n"); !strings.Contains(got, c.want) {
+			t.Errorf("%s: plan\n%s\nwant %s\n(%s)", c.name, got, c.want, query)
+		}
+	}
+}
