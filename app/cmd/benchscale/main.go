@@ -20,8 +20,8 @@
 // through /login as the kabupaten admin and as the big village's admin,
 // and times the kabupaten pages (dashboard, village list, recap of the
 // year) and the big village's dashboard, letter archive (first page, page
-// 40, this month, a search) and resident name search, printing one line
-// per metric:
+// 40, this month, a search), household list and resident name search,
+// printing one line per metric:
 //
 //	metric <TAB> median ms <TAB> p95 ms
 package main

@@ -105,6 +105,7 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 		{"letter archive, big village, page 40", desa, "/surat?hal=40", nil},
 		{"letter archive, big village, this month", desa, "/surat?dari=" + monthStart + "&sampai=" + today, nil},
 		{"letter archive, big village, search (number)", desa, "/surat?q=0123", nil},
+		{"household list, big village", desa, "/keluarga", nil},
 		{"name search, big village (santo)", desa, "/penduduk?q=santo", nil},
 		{"name search, big village (wibowo a)", desa, "/penduduk?q=" + url.QueryEscape("wibowo a"), nil},
 		{"name search, big village (rare: xyz)", desa, "/penduduk?q=xyz", nil},

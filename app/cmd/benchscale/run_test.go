@@ -23,9 +23,10 @@ func TestSeedAndPages(t *testing.T) {
 		t.Fatalf("pages: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 15 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") ||
+	if len(lines) != 16 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") ||
 		!strings.HasPrefix(lines[3], "village dashboard, big village\t") ||
-		!strings.HasPrefix(lines[14], "name search query, store (xyz)\t") {
+		!strings.HasPrefix(lines[8], "household list, big village\t") ||
+		!strings.HasPrefix(lines[15], "name search query, store (xyz)\t") {
 		t.Errorf("pages printed:\n%s", out.String())
 	}
 }

@@ -145,8 +145,8 @@ func (s *Store) summarize(ctx context.Context, villageID int64, hs []surat.House
 		HouseholdID int64
 		N           int
 	}
-	if err := s.db.WithContext(ctx).Table("residents").Select("household_id, COUNT(*) AS n").
-		Where("village_id = ? AND household_id IN ?", villageID, ids).Group("household_id").Find(&counts).Error; err != nil {
+	if err := s.residentsOfHouseholds(s.db.WithContext(ctx), villageID, ids).Select("household_id, COUNT(*) AS n").
+		Group("household_id").Find(&counts).Error; err != nil {
 		return nil, translate("household sizes", err)
 	}
 	byHH := make(map[int64]int, len(counts))
@@ -159,8 +159,8 @@ func (s *Store) summarize(ctx context.Context, villageID int64, hs []surat.House
 			ID   int64
 			Name string
 		}
-		if err := s.db.WithContext(ctx).Table("residents").Select("id, name").
-			Where("village_id = ? AND id IN ?", villageID, heads).Find(&rs).Error; err != nil {
+		if err := s.villageRowsByID(s.db.WithContext(ctx), "residents", villageID, heads).Select("id, name").
+			Find(&rs).Error; err != nil {
 			return nil, translate("household heads", err)
 		}
 		for _, r := range rs {

@@ -14,7 +14,8 @@ import (
 // TestSQLitePlansWithoutStatistics: the queries that name how SQLite
 // reads a table (sqliteIndex) read it that way on a database that has
 // never been analyzed, as a deployment's: the households of a page of
-// residents by id, the residents of the KK a number matched by
+// residents and the heads of a page of households by id, the residents of
+// the KK a number matched and the sizes of a page of households by
 // residents_household.
 func TestSQLitePlansWithoutStatistics(t *testing.T) {
 	ctx := context.Background()
@@ -37,8 +38,14 @@ func TestSQLitePlansWithoutStatistics(t *testing.T) {
 		want  string
 	}{
 		{"households by id", func(tx *gorm.DB) *gorm.DB {
-			return st.householdsByID(tx, 1, ids).Find(&[]surat.Household{})
+			return st.villageRowsByID(tx, "households", 1, ids).Find(&[]surat.Household{})
 		}, "SEARCH households USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"heads of households by id", func(tx *gorm.DB) *gorm.DB {
+			return st.villageRowsByID(tx, "residents", 1, ids).Select("id, name").Find(&[]surat.Resident{})
+		}, "SEARCH residents USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"sizes of households", func(tx *gorm.DB) *gorm.DB {
+			return st.residentsOfHouseholds(tx, 1, ids).Select("household_id, COUNT(*) AS n").Group("household_id").Find(&[]map[string]any{})
+		}, "SEARCH residents USING INDEX residents_household (household_id=?)"},
 		{"residents of KK", func(tx *gorm.DB) *gorm.DB {
 			return st.residentsOfHouseholds(tx, 1, ids).Limit(51).Pluck("id", &[]int64{})
 		}, "SEARCH residents USING INDEX residents_household (household_id=?)"},
