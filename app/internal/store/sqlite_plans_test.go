@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,14 +18,7 @@ import (
 // residents_household.
 func TestSQLitePlansWithoutStatistics(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "plans.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openMigratedSQLite(t)
 	// A page of residents: 25 households, or the KK a number prefix matched.
 	ids := make([]int64, 25)
 	for i := range ids {

@@ -235,19 +235,28 @@ func TestConcurrentFirstOpens(t *testing.T) {
 	}
 }
 
+// openMigratedSQLite opens a migrated SQLite database file of the test's,
+// closed when the test ends.
+func openMigratedSQLite(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "test.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // TestPublicReaderPragmas: the public lookup's own connections read
 // without the memory map and with the smaller page cache
 // (publicReaderDSN), the pool's with both.
 func TestPublicReaderPragmas(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "readers.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := openMigratedSQLite(t)
 	if _, err := st.PublicLetterByVerifyCode(ctx, "AAAAAAAAAAAAAAAAAAAAAAAAAA"); err == nil {
 		t.Fatal("an unknown code was found")
 	}
