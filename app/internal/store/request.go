@@ -523,7 +523,7 @@ func (s *Store) RequestEvents(ctx context.Context, villageID, requestID int64) (
 // request the resident made. Newest first.
 func (s *Store) ResidentLetters(ctx context.Context, villageID, residentID int64) ([]surat.Letter, error) {
 	var ls []surat.Letter
-	err := s.residentLetterQuery(ctx, villageID, residentID).Order("signed_at DESC, id DESC").Limit(200).Find(&ls).Error
+	err := s.residentLetterQuery(s.db.WithContext(ctx), villageID, residentID).Order("signed_at DESC, id DESC").Limit(200).Find(&ls).Error
 	return ls, translate("letters of resident", err)
 }
 
@@ -531,18 +531,30 @@ func (s *Store) ResidentLetters(ctx context.Context, villageID, residentID int64
 // ResidentLetters), or surat.ErrNotFound for any other letter.
 func (s *Store) ResidentLetter(ctx context.Context, villageID, residentID, letterID int64) (*surat.Letter, error) {
 	var l surat.Letter
-	err := s.residentLetterQuery(ctx, villageID, residentID).Where("id = ?", letterID).Take(&l).Error
+	err := s.residentLetterQuery(s.db.WithContext(ctx), villageID, residentID).Where("id = ?", letterID).Take(&l).Error
 	if err != nil {
 		return nil, translate(fmt.Sprintf("letter %d of resident", letterID), err)
 	}
 	return &l, nil
 }
 
-func (s *Store) residentLetterQuery(ctx context.Context, villageID, residentID int64) *gorm.DB {
-	db := s.db.WithContext(ctx)
+// residentLetterQuery is db's query of the letters ResidentLetters lists.
+//
+// On SQLite the letters are read by id, from the ids of the two kinds
+// found by their own indexes (sqliteIndex): without statistics SQLite
+// walked every letter of the village through letters_village for the OR
+// (25 against 0.2 ms in a village of 25,000 letters). MariaDB chooses by
+// itself, and would run such a subquery of a UNION once for every letter
+// of the village.
+func (s *Store) residentLetterQuery(db *gorm.DB, villageID, residentID int64) *gorm.DB {
+	q := db.Table(s.sqliteIndex("letters", "")).Where("village_id = ? AND status IN ? AND verify_code IS NOT NULL", villageID,
+		[]surat.LetterStatus{surat.LetterSigned, surat.LetterRevoked, surat.LetterReplaced})
+	if s.dialect == "sqlite" {
+		return q.Where(`id IN (SELECT id FROM letters WHERE subject_resident_id = ?
+UNION ALL SELECT letter_id FROM letter_requests WHERE village_id = ? AND resident_id = ? AND letter_id IS NOT NULL)`,
+			residentID, villageID, residentID)
+	}
 	requested := db.Table("letter_requests").Select("letter_id").
 		Where("village_id = ? AND resident_id = ? AND letter_id IS NOT NULL", villageID, residentID)
-	return db.Table("letters").Where("village_id = ? AND status IN ? AND verify_code IS NOT NULL", villageID,
-		[]surat.LetterStatus{surat.LetterSigned, surat.LetterRevoked, surat.LetterReplaced}).
-		Where("subject_resident_id = ? OR id IN (?)", residentID, requested)
+	return q.Where("subject_resident_id = ? OR id IN (?)", residentID, requested)
 }

@@ -132,11 +132,18 @@ func (s *Store) ResidentEvents(ctx context.Context, villageID, residentID int64)
 	return es, translate("resident events", err)
 }
 
+// lettersAbout is db's query of the village's letters whose subject is the
+// resident, read through letters_subject (sqliteIndex): SQLite walked the
+// village's letters newest first instead, all of them for a resident with
+// few (24-41 against 0.2 ms in a village of 25,000 letters).
+func (s *Store) lettersAbout(db *gorm.DB, villageID, residentID int64) *gorm.DB {
+	return db.Table(s.sqliteIndex("letters", "letters_subject")).Where("village_id = ? AND subject_resident_id = ?", villageID, residentID)
+}
+
 // LettersOfResident lists up to limit letters of the village whose subject
 // is the resident, newest first.
 func (s *Store) LettersOfResident(ctx context.Context, villageID, residentID int64, limit int) ([]surat.Letter, error) {
 	var ls []surat.Letter
-	err := s.db.WithContext(ctx).Table("letters").Where("village_id = ? AND subject_resident_id = ?", villageID, residentID).
-		Order("id DESC").Limit(limit).Find(&ls).Error
+	err := s.lettersAbout(s.db.WithContext(ctx), villageID, residentID).Order("id DESC").Limit(limit).Find(&ls).Error
 	return ls, translate("letters of resident", err)
 }

@@ -15,7 +15,8 @@ import (
 // never been analyzed, as a deployment's: the households of a page of
 // residents and the heads of a page of households by id, the residents of
 // the KK a number matched and the sizes of a page of households by
-// residents_household.
+// residents_household, a resident's letters by letters_subject, and the
+// letters a resident sees in Layanan Mandiri by id.
 func TestSQLitePlansWithoutStatistics(t *testing.T) {
 	ctx := context.Background()
 	st := openMigratedSQLite(t)
@@ -41,6 +42,12 @@ func TestSQLitePlansWithoutStatistics(t *testing.T) {
 		{"residents of KK", func(tx *gorm.DB) *gorm.DB {
 			return st.residentsOfHouseholds(tx, 1, ids).Limit(51).Pluck("id", &[]int64{})
 		}, "SEARCH residents USING INDEX residents_household (household_id=?)"},
+		{"letters of a resident", func(tx *gorm.DB) *gorm.DB {
+			return st.lettersAbout(tx, 1, 7).Order("id DESC").Limit(50).Find(&[]surat.Letter{})
+		}, "SEARCH letters USING INDEX letters_subject (subject_resident_id=?)"},
+		{"a resident's own letters", func(tx *gorm.DB) *gorm.DB {
+			return st.residentLetterQuery(tx, 1, 7).Order("signed_at DESC, id DESC").Limit(200).Find(&[]surat.Letter{})
+		}, "SEARCH letters USING INTEGER PRIMARY KEY (rowid=?)"},
 	} {
 		query := st.db.ToSQL(c.query)
 		var plan []string
