@@ -716,6 +716,14 @@ func TestListLetters(t *testing.T) {
 		if err := st.CreateLetter(ctx, e.clerk, e.village.ID, named); err != nil {
 			t.Fatal(err)
 		}
+		// The other village's letters never match a search.
+		elsewhere := &surat.Letter{Module: "sk_domisili", SubjectName: "Aminah Lain", SignerOfficialID: &other.signer.ID}
+		if err := st.CreateLetter(ctx, other.clerk, other.village.ID, elsewhere); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.finalize(other.approved(t, "sk_usaha").ID); err != nil {
+			t.Fatal(err)
+		}
 
 		tests := []struct {
 			name string
@@ -734,6 +742,10 @@ func TestListLetters(t *testing.T) {
 			{"number", store.LetterFilter{Query: "/001/"}, 1},
 			{"name", store.LetterFilter{Query: "aminah"}, 1},
 			{"wildcards", store.LetterFilter{Query: "%"}, 6},
+			{"name, drafts", store.LetterFilter{Query: "aminah", Status: surat.LetterDraft}, 1},
+			{"name, signed", store.LetterFilter{Query: "aminah", Status: surat.LetterSigned}, 0},
+			{"the village's code", store.LetterFilter{Query: "3505122001"}, 2},
+			{"another village's code", store.LetterFilter{Query: "3505122002"}, 0},
 		}
 		for _, tt := range tests {
 			page, err := st.ListLetters(ctx, e.village.ID, tt.f)
@@ -744,6 +756,17 @@ func TestListLetters(t *testing.T) {
 		page, _ := st.ListLetters(ctx, e.village.ID, store.LetterFilter{PerPage: 5, Page: 2})
 		if page.Total != 6 || len(page.Letters) != 1 || page.Letters[0].ID != march.ID {
 			t.Errorf("second page: %+v", page)
+		}
+		// A search is paged newest first too.
+		for i, want := range []int64{late.ID, march.ID} {
+			page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "3505122001", PerPage: 1, Page: i + 1})
+			if err != nil || page.Total != 2 || len(page.Letters) != 1 || page.Letters[0].ID != want {
+				t.Errorf("search, page %d: %+v, %v; want letter %d of 2", i+1, page, err, want)
+			}
+		}
+		if page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "3505122001", PerPage: 1, Page: 3}); err != nil ||
+			page.Total != 2 || len(page.Letters) != 0 {
+			t.Errorf("search, page past the end: %+v, %v", page, err)
 		}
 	})
 }
