@@ -291,15 +291,12 @@ const letterTextSQL = "(number LIKE ? OR subject_name LIKE ?)"
 // a rare term, once to count and once for the page.
 func (s *Store) searchLetters(ctx context.Context, villageID int64, term string, pg paging) (*LetterPage, error) {
 	db := s.db.WithContext(ctx)
-	matching := func() *gorm.DB {
-		return db.Table(s.searchedLetters()).Where("village_id = ?", villageID).Where(letterTextSQL, "%"+term+"%", "%"+term+"%")
-	}
 	var total int64
-	if err := matching().Count(&total).Error; err != nil {
+	if err := s.lettersMatching(db, villageID, term).Count(&total).Error; err != nil {
 		return nil, translate("count letters", err)
 	}
 	var ids []int64
-	if err := pg.apply(matching().Order("id DESC")).Pluck("id", &ids).Error; err != nil {
+	if err := pg.apply(s.lettersMatching(db, villageID, term).Order("id DESC")).Pluck("id", &ids).Error; err != nil {
 		return nil, translate("search letters", err)
 	}
 	ls := []surat.Letter{}
@@ -309,6 +306,12 @@ func (s *Store) searchLetters(ctx context.Context, villageID int64, term string,
 		}
 	}
 	return &LetterPage{Letters: ls, Total: total, Page: pg.Page, PerPage: pg.PerPage}, nil
+}
+
+// lettersMatching is db's query of the village's letters whose number or
+// subject's name holds term, read in letters_village_search.
+func (s *Store) lettersMatching(db *gorm.DB, villageID int64, term string) *gorm.DB {
+	return db.Table(s.searchedLetters()).Where("village_id = ?", villageID).Where(letterTextSQL, "%"+term+"%", "%"+term+"%")
 }
 
 // searchedLetters is the letters table read through

@@ -15,8 +15,9 @@ import (
 // never been analyzed, as a deployment's: the households of a page of
 // residents and the heads of a page of households by id, the residents of
 // the KK a number matched and the sizes of a page of households by
-// residents_household, a resident's letters by letters_subject, and the
-// letters a resident sees in Layanan Mandiri by id.
+// residents_household, a resident's letters by letters_subject, the
+// letters a resident sees in Layanan Mandiri by id, and the archive's text
+// search in letters_village_search.
 func TestSQLitePlansWithoutStatistics(t *testing.T) {
 	ctx := context.Background()
 	st := openMigratedSQLite(t)
@@ -48,6 +49,9 @@ func TestSQLitePlansWithoutStatistics(t *testing.T) {
 		{"a resident's own letters", func(tx *gorm.DB) *gorm.DB {
 			return st.residentLetterQuery(tx, 1, 7).Order("signed_at DESC, id DESC").Limit(200).Find(&[]surat.Letter{})
 		}, "SEARCH letters USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"the archive's text search", func(tx *gorm.DB) *gorm.DB {
+			return st.lettersMatching(tx, 1, "0123").Order("id DESC").Limit(25).Pluck("id", &[]int64{})
+		}, "SEARCH letters USING COVERING INDEX letters_village_search (village_id=?)"},
 	} {
 		query := st.db.ToSQL(c.query)
 		var plan []string
