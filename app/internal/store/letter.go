@@ -315,9 +315,10 @@ func (s *Store) lettersMatching(db *gorm.DB, villageID int64, term string) *gorm
 }
 
 // searchedLetters is the letters table read through
-// letters_village_search, named on both engines: left to themselves,
-// SQLite (without statistics) took letters_village and MariaDB the
-// primary key, both reading every letter row of the village.
+// letters_village_search, named on both engines: SQLite without
+// statistics took letters_village, reading every letter row of the
+// village, and the page's ORDER BY id DESC LIMIT could lead MariaDB to
+// walk the primary key, which does the same.
 func (s *Store) searchedLetters() string {
 	if s.dialect == "mysql" {
 		return "letters FORCE INDEX (letters_village_search)"
