@@ -254,9 +254,9 @@ func sqliteDSN(path string) string { return sqliteDSNWith(path, 2147418112, 3200
 // scripts/bench-verify.sh's load the map cost less CPU, 86-88 against 95
 // µs a request on one machine and 60 against 76 µs on a faster one, and
 // raised the resident set from about 160 MB to 3.8-4.7 GB: every
-// connection maps the file for itself, and a page fault maps the pages
-// around the one read as well, so the file soon counts once per
-// connection. The kernel's out-of-memory killer counts those pages and
+// connection maps the file for itself, and (most likely through the
+// kernel's fault-around, which maps cached pages next to the one read)
+// the file soon counts once per connection. The kernel's out-of-memory killer counts those pages and
 // would pick this process first. An older machine also measured the map's
 // wrk p99 at 40-73 ms against 17-21 ms.
 func publicReaderDSN(path string) string { return sqliteDSNWith(path, 0, 8000) }
