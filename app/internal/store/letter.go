@@ -266,7 +266,7 @@ func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter
 		q = q.Where(dated, args...)
 	}
 	if term != "" {
-		q = q.Where(letterTextSQL, "%"+term+"%", "%"+term+"%")
+		q = withText(q, term)
 	}
 	var total int64
 	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
@@ -279,9 +279,12 @@ func (s *Store) ListLetters(ctx context.Context, villageID int64, f LetterFilter
 	return &LetterPage{Letters: ls, Total: total, Page: f.Page, PerPage: f.PerPage}, nil
 }
 
-// letterTextSQL is the archive's text search: a letter whose number or
-// subject's name holds the term (escapeLike), given twice.
-const letterTextSQL = "(number LIKE ? OR subject_name LIKE ?)"
+// withText is q narrowed by the archive's text search: letters whose
+// number or subject's name holds term (escapeLike).
+func withText(q *gorm.DB, term string) *gorm.DB {
+	pat := "%" + term + "%"
+	return q.Where("(number LIKE ? OR subject_name LIKE ?)", pat, pat)
+}
 
 // searchLetters is ListLetters for a text search alone. The letters that
 // match are found in letters_village_search, which holds the village, the
@@ -311,7 +314,7 @@ func (s *Store) searchLetters(ctx context.Context, villageID int64, term string,
 // lettersMatching is db's query of the village's letters whose number or
 // subject's name holds term, read in letters_village_search.
 func (s *Store) lettersMatching(db *gorm.DB, villageID int64, term string) *gorm.DB {
-	return db.Table(s.searchedLetters()).Where("village_id = ?", villageID).Where(letterTextSQL, "%"+term+"%", "%"+term+"%")
+	return withText(db.Table(s.searchedLetters()).Where("village_id = ?", villageID), term)
 }
 
 // searchedLetters is the letters table read through
