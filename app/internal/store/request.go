@@ -550,11 +550,12 @@ func (s *Store) residentLetterQuery(db *gorm.DB, villageID, residentID int64) *g
 	q := db.Table(s.sqliteIndex("letters", "")).Where("village_id = ? AND status IN ? AND verify_code IS NOT NULL", villageID,
 		[]surat.LetterStatus{surat.LetterSigned, surat.LetterRevoked, surat.LetterReplaced})
 	if s.dialect == "sqlite" {
-		return q.Where(`id IN (SELECT id FROM letters WHERE subject_resident_id = ?
-UNION ALL SELECT letter_id FROM letter_requests WHERE village_id = ? AND resident_id = ? AND letter_id IS NOT NULL)`,
+		return q.Where("id IN (SELECT id FROM letters WHERE subject_resident_id = ? UNION ALL "+requestedLettersSQL+")",
 			residentID, villageID, residentID)
 	}
-	requested := db.Table("letter_requests").Select("letter_id").
-		Where("village_id = ? AND resident_id = ? AND letter_id IS NOT NULL", villageID, residentID)
-	return q.Where("subject_resident_id = ? OR id IN (?)", residentID, requested)
+	return q.Where("subject_resident_id = ? OR id IN ("+requestedLettersSQL+")", residentID, villageID, residentID)
 }
+
+// requestedLettersSQL selects the letters answering a resident's requests
+// (village_id, resident_id).
+const requestedLettersSQL = "SELECT letter_id FROM letter_requests WHERE village_id = ? AND resident_id = ? AND letter_id IS NOT NULL"
