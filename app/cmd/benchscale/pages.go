@@ -106,6 +106,8 @@ func pages(ctx context.Context, driver, dsn string, n int, out io.Writer) error 
 		{"letter archive, big village, this month", desa, "/surat?dari=" + monthStart + "&sampai=" + today, nil},
 		{"letter archive, big village, search (number)", desa, "/surat?q=0123", nil},
 		{"household list, big village", desa, "/keluarga", nil},
+		{"household search, big village (head: santo)", desa, "/keluarga?q=santo", nil},
+		{"household search, big village (rare: xyz)", desa, "/keluarga?q=xyz", nil},
 		{"name search, big village (santo)", desa, "/penduduk?q=santo", nil},
 		{"name search, big village (wibowo a)", desa, "/penduduk?q=" + url.QueryEscape("wibowo a"), nil},
 		{"name search, big village (rare: xyz)", desa, "/penduduk?q=xyz", nil},

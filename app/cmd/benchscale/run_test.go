@@ -23,10 +23,11 @@ func TestSeedAndPages(t *testing.T) {
 		t.Fatalf("pages: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 16 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") ||
+	if len(lines) != 18 || !strings.HasPrefix(lines[0], "kabupaten dashboard\t") ||
 		!strings.HasPrefix(lines[3], "village dashboard, big village\t") ||
 		!strings.HasPrefix(lines[8], "household list, big village\t") ||
-		!strings.HasPrefix(lines[15], "name search query, store (xyz)\t") {
+		!strings.HasPrefix(lines[9], "household search, big village (head: santo)\t") ||
+		!strings.HasPrefix(lines[17], "name search query, store (xyz)\t") {
 		t.Errorf("pages printed:\n%s", out.String())
 	}
 }

@@ -121,6 +121,13 @@ func seed(ctx context.Context, driver, dsn string, o seedOptions, log func(strin
 		}
 		nres, nhh = nres+n, nhh+len(hh)
 	}
+	// Each household's first member (relation 1) is its head, as the
+	// register records it: the household list shows and searches the
+	// head's name.
+	if _, err := db.ExecContext(ctx, "UPDATE households SET head_id = (SELECT MIN(r.id) FROM residents r "+
+		"WHERE r.household_id = households.id AND r.relation = 1)"); err != nil {
+		return err
+	}
 	log("%d residents in %d households in %s", nres, nhh, time.Since(start).Round(time.Second))
 
 	// Letters: signed rows spread over this year up to now, and the big
