@@ -16,8 +16,9 @@ import (
 // residents and the heads of a page of households by id, the residents of
 // the KK a number matched and the sizes of a page of households by
 // residents_household, a resident's letters by letters_subject, the
-// letters a resident sees in Layanan Mandiri by id, and the archive's text
-// search in letters_village_search.
+// letters a resident sees in Layanan Mandiri by id, the archive's text
+// search in letters_village_search and the household list's in
+// households_village_search.
 func TestSQLitePlansWithoutStatistics(t *testing.T) {
 	ctx := context.Background()
 	st := openMigratedSQLite(t)
@@ -52,6 +53,10 @@ func TestSQLitePlansWithoutStatistics(t *testing.T) {
 		{"the archive's text search", func(tx *gorm.DB) *gorm.DB {
 			return st.lettersMatching(tx, 1, "0123").Order("id DESC").Limit(25).Pluck("id", &[]int64{})
 		}, "SEARCH letters USING COVERING INDEX letters_village_search (village_id=?)"},
+		{"the household list's text search", func(tx *gorm.DB) *gorm.DB {
+			return tx.Table(st.searchedHouseholds()).Where("h.village_id = ? AND h.address LIKE ?", 1, "%x%").
+				Order("h.no_kk").Limit(26).Pluck("h.id", &[]int64{})
+		}, "SEARCH h USING COVERING INDEX households_village_search (village_id=?)"},
 	} {
 		query := st.db.ToSQL(c.query)
 		var plan []string
