@@ -103,3 +103,7 @@ func PublicLookupQueries(dialect string, n int) []string {
 	}
 	return qs
 }
+
+// SetSearchAtOnce sets how many matches of an archive search are read at
+// once (searchAtOnce) in s.
+func SetSearchAtOnce(s *Store, n int) { s.searchAtOnce = n }

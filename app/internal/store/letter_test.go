@@ -747,26 +747,39 @@ func TestListLetters(t *testing.T) {
 			{"the village's code", store.LetterFilter{Query: "3505122001"}, 2},
 			{"another village's code", store.LetterFilter{Query: "3505122002"}, 0},
 		}
-		for _, tt := range tests {
-			page, err := st.ListLetters(ctx, e.village.ID, tt.f)
-			if err != nil || page.Total != tt.want || len(page.Letters) != int(tt.want) {
-				t.Errorf("%s: total %v, %d rows, err %v; want %d", tt.name, page.Total, len(page.Letters), err, tt.want)
-			}
-		}
 		page, _ := st.ListLetters(ctx, e.village.ID, store.LetterFilter{PerPage: 5, Page: 2})
 		if page.Total != 6 || len(page.Letters) != 1 || page.Letters[0].ID != march.ID {
 			t.Errorf("second page: %+v", page)
 		}
-		// A search is paged newest first too.
-		for i, want := range []int64{late.ID, march.ID} {
-			page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "3505122001", PerPage: 1, Page: i + 1})
-			if err != nil || page.Total != 2 || len(page.Letters) != 1 || page.Letters[0].ID != want {
-				t.Errorf("search, page %d: %+v, %v; want letter %d of 2", i+1, page, err, want)
+		// A search reads the ids of up to searchAtOnce matches and pages
+		// them itself, or has the database count and page them when more
+		// match: both ways, with the default and with one at once.
+		for _, atOnce := range []int{0, 1} {
+			store.SetSearchAtOnce(st, atOnce)
+			for _, tt := range tests {
+				page, err := st.ListLetters(ctx, e.village.ID, tt.f)
+				if err != nil || page.Total != tt.want || len(page.Letters) != int(tt.want) {
+					t.Errorf("%s (%d at once): total %v, %d rows, err %v; want %d", tt.name, atOnce, page.Total,
+						len(page.Letters), err, tt.want)
+				}
 			}
-		}
-		if page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "3505122001", PerPage: 1, Page: 3}); err != nil ||
-			page.Total != 2 || len(page.Letters) != 0 {
-			t.Errorf("search, page past the end: %+v, %v", page, err)
+			// A search is paged newest first too.
+			for i, want := range []int64{late.ID, march.ID} {
+				page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "3505122001", PerPage: 1, Page: i + 1})
+				if err != nil || page.Total != 2 || len(page.Letters) != 1 || page.Letters[0].ID != want {
+					t.Errorf("search (%d at once), page %d: %+v, %v; want letter %d of 2", atOnce, i+1, page, err, want)
+				}
+			}
+			if page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "3505122001", PerPage: 1, Page: 3}); err != nil ||
+				page.Total != 2 || len(page.Letters) != 0 {
+				t.Errorf("search (%d at once), page past the end: %+v, %v", atOnce, page, err)
+			}
+			// Every letter, three to a page, newest first: page 2 of 2.
+			page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "%", PerPage: 3, Page: 2})
+			if err != nil || page.Total != 6 || len(page.Letters) != 3 || page.Letters[2].ID != march.ID ||
+				page.Letters[0].ID <= page.Letters[1].ID || page.Letters[1].ID <= page.Letters[2].ID {
+				t.Errorf("search (%d at once), every letter, page 2: %+v, %v", atOnce, page, err)
+			}
 		}
 	})
 }

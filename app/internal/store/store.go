@@ -55,6 +55,8 @@ type Store struct {
 
 	// gramCounts remembers how common each name trigram is (rarestGram).
 	gramCounts gramCountCache
+	// searchAtOnce replaces the constant of that name when set (tests).
+	searchAtOnce int
 
 	// retries counts transactions run again after a conflict (retry.go).
 	retries atomic.Int64
