@@ -45,13 +45,17 @@ func (s *Store) onConflict(key []string, set string) string {
 type paging struct{ Page, PerPage int }
 
 // pageOf bounds a requested page: PerPage outside 1..limit becomes def, a
-// Page below 1 becomes 1.
+// Page below 1 becomes 1 and one above maxPage maxPage, past the end of
+// any list, so that the page's offset never overflows.
 func pageOf(page, perPage, def, limit int) paging {
 	if perPage <= 0 || perPage > limit {
 		perPage = def
 	}
-	return paging{Page: max(page, 1), PerPage: perPage}
+	return paging{Page: min(max(page, 1), maxPage), PerPage: perPage}
 }
+
+// maxPage is the highest page a list asks for.
+const maxPage = 1 << 30
 
 // apply limits q to the page's rows.
 func (p paging) apply(q *gorm.DB) *gorm.DB {

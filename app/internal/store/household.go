@@ -175,12 +175,12 @@ func (s *Store) householdsByID(ctx context.Context, villageID int64, ids []int64
 	return rows, nil
 }
 
-// residentsNamed returns a query of the ids of the village's residents whose name
-// holds text, for a household search by its head's name: the postings of
-// the term's rarest trigram, as the resident search reads them, or the
-// village's names with LIKE for a term too short to have a trigram. It
-// read the residents with LIKE whatever the term, every row of the
-// village: 100,000 in the big village of benchscale.
+// residentsNamed returns a query of the ids of the village's residents
+// whose name holds text, for a household search by its head's name (nil
+// for no text or a number): the postings of the term's rarest trigram, as
+// the resident search reads them, rather than every resident of the
+// village with LIKE; only a term too short for a trigram is matched that
+// way.
 func (s *Store) residentsNamed(ctx context.Context, villageID int64, text string) (func() *gorm.DB, error) {
 	term := strings.TrimSpace(text)
 	if term == "" || isDigits(term) && len(term) <= 16 {

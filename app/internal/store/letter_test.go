@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -773,6 +774,15 @@ func TestListLetters(t *testing.T) {
 			if page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "3505122001", PerPage: 1, Page: 3}); err != nil ||
 				page.Total != 2 || len(page.Letters) != 0 {
 				t.Errorf("search (%d at once), page past the end: %+v, %v", atOnce, page, err)
+			}
+			// A page far past the end is empty, and still counts, even
+			// where its offset (25 a page) would overflow.
+			far := math.MaxInt/25 + 2
+			for _, q := range []string{"", "3505122001"} {
+				page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: q, Page: far})
+				if err != nil || len(page.Letters) != 0 || page.Total == 0 {
+					t.Errorf("search %q (%d at once), page %d: %+v, %v", q, atOnce, far, page, err)
+				}
 			}
 			// Every letter, three to a page, newest first: page 2 of 2.
 			page, err := st.ListLetters(ctx, e.village.ID, store.LetterFilter{Query: "%", PerPage: 3, Page: 2})
