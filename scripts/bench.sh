@@ -32,10 +32,11 @@
 #                 letters, and over the 20,000 signed last, which the
 #                 replica's letter cache holds
 #   kabupaten     the kabupaten pages, and the big village's dashboard,
-#                 archive, household list and name search, at 300 villages, 300,000
-#                 residents (100,000 in one village) and 200,000 letters
-#                 this year, with 25,000 more of the big village over the
-#                 four years before, on MariaDB and on SQLite
+#                 archive, household list and search, and name search, at
+#                 300 villages, 300,000 residents (100,000 in one village)
+#                 and 200,000 letters this year, with 25,000 more of the big
+#                 village over the four years before, on MariaDB and on
+#                 SQLite
 #                 (app/cmd/benchscale; the letters are signed rows without
 #                 PDFs, which these pages never open)
 #   start-up      time from exec to /healthz (benchverify startup) and the
