@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/importer/importertest"
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
@@ -24,6 +25,12 @@ func TestImportHostileFiles(t *testing.T) {
 		e.user(v, "operator", surat.RoleOperator)
 		bomb := importertest.HostileXLSX(700_000)
 		tok := e.token("operator")
+		// Two of the three parse at once and the third waits for a slot:
+		// long enough here that it is refused for its rows, not turned
+		// away as busy, on a slow machine under the race detector (there
+		// two parses took more than importSlotWait). TestImportLimits
+		// tests the wait itself.
+		e.srv.importSlotWait = 2 * time.Minute
 
 		var wg sync.WaitGroup
 		for i := 0; i < 3; i++ {
