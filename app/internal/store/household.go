@@ -72,13 +72,12 @@ func (s *Store) FindHouseholds(ctx context.Context, villageID int64, q Household
 			db = db.Where("h.rt = ?", q.RT)
 		}
 		switch term := strings.TrimSpace(q.Text); {
-		case term == "":
-		case isDigits(term) && len(term) <= 16:
-			lo, hi := digitRange(term)
-			db = db.Where("h.no_kk BETWEEN ? AND ?", lo, hi)
-		default:
+		case named != nil: // text: the address or the head's name
 			pat := "%" + likeLiteral(term) + "%"
 			db = db.Where("(h.address LIKE ? ESCAPE '!' OR h.head_id IN (?))", pat, named())
+		case term != "": // the start of a No. KK
+			lo, hi := digitRange(term)
+			db = db.Where("h.no_kk BETWEEN ? AND ?", lo, hi)
 		}
 		return db
 	}
