@@ -258,9 +258,9 @@ func sqliteDSN(path string) string { return sqliteDSNWith(path, 2147418112, 3200
 // raised the resident set from about 160 MB to 3.8-4.7 GB: every
 // connection maps the file for itself, and (most likely through the
 // kernel's fault-around, which maps cached pages next to the one read)
-// the file soon counts once per connection. The kernel's out-of-memory killer counts those pages and
-// would pick this process first. An older machine also measured the map's
-// wrk p99 at 40-73 ms against 17-21 ms.
+// the file soon counts once per connection. The kernel's out-of-memory
+// killer counts those pages and would pick this process first. An older
+// machine also measured the map's wrk p99 at 40-73 ms against 17-21 ms.
 func publicReaderDSN(path string) string { return sqliteDSNWith(path, 0, 8000) }
 
 // sqliteDSNWith is sqliteDSN with a memory map of mmap bytes (0: none) and
