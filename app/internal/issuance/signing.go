@@ -35,6 +35,9 @@ type unlocked struct {
 	caName     string // the root's common name, printed in the TTE footer
 	roots      *x509.CertPool
 	key        *pki.Key
+	// signer signs with key, for every letter of a batch: it measures the
+	// room for its signature once.
+	signer *sign.LocalSigner
 }
 
 // signingOfficial is the official linked to actor's user in villageID, or
@@ -170,7 +173,7 @@ func (s *Service) unlock(ctx context.Context, villageID, officialID int64, passp
 		}
 	}
 	return &unlocked{officialID: officialID, cert: cert, x509: xc, root: rc, caName: rootRow.CommonName,
-		roots: roots, key: key}, nil
+		roots: roots, key: key, signer: &sign.LocalSigner{Cert: xc, Chain: []*x509.Certificate{rc}, Key: key}}, nil
 }
 
 // Sign signs an approved letter of the village as the actor, who must be
@@ -501,12 +504,11 @@ func (s *Service) renderAndSign(ctx context.Context, p *prepared, n surat.Letter
 	if err != nil {
 		return nil, "", err
 	}
-	signer := &sign.LocalSigner{Cert: u.x509, Chain: []*x509.Certificate{u.root}, Key: u.key}
 	meta := sign.Meta{Name: p.signer.Name, Reason: p.module.Title + " nomor " + n.Number,
 		Location: villageName(p.village) + ", " + kabupatenName(p.village), SigningTime: signedAt}
 	// The CMS signing time is the wall clock (set by the CMS library), so
 	// the self-check runs at the wall clock too.
-	signed, _, err := sign.SignAndVerify(ctx, signer, rendered, meta, u.roots, time.Now())
+	signed, _, err := sign.SignAndVerify(ctx, u.signer, rendered, meta, u.roots, time.Now())
 	if err != nil {
 		return nil, "", err
 	}

@@ -132,8 +132,15 @@ func firstElement(v asn1.RawValue) (asn1.RawValue, bool) {
 // the CMS buildCMS makes with s's certificates and a key that returns the
 // longest signature s.Key can, plus contentsSlack. It returns
 // ErrSignatureTooLarge when that exceeds MaxContentsSize, or an error for a
-// key type whose signature length is unknown.
+// key type whose signature length is unknown. It is measured once per
+// signer.
 func (s *LocalSigner) contentsRoom() (int, error) {
+	s.roomOnce.Do(func() { s.room, s.roomErr = s.measureRoom() })
+	return s.room, s.roomErr
+}
+
+// measureRoom is contentsRoom measured.
+func (s *LocalSigner) measureRoom() (int, error) {
 	longest, err := longestSignature(s.Key.Public())
 	if err != nil {
 		return 0, err
