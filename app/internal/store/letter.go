@@ -55,13 +55,12 @@ type FinalArtifact struct {
 // FinalizeLetter, wrapped.
 type FinalizeFunc func(n surat.LetterNumber) (FinalArtifact, error)
 
-var verifyCodeRE = regexp.MustCompile(`^[A-Z2-7]{26}$`)
 var sha256HexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // check rejects an artefact that could not be verified later.
 func (a FinalArtifact) check() error {
 	switch {
-	case !verifyCodeRE.MatchString(a.VerifyCode):
+	case !surat.ValidVerifyCode(a.VerifyCode):
 		return errors.New("verify code is not 26 base32 characters")
 	case !sha256HexRE.MatchString(a.PDFSHA256):
 		return errors.New("PDF SHA-256 is not 64 lower-case hex digits")
