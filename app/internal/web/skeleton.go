@@ -333,11 +333,8 @@ func (w *walk) collect(v reflect.Value) bool {
 		w.key.WriteByte('p')
 		return w.collect(v.Elem())
 	case reflect.Struct:
-		for i := range v.NumField() {
-			// Templates read exported fields, also those of an embedded
-			// struct of an unexported type (basePage).
-			f := v.Type().Field(i)
-			if (f.IsExported() || f.Anonymous) && !w.collect(fieldOf(v, i)) {
+		for _, i := range readFields(v.Type()) {
+			if !w.collect(fieldOf(v, i)) {
 				return false
 			}
 		}
@@ -365,6 +362,27 @@ func (w *walk) collect(v reflect.Value) bool {
 		return true
 	}
 	return false
+}
+
+// templateFields holds readFields' answers, by struct type.
+var templateFields sync.Map // reflect.Type -> []int
+
+// readFields are the indexes of t's fields that templates read: the
+// exported ones, and those of an embedded struct of an unexported type
+// (basePage). They are found once per type: reflect's Field allocates,
+// and walking a page's data asked it for every field of every scan.
+func readFields(t reflect.Type) []int {
+	if f, ok := templateFields.Load(t); ok {
+		return f.([]int)
+	}
+	var idx []int
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() || f.Anonymous {
+			idx = append(idx, i)
+		}
+	}
+	templateFields.Store(t, idx)
+	return idx
 }
 
 // marker is a string that no escaper changes and no page contains.
