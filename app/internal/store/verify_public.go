@@ -629,6 +629,10 @@ func (d *dbTime) Scan(v any) error {
 		return fmt.Errorf("store: cannot scan %T as a time", v)
 	}
 	s = strings.TrimSuffix(s, "Z")
+	if t, ok := parseUTC(s); ok {
+		*d = dbTime{t: t, valid: true}
+		return nil
+	}
 	for _, layout := range sqliteTimeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			*d = dbTime{t: t, valid: true}
@@ -643,4 +647,52 @@ func (d dbTime) ptr() *time.Time {
 		return nil
 	}
 	return &d.t
+}
+
+// parseUTC reads the shape the SQLite driver writes a UTC time in,
+// "2006-01-02 15:04:05.999999999+00:00" (the fraction optional), which
+// is every time the application stores, as a time in UTC; ok is
+// false for anything else, which Scan gives to time.Parse. The public
+// lookup reads seven times a scan: time.Parse took 1.5% of the server's
+// CPU under scripts/bench-verify.sh's load at 1,000,000 letters.
+func parseUTC(s string) (t time.Time, ok bool) {
+	const prefix = len("2006-01-02 15:04:05")
+	rest, zone := len(s)-len("+00:00"), "+00:00"
+	if rest < prefix || s[rest:] != zone || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec := num(11, 13), num(14, 16), num(17, 19)
+	nsec := 0
+	if frac := s[prefix:rest]; frac != "" {
+		if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' {
+			return time.Time{}, false
+		}
+		if nsec = num(prefix+1, rest); nsec < 0 {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			nsec *= 10
+		}
+	}
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+		sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // 31 February and the like
+		return time.Time{}, false
+	}
+	return t, true
 }
