@@ -30,13 +30,11 @@ import (
 type unlocked struct {
 	officialID int64
 	cert       *surat.SignerCertificate
-	x509       *x509.Certificate
-	root       *x509.Certificate
 	caName     string // the root's common name, printed in the TTE footer
 	roots      *x509.CertPool
 	key        *pki.Key
-	// signer signs with key, for every letter of a batch: it measures the
-	// room for its signature once.
+	// signer signs with key (its certificate, under the root), every
+	// letter of a batch: it measures the room for its signature once.
 	signer *sign.LocalSigner
 }
 
@@ -172,8 +170,8 @@ func (s *Service) unlock(ctx context.Context, villageID, officialID int64, passp
 			return nil, fmt.Errorf("issuance: clear sign failures: %w", err)
 		}
 	}
-	return &unlocked{officialID: officialID, cert: cert, x509: xc, root: rc, caName: rootRow.CommonName,
-		roots: roots, key: key, signer: &sign.LocalSigner{Cert: xc, Chain: []*x509.Certificate{rc}, Key: key}}, nil
+	return &unlocked{officialID: officialID, cert: cert, caName: rootRow.CommonName, roots: roots, key: key,
+		signer: &sign.LocalSigner{Cert: xc, Chain: []*x509.Certificate{rc}, Key: key}}, nil
 }
 
 // Sign signs an approved letter of the village as the actor, who must be
