@@ -656,8 +656,8 @@ func (d dbTime) ptr() *time.Time {
 // lookup reads seven times a scan: time.Parse took 1.5% of the server's
 // CPU under scripts/bench-verify.sh's load at 1,000,000 letters.
 func parseUTC(s string) (t time.Time, ok bool) {
-	const prefix = len("2006-01-02 15:04:05")
-	rest, zone := len(s)-len("+00:00"), "+00:00"
+	const prefix, zone = len("2006-01-02 15:04:05"), "+00:00"
+	rest := len(s) - len(zone)
 	if rest < prefix || s[rest:] != zone || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/store"
+	"github.com/suratdesa/suratdesa/app/internal/surat"
 )
 
 // The public check reads a letter from the database on a scan only when
@@ -169,7 +170,7 @@ type cachedLetter struct {
 
 // letterKey is a verification code as a map key without a pointer (codes
 // are 26 characters, surat.ValidVerifyCode).
-type letterKey [26]byte
+type letterKey [surat.VerifyCodeLen]byte
 
 // keyOf is code's key; ok is false for a code of another length, which is
 // never cached.
