@@ -116,28 +116,25 @@ func (s *Store) FindHouseholds(ctx context.Context, villageID int64, q Household
 	}
 
 	var hs []surat.Household
-	page := where(from())
-	switch {
-	case cursorKK == "":
-		page = page.Order("h.no_kk")
-	case backward:
-		page = page.Where("h.no_kk < ?", cursorKK).Order("h.no_kk DESC")
-	default:
-		page = page.Where("h.no_kk > ?", cursorKK).Order("h.no_kk")
-	}
-	switch {
-	case ids != nil:
-		// The single pass found the page.
-	case textOnly:
-		if err := page.Limit(q.Limit+1).Pluck("h.id", &ids).Error; err != nil {
-			return nil, translate("search households", err)
+	if ids == nil { // the single pass did not find the page
+		page := where(from())
+		switch {
+		case cursorKK == "":
+			page = page.Order("h.no_kk")
+		case backward:
+			page = page.Where("h.no_kk < ?", cursorKK).Order("h.no_kk DESC")
+		default:
+			page = page.Where("h.no_kk > ?", cursorKK).Order("h.no_kk")
 		}
-	default:
-		if err := page.Select("h.*").Limit(q.Limit + 1).Find(&hs).Error; err != nil {
+		if textOnly {
+			if err := page.Limit(q.Limit+1).Pluck("h.id", &ids).Error; err != nil {
+				return nil, translate("search households", err)
+			}
+		} else if err := page.Select("h.*").Limit(q.Limit + 1).Find(&hs).Error; err != nil {
 			return nil, translate("find households", err)
 		}
 	}
-	if hs == nil {
+	if ids != nil {
 		var err error
 		if hs, err = s.householdsByID(ctx, villageID, ids); err != nil {
 			return nil, err
