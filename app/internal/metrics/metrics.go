@@ -1,9 +1,9 @@
 // Package metrics holds suratdesa's Prometheus metrics: one registry per
 // process, counters and histograms the web layer and the issuance service
-// update, and collectors that read the database pool and the notification
-// backlog when /metrics is scraped. Every method is safe on a nil
-// *Metrics, which records nothing, so services built without metrics (the
-// CLI, tests) need no checks.
+// update, and collectors that read the database pool, the notification
+// backlog and the public check's database reads when /metrics is scraped.
+// Every method is safe on a nil *Metrics, which records nothing, so
+// services built without metrics (the CLI, tests) need no checks.
 package metrics
 
 import (
@@ -32,12 +32,13 @@ type Metrics struct {
 	verifyLookups  *prometheus.CounterVec
 }
 
-// Source is what the scrape-time collectors read: the database pool and
-// the notification backlog. *store.Store is one.
+// Source is what the scrape-time collectors read: the database pool, the
+// notification backlog and the public lookups' reads. *store.Store is one.
 type Source interface {
 	PoolStats() sql.DBStats
 	NotificationBacklog(ctx context.Context) (store.Backlog, error)
 	TxRetries() int64
+	PublicReads() store.PublicReads
 }
 
 // New registers every metric, the Go runtime and process collectors, and
@@ -155,6 +156,10 @@ var (
 		"Total time waited for free database connections.", nil, nil)
 	txRetries = prometheus.NewDesc("suratdesa_db_transaction_retries_total",
 		"Transactions run again after a deadlock, lock wait timeout or Galera certification conflict.", nil, nil)
+	publicCodes = prometheus.NewDesc("suratdesa_verify_db_codes_total",
+		"Verification codes the public check read from the database: the scans this replica's letter cache did not answer.", nil, nil)
+	publicQueries = prometheus.NewDesc("suratdesa_verify_db_queries_total",
+		"Database queries of the public check; on MySQL one query reads the codes of a batch of scans.", nil, nil)
 	backlog = prometheus.NewDesc("suratdesa_notification_backlog",
 		"Notification outbox backlog by state (events not yet fanned out, pending, failed).", []string{"state"}, nil)
 	backlogAge = prometheus.NewDesc("suratdesa_notification_oldest_pending_seconds",
@@ -163,7 +168,7 @@ var (
 
 func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolOpen, poolInUse, poolIdle, poolMax, poolWaits, poolWaited, txRetries,
-		backlog, backlogAge} {
+		publicCodes, publicQueries, backlog, backlogAge} {
 		ch <- d
 	}
 }
@@ -177,6 +182,9 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.WaitCount))
 	ch <- prometheus.MustNewConstMetric(poolWaited, prometheus.CounterValue, s.WaitDuration.Seconds())
 	ch <- prometheus.MustNewConstMetric(txRetries, prometheus.CounterValue, float64(c.src.TxRetries()))
+	r := c.src.PublicReads()
+	ch <- prometheus.MustNewConstMetric(publicCodes, prometheus.CounterValue, float64(r.Codes))
+	ch <- prometheus.MustNewConstMetric(publicQueries, prometheus.CounterValue, float64(r.Queries))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	b, err := c.src.NotificationBacklog(ctx)

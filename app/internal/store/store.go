@@ -72,6 +72,12 @@ type Store struct {
 	publicReaders chan *publicReader
 	readerDSN     string
 	closed        atomic.Bool
+
+	// publicCodes and publicQueries count what the public lookups read
+	// from the database (PublicReads); publicQueries counts the queries of
+	// publicReaders, the batcher counts its own.
+	publicCodes, publicQueries atomic.Int64
+
 	// sweepPending is set while a sweep of the readers' snapshots is
 	// scheduled (sweepSnapshots).
 	sweepPending atomic.Bool

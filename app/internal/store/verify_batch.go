@@ -85,7 +85,8 @@ type publicBatcher struct {
 	mu      sync.Mutex
 	pending *publicBatch // the batch taking codes, nil when none
 
-	// For tests: the queries run and the lookups that joined a batch.
+	// The queries run (Store.PublicReads) and, for tests, the lookups
+	// that joined a batch.
 	queries, joined atomic.Int64
 }
 

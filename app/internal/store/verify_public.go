@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	msqlite "modernc.org/sqlite"
@@ -259,6 +260,7 @@ func (s *Store) publicLetter(ctx context.Context, code string, since time.Time) 
 	if !surat.ValidVerifyCode(code) {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", surat.ErrNotFound)
 	}
+	s.publicCodes.Add(1)
 	var vals [publicColumns]driver.Value
 	var err error
 	if s.publicReaders != nil {
@@ -279,6 +281,24 @@ func (s *Store) publicLetter(ctx context.Context, code string, since time.Time) 
 	return l, nil
 }
 
+// PublicReads is what the public lookups of a store have read from the
+// database since it opened: Codes looked up, with Queries. A query reads
+// one code, or on MySQL the codes of a batch (verify_batch.go); a lookup
+// in a kept SQLite snapshot that does not find its code queries again.
+// Scans that package verify answers from its letter cache read nothing.
+type PublicReads struct {
+	Codes, Queries int64
+}
+
+// PublicReads returns the counts of the store's public lookups.
+func (s *Store) PublicReads() PublicReads {
+	r := PublicReads{Codes: s.publicCodes.Load(), Queries: s.publicQueries.Load()}
+	if s.publicBatches != nil {
+		r.Queries += s.publicBatches.queries.Load()
+	}
+	return r
+}
+
 // publicColumns is the number of columns the public query selects.
 const publicColumns = 21
 
@@ -294,6 +314,8 @@ func (s *Store) publicLookupPooled(ctx context.Context, code string, dest []driv
 type publicReader struct {
 	conn driver.Conn
 	stmt driver.StmtQueryContext
+	// queries counts the lookups run (the store's publicQueries).
+	queries *atomic.Int64
 	// snapshot is when the read transaction the reader keeps open began,
 	// before its first read; zero when none is open.
 	snapshot time.Time
@@ -374,6 +396,7 @@ func (r *publicReader) lookup(code string, since time.Time, dest []driver.Value)
 
 // query runs the prepared lookup of code.
 func (r *publicReader) query(code string, dest []driver.Value) error {
+	r.queries.Add(1)
 	rows, err := r.stmt.QueryContext(context.Background(), []driver.NamedValue{{Ordinal: 1, Value: code}})
 	if err != nil {
 		return err
@@ -501,7 +524,7 @@ func (s *Store) openPublicReader() (*publicReader, error) {
 		c.Close()
 		return nil, errors.New("sqlite statement cannot query with a context")
 	}
-	return &publicReader{conn: c, stmt: q}, nil
+	return &publicReader{conn: c, stmt: q, queries: &s.publicQueries}, nil
 }
 
 // closePublicReaders closes the readers once every lookup in flight has

@@ -399,6 +399,7 @@ func TestPublicLookupsShareQueries(t *testing.T) {
 
 		release := st.HoldPublicSlots()
 		queries0, joined0 := st.PublicBatchCounts()
+		reads0 := st.PublicReads()
 		type answer struct {
 			code string
 			l    *store.PublicLetter
@@ -429,6 +430,11 @@ func TestPublicLookupsShareQueries(t *testing.T) {
 		}
 		if q, _ := st.PublicBatchCounts(); q-queries0 != 2 {
 			t.Errorf("40 lookups queued behind busy slots took %d queries, want 2", q-queries0)
+		}
+		// What /metrics shows (suratdesa_verify_db_*).
+		if r := st.PublicReads(); r.Codes-reads0.Codes != int64(len(codes)) || r.Queries-reads0.Queries != 2 {
+			t.Errorf("PublicReads moved by %d codes and %d queries, want %d and 2",
+				r.Codes-reads0.Codes, r.Queries-reads0.Queries, len(codes))
 		}
 
 		// A lookup cancelled while it waits returns at once, and its batch

@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/store/storetest"
 )
@@ -168,6 +170,72 @@ func TestMetrics(t *testing.T) {
 		}
 		if rec := scrape(t, e, http.Header{"X-Forwarded-For": {"203.0.113.9"}}); rec.Code != http.StatusNotFound {
 			t.Errorf("GET /metrics forwarded by a local proxy = %d, want 404", rec.Code)
+		}
+	})
+}
+
+// TestMetricsPublicReads: /metrics counts the codes the public check read
+// from the database and its queries. Every scan reads the database while
+// the letter cache has no fresh generation; a malformed code reads
+// nothing; once Watch keeps the cache fresh, scans of a letter read before
+// read nothing either.
+func TestMetricsPublicReads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		f := newVerifyFixture(t, b)
+		e := f.e
+		l := f.sign(t)
+		const codes, queries = "suratdesa_verify_db_codes_total", "suratdesa_verify_db_queries_total"
+		reads := func() (float64, float64) {
+			t.Helper()
+			body := scrape(t, e, nil).Body.String()
+			c, q := metricValue(t, body, codes), metricValue(t, body, queries)
+			if c < 0 || q < 0 {
+				t.Fatalf("/metrics lacks %s or %s", codes, queries)
+			}
+			return c, q
+		}
+		get := func(code string, want int) {
+			t.Helper()
+			if rec := e.do("GET", "/v/"+code, nil, nil); rec.Code != want {
+				t.Fatalf("GET /v/%s = %d, want %d", code, rec.Code, want)
+			}
+		}
+
+		c0, q0 := reads()
+		for range 3 {
+			get(*l.VerifyCode, http.StatusOK)
+		}
+		get("ZZZZZZZZZZZZZZZZZZZZZZZZZZ", http.StatusNotFound)
+		get("not-a-code", http.StatusNotFound)
+		c1, q1 := reads()
+		// Four well-formed codes; a lookup in a kept SQLite snapshot that
+		// misses queries once more.
+		if c1-c0 != 4 || q1-q0 < 4 || q1-q0 > 8 {
+			t.Fatalf("after 4 scans of well-formed codes: %v codes and %v queries read, want 4 and 4 to 8", c1-c0, q1-q0)
+		}
+
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { e.srv.verify.Watch(ctx, nil) })
+		defer func() { cancel(); wg.Wait() }()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			before, _ := reads()
+			get(*l.VerifyCode, http.StatusOK)
+			if after, _ := reads(); after == before {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("with Watch running, every scan still reads the database")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		c2, q2 := reads()
+		for range 5 {
+			get(*l.VerifyCode, http.StatusOK)
+		}
+		if c3, q3 := reads(); c3 != c2 || q3 != q2 {
+			t.Errorf("5 scans answered from the cache read %v codes and %v queries, want none", c3-c2, q3-q2)
 		}
 	})
 }
