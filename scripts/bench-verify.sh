@@ -23,8 +23,10 @@
 #   4. wrk against the bare handler, then against /v/<random existing code>
 #      (scripts/bench-verify.lua), plainly and as a phone's browser asks
 #      (Accept-Encoding: gzip), and prints requests/s, p99 and the CPU time
-#      per request of the server (and of MariaDB, when it runs here), and
-#      the p99 of the time the server's handler took (its access log);
+#      per request of the server (and of MariaDB, when it runs here), the
+#      p99 of the time the server's handler took (its access log), and
+#      db-reads: the share of scans read from the database, not the letter
+#      cache, and the codes a query read (/metrics; MySQL reads a batch);
 #   5. the same two against the HOT letters signed last only, and the
 #      server's RSS.
 #
@@ -110,6 +112,12 @@ dbpid=
 if [ "$DRIVER" = mysql ]; then dbpid=$(pidof mariadbd mysqld 2>/dev/null | awk '{print $1}') || true; fi
 db_ticks() { if [ -n "$dbpid" ]; then awk '{print $14 + $15}' "/proc/$dbpid/stat"; else echo 0; fi; }
 hz=$(getconf CLK_TCK)
+# db_reads: the codes the public check has read from the database and its
+# queries (suratdesa_verify_db_*_total on /metrics, which answers loopback).
+db_reads() {
+  curl -fsS "http://$ADDR/metrics" | awk '$1 == "suratdesa_verify_db_codes_total" {c = $2}
+    $1 == "suratdesa_verify_db_queries_total" {q = $2} END {printf "%d %d\n", c, q}'
+}
 
 run() { # key, label, wrk arguments...
   local key=$1 label=$2; shift 2
@@ -119,16 +127,19 @@ run() { # key, label, wrk arguments...
   # after the run for its last lines.
   sleep 0.5
   logged=$(wc -l <"$work/access.log")
+  read -r codes0 queries0 < <(db_reads)
   before=$(cpu_ticks); dbbefore=$(db_ticks)
   "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
   after=$(cpu_ticks); dbafter=$(db_ticks)
+  read -r codes1 queries1 < <(db_reads)
   sleep 0.5
   # handler-p99: the 99th percentile of the time the server spent on a
   # request, from its access log (none for the bare handler). wrk's p99
   # adds the time a request waited for a core, which wrk and the server
   # share here.
   local hp99
-  hp99=$(tail -n +"$((logged + 1))" "$work/access.log" | { grep -a -o 'duration_ms=[0-9.]*' || true; } | cut -d= -f2 | sort -g |
+  hp99=$(tail -n +"$((logged + 1))" "$work/access.log" | { grep -a -v ' path=/metrics ' || true; } |
+    { grep -a -o 'duration_ms=[0-9.]*' || true; } | cut -d= -f2 | sort -g |
     awk '{a[NR] = $1} END {if (NR == 0) print "-"; else printf "%.2fms", a[int((NR * 99 + 99) / 100)]}')
   [ "$key" != bare ] || hp99=- # the bare handler writes no log
   local rps p99 errs total us dbus
@@ -139,8 +150,15 @@ run() { # key, label, wrk arguments...
   # Server CPU per request: independent of what else runs on the machine.
   us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
   dbus=$(awk -v t=$((dbafter - dbbefore)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
-  printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   database CPU %5s us/request   non-2xx %s   handler-p99 %s\n' \
-    "$label" "$rps" "$p99" "$us" "$dbus" "${errs:-0}" "$hp99"
+  # reads: the share of the scans read from the database (the rest came
+  # from the letter cache) and the codes each query read (MySQL batches).
+  local reads=-
+  if [ "$key" != bare ]; then
+    reads=$(awk -v c=$((codes1 - codes0)) -v q=$((queries1 - queries0)) -v n="$total" \
+      'BEGIN {printf "%.2f/%.2f", c / n, (q > 0 ? c / q : 0)}')
+  fi
+  printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   database CPU %5s us/request   non-2xx %s   handler-p99 %s   db-reads %s\n' \
+    "$label" "$rps" "$p99" "$us" "$dbus" "${errs:-0}" "$hp99" "$reads"
   [ -z "${VERBOSE:-}" ] || cat "$work/$key.txt"
 }
 

@@ -30,7 +30,8 @@
 #                 rate limit is off through web.RateLimits.Disabled, which
 #                 exists for this benchmark only): scans spread over all
 #                 letters, and over the 20,000 signed last, which the
-#                 replica's letter cache holds
+#                 replica's letter cache holds; with the share of scans read
+#                 from the database and the codes each query read
 #   kabupaten     the kabupaten pages, and the big village's dashboard,
 #                 archive, household list and search, and name search, at
 #                 300 villages, 300,000 residents (100,000 in one village)
@@ -149,6 +150,7 @@ for engine in $engines; do
       row "public check /v$label, $engine, $n letters (p99 in the server's handler)" "$(after "$re" handler-p99)"
       row "public check /v$label, $engine, $n letters (CPU us/request: app, database)" \
         "$(after "$re" CPU | head -n 1), $(after "$re" CPU | tail -n 1)" "$(after '^bare Gin handler' CPU | head -n 1)"
+      row "public check /v$label, $engine, $n letters (database reads: codes per scan / per query)" "$(after "$re" db-reads)"
     done
     row "public check, $engine, $n letters (server peak RSS, MB)" "$(awk '/server RSS/ {print $6}' "$f")"
   done

@@ -24,6 +24,7 @@ import (
 	"github.com/suratdesa/suratdesa/app/internal/letters"
 	"github.com/suratdesa/suratdesa/app/internal/logbuf"
 	"github.com/suratdesa/suratdesa/app/internal/mandiri"
+	"github.com/suratdesa/suratdesa/app/internal/metrics"
 	"github.com/suratdesa/suratdesa/app/internal/notify"
 	"github.com/suratdesa/suratdesa/app/internal/pdf"
 	"github.com/suratdesa/suratdesa/app/internal/store"
@@ -220,7 +221,7 @@ func serve(ctx context.Context, d database, addr, bareAddr, logPath string, stde
 	}
 	srv, err := web.New(web.Deps{Log: log, Store: st, Config: config.Config{BaseURL: base, Secret: strings.Repeat("b", 32)},
 		Now: time.Now, PasswordParams: auth.DefaultParams, Issuance: iss, Verify: ver, Mandiri: mand, Notify: notes,
-		RateLimits: &web.RateLimits{Disabled: true}})
+		RateLimits: &web.RateLimits{Disabled: true}, Metrics: metrics.New(st)})
 	if err != nil {
 		return err
 	}
