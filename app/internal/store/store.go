@@ -271,9 +271,9 @@ func sqliteDSN(path string) string { return sqliteDSNWith(path, 2147418112, 3200
 // A larger cache does not keep the index's upper pages either. At
 // 1,000,000 letters the level above the leaves is some 25 MB, and SQLite's
 // cache evicts the least recently used page, so the leaves each lookup
-// reads push those pages out. With 32 MB per reader, two alternations
-// with 8 MB gave the same CPU per request (73 and 96 against 71 and 75
-// µs) and a peak resident set of 301-306 against 155-158 MB.
+// reads push those pages out. With 32 MB per reader, in two alternations
+// with 8 MB, a request took no less CPU (73 and 96 against 71 and 75 µs)
+// and the peak resident set was 301-306 against 155-158 MB.
 func publicReaderDSN(path string) string { return sqliteDSNWith(path, 0, 8000) }
 
 // sqliteDSNWith is sqliteDSN with a memory map of mmap bytes (0: none) and

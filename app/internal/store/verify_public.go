@@ -314,7 +314,7 @@ func (s *Store) publicLookupPooled(ctx context.Context, code string, dest []driv
 type publicReader struct {
 	conn driver.Conn
 	stmt driver.StmtQueryContext
-	// queries counts the lookups run (the store's publicQueries).
+	// queries counts the queries run (the store's publicQueries).
 	queries *atomic.Int64
 	// snapshot is when the read transaction the reader keeps open began,
 	// before its first read; zero when none is open.
