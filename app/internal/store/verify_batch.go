@@ -38,19 +38,23 @@ import (
 //	batched, 4 slots                21,000-21,200   50-51 + 21-22 µs   p99 8-9 ms
 //	batched, 2 slots                20,700-23,500   45-53 + 17-19 µs
 //
-// On a second machine, whose system calls cost twice as much, four and two
-// slots alternated three times each (and with a 1 GiB buffer pool):
+// While MariaDB searched the index twice for every code (publicQueryPrefix
+// says why), a code cost it the same in a batch of any size, and one slot
+// took about as much of its CPU as two, and no less of the application's. Without the second search a code
+// costs less in a larger batch, and one slot makes batches of some 17 codes
+// instead of 9. On a third machine, alternating the three builds, with the
+// share of the bare handler's req/s in the same run:
 //
-//	batched, 4 slots   12,100-13,600 req/s   85-97 + 36-42 µs   p99 28-73 ms
-//	batched, 2 slots   13,700-15,100         79-88 + 28-30 µs   p99 15-20 ms
+//	2 slots, two searches a code   0.26-0.34 (7 runs)   42-57 + 17-20 µs
+//	2 slots, one search            0.28-0.36 (7 runs)   41-62 + 15-22 µs
+//	1 slot, one search             0.31-0.34 (5 runs)   43-50 + 12-14 µs   p99 6-8 ms
 //
-// One slot took about as little of the database's CPU (19-24 µs) but no
-// less of the application's, and would queue every scan behind one slow
-// query. Two leave a second query running while one waits for a database
-// farther away than this machine's, where each round trip takes longer,
-// and leave the rest of the pool to the staff.
+// One slot queues the scans behind the query running: a batch of
+// maxPublicBatch codes a round trip still serves 32,000 scans a second per
+// replica from a database 1 ms away, and leaves the rest of the pool to
+// the staff.
 const (
-	publicBatchSlots = 2
+	publicBatchSlots = 1
 	publicBatchShift = 5
 	maxPublicBatch   = 1 << publicBatchShift
 	// publicBatchTimeout bounds a batch's query. A batch runs without the

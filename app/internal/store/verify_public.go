@@ -78,6 +78,24 @@ WHERE l.verify_code %s AND l.signed_at IS NOT NULL`
 // form data and all, on a page of its own in a table of 1,000,000 letters.
 var publicIndexHint = map[string]string{"sqlite": "INDEXED BY letters_public", "mysql": "FORCE INDEX (letters_public)"}
 
+// publicQueryPrefix precedes the lookup in dialect. letters_public is not a
+// unique index (the code is unique, the index's other columns are there to
+// be read), so for each code of "verify_code IN (...)" MariaDB's planner
+// first searches the index to estimate how many rows the code has (an
+// index dive, up to eq_range_index_dive_limit codes, 200 by default), and
+// then searches it again to read them: twice the B-tree descents, for a
+// plan FORCE INDEX has chosen already. With a limit of 1 it takes the
+// estimate from the index's statistics. Measured on 1,000,000 letters,
+// prepared statements from two connections, MariaDB's CPU per code:
+//
+//	                 8 codes      32 codes
+//	with dives       13.8-14.9    13.8 µs
+//	without          12.0-12.3     7.5 µs
+//
+// The prefix is a MariaDB executable comment, which MySQL and TiDB read as
+// a comment.
+var publicQueryPrefix = map[string]string{"mysql": "/*M!100102 SET STATEMENT eq_range_index_dive_limit=1 FOR */ "}
+
 // publicTimeColumns are the time columns of publicColumnsSQL, in order.
 var publicTimeColumns = []any{"l.issued_at", "l.signed_at", "l.valid_until", "l.revoked_at",
 	"c.not_before", "c.not_after", "c.revoked_at"}
@@ -99,7 +117,7 @@ var publicTimeColumns = []any{"l.issued_at", "l.signed_at", "l.valid_until", "l.
 // with the driver's own layout first.
 func publicQuery(dialect string, n int) string {
 	cols, from := publicQueryParts(dialect, n)
-	return "SELECT " + cols + "\n" + from
+	return publicQueryPrefix[dialect] + "SELECT " + cols + "\n" + from
 }
 
 // publicQueryParts are the column list and the FROM part of publicQuery.
