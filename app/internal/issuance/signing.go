@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/attempt"
+	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/parallel"
@@ -62,12 +63,24 @@ func (s *Service) signingOfficial(ctx context.Context, actor surat.Actor, villag
 // open runs, so parallel guesses cannot overtake the count, and open runs
 // in a hashing slot. Errors: *LockedError when the limit is reached
 // (open does not run), auth.ErrBusy when no hashing slot is free (the
-// attempt does not count), ErrWrongPassphrase, wrapping a *LockedError
-// when it used up the last try; a right passphrase clears the count.
+// attempt does not count) or when the attempts still being checked fill
+// the limit, ErrWrongPassphrase, wrapping a *LockedError when it used up
+// the last try; a right passphrase clears the count.
+//
+// Two buckets count: every attempt as it starts ("sign-cert", which bounds
+// the passphrases checked at once and per window), and the wrong ones as
+// they end ("sign-cert-failed", which alone locks). A signer's own
+// requests in parallel (several tabs, an API client signing letters one by
+// one from several workers) fill the first while their right passphrases
+// are still being checked; they are told to try again in a moment, not
+// locked out for SignLockDuration.
 func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open func() error) error {
-	rule := attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", strconv.FormatInt(certID, 10)),
+	id := strconv.FormatInt(certID, 10)
+	tries := attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", id),
 		Max: surat.MaxSignFailures, Window: surat.SignLockDuration}
-	counted, err := s.countedAttempt(ctx, []attempt.Rule{rule}, func() error {
+	failures := attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert-failed", id),
+		Max: surat.MaxSignFailures, Window: surat.SignLockDuration}
+	counted, err := s.countedAttempt(ctx, []attempt.Rule{tries}, func() error {
 		err := open()
 		if err != nil && !errors.Is(err, pki.ErrWrongPassphrase) {
 			return fmt.Errorf("issuance: open key of certificate %d: %w", certID, err)
@@ -77,9 +90,23 @@ func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open fu
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit):
+		failed, herr := s.d.Attempts.Hits(ctx, failures)
+		if herr != nil {
+			return fmt.Errorf("issuance: count wrong passphrases: %w", herr)
+		}
+		if failed < surat.MaxSignFailures {
+			return auth.ErrBusy
+		}
 		return &LockedError{Until: limit.Until.UTC()}
 	case errors.Is(err, pki.ErrWrongPassphrase):
-		locked := counted[0].Hits >= surat.MaxSignFailures
+		// Each wrong passphrase took a try first, so this count stays
+		// within the same Max. The lock lasts as long as the tries' window,
+		// which began no later than the failures'.
+		failed, terr := s.d.Attempts.Take(ctx, failures)
+		if terr != nil && !errors.As(terr, &limit) {
+			return fmt.Errorf("issuance: count wrong passphrase: %w", terr)
+		}
+		locked := terr != nil || failed[0].Hits >= surat.MaxSignFailures
 		s.d.Log.Warn("wrong signing passphrase", "village_id", villageID, "certificate_id", certID,
 			"locked", locked)
 		if locked {
@@ -89,7 +116,7 @@ func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open fu
 	case err != nil:
 		return err
 	}
-	if err := s.d.Attempts.Forget(ctx, rule.Bucket); err != nil {
+	if err := s.d.Attempts.Forget(ctx, tries.Bucket, failures.Bucket); err != nil {
 		return fmt.Errorf("issuance: clear signing attempts: %w", err)
 	}
 	return nil

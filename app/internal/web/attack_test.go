@@ -380,3 +380,38 @@ func TestParallelSigningPassphrase(t *testing.T) {
 		}
 	})
 }
+
+// TestParallelRightPassphrases signs 40 letters at once with the right
+// passphrase, as an API client with several workers (or a kepala desa with
+// several tabs) does: the tries still being checked fill the limit on
+// attempts, so some are told the server is busy, but none is locked out
+// as if it were a wrong passphrase, and each one sent again is signed.
+func TestParallelRightPassphrases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newLetterEnv(t, b)
+		lv := e.villageForLetters("3505122001", "Sumberejo", "")
+		kades := lv.tokens["kades"]
+		ids := make([]int64, attackers)
+		for i := range ids {
+			ids[i] = e.approvedLetter(lv).ID
+		}
+		sign := func(i int) *httptest.ResponseRecorder {
+			return e.api("POST", letterPath(ids[i])+"/sign", kades, map[string]string{"passphrase": testSignPass})
+		}
+		codes := inParallel(t, sign)
+		onlyCodes(t, "right passphrases at once", codes, "ok", "server_busy")
+		for i, id := range ids {
+			var l letterJSON
+			e.call("GET", letterPath(id), kades, nil, http.StatusOK, &l)
+			if l.Status == surat.LetterSigned {
+				continue
+			}
+			if rec := sign(i); rec.Code != http.StatusOK {
+				t.Fatalf("letter %d sent again: %d %s", id, rec.Code, rec.Body)
+			}
+		}
+		if n := e.numbered(lv.v.ID); n != attackers {
+			t.Errorf("%d letters numbered, want %d", n, attackers)
+		}
+	})
+}
