@@ -53,7 +53,11 @@ func (s *Store) ForgetAuthAttempts(ctx context.Context, buckets ...string) error
 		return fmt.Errorf("store: forget attempts: %w", err)
 	}
 	defer release()
-	err = s.db.WithContext(ctx).Exec("DELETE FROM auth_attempts WHERE bucket IN ?", buckets).Error
+	// A deadlock victim (or a Galera certification conflict) deleted
+	// nothing; delete again (s.retry).
+	err = s.retry(ctx, func() error {
+		return s.db.WithContext(ctx).Exec("DELETE FROM auth_attempts WHERE bucket IN ?", buckets).Error
+	})
 	if err != nil {
 		return fmt.Errorf("store: forget attempts: %w", err)
 	}
@@ -72,8 +76,10 @@ func (s *Store) RefundAuthAttempts(ctx context.Context, buckets ...string) error
 		return fmt.Errorf("store: refund attempts: %w", err)
 	}
 	defer release()
-	err = s.db.WithContext(ctx).Exec("UPDATE auth_attempts SET hits = hits - 1 WHERE bucket IN ? AND hits > 0",
-		buckets).Error
+	err = s.retry(ctx, func() error {
+		return s.db.WithContext(ctx).Exec("UPDATE auth_attempts SET hits = hits - 1 WHERE bucket IN ? AND hits > 0",
+			buckets).Error
+	})
 	if err != nil {
 		return fmt.Errorf("store: refund attempts: %w", err)
 	}

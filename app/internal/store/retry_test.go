@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 
@@ -99,5 +100,71 @@ func TestRetryable(t *testing.T) {
 		if got := store.Retryable(tt.err); got != tt.want {
 			t.Errorf("Retryable(%v) = %v, want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestForgetAuthAttemptsRetriedAfterDeadlock makes ForgetAuthAttempts the
+// victim of a deadlock on MariaDB, as a Galera certification conflict
+// makes it under parallel signings: it deletes the counts when run again
+// instead of failing the sign-in that had just succeeded.
+func TestForgetAuthAttemptsRetriedAfterDeadlock(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		if b != storetest.MySQL {
+			continue
+		}
+		t.Run(string(b), func(t *testing.T) {
+			ctx := context.Background()
+			st, dsn := storetest.OpenDSN(t, b, nil)
+			db := storetest.SQL(t, b, dsn)
+			const first, second = "forget-probe:a", "forget-probe:b"
+			for _, bucket := range []string{first, second, "forget-probe:c1", "forget-probe:c2", "forget-probe:c3"} {
+				if _, err := st.TakeAuthAttempt(ctx, bucket, 5, time.Hour); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The other transaction holds the second bucket's row and, to
+			// be the one InnoDB keeps, has changed more rows than the
+			// DELETE will have.
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			// One row a statement: a statement on several rows of this
+			// small table scans it, and holds every row it reads.
+			for _, bucket := range []string{second, "forget-probe:c1", "forget-probe:c2", "forget-probe:c3"} {
+				if _, err := tx.Exec("UPDATE auth_attempts SET hits = hits + 1 WHERE bucket = ?", bucket); err != nil {
+					t.Fatal(err)
+				}
+			}
+			retriesBefore := st.TxRetries()
+			forgot := make(chan error, 1)
+			go func() { forgot <- st.ForgetAuthAttempts(ctx, first, second) }()
+			// The DELETE holds the first row and waits for the second.
+			waitFor(t, "the DELETE to wait for a lock", func() bool {
+				var n int
+				err := db.QueryRow(`SELECT COUNT(*) FROM information_schema.INNODB_TRX
+					WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE 'DELETE FROM auth_attempts%forget-probe%'`).Scan(&n)
+				return err == nil && n > 0
+			})
+			// Now the first row: a deadlock, and the DELETE is the victim.
+			if _, err := tx.Exec("UPDATE auth_attempts SET hits = hits + 1 WHERE bucket = ?", first); err != nil {
+				t.Fatalf("the heavier transaction was the victim: %v", err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-forgot; err != nil {
+				t.Fatalf("ForgetAuthAttempts failed instead of being run again: %v", err)
+			}
+			if st.TxRetries() == retriesBefore {
+				t.Error("TxRetries did not grow: the DELETE was not a deadlock victim")
+			}
+			for _, bucket := range []string{first, second} {
+				if n, err := st.AuthAttemptHits(ctx, bucket, time.Hour); err != nil || n != 0 {
+					t.Errorf("%s after ForgetAuthAttempts: %d hits, %v", bucket, n, err)
+				}
+			}
+		})
 	}
 }
