@@ -29,17 +29,11 @@ type AuthAttempt struct {
 // one ended. When the limit is reached the attempt is not counted and OK is
 // false.
 func (s *Store) TakeAuthAttempt(ctx context.Context, bucket string, limit int, window time.Duration) (AuthAttempt, error) {
-	for attempt := 1; ; attempt++ {
-		ok, hits, retry, err := s.hitLimit(ctx, "auth_attempts", bucket, limit, window)
-		if err == nil {
-			return AuthAttempt{OK: ok, Hits: hits, WindowEnds: s.now().Add(retry).Truncate(time.Second)}, nil
-		}
-		// A deadlock victim (MySQL, or a Galera certification conflict)
-		// counted nothing; count again.
-		if !isDeadlock(err) || attempt == 3 {
-			return AuthAttempt{}, err
-		}
+	ok, hits, retry, err := s.hitLimit(ctx, "auth_attempts", bucket, limit, window)
+	if err != nil {
+		return AuthAttempt{}, err
 	}
+	return AuthAttempt{OK: ok, Hits: hits, WindowEnds: s.now().Add(retry).Truncate(time.Second)}, nil
 }
 
 // ForgetAuthAttempts ends the windows of buckets, as after a successful

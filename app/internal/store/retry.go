@@ -85,9 +85,6 @@ func retryable(err error) bool {
 	return me.Number == 1213 || me.Number == 1205 || string(me.SQLState[:]) == "40001"
 }
 
-// isDeadlock is retryable under its older name.
-func isDeadlock(err error) bool { return retryable(err) }
-
 // TxRetries returns how many transactions this Store ran again after a
 // retryable conflict since it was opened, for /metrics.
 func (s *Store) TxRetries() int64 { return s.retries.Load() }

@@ -19,18 +19,14 @@ import (
 // step per row on SQLite and MySQL alike: of many parallel attempts,
 // exactly limit get through.
 func (s *Store) HitLimit(ctx context.Context, bucket string, limit int, window time.Duration) (ok bool, retry time.Duration, err error) {
-	for attempt := 1; ; attempt++ {
-		ok, _, retry, err = s.hitLimit(ctx, "verify_attempts", bucket, limit, window)
-		// A deadlock victim (MySQL, or a Galera certification conflict)
-		// counted nothing; count again.
-		if err == nil || !isDeadlock(err) || attempt == 3 {
-			return ok, retry, err
-		}
-	}
+	ok, _, retry, err = s.hitLimit(ctx, "verify_attempts", bucket, limit, window)
+	return ok, retry, err
 }
 
 // hitLimit is one attempt of HitLimit or TakeAuthAttempt on table, in one
-// transaction. hits is the count after this attempt when ok.
+// transaction. hits is the count after this attempt when ok. A deadlock
+// victim (MySQL, or a Galera certification conflict) counted nothing, and
+// the transaction runs again (s.retry).
 func (s *Store) hitLimit(ctx context.Context, table, bucket string, limit int, window time.Duration) (ok bool, hits int, retry time.Duration, err error) {
 	now := s.now().Unix()
 	win := int64(window / time.Second)
@@ -40,34 +36,36 @@ func (s *Store) hitLimit(ctx context.Context, table, bucket string, limit int, w
 		return false, 0, 0, fmt.Errorf("store: count attempt: %w", err)
 	}
 	defer release()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// The row exists from the first attempt on; creating it counts
-		// nothing.
-		if err := tx.Exec("INSERT INTO "+table+" (bucket, window_start, hits) VALUES (?, ?, 0)"+
-			s.onConflict([]string{"bucket"}, ""), bucket, now).Error; err != nil {
-			return err
-		}
-		// hits is assigned before window_start: MySQL evaluates the
-		// assignments in order, each seeing the ones before.
-		res := tx.Exec(`UPDATE `+table+` SET
+	err = s.retry(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// The row exists from the first attempt on; creating it counts
+			// nothing.
+			if err := tx.Exec("INSERT INTO "+table+" (bucket, window_start, hits) VALUES (?, ?, 0)"+
+				s.onConflict([]string{"bucket"}, ""), bucket, now).Error; err != nil {
+				return err
+			}
+			// hits is assigned before window_start: MySQL evaluates the
+			// assignments in order, each seeing the ones before.
+			res := tx.Exec(`UPDATE `+table+` SET
 			hits = CASE WHEN window_start <= ? THEN 1 ELSE hits + 1 END,
 			window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END
 			WHERE bucket = ? AND (window_start <= ? OR hits < ?)`, cutoff, cutoff, now, bucket, cutoff, limit)
-		if res.Error != nil {
-			return res.Error
-		}
-		ok = res.RowsAffected == 1
-		var row struct {
-			WindowStart int64
-			Hits        int
-		}
-		if err := tx.Table(table).Select("window_start, hits").Where("bucket = ?", bucket).
-			Take(&row).Error; err != nil {
-			return err
-		}
-		hits = row.Hits
-		retry = time.Duration(row.WindowStart+win-now) * time.Second
-		return nil
+			if res.Error != nil {
+				return res.Error
+			}
+			ok = res.RowsAffected == 1
+			var row struct {
+				WindowStart int64
+				Hits        int
+			}
+			if err := tx.Table(table).Select("window_start, hits").Where("bucket = ?", bucket).
+				Take(&row).Error; err != nil {
+				return err
+			}
+			hits = row.Hits
+			retry = time.Duration(row.WindowStart+win-now) * time.Second
+			return nil
+		})
 	})
 	if err != nil {
 		return false, 0, 0, fmt.Errorf("store: count attempt: %w", err)
