@@ -40,10 +40,11 @@ import (
 //
 // While MariaDB searched the index twice for every code (publicQueryPrefix
 // says why), a code cost it the same in a batch of any size, and one slot
-// took about as much of its CPU as two, and no less of the application's. Without the second search a code
-// costs less in a larger batch, and one slot makes batches of some 17 codes
-// instead of 9. On a third machine, alternating the three builds, with the
-// share of the bare handler's req/s in the same run:
+// took about as much of its CPU as two, and no less of the application's.
+// Without the second search a code costs less in a larger batch, and one
+// slot makes batches of some 17 codes instead of 9. On another machine,
+// alternating the three builds, with the share of the bare handler's req/s
+// in the same run:
 //
 //	2 slots, two searches a code   0.26-0.34 (7 runs)   42-57 + 17-20 µs
 //	2 slots, one search            0.28-0.36 (7 runs)   41-62 + 15-22 µs
