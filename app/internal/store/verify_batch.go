@@ -72,11 +72,11 @@ type publicBatch struct {
 	// waits for by the time it gets a slot is not run. Guarded by the
 	// batcher's mu.
 	waiting int
-	// rows and err are the result, set before done is closed: the
-	// columns of each code found, by code.
-	rows map[string][]driver.Value
-	err  error
-	done chan struct{}
+	// letters and err are the result, set before done is closed: the
+	// letter of codes[i] at i, nil when no signed letter has that code.
+	letters []*PublicLetter
+	err     error
+	done    chan struct{}
 }
 
 // publicBatcher runs the pooled public lookups of a store.
@@ -85,7 +85,7 @@ type publicBatcher struct {
 	// leaves the pool's other connections to the staff. Channel senders are
 	// served in arrival order, so batches run in the order they formed.
 	slots chan struct{}
-	query func(ctx context.Context, codes []string) (map[string][]driver.Value, error)
+	query func(ctx context.Context, codes []string) ([]*PublicLetter, error)
 
 	mu      sync.Mutex
 	pending *publicBatch // the batch taking codes, nil when none
@@ -95,19 +95,19 @@ type publicBatcher struct {
 	queries, joined atomic.Int64
 }
 
-func newPublicBatcher(slots int, query func(context.Context, []string) (map[string][]driver.Value, error)) *publicBatcher {
+func newPublicBatcher(slots int, query func(context.Context, []string) ([]*PublicLetter, error)) *publicBatcher {
 	return &publicBatcher{slots: make(chan struct{}, max(1, slots)), query: query}
 }
 
-// lookup reads code's columns into dest, or returns sql.ErrNoRows.
-func (b *publicBatcher) lookup(ctx context.Context, code string, dest []driver.Value) error {
+// lookup reads the signed letter with code, or returns sql.ErrNoRows.
+func (b *publicBatcher) lookup(ctx context.Context, code string) (*PublicLetter, error) {
 	// A free slot: run alone, now.
 	select {
 	case b.slots <- struct{}{}:
 		b.queries.Add(1)
-		rows, err := b.query(ctx, []string{code})
+		letters, err := b.query(ctx, []string{code})
 		<-b.slots
-		return pick(rows, err, code, dest)
+		return pick(letters, err, 0)
 	default:
 	}
 	b.mu.Lock()
@@ -117,6 +117,7 @@ func (b *publicBatcher) lookup(ctx context.Context, code string, dest []driver.V
 		p = &publicBatch{done: make(chan struct{})}
 		b.pending = p
 	}
+	i := len(p.codes)
 	p.codes = append(p.codes, code)
 	p.waiting++
 	b.joined.Add(1)
@@ -129,12 +130,12 @@ func (b *publicBatcher) lookup(ctx context.Context, code string, dest []driver.V
 	}
 	select {
 	case <-p.done:
-		return pick(p.rows, p.err, code, dest)
+		return pick(p.letters, p.err, i)
 	case <-ctx.Done():
 		b.mu.Lock()
 		p.waiting--
 		b.mu.Unlock()
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -156,20 +157,18 @@ func (b *publicBatcher) run(p *publicBatch) {
 	ctx, cancel := context.WithTimeout(context.Background(), publicBatchTimeout)
 	defer cancel()
 	b.queries.Add(1)
-	p.rows, p.err = b.query(ctx, codes)
+	p.letters, p.err = b.query(ctx, codes)
 }
 
-// pick copies code's row of a batch's result into dest.
-func pick(rows map[string][]driver.Value, err error, code string, dest []driver.Value) error {
-	if err != nil {
-		return err
+// pick is the letter at i of a batch's result.
+func pick(letters []*PublicLetter, err error, i int) (*PublicLetter, error) {
+	switch {
+	case err != nil:
+		return nil, err
+	case letters[i] == nil:
+		return nil, sql.ErrNoRows
 	}
-	row, ok := rows[code]
-	if !ok {
-		return sql.ErrNoRows
-	}
-	copy(dest, row)
-	return nil
+	return letters[i], nil
 }
 
 // publicBatchSize is how many codes the prepared query for a batch of n
@@ -183,9 +182,16 @@ func publicBatchSize(n int) int {
 	return min(maxPublicBatch, 1<<bits.Len(uint(n-1)))
 }
 
-// publicLookupBatch is the batcher's query: the public columns of the
-// signed letters among codes, by code.
-func (s *Store) publicLookupBatch(ctx context.Context, codes []string) (map[string][]driver.Value, error) {
+// publicLookupBatch is the batcher's query: the signed letters among
+// codes, the letter of codes[i] at i.
+//
+// Each column is scanned as the driver gives it (rawColumn), and
+// publicLetterFrom copies a row's texts out of the driver's read buffer
+// into one string. Scanned into *any, database/sql copied every text on
+// its own, and the row went through a map by code: a batch of 17 codes of
+// 1,000,000 letters on MariaDB made 58 allocations a code, against 21 now,
+// most of them the driver's own.
+func (s *Store) publicLookupBatch(ctx context.Context, codes []string) ([]*PublicLetter, error) {
 	n := publicBatchSize(len(codes))
 	stmt, err := s.publicBatchStmt(ctx, n)
 	if err != nil {
@@ -203,35 +209,52 @@ func (s *Store) publicLookupBatch(ctx context.Context, codes []string) (map[stri
 		return nil, err
 	}
 	defer rows.Close()
-	found := make(map[string][]driver.Value, len(codes))
-	var vals [publicColumns]any
+	found := make([]*PublicLetter, len(codes))
+	var cols [publicColumns]rawColumn
+	var row [publicColumns]driver.Value
 	ptrs := make([]any, publicColumns)
 	for i := range ptrs {
-		ptrs[i] = &vals[i]
+		ptrs[i] = &cols[i]
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		row := make([]driver.Value, publicColumns)
-		for i := range row {
-			row[i] = vals[i]
+		for i, c := range cols {
+			row[i] = c.v
 		}
-		var code string
+		var code []byte
 		switch c := row[publicCodeColumn].(type) {
 		case string:
-			code = c
+			code = []byte(c)
 		case []byte:
-			code = string(c)
+			code = c
 		default:
 			return nil, fmt.Errorf("verify_code column: unexpected %T", c)
 		}
-		found[code] = row
+		// A code asked twice in one batch gets a letter for each.
+		for i, c := range codes {
+			if c == string(code) && found[i] == nil {
+				if found[i], err = publicLetterFrom(row[:]); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return found, nil
+}
+
+// rawColumn scans a column as the driver gives it, without a copy: a text
+// as []byte is the driver's, valid until the next row is read.
+type rawColumn struct{ v driver.Value }
+
+// Scan implements sql.Scanner.
+func (c *rawColumn) Scan(v any) error {
+	c.v = v
+	return nil
 }
 
 // publicCodeColumn is the index of l.verify_code in publicColumnsSQL.

@@ -86,3 +86,58 @@ func TestParseUTC(t *testing.T) {
 		t.Errorf("Scan of a time with an offset = %v, %v", d.t, err)
 	}
 }
+
+// TestPublicLetterFromDriverBuffer: the MySQL driver gives a row's texts as
+// slices of its read buffer, which the next row overwrites. A letter read
+// from such a row keeps its own texts, and its optional values are set
+// exactly when their columns are.
+func TestPublicLetterFromDriverBuffer(t *testing.T) {
+	buf := []byte("sk_usahasignedSiti Aminah500/012/3505122001/XII/2026K7Q2M9X4PAAAAAAAAAAAAAAAAAab12dicabut0a0bffee")
+	parts := []int{len("sk_usaha"), len("signed"), len("Siti Aminah"), len("500/012/3505122001/XII/2026"),
+		len("K7Q2M9X4PAAAAAAAAAAAAAAAAA"), len("ab12"), len("dicabut"), len("0a0b"), len("ffee")}
+	var texts [][]byte
+	for at, n := range parts {
+		start := 0
+		for _, m := range parts[:at] {
+			start += m
+		}
+		texts = append(texts, buf[start:start+n])
+	}
+	signed := time.Date(2026, 12, 1, 2, 30, 15, 123456789, time.UTC)
+	row := make([]driver.Value, publicColumns)
+	row[0], row[1], row[2], row[3], row[4], row[5] = int64(1234567), int64(2), texts[0], texts[1], texts[2], texts[3]
+	row[6], row[7], row[8], row[9], row[10], row[11] = texts[4], texts[5], signed, signed, nil, int64(300)
+	row[12], row[13], row[14], row[15] = signed.Add(time.Hour), texts[6], nil, int64(9)
+	row[16], row[17], row[18], row[19], row[20] = texts[7], texts[8], signed.AddDate(-1, 0, 0), signed.AddDate(1, 0, 0), nil
+
+	l, err := publicLetterFrom(row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range buf {
+		buf[i] = 'x' // the driver reads the next row into its buffer
+	}
+	hour := signed.Add(time.Hour)
+	switch {
+	case l.ID != 1234567 || l.VillageID != 2 || l.Module != "sk_usaha" || l.Status != "signed" || l.SubjectName != "Siti Aminah":
+		t.Errorf("letter: %+v", l)
+	case l.Number == nil || *l.Number != "500/012/3505122001/XII/2026" || l.VerifyCode != "K7Q2M9X4PAAAAAAAAAAAAAAAAA" || l.PDFSHA256 != "ab12":
+		t.Errorf("number %v, code %q, PDF %q", l.Number, l.VerifyCode, l.PDFSHA256)
+	case l.IssuedAt == nil || !l.IssuedAt.Equal(signed) || l.SignedAt == nil || !l.SignedAt.Equal(signed) || l.ValidUntil != nil:
+		t.Errorf("issued %v, signed %v, valid until %v", l.IssuedAt, l.SignedAt, l.ValidUntil)
+	case l.SignerOfficialID == nil || *l.SignerOfficialID != 300 || l.ReplacedByID != nil || l.TemplateID == nil || *l.TemplateID != 9:
+		t.Errorf("signer %v, replaced by %v, template %v", l.SignerOfficialID, l.ReplacedByID, l.TemplateID)
+	case l.RevokedAt == nil || !l.RevokedAt.Equal(hour) || l.RevokeCode != "dicabut":
+		t.Errorf("revoked %v (%q)", l.RevokedAt, l.RevokeCode)
+	case l.CertSerial == nil || *l.CertSerial != "0a0b" || l.CertFingerprint == nil || *l.CertFingerprint != "ffee":
+		t.Errorf("certificate %v %v", l.CertSerial, l.CertFingerprint)
+	case l.CertNotBefore == nil || l.CertNotAfter == nil || !l.CertNotAfter.Equal(signed.AddDate(1, 0, 0)) || l.CertRevokedAt != nil:
+		t.Errorf("certificate times %v %v %v", l.CertNotBefore, l.CertNotAfter, l.CertRevokedAt)
+	}
+
+	// A column of a type the query never gives is an error, not a blank.
+	row[4] = 3.5
+	if _, err := publicLetterFrom(row); err == nil {
+		t.Error("a float subject name was read")
+	}
+}

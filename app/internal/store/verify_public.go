@@ -279,20 +279,19 @@ func (s *Store) publicLetter(ctx context.Context, code string, since time.Time) 
 		return nil, fmt.Errorf("store: public letter by verify code: %w", surat.ErrNotFound)
 	}
 	s.publicCodes.Add(1)
-	var vals [publicColumns]driver.Value
+	var l *PublicLetter
 	var err error
 	if s.publicReaders != nil {
-		err = s.publicLookupDirect(ctx, code, since, vals[:])
+		var vals [publicColumns]driver.Value
+		if err = s.publicLookupDirect(ctx, code, since, vals[:]); err == nil {
+			l, err = publicLetterFrom(vals[:])
+		}
 	} else {
-		err = s.publicLookupPooled(ctx, code, vals[:])
+		l, err = s.publicBatches.lookup(ctx, code)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", surat.ErrNotFound)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("store: public letter by verify code: %w", err)
-	}
-	l, err := publicLetterFrom(vals[:])
 	if err != nil {
 		return nil, fmt.Errorf("store: public letter by verify code: %w", err)
 	}
@@ -319,13 +318,6 @@ func (s *Store) PublicReads() PublicReads {
 
 // publicColumns is the number of columns the public query selects.
 const publicColumns = 21
-
-// publicLookupPooled runs the lookup through database/sql (MySQL, and an
-// in-memory SQLite database), batched with the lookups running at the same
-// time (verify_batch.go), each column as the driver gives it.
-func (s *Store) publicLookupPooled(ctx context.Context, code string, dest []driver.Value) error {
-	return s.publicBatches.lookup(ctx, code, dest)
-}
 
 // publicReader is a SQLite connection of the public lookups' own, with the
 // lookup prepared on it.
@@ -563,63 +555,102 @@ func (s *Store) closePublicReaders() {
 	}
 }
 
-// publicLetterFrom reads the columns of the public query as the driver gives
-// them: int64, string or []byte, and time.Time (MySQL) or text (SQLite)
-// for the times.
+// publicLetterBox is a PublicLetter with room for the values its pointers
+// point to, so that publicLetterFrom allocates a letter once, not once for
+// each optional value.
+type publicLetterBox struct {
+	PublicLetter
+	number, certSerial, certFingerprint string
+	signer, replacedBy, template        int64
+	times                               [len(publicTimes)]time.Time
+}
+
+// publicTimes are the indexes of the time columns in the public query, in
+// the order of publicTimeColumns.
+var publicTimes = [...]int{8, 9, 10, 12, 18, 19, 20}
+
+// publicLetterFrom reads the columns of the public query as the driver
+// gives them: int64, string or []byte, and time.Time (MySQL) or text
+// (SQLite) for the times. A []byte may be the driver's buffer, which the
+// next row overwrites: such texts are copied, into one string for the
+// letter.
 func publicLetterFrom(v []driver.Value) (*PublicLetter, error) {
-	var l PublicLetter
+	box := new(publicLetterBox)
+	var text strings.Builder
+	size := 0
+	for _, x := range v {
+		if b, ok := x.([]byte); ok {
+			size += len(b)
+		}
+	}
+	text.Grow(size)
+	var ends [publicColumns]int
+	for i, x := range v {
+		if b, ok := x.([]byte); ok {
+			text.Write(b)
+			ends[i] = text.Len()
+		}
+	}
+	copied := text.String()
 	var err error
 	str := func(i int) string {
 		switch x := v[i].(type) {
 		case string:
 			return x
 		case []byte:
-			return string(x)
+			return copied[ends[i]-len(x) : ends[i]]
 		case nil:
 			return ""
 		}
 		err = cmp.Or(err, fmt.Errorf("column %d: unexpected %T", i, v[i]))
 		return ""
 	}
-	optStr := func(i int) *string {
+	optStr := func(i int, into *string) *string {
 		if v[i] == nil {
 			return nil
 		}
-		x := str(i)
-		return &x
+		*into = str(i)
+		return into
 	}
-	optInt := func(i int) *int64 {
+	optInt := func(i int, into *int64) *int64 {
 		switch x := v[i].(type) {
 		case nil:
 			return nil
 		case int64:
-			return &x
+			*into = x
+			return into
 		}
 		err = cmp.Or(err, fmt.Errorf("column %d: unexpected %T", i, v[i]))
 		return nil
 	}
 	num := func(i int) int64 {
-		if p := optInt(i); p != nil {
-			return *p
+		var n int64
+		if optInt(i, &n) == nil {
+			err = cmp.Or(err, fmt.Errorf("column %d is null", i))
 		}
-		err = cmp.Or(err, fmt.Errorf("column %d is null", i))
-		return 0
+		return n
 	}
-	when := func(i int) *time.Time {
+	var when [len(publicTimes)]*time.Time
+	for k, i := range publicTimes {
 		var t dbTime
 		err = cmp.Or(err, t.Scan(v[i]))
-		return t.ptr()
+		if t.valid {
+			box.times[k] = t.t
+			when[k] = &box.times[k]
+		}
 	}
+	l := &box.PublicLetter
 	l.ID, l.VillageID, l.Module, l.Status = num(0), num(1), str(2), surat.LetterStatus(str(3))
-	l.SubjectName, l.Number, l.VerifyCode, l.PDFSHA256 = str(4), optStr(5), str(6), str(7)
-	l.IssuedAt, l.SignedAt, l.ValidUntil, l.SignerOfficialID = when(8), when(9), when(10), optInt(11)
-	l.RevokedAt, l.RevokeCode, l.ReplacedByID, l.TemplateID = when(12), surat.RevocationReason(str(13)), optInt(14), optInt(15)
-	l.CertSerial, l.CertFingerprint = optStr(16), optStr(17)
-	l.CertNotBefore, l.CertNotAfter, l.CertRevokedAt = when(18), when(19), when(20)
+	l.SubjectName, l.Number, l.VerifyCode, l.PDFSHA256 = str(4), optStr(5, &box.number), str(6), str(7)
+	l.IssuedAt, l.SignedAt, l.ValidUntil, l.SignerOfficialID = when[0], when[1], when[2], optInt(11, &box.signer)
+	l.RevokedAt, l.RevokeCode = when[3], surat.RevocationReason(str(13))
+	l.ReplacedByID, l.TemplateID = optInt(14, &box.replacedBy), optInt(15, &box.template)
+	l.CertSerial, l.CertFingerprint = optStr(16, &box.certSerial), optStr(17, &box.certFingerprint)
+	l.CertNotBefore, l.CertNotAfter, l.CertRevokedAt = when[4], when[5], when[6]
 	if err != nil {
 		return nil, err
 	}
-	return &l, nil
+	return l, nil
 }
 
 // publicLookupSlots is how many public lookups (or batches of them) may

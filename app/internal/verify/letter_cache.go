@@ -101,7 +101,12 @@ func packFacts(l *store.PublicLetter, title, replacement string) letterFacts {
 	if f.hasCert {
 		texts[factCertSerial], texts[factCertFingerprint] = *l.CertSerial, *l.CertFingerprint
 	}
+	size := 0
+	for _, t := range texts {
+		size += len(t)
+	}
 	var b strings.Builder
+	b.Grow(size)
 	for i, t := range texts {
 		b.WriteString(t)
 		f.ends[i] = uint32(b.Len())
