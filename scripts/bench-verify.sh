@@ -30,6 +30,15 @@
 #   5. the same two against the HOT letters signed last only, and the
 #      server's RSS.
 #
+# Each run's line is printed indented as it ends; then, unindented, the bare
+# handler's line and each page's line with the requests/s of the bare
+# handler in the same round (floor) and the ratio. ROUNDS=3 measures the
+# bare handler and the pages three times, in turn, and gives each page the
+# round with the median ratio to the bare handler of its own round.
+# This machine's throughput drifts by 15-25% from one run to the next, the
+# bare handler's as much as the page's, so one pair of runs can land
+# anywhere in that band.
+#
 # Needs wrk (Debian: apt-get install wrk) and curl. wrk and the server share
 # this machine's cores, so figures are a floor for a dedicated server.
 #
@@ -54,6 +63,7 @@ HOT=${HOT:-20000}
 # for a few minutes (30 s at 500,000 letters or more).
 if [ "$N" -ge 500000 ]; then WARMUP=${WARMUP:-30s}; else WARMUP=${WARMUP:-5s}; fi
 THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-1}
 CONNECTIONS=${CONNECTIONS:-50}
 server_cpu=() wrk_cpu=()
 if [ -n "${PIN:-}" ]; then
@@ -119,7 +129,11 @@ db_reads() {
     $1 == "suratdesa_verify_db_queries_total" {q = $2} END {printf "%d %d\n", c, q}'
 }
 
-run() { # key, label, wrk arguments...
+# run KEY LABEL WRK-ARGS...: one wrk run of round $round; its line goes to
+# stdout (indented when there are several rounds) and to $work/KEY.ROUND.line,
+# its requests/s to $work/KEY.ROUND.rps.
+round=1
+run() {
   local key=$1 label=$2; shift 2
   local before after dbbefore dbafter logged
   # The server writes its log every 200 ms (package logbuf): wait for the
@@ -129,7 +143,8 @@ run() { # key, label, wrk arguments...
   logged=$(wc -l <"$work/access.log")
   read -r codes0 queries0 < <(db_reads)
   before=$(cpu_ticks); dbbefore=$(db_ticks)
-  "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$key.txt"
+  local out="$work/$key.$round.txt"
+  "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$out"
   after=$(cpu_ticks); dbafter=$(db_ticks)
   read -r codes1 queries1 < <(db_reads)
   sleep 0.5
@@ -143,10 +158,10 @@ run() { # key, label, wrk arguments...
     awk '{a[NR] = $1} END {if (NR == 0) print "-"; else printf "%.2fms", a[int((NR * 99 + 99) / 100)]}')
   [ "$key" != bare ] || hp99=- # the bare handler writes no log
   local rps p99 errs total us dbus
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$key.txt")
-  p99=$(awk '$1 == "99%" {print $2}' "$work/$key.txt")
-  errs=$(awk '/Non-2xx/ {print $5}' "$work/$key.txt")
-  total=$(awk '/requests in/ {print $1}' "$work/$key.txt")
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
+  p99=$(awk '$1 == "99%" {print $2}' "$out")
+  errs=$(awk '/Non-2xx/ {print $5}' "$out")
+  total=$(awk '/requests in/ {print $1}' "$out")
   # Server CPU per request: independent of what else runs on the machine.
   us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
   dbus=$(awk -v t=$((dbafter - dbbefore)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')
@@ -158,17 +173,52 @@ run() { # key, label, wrk arguments...
       'BEGIN {printf "%.2f/%.2f", c / n, (q > 0 ? c / q : 0)}')
   fi
   printf '%-30s %10s req/s   p99 %8s   server CPU %5s us/request   database CPU %5s us/request   non-2xx %s   handler-p99 %s   db-reads %s\n' \
-    "$label" "$rps" "$p99" "$us" "$dbus" "${errs:-0}" "$hp99" "$reads"
-  [ -z "${VERBOSE:-}" ] || cat "$work/$key.txt"
+    "$label" "$rps" "$p99" "$us" "$dbus" "${errs:-0}" "$hp99" "$reads" >"$work/$key.$round.line"
+  echo "$rps" >"$work/$key.$round.rps"
+  echo "  round $round: $(cat "$work/$key.$round.line")"
+  [ -z "${VERBOSE:-}" ] || cat "$out"
+}
+
+# median KEY: the line of KEY's round with the median ratio to the bare
+# handler of the same round (the lower middle one for an even count), with
+# that bare handler's requests/s and the ratio appended.
+median() {
+  local key=$1 r
+  r=$(for ((i = 1; i <= ROUNDS; i++)); do
+    awk -v i=$i -v a="$(cat "$work/$key.$i.rps")" -v b="$(cat "$work/bare.$i.rps")" 'BEGIN {printf "%.6f %d\n", a / b, i}'
+  done | sort -g | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) {print $2}')
+  printf '%s   floor %s req/s   ratio %s\n' "$(cat "$work/$key.$r.line")" "$(cat "$work/bare.$r.rps")" \
+    "$(awk -v a="$(cat "$work/$key.$r.rps")" -v b="$(cat "$work/bare.$r.rps")" 'BEGIN {printf "%.2f", a / b}')"
+}
+
+# rounds [--bare] KEY|LABEL|WRK-ARGS...: ROUNDS rounds of the bare handler
+# and each page, each run's line indented, then the median line of each
+# page; with --bare first, also the bare handler's line of round 1.
+rounds() {
+  local spec key label args show=
+  if [ "$1" = --bare ]; then show=1; shift; fi
+  for ((round = 1; round <= ROUNDS; round++)); do
+    run bare "bare Gin handler" "http://$BARE_ADDR/bare"
+    for spec in "$@"; do
+      IFS='|' read -r key label args <<<"$spec"
+      # shellcheck disable=SC2086
+      run "$key" "$label" $args
+    done
+  done
+  [ -z "$show" ] || cat "$work/bare.1.line"
+  for spec in "$@"; do
+    IFS='|' read -r key label args <<<"$spec"
+    median "$key"
+  done
 }
 
 echo "== warm-up ($WARMUP)"
 "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" >/dev/null
 
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores${PIN:+ (server on core 0, wrk on core 1)}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-run bare "bare Gin handler" "http://$BARE_ADDR/bare"
-run verify "/v/<code>, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt"
-run verifygz "/v/<code> gzip, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/codes.txt" gzip
+lua="$root/scripts/bench-verify.lua"
+rounds --bare "verify|/v/<code>, $N letters|-s $lua http://$ADDR -- $work/codes.txt" \
+  "verifygz|/v/<code> gzip, $N letters|-s $lua http://$ADDR -- $work/codes.txt gzip"
 # The same with the scans spread over the HOT letters signed last only: QR
 # codes are scanned mostly in the weeks after signing, and these letters fit
 # the replica's letter cache (verify/letter_cache.go), which the scans above,
@@ -176,7 +226,7 @@ run verifygz "/v/<code> gzip, $N letters" -s "$root/scripts/bench-verify.lua" "h
 if [ "$N" -gt "$HOT" ]; then
   tail -n "$HOT" "$work/codes.txt" >"$work/hot.txt"
   "${wrk_cpu[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/hot.txt" >/dev/null
-  run verifyhot "/v/<code> recent $HOT, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/hot.txt"
-  run verifyhotgz "/v/<code> gzip recent $HOT, $N letters" -s "$root/scripts/bench-verify.lua" "http://$ADDR" -- "$work/hot.txt" gzip
+  rounds "verifyhot|/v/<code> recent $HOT, $N letters|-s $lua http://$ADDR -- $work/hot.txt" \
+    "verifyhotgz|/v/<code> gzip recent $HOT, $N letters|-s $lua http://$ADDR -- $work/hot.txt gzip"
 fi
 echo "   server RSS $(awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status"), peak $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$server/status")"

@@ -10,6 +10,9 @@
 #   MYSQL=root@tcp(127.0.0.1:3306)/  server DSN; each MySQL step creates and drops its own database
 #   SIZES="10000 1000000"             letters of the public check, per engine
 #   DURATION=15s                      wrk time per target
+#   ROUNDS=3                          public check: rounds of the bare handler
+#                                     and the pages in turn, median ratio
+#                                     (scripts/bench-verify.sh)
 #   SKIP_MYSQL=1                      only SQLite
 #   PIN=1                             public check with the server and wrk on
 #                                     separate cores (see scripts/bench-verify.sh)
@@ -26,6 +29,7 @@
 #                 one by one first and signed with one SignBatch call, and
 #                 the first batch again with its files on tmpfs (/dev/shm)
 #   public check  /v/<code> against a bare Gin handler in the same wrk run,
+#                 the median of ROUNDS rounds of the two in turn,
 #                 for each engine and size (scripts/bench-verify.sh; the
 #                 rate limit is off through web.RateLimits.Disabled, which
 #                 exists for this benchmark only): scans spread over all
@@ -47,10 +51,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 MYSQL=${MYSQL:-root@tcp(127.0.0.1:3306)/}
 if [ -n "${QUICK:-}" ]; then
-  SIZES=${SIZES:-"10000 100000"}; DURATION=${DURATION:-8s}
+  SIZES=${SIZES:-"10000 100000"}; DURATION=${DURATION:-8s}; ROUNDS=${ROUNDS:-1}
   SCALE="--villages 60 --residents 60000 --big 20000 --letters 40000 --big-history 5000"
 else
-  SIZES=${SIZES:-"10000 1000000"}; DURATION=${DURATION:-15s}
+  SIZES=${SIZES:-"10000 1000000"}; DURATION=${DURATION:-15s}; ROUNDS=${ROUNDS:-3}
   SCALE="--villages 300 --residents 300000 --big 100000 --letters 200000 --big-history 25000"
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
@@ -127,15 +131,14 @@ for engine in $engines; do
     echo "-- $engine, $n letters"
     if [ "$engine" = mysql ]; then
       newdb "verify$n"
-      DRIVER=mysql DSN="$dsn" N=$n DURATION=$DURATION scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
+      DRIVER=mysql DSN="$dsn" N=$n DURATION=$DURATION ROUNDS=$ROUNDS scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
     else
-      N=$n DURATION=$DURATION scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
+      N=$n DURATION=$DURATION ROUNDS=$ROUNDS scripts/bench-verify.sh >"$work/verify-$engine-$n.txt"
     fi
     f="$work/verify-$engine-$n.txt"
     # field LABEL-REGEX WORD: the value before (or after, for p99) WORD on the line.
     before() { awk -v w="$2" "/$1/"' {for (i=2;i<=NF;i++) if ($i==w) print $(i-1)}' "$f"; }
     after() { awk -v w="$2" "/$1/"' {for (i=1;i<NF;i++) if ($i==w) print $(i+1)}' "$f"; }
-    bare=$(before '^bare Gin handler' req/s)
     for kind in plain gzip hot hotgzip; do
       case $kind in
         plain) re='^\/v\/<code>,'; label="" ;;
@@ -144,8 +147,7 @@ for engine in $engines; do
         hotgzip) re='^\/v\/<code> gzip recent'; label=" gzip recent ${HOT:-20000}" ;;
       esac
       grep -q "$re" "$f" || continue
-      page=$(before "$re" req/s)
-      row "public check /v$label, $engine, $n letters (req/s)" "$page" "$bare" "$(awk -v a="$page" -v b="$bare" 'BEGIN {printf "%.2f", a / b}')"
+      row "public check /v$label, $engine, $n letters (req/s)" "$(before "$re" req/s)" "$(after "$re" floor)" "$(after "$re" ratio)"
       row "public check /v$label, $engine, $n letters (p99)" "$(after "$re" p99)" "20ms"
       row "public check /v$label, $engine, $n letters (p99 in the server's handler)" "$(after "$re" handler-p99)"
       row "public check /v$label, $engine, $n letters (CPU us/request: app, database)" \
