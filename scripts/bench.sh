@@ -147,7 +147,7 @@ for engine in $engines; do
         hotgzip) re='^\/v\/<code> gzip recent'; label=" gzip recent ${HOT:-20000}" ;;
       esac
       grep -q "$re" "$f" || continue
-      row "public check /v$label, $engine, $n letters (req/s)" "$(before "$re" req/s)" "$(after "$re" floor)" "$(after "$re" ratio)"
+      row "public check /v$label, $engine, $n letters (req/s)" "$(before "$re" req/s | head -n 1)" "$(after "$re" floor)" "$(after "$re" ratio)"
       row "public check /v$label, $engine, $n letters (p99)" "$(after "$re" p99)" "20ms"
       row "public check /v$label, $engine, $n letters (p99 in the server's handler)" "$(after "$re" handler-p99)"
       row "public check /v$label, $engine, $n letters (CPU us/request: app, database)" \
