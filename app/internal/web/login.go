@@ -170,9 +170,13 @@ func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpa
 // overtake the count; unknown usernames are counted exactly like known
 // ones, by a keyed hash of the typed name.
 const (
-	// maxLoginFailures attempts from one client address on one username
-	// within lockoutDuration lock that username for that address only:
-	// guesses from elsewhere cannot lock the kepala desa out.
+	// maxLoginFailures wrong passwords from one client address on one
+	// username within lockoutDuration lock that username for that address
+	// only: guesses from elsewhere cannot lock the kepala desa out. As many
+	// attempts of the pair may be checked in the window (loginRules), so
+	// that parallel guesses cannot overtake the count; while right ones
+	// still being checked fill it, the next is told to retry in a moment
+	// (authenticate).
 	maxLoginFailures = 5
 	lockoutDuration  = 15 * time.Minute
 	// maxAccountAttempts attempts on one username from all addresses
@@ -199,6 +203,13 @@ func (s *Server) loginRules(username, ip string) []attempt.Rule {
 	}
 }
 
+// loginFailures counts the wrong passwords of the username from one client
+// address as they end; only they lock the pair.
+func (s *Server) loginFailures(username, ip string) attempt.Rule {
+	return attempt.Rule{Bucket: s.attempts.Bucket("login-pair-failed", username, ip),
+		Max: maxLoginFailures, Window: lockoutDuration}
+}
+
 // authenticate checks a username and password from the client address ip
 // for both the login form and the token endpoint. Before any password is
 // checked the attempt is counted (loginRules): over a limit it is a
@@ -211,14 +222,28 @@ func (s *Server) loginRules(username, ip string) []attempt.Rule {
 // a wrong password all return errInvalidCredentials, except the attempt
 // that uses up the last try, which returns the *lockedError at once; the
 // answers, their timing and the locks are the same for unknown usernames.
+//
+// The pair's attempts in the window are bounded as they start, but only
+// its wrong passwords lock it (loginFailures): an API client asking for
+// tokens from several workers at once, with the right password, fills the
+// bound while its attempts are still checked, and the next is auth.ErrBusy
+// (503, retry in a moment), not a lock-out of 15 minutes.
 func (s *Server) authenticate(ctx context.Context, username, password, ip string) (*surat.User, error) {
 	rules := s.loginRules(username, ip)
+	failures := s.loginFailures(username, ip)
 	counted, err := s.attempts.Take(ctx, rules...)
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
 		return nil, &rateLimitedError{Retry: limit.Until.Sub(s.now())}
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[1].Bucket:
+		failed, err := s.attempts.Hits(ctx, failures)
+		if err != nil {
+			return nil, err
+		}
+		if failed < maxLoginFailures {
+			return nil, auth.ErrBusy
+		}
 		return nil, &lockedError{Until: limit.Until}
 	case errors.As(err, &limit):
 		return nil, &loginThrottledError{Until: limit.Until}
@@ -244,7 +269,14 @@ func (s *Server) authenticate(ctx context.Context, username, password, ip string
 		}
 		return nil, err
 	case errors.Is(err, auth.ErrMismatch) || u == nil || u.Disabled:
-		if pair := counted[1]; pair.Hits >= maxLoginFailures {
+		// Each wrong password took a try of the pair first, so this count
+		// stays within the same limit; the lock lasts as long as the
+		// tries' window, which began no later than the failures'.
+		failed, err := s.attempts.Take(ctx, failures)
+		if err != nil && !errors.As(err, &limit) {
+			return nil, err
+		}
+		if err != nil || failed[0].Hits >= maxLoginFailures {
 			if u != nil {
 				s.log.WarnContext(ctx, "account locked for one address", "user_id", u.ID)
 				if err := s.store.AuditLock(ctx, u.VillageID, "user", u.ID,
@@ -252,7 +284,7 @@ func (s *Server) authenticate(ctx context.Context, username, password, ip string
 					return nil, err
 				}
 			}
-			return nil, &lockedError{Until: pair.WindowEnds}
+			return nil, &lockedError{Until: counted[1].WindowEnds}
 		}
 		return nil, errInvalidCredentials
 	case err != nil:
@@ -260,7 +292,7 @@ func (s *Server) authenticate(ctx context.Context, username, password, ip string
 	}
 	// A right password: the failures of this address on this account no
 	// longer count, and this attempt counts against no limit.
-	if err := s.attempts.Forget(ctx, rules[1].Bucket); err != nil {
+	if err := s.attempts.Forget(ctx, rules[1].Bucket, failures.Bucket); err != nil {
 		return nil, err
 	}
 	if err := s.attempts.Refund(ctx, rules[0].Bucket, rules[2].Bucket); err != nil {
