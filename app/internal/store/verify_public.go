@@ -714,13 +714,6 @@ func (d *dbTime) Scan(v any) error {
 	return fmt.Errorf("store: cannot parse time %q", s)
 }
 
-func (d dbTime) ptr() *time.Time {
-	if !d.valid {
-		return nil
-	}
-	return &d.t
-}
-
 // parseUTC reads the shape the SQLite driver writes a UTC time in,
 // "2006-01-02 15:04:05.999999999+00:00" (the fraction optional), which
 // is every time the application stores, as a time in UTC; ok is
