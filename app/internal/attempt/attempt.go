@@ -103,6 +103,37 @@ func (c *Counter) Take(ctx context.Context, rules ...Rule) ([]store.AuthAttempt,
 	return out, nil
 }
 
+// Lockout is a limit that locks on wrong attempts only. Tries counts every
+// attempt as it starts, before the check, so that parallel guesses cannot
+// overtake the limit and no more than its Max are checked per window;
+// Failures counts the wrong ones as they end, and only it locks. Both have
+// the same Max and Window. An owner's own attempts in parallel (several
+// tabs, an API client with several workers) fill Tries while their right
+// secrets are still being checked: the caller tells them to retry in a
+// moment (Refused), not that they are locked out.
+type Lockout struct{ Tries, Failures Rule }
+
+// Refused says, for an attempt that Tries refused, whether the failures
+// lock (else the tries in flight filled the limit: retry soon).
+func (c *Counter) Refused(ctx context.Context, l Lockout) (locked bool, err error) {
+	failed, err := c.Hits(ctx, l.Failures)
+	return failed >= l.Failures.Max, err
+}
+
+// Failed counts a wrong attempt, one that took a try of l first (so this
+// count stays within the same Max), and says whether it used up the last.
+func (c *Counter) Failed(ctx context.Context, l Lockout) (locked bool, err error) {
+	failed, err := c.Take(ctx, l.Failures)
+	var limit *LimitError
+	if errors.As(err, &limit) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return failed[0].Hits >= l.Failures.Max, nil
+}
+
 // Forget ends the windows of the buckets: after a successful sign-in, the
 // failures before it no longer count.
 func (c *Counter) Forget(ctx context.Context, buckets ...string) error {

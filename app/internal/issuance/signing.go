@@ -67,20 +67,20 @@ func (s *Service) signingOfficial(ctx context.Context, actor surat.Actor, villag
 // the limit, ErrWrongPassphrase, wrapping a *LockedError when it used up
 // the last try; a right passphrase clears the count.
 //
-// Two buckets count: every attempt as it starts ("sign-cert", which bounds
-// the passphrases checked at once and per window), and the wrong ones as
-// they end ("sign-cert-failed", which alone locks). A signer's own
-// requests in parallel (several tabs, an API client signing letters one by
-// one from several workers) fill the first while their right passphrases
-// are still being checked; they are told to try again in a moment, not
-// locked out for SignLockDuration.
+// The limit is an attempt.Lockout: every attempt counts as it starts
+// ("sign-cert"), the wrong ones as they end ("sign-cert-failed", which
+// alone locks). A signer's own requests in parallel (several tabs, an API
+// client signing letters from several workers) are told to try again in a
+// moment, not locked out for SignLockDuration.
 func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open func() error) error {
 	id := strconv.FormatInt(certID, 10)
-	tries := attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", id),
-		Max: surat.MaxSignFailures, Window: surat.SignLockDuration}
-	failures := attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert-failed", id),
-		Max: surat.MaxSignFailures, Window: surat.SignLockDuration}
-	counted, err := s.countedAttempt(ctx, []attempt.Rule{tries}, func() error {
+	lock := attempt.Lockout{
+		Tries: attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", id),
+			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
+		Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert-failed", id),
+			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
+	}
+	counted, err := s.countedAttempt(ctx, []attempt.Rule{lock.Tries}, func() error {
 		err := open()
 		if err != nil && !errors.Is(err, pki.ErrWrongPassphrase) {
 			return fmt.Errorf("issuance: open key of certificate %d: %w", certID, err)
@@ -90,23 +90,21 @@ func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open fu
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit):
-		failed, herr := s.d.Attempts.Hits(ctx, failures)
-		if herr != nil {
-			return fmt.Errorf("issuance: count wrong passphrases: %w", herr)
+		locked, err := s.d.Attempts.Refused(ctx, lock)
+		if err != nil {
+			return fmt.Errorf("issuance: count wrong passphrases: %w", err)
 		}
-		if failed < surat.MaxSignFailures {
+		if !locked {
 			return auth.ErrBusy
 		}
 		return &LockedError{Until: limit.Until.UTC()}
 	case errors.Is(err, pki.ErrWrongPassphrase):
-		// Each wrong passphrase took a try first, so this count stays
-		// within the same Max. The lock lasts as long as the tries' window,
-		// which began no later than the failures'.
-		failed, terr := s.d.Attempts.Take(ctx, failures)
-		if terr != nil && !errors.As(terr, &limit) {
-			return fmt.Errorf("issuance: count wrong passphrase: %w", terr)
+		// The lock lasts as long as the tries' window, which began no
+		// later than the failures'.
+		locked, err := s.d.Attempts.Failed(ctx, lock)
+		if err != nil {
+			return fmt.Errorf("issuance: count wrong passphrase: %w", err)
 		}
-		locked := terr != nil || failed[0].Hits >= surat.MaxSignFailures
 		s.d.Log.Warn("wrong signing passphrase", "village_id", villageID, "certificate_id", certID,
 			"locked", locked)
 		if locked {
@@ -116,7 +114,7 @@ func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open fu
 	case err != nil:
 		return err
 	}
-	if err := s.d.Attempts.Forget(ctx, tries.Bucket, failures.Bucket); err != nil {
+	if err := s.d.Attempts.Forget(ctx, lock.Tries.Bucket, lock.Failures.Bucket); err != nil {
 		return fmt.Errorf("issuance: clear signing attempts: %w", err)
 	}
 	return nil

@@ -203,11 +203,11 @@ func (s *Server) loginRules(username, ip string) []attempt.Rule {
 	}
 }
 
-// loginFailures counts the wrong passwords of the username from one client
-// address as they end; only they lock the pair.
-func (s *Server) loginFailures(username, ip string) attempt.Rule {
-	return attempt.Rule{Bucket: s.attempts.Bucket("login-pair-failed", username, ip),
-		Max: maxLoginFailures, Window: lockoutDuration}
+// loginLockout is the lock of the username from one client address: its
+// tries are loginRules' second rule, and only its wrong passwords lock.
+func (s *Server) loginLockout(rules []attempt.Rule, username, ip string) attempt.Lockout {
+	return attempt.Lockout{Tries: rules[1], Failures: attempt.Rule{
+		Bucket: s.attempts.Bucket("login-pair-failed", username, ip), Max: maxLoginFailures, Window: lockoutDuration}}
 }
 
 // authenticate checks a username and password from the client address ip
@@ -224,24 +224,24 @@ func (s *Server) loginFailures(username, ip string) attempt.Rule {
 // answers, their timing and the locks are the same for unknown usernames.
 //
 // The pair's attempts in the window are bounded as they start, but only
-// its wrong passwords lock it (loginFailures): an API client asking for
+// its wrong passwords lock it (loginLockout): an API client asking for
 // tokens from several workers at once, with the right password, fills the
 // bound while its attempts are still checked, and the next is auth.ErrBusy
 // (503, retry in a moment), not a lock-out of 15 minutes.
 func (s *Server) authenticate(ctx context.Context, username, password, ip string) (*surat.User, error) {
 	rules := s.loginRules(username, ip)
-	failures := s.loginFailures(username, ip)
+	lock := s.loginLockout(rules, username, ip)
 	counted, err := s.attempts.Take(ctx, rules...)
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
 		return nil, &rateLimitedError{Retry: limit.Until.Sub(s.now())}
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[1].Bucket:
-		failed, err := s.attempts.Hits(ctx, failures)
+		locked, err := s.attempts.Refused(ctx, lock)
 		if err != nil {
 			return nil, err
 		}
-		if failed < maxLoginFailures {
+		if !locked {
 			return nil, auth.ErrBusy
 		}
 		return nil, &lockedError{Until: limit.Until}
@@ -269,14 +269,13 @@ func (s *Server) authenticate(ctx context.Context, username, password, ip string
 		}
 		return nil, err
 	case errors.Is(err, auth.ErrMismatch) || u == nil || u.Disabled:
-		// Each wrong password took a try of the pair first, so this count
-		// stays within the same limit; the lock lasts as long as the
-		// tries' window, which began no later than the failures'.
-		failed, err := s.attempts.Take(ctx, failures)
-		if err != nil && !errors.As(err, &limit) {
+		// The lock lasts as long as the tries' window, which began no
+		// later than the failures'.
+		locked, err := s.attempts.Failed(ctx, lock)
+		if err != nil {
 			return nil, err
 		}
-		if err != nil || failed[0].Hits >= maxLoginFailures {
+		if locked {
 			if u != nil {
 				s.log.WarnContext(ctx, "account locked for one address", "user_id", u.ID)
 				if err := s.store.AuditLock(ctx, u.VillageID, "user", u.ID,
@@ -292,7 +291,7 @@ func (s *Server) authenticate(ctx context.Context, username, password, ip string
 	}
 	// A right password: the failures of this address on this account no
 	// longer count, and this attempt counts against no limit.
-	if err := s.attempts.Forget(ctx, rules[1].Bucket, failures.Bucket); err != nil {
+	if err := s.attempts.Forget(ctx, lock.Tries.Bucket, lock.Failures.Bucket); err != nil {
 		return nil, err
 	}
 	if err := s.attempts.Refund(ctx, rules[0].Bucket, rules[2].Bucket); err != nil {
