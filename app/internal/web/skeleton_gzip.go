@@ -158,22 +158,28 @@ func copyBits(length, distance int) int {
 // Huffman code made for the skeleton's parts (in which every byte can still
 // be written, for the values), the block's header and every stretch of
 // the parts whose code does not depend on the values already encoded.
+// The parts' segments lie in one array and their bits in another, some
+// 15 kB for the verification page, which writeGzip walks in order.
 type gzPlan struct {
 	lit   [286]huffCode // literal/length code
 	dist  [30]huffCode  // distance code
 	head  bitString     // BFINAL, BTYPE and the code tables
-	parts [][]gzSeg
+	segs  []gzSeg       // the parts' segments, part after part
+	ends  []int32       // the end of part i's segments in segs
+	words []uint32      // the encoded stretches' bits
 }
 
-// gzSeg is a stretch of a part: encoded bits, or (copy) a copy from an
-// earlier part, whose distance depends on the values between, with its
-// length already encoded and the part's text it spells should the distance
-// be out of reach.
+// gzSeg is a stretch of a part: n bits encoded in words from word, or
+// (n == 0) a copy of size bytes from part src at srcOff to off, whose
+// distance depends on the values between, with its length already encoded;
+// should the distance be out of reach, the part's text it spells is
+// written as literals instead.
 type gzSeg struct {
-	bits   bitString
-	copy   gzOp
-	length huffCode // the length's symbol and extra bits
-	text   string
+	n           int32
+	word        int32 // or, for a copy, off
+	src, srcOff int32
+	size        int32
+	length      huffCode // the length's symbol and extra bits
 }
 
 // bitString is encoded deflate bits, in 32-bit words (least significant
@@ -231,7 +237,7 @@ func newGzPlan(parts []string, plans [][]gzOp) *gzPlan {
 			distFreq[dc] += 2
 		}
 	}
-	p := &gzPlan{parts: make([][]gzSeg, len(parts))}
+	p := &gzPlan{ends: make([]int32, len(parts))}
 	litLen := huffmanLengths(litFreq[:], 15)
 	distLen := huffmanLengths(distFreq[:], 15)
 	canonical(litLen, p.lit[:])
@@ -241,31 +247,32 @@ func newGzPlan(parts []string, plans [][]gzOp) *gzPlan {
 	bw.put(2, 2) // BTYPE 10: a code of its own
 	writeCodeTables(&bw, litLen, distLen)
 	p.head = bw.bitString()
+	var run bitWriter
+	stretch := func() { // ends the run of encoded bits, if any
+		if run.count() > 0 {
+			bs := run.bitString()
+			p.segs = append(p.segs, gzSeg{n: int32(bs.n), word: int32(len(p.words))})
+			p.words = append(p.words, bs.words...)
+			run = bitWriter{}
+		}
+	}
 	for i, ops := range plans {
-		var segs []gzSeg
-		var run bitWriter
 		for _, op := range ops {
-			text := parts[i][op.off : op.off+op.n]
 			switch {
 			case op.src < 0:
-				run.literalText(&p.lit, text)
+				run.literalText(&p.lit, parts[i][op.off:op.off+op.n])
 			case int(op.src) == i:
 				run.copy(p, int(op.n), int(op.off-op.srcOff))
 			default:
-				if run.count() > 0 {
-					segs = append(segs, gzSeg{bits: run.bitString()})
-					run = bitWriter{}
-				}
+				stretch()
 				sym, extra, extraBits := lengthCode(int(op.n))
 				c := p.lit[sym]
 				length := huffCode{code: c.code | uint32(extra)<<c.len, len: c.len + uint8(extraBits)}
-				segs = append(segs, gzSeg{copy: op, length: length, text: text})
+				p.segs = append(p.segs, gzSeg{word: op.off, src: op.src, srcOff: op.srcOff, size: op.n, length: length})
 			}
 		}
-		if run.count() > 0 {
-			segs = append(segs, gzSeg{bits: run.bitString()})
-		}
-		p.parts[i] = segs
+		stretch()
+		p.ends[i] = int32(len(p.segs))
 	}
 	return p
 }
@@ -276,29 +283,30 @@ func (sk *skeleton) writeGzip(dst *bytes.Buffer, body []byte, starts []int) {
 	p := sk.gz
 	// A page compresses to well under its size; put grows the output
 	// should one not.
-	dst.Grow(10 + p.head.n/8 + len(body) + 16)
+	dst.Grow(gzipHeaderSize + p.head.n/8 + len(body) + gzipTrailerSize + 8)
 	bw := bitWriter{out: dst.AvailableBuffer()}
 	bw.out = bw.out[:cap(bw.out)]
-	bw.pos = copy(bw.out, []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}) // gzip header: no name, no time
+	bw.pos = copy(bw.out, gzipHeader[:])
 	bw.putString(p.head)
 	var seen valueIndex
-	for i, segs := range p.parts {
+	k := 0
+	for i, end := range p.ends {
 		at := starts[i]
-		for k := range segs {
-			sg := &segs[k]
-			if sg.bits.n > 0 {
-				bw.putString(sg.bits)
+		for ; k < int(end); k++ {
+			sg := &p.segs[k]
+			if sg.n > 0 {
+				bw.putString(bitString{words: p.words[sg.word:], n: int(sg.n)})
 				continue
 			}
-			op := sg.copy
-			d := at + int(op.off) - (starts[op.src] + int(op.srcOff))
+			d := at + int(sg.word) - (starts[sg.src] + int(sg.srcOff))
 			if d > deflateMaxDistance { // the values between pushed the source out of reach
-				bw.literalText(&p.lit, sg.text)
+				bw.literalText(&p.lit, sk.parts[i][sg.word:sg.word+sg.size])
 				continue
 			}
 			bw.put(sg.length.code, uint(sg.length.len))
-			dc, extra, extraBits := distanceCode(d)
-			bw.put(p.dist[dc].code|uint32(extra)<<p.dist[dc].len, uint(p.dist[dc].len)+extraBits)
+			dc := distanceSym(d)
+			c := p.dist[dc]
+			bw.put(c.code|uint32(d-distanceBase[dc])<<c.len, uint(c.len)+uint(distanceExtraBits[dc]))
 		}
 		if i+1 < len(starts) {
 			bw.value(p, body, at+len(sk.parts[i]), starts[i+1], &seen)
@@ -306,10 +314,17 @@ func (sk *skeleton) writeGzip(dst *bytes.Buffer, body []byte, starts []int) {
 	}
 	bw.put(p.lit[256].code, uint(p.lit[256].len)) // end of block
 	out := bw.flush()
-	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(body))
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(body)) // the trailer
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
 	dst.Write(out)
 }
+
+// gzipHeader starts a gzip member: deflate, no name, no time, unknown
+// system. The member ends with gzipTrailerSize bytes, the page's CRC-32
+// and length.
+var gzipHeader = [gzipHeaderSize]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}
+
+const gzipHeaderSize, gzipTrailerSize = 10, 8
 
 // valueIndex finds earlier values in a page: the position after the last
 // value byte starting each hashed four bytes (0: none).
@@ -371,12 +386,21 @@ func (w *bitWriter) put(v uint32, n uint) {
 	}
 }
 
-// putString writes encoded bits.
+// putString writes encoded bits. Every whole word fills the pending
+// bits past 32, so each writes four bytes.
 func (w *bitWriter) putString(s bitString) {
 	full := s.n / 32
-	for _, word := range s.words[:full] {
-		w.put(word, 32)
+	if w.pos+4*full > len(w.out) {
+		w.out = append(w.out, make([]byte, len(w.out)+4*full)...)
 	}
+	out, pos, pending, n := w.out, w.pos, w.bits, w.n
+	for _, word := range s.words[:full] {
+		pending |= uint64(word) << n
+		binary.LittleEndian.PutUint32(out[pos:], uint32(pending))
+		pos += 4
+		pending >>= 32
+	}
+	w.pos, w.bits = pos, pending
 	if rest := uint(s.n % 32); rest > 0 {
 		w.put(s.words[full], rest)
 	}
@@ -457,6 +481,29 @@ func distanceCode(distance int) (code, extra int, extraBits uint) {
 	sub := (x >> extraBits) & 1
 	return 2*int(top) + sub, x - (2+sub)<<extraBits, extraBits
 }
+
+// distanceSym is distanceCode's symbol by table, for the copies that
+// writeGzip measures per page: distanceSyms holds the symbol of each
+// distance-1 below 256, and of each (distance-1)>>7 above, whose symbols
+// are 14 more (the extra bits then cover the seven bits shifted out).
+func distanceSym(distance int) int {
+	x := distance - 1
+	if x < 256 {
+		return int(distanceSyms[x])
+	}
+	return int(distanceSyms[x>>7]) + 14
+}
+
+var distanceSyms, distanceBase, distanceExtraBits = func() (syms [256]uint8, base [30]int, extra [30]uint8) {
+	for d := 32768; d >= 1; d-- {
+		code, e, eb := distanceCode(d)
+		base[code], extra[code] = d-e, uint8(eb)
+		if d <= 256 {
+			syms[d-1] = uint8(code)
+		}
+	}
+	return
+}()
 
 // huffmanLengths returns the code lengths of a Huffman code for freq, none
 // longer than limit: zero for a symbol that never occurs, and at least one

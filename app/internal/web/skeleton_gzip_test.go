@@ -138,7 +138,8 @@ func TestDeflateCodeTables(t *testing.T) {
 }
 
 // TestDeflateLengthAndDistanceCodes checks every copy length and distance
-// against the tables of RFC 1951 §3.2.5.
+// against the tables of RFC 1951 §3.2.5, and writeGzip's table of distance
+// symbols (distanceSym) against distanceCode.
 func TestDeflateLengthAndDistanceCodes(t *testing.T) {
 	lengthBase := []int{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59,
 		67, 83, 99, 115, 131, 163, 195, 227, 258}
@@ -157,6 +158,9 @@ func TestDeflateLengthAndDistanceCodes(t *testing.T) {
 		wantBits := uint(max(0, code/2-1))
 		if code < 0 || code >= 30 || bits != wantBits || distBase[code]+extra != d || extra < 0 || extra >= 1<<bits {
 			t.Fatalf("distance %d: code %d, extra %d in %d bits", d, code, extra, bits)
+		}
+		if sym := distanceSym(d); sym != code || distanceBase[sym] != distBase[code] || uint(distanceExtraBits[sym]) != bits {
+			t.Fatalf("distance %d: table symbol %d (base %d, %d extra bits), code %d", d, sym, distanceBase[sym], distanceExtraBits[sym], code)
 		}
 	}
 }
