@@ -129,12 +129,31 @@ func (s *Service) residentVillage(ctx context.Context, kode string) (int64, erro
 	return 0, &surat.ValidationError{Fields: map[string]string{"kode_desa": "Kode desa tidak terdaftar"}}
 }
 
-// accountRule is the limit on PIN checks of the NIK in the village: the
-// same bucket whether or not the NIK has an account, for logins and for
-// the old-PIN check of a PIN change alike.
-func (s *Service) accountRule(villageID int64, nik string) attempt.Rule {
-	return attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-nik", strconv.FormatInt(villageID, 10), nik),
-		Max: MaxPINFailures, Window: LockoutDuration}
+// accountLock is the lock of the NIK in the village: its tries bound the
+// PIN checks as they start, and only its wrong PINs lock it (see
+// attempt.Lockout). The same buckets whether or not the NIK has an
+// account, for logins and for the old-PIN check of a PIN change alike.
+func (s *Service) accountLock(villageID int64, nik string) attempt.Lockout {
+	village := strconv.FormatInt(villageID, 10)
+	return attempt.Lockout{
+		Tries:    attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-nik", village, nik), Max: MaxPINFailures, Window: LockoutDuration},
+		Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-nik-failed", village, nik), Max: MaxPINFailures, Window: LockoutDuration},
+	}
+}
+
+// refusedTry is the answer to an attempt that the NIK's tries refused
+// until until: locked when its wrong PINs lock it, else auth.ErrBusy, as
+// the tries in flight (the resident's own, tapping again on a slow
+// connection) are still being checked.
+func (s *Service) refusedTry(ctx context.Context, lock attempt.Lockout, until time.Time) error {
+	locked, err := s.d.Attempts.Refused(ctx, lock)
+	switch {
+	case err != nil:
+		return err
+	case locked:
+		return &LockedError{Until: until}
+	}
+	return auth.ErrBusy
 }
 
 // ipRule is the limit on failed resident logins from one client address.
@@ -154,17 +173,20 @@ func (s *Service) checkPIN(pin, hash string) error {
 
 // authenticate checks NIK and PIN within villageID; see Login. The attempt
 // is counted in the database before the PIN is checked (the address, then
-// the NIK), so parallel guesses cannot overtake the count: over a limit no
-// PIN is checked at all.
+// the NIK's tries), so parallel guesses cannot overtake the count: over a
+// limit no PIN is checked at all. Only wrong PINs lock the NIK
+// (accountLock); a try refused while the tries in flight are still being
+// checked is auth.ErrBusy.
 func (s *Service) authenticate(ctx context.Context, villageID int64, nik, pin, ip string) (*store.ResidentLogin, error) {
-	rules := []attempt.Rule{s.ipRule(ip), s.accountRule(villageID, nik)}
+	lock := s.accountLock(villageID, nik)
+	rules := []attempt.Rule{s.ipRule(ip), lock.Tries}
 	counted, err := s.d.Attempts.Take(ctx, rules...)
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
 		return nil, &IPBlockedError{Until: limit.Until}
 	case errors.As(err, &limit):
-		return nil, &LockedError{Until: limit.Until}
+		return nil, s.refusedTry(ctx, lock, limit.Until)
 	case err != nil:
 		return nil, err
 	}
@@ -186,7 +208,13 @@ func (s *Service) authenticate(ctx context.Context, villageID int64, nik, pin, i
 		}
 		return nil, err
 	case errors.Is(err, auth.ErrMismatch) || !usable:
-		if acct := counted[1]; acct.Hits >= MaxPINFailures {
+		// The lock lasts as long as the tries' window, which began no
+		// later than the failures'.
+		locked, err := s.d.Attempts.Failed(ctx, lock)
+		if err != nil {
+			return nil, err
+		}
+		if locked {
 			if usable {
 				s.d.Log.WarnContext(ctx, "resident account locked", "account_id", login.Account.ID)
 				if err := s.d.Store.AuditLock(ctx, &villageID, "resident_account", login.Account.ID,
@@ -194,13 +222,13 @@ func (s *Service) authenticate(ctx context.Context, villageID int64, nik, pin, i
 					return nil, err
 				}
 			}
-			return nil, &LockedError{Until: acct.WindowEnds}
+			return nil, &LockedError{Until: counted[1].WindowEnds}
 		}
 		return nil, ErrInvalidCredentials
 	case err != nil:
 		return nil, fmt.Errorf("mandiri: verify PIN of account %d: %w", login.Account.ID, err)
 	}
-	if err := s.d.Attempts.Forget(ctx, rules[1].Bucket); err != nil {
+	if err := s.d.Attempts.Forget(ctx, lock.Tries.Bucket, lock.Failures.Bucket); err != nil {
 		return nil, err
 	}
 	if err := s.d.Attempts.Refund(ctx, rules[0].Bucket); err != nil {

@@ -63,7 +63,8 @@ func (s *Service) IssuePIN(ctx context.Context, actor surat.Actor, villageID int
 		return nil, err
 	}
 	// A fresh PIN from the clerk ends any lock-out of the NIK.
-	if err := s.d.Attempts.Forget(ctx, s.accountRule(villageID, nik).Bucket); err != nil {
+	lock := s.accountLock(villageID, nik)
+	if err := s.d.Attempts.Forget(ctx, lock.Tries.Bucket, lock.Failures.Bucket); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -95,30 +96,35 @@ func (s *Service) ChangePIN(ctx context.Context, login *store.ResidentLogin, kee
 		return err
 	}
 	// The old PIN is guessed as a login is, so it counts against the same
-	// limit, before it is checked.
-	rule := s.accountRule(login.Account.VillageID, login.Resident.NIK)
-	counted, err := s.d.Attempts.Take(ctx, rule)
+	// lock, before it is checked.
+	lock := s.accountLock(login.Account.VillageID, login.Resident.NIK)
+	counted, err := s.d.Attempts.Take(ctx, lock.Tries)
 	var limit *attempt.LimitError
 	if errors.As(err, &limit) {
-		return &LockedError{Until: limit.Until}
+		return s.refusedTry(ctx, lock, limit.Until)
 	} else if err != nil {
 		return err
 	}
 	err = s.checkPIN(current, login.Account.PINHash)
 	switch {
 	case errors.Is(err, auth.ErrBusy):
-		if rerr := s.d.Attempts.Refund(ctx, rule.Bucket); rerr != nil {
+		if rerr := s.d.Attempts.Refund(ctx, lock.Tries.Bucket); rerr != nil {
 			return rerr
 		}
 		return err
-	case errors.Is(err, auth.ErrMismatch) && counted[0].Hits >= MaxPINFailures:
-		return &LockedError{Until: counted[0].WindowEnds}
 	case errors.Is(err, auth.ErrMismatch):
+		locked, err := s.d.Attempts.Failed(ctx, lock)
+		if err != nil {
+			return err
+		}
+		if locked {
+			return &LockedError{Until: counted[0].WindowEnds}
+		}
 		return &surat.ValidationError{Fields: map[string]string{"pin_lama": "PIN lama salah"}}
 	case err != nil:
 		return fmt.Errorf("mandiri: verify PIN of account %d: %w", login.Account.ID, err)
 	}
-	if err := s.d.Attempts.Forget(ctx, rule.Bucket); err != nil {
+	if err := s.d.Attempts.Forget(ctx, lock.Tries.Bucket, lock.Failures.Bucket); err != nil {
 		return err
 	}
 	hash, err := s.d.Hashing.Hash(next, s.d.PINParams)

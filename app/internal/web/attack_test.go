@@ -379,6 +379,35 @@ func TestParallelResidentLockouts(t *testing.T) {
 	})
 }
 
+// TestParallelRightPINs signs one resident in with the right PIN from
+// twelve requests at once, as a resident tapping "Masuk" again and again
+// on a slow connection does: each is signed in or told the server is busy
+// (never locked out), each busy one is signed in when sent again, and a
+// wrong PIN afterwards is only a wrong PIN.
+func TestParallelRightPINs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newMandiriEnv(t, b)
+		lv := e.villageForLetters("3505122001", "Sumberejo", "")
+		const pin = "480917"
+		e.residentToken(lv.res.NIK, e.issuePIN("operator", lv.res.NIK), pin)
+		login := func(pin string) *httptest.ResponseRecorder {
+			return e.apiFrom("198.51.100.32", "POST", "/api/v1/mandiri/auth/token",
+				map[string]string{"nik": lv.res.NIK, "pin": pin})
+		}
+		codes := inParallelN(t, 12, func(int) *httptest.ResponseRecorder { return login(pin) })
+		onlyCodes(t, "right PINs at once", codes, "ok", "server_busy")
+		for range codes["server_busy"] {
+			if rec := login(pin); rec.Code != http.StatusOK {
+				t.Fatalf("busy login sent again: %d %s", rec.Code, rec.Body)
+			}
+		}
+		if rec := login("911111"); rec.Code != http.StatusUnauthorized ||
+			!strings.Contains(rec.Body.String(), `"invalid_credentials"`) {
+			t.Fatalf("a wrong PIN afterwards: %d %s", rec.Code, rec.Body)
+		}
+	})
+}
+
 // TestParallelSigningPassphrase sends 40 wrong signing passphrases at once
 // (sign, then sign-batch): at most the limit open the key, the right
 // passphrase is refused afterwards, and nothing is numbered.

@@ -54,14 +54,16 @@ func currentResidentSession(c *gin.Context) *store.ResidentSession {
 }
 
 // residentLoginProblem is the answer to a refused resident login (wrong
-// NIK or PIN, a lock-out, too many failures from the address), the same
-// for the form and the API; ok is false for other errors.
+// NIK or PIN, a lock-out, too many failures from the address, a PIN not
+// checked yet because the server is busy), the same for the form and the
+// API; ok is false for other errors.
 func (s *Server) residentLoginProblem(err error) (problem, bool) {
 	var (
 		locked  *mandiri.LockedError
 		blocked *mandiri.IPBlockedError
 	)
-	if errors.Is(err, mandiri.ErrInvalidCredentials) || errors.As(err, &locked) || errors.As(err, &blocked) {
+	if errors.Is(err, mandiri.ErrInvalidCredentials) || errors.As(err, &locked) || errors.As(err, &blocked) ||
+		errors.Is(err, auth.ErrBusy) {
 		return classify(err, s.now()), true
 	}
 	return problem{}, false
