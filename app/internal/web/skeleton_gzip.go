@@ -169,14 +169,14 @@ type gzPlan struct {
 	words []uint32      // the encoded stretches' bits
 }
 
-// gzSeg is a stretch of a part: n bits encoded in words from word, or
-// (n == 0) a copy of size bytes from part src at srcOff to off, whose
+// gzSeg is a stretch of a part: n bits encoded in words from at, or
+// (n == 0) a copy of size bytes from part src at srcOff to at, whose
 // distance depends on the values between, with its length already encoded;
 // should the distance be out of reach, the part's text it spells is
 // written as literals instead.
 type gzSeg struct {
 	n           int32
-	word        int32 // or, for a copy, off
+	at          int32 // the first word, or the copy's offset in its part
 	src, srcOff int32
 	size        int32
 	length      huffCode // the length's symbol and extra bits
@@ -251,7 +251,7 @@ func newGzPlan(parts []string, plans [][]gzOp) *gzPlan {
 	stretch := func() { // ends the run of encoded bits, if any
 		if run.count() > 0 {
 			bs := run.bitString()
-			p.segs = append(p.segs, gzSeg{n: int32(bs.n), word: int32(len(p.words))})
+			p.segs = append(p.segs, gzSeg{n: int32(bs.n), at: int32(len(p.words))})
 			p.words = append(p.words, bs.words...)
 			run = bitWriter{}
 		}
@@ -268,7 +268,7 @@ func newGzPlan(parts []string, plans [][]gzOp) *gzPlan {
 				sym, extra, extraBits := lengthCode(int(op.n))
 				c := p.lit[sym]
 				length := huffCode{code: c.code | uint32(extra)<<c.len, len: c.len + uint8(extraBits)}
-				p.segs = append(p.segs, gzSeg{word: op.off, src: op.src, srcOff: op.srcOff, size: op.n, length: length})
+				p.segs = append(p.segs, gzSeg{at: op.off, src: op.src, srcOff: op.srcOff, size: op.n, length: length})
 			}
 		}
 		stretch()
@@ -295,12 +295,12 @@ func (sk *skeleton) writeGzip(dst *bytes.Buffer, body []byte, starts []int) {
 		for ; k < int(end); k++ {
 			sg := &p.segs[k]
 			if sg.n > 0 {
-				bw.putString(bitString{words: p.words[sg.word:], n: int(sg.n)})
+				bw.putString(bitString{words: p.words[sg.at:], n: int(sg.n)})
 				continue
 			}
-			d := at + int(sg.word) - (starts[sg.src] + int(sg.srcOff))
+			d := at + int(sg.at) - (starts[sg.src] + int(sg.srcOff))
 			if d > deflateMaxDistance { // the values between pushed the source out of reach
-				bw.literalText(&p.lit, sk.parts[i][sg.word:sg.word+sg.size])
+				bw.literalText(&p.lit, sk.parts[i][sg.at:sg.at+sg.size])
 				continue
 			}
 			bw.put(sg.length.code, uint(sg.length.len))
