@@ -31,11 +31,9 @@ type composeFile struct {
 	} `yaml:"secrets"`
 }
 
-// TestComposeFile checks the production shape without a Docker engine:
-// a one-shot migrate service the app waits for, the app's port on an
-// internal network only and reached through Caddy, secrets from files,
-// and .env.example naming every APP_* setting.
-func TestComposeFile(t *testing.T) {
+// readCompose reads the repository's docker-compose.yml.
+func readCompose(t *testing.T) composeFile {
+	t.Helper()
 	raw, err := os.ReadFile("../docker-compose.yml")
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +42,15 @@ func TestComposeFile(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &c); err != nil {
 		t.Fatalf("docker-compose.yml: %v", err)
 	}
+	return c
+}
+
+// TestComposeFile checks the production shape without a Docker engine:
+// a one-shot migrate service the app waits for, the app's port on an
+// internal network only and reached through Caddy, secrets from files,
+// and .env.example naming every APP_* setting.
+func TestComposeFile(t *testing.T) {
+	c := readCompose(t)
 	app, mig, caddy := c.Services["app"], c.Services["migrate"], c.Services["caddy"]
 	if strings.Join(mig.Command, " ") != "migrate up" || mig.Image != app.Image {
 		t.Errorf("migrate service: command %q image %q, want \"migrate up\" with the app's image %q", mig.Command, mig.Image, app.Image)
@@ -115,14 +122,7 @@ func TestComposeFile(t *testing.T) {
 // ignored. Every setting .env.example names reaches the app (itself or as
 // its _FILE), but those compose has no use for.
 func TestComposePassesEverySetting(t *testing.T) {
-	raw, err := os.ReadFile("../docker-compose.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c composeFile
-	if err := yaml.Unmarshal(raw, &c); err != nil {
-		t.Fatal(err)
-	}
+	c := readCompose(t)
 	app := c.Services["app"].Environment
 	unused := map[string]string{
 		"APP_DB_CREATE": "the db service creates the database",
