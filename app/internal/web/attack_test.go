@@ -210,19 +210,27 @@ func TestParallelRightLogins(t *testing.T) {
 			return e.apiFrom("198.51.100.8", "POST", "/api/v1/auth/token",
 				map[string]string{"username": "kades", "password": password})
 		}
-		const workers = 12
-		codes := inParallelN(t, workers, func(int) *httptest.ResponseRecorder { return token(testPassword) })
-		onlyCodes(t, "right passwords at once", codes, "ok", "server_busy")
-		for range codes["server_busy"] {
-			if rec := token(testPassword); rec.Code != http.StatusOK {
-				t.Fatalf("busy login sent again: %d %s", rec.Code, rec.Body)
-			}
-		}
-		if rec := token("salah-sekali"); rec.Code != http.StatusUnauthorized ||
-			!strings.Contains(rec.Body.String(), `"invalid_credentials"`) {
-			t.Fatalf("a wrong password afterwards: %d %s", rec.Code, rec.Body)
-		}
+		rightAtOnce(t, token, testPassword, "salah-sekali")
 	})
+}
+
+// rightAtOnce signs in with the right secret from twelve requests at once:
+// each is signed in or told the server is busy (never locked out), each
+// busy one is signed in when sent again, and a wrong secret afterwards is
+// only a wrong one.
+func rightAtOnce(t *testing.T, login func(secret string) *httptest.ResponseRecorder, right, wrong string) {
+	t.Helper()
+	codes := inParallelN(t, 12, func(int) *httptest.ResponseRecorder { return login(right) })
+	onlyCodes(t, "right secrets at once", codes, "ok", "server_busy")
+	for range codes["server_busy"] {
+		if rec := login(right); rec.Code != http.StatusOK {
+			t.Fatalf("busy login sent again: %d %s", rec.Code, rec.Body)
+		}
+	}
+	if rec := login(wrong); rec.Code != http.StatusUnauthorized ||
+		!strings.Contains(rec.Body.String(), `"invalid_credentials"`) {
+		t.Fatalf("a wrong secret afterwards: %d %s", rec.Code, rec.Body)
+	}
 }
 
 // TestStaffLoginSlowsDownGlobally spreads wrong passwords for one account
@@ -380,10 +388,8 @@ func TestParallelResidentLockouts(t *testing.T) {
 }
 
 // TestParallelRightPINs signs one resident in with the right PIN from
-// twelve requests at once, as a resident tapping "Masuk" again and again
-// on a slow connection does: each is signed in or told the server is busy
-// (never locked out), each busy one is signed in when sent again, and a
-// wrong PIN afterwards is only a wrong PIN.
+// twelve requests at once (rightAtOnce), as a resident tapping "Masuk"
+// again and again on a slow connection does.
 func TestParallelRightPINs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
 		e := newMandiriEnv(t, b)
@@ -394,17 +400,7 @@ func TestParallelRightPINs(t *testing.T) {
 			return e.apiFrom("198.51.100.32", "POST", "/api/v1/mandiri/auth/token",
 				map[string]string{"nik": lv.res.NIK, "pin": pin})
 		}
-		codes := inParallelN(t, 12, func(int) *httptest.ResponseRecorder { return login(pin) })
-		onlyCodes(t, "right PINs at once", codes, "ok", "server_busy")
-		for range codes["server_busy"] {
-			if rec := login(pin); rec.Code != http.StatusOK {
-				t.Fatalf("busy login sent again: %d %s", rec.Code, rec.Body)
-			}
-		}
-		if rec := login("911111"); rec.Code != http.StatusUnauthorized ||
-			!strings.Contains(rec.Body.String(), `"invalid_credentials"`) {
-			t.Fatalf("a wrong PIN afterwards: %d %s", rec.Code, rec.Body)
-		}
+		rightAtOnce(t, login, pin, "911111")
 	})
 }
 
