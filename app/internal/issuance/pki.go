@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/attempt"
+	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -97,13 +98,22 @@ const maxRootFailures = 20
 // user's count and is not counted for everybody. Errors: *RootLockedError
 // when a limit is reached (nothing is decrypted); ErrWrongRootPassphrase,
 // wrapping a *RootLockedError when it used up the last try.
+//
+// Both limits are attempt.Lockouts: only wrong passphrases lock, and an
+// attempt refused while the attempts still being checked fill a limit (a
+// kabupaten admin's script issuing certificates from several workers) is
+// auth.ErrBusy, to be sent again in a moment.
 func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *surat.RootCA, passphrase string) (*x509.Certificate, *pki.Key, error) {
-	root := strconv.FormatInt(r.ID, 10)
-	rules := []attempt.Rule{
-		{Bucket: s.d.Attempts.Bucket("root-user", root, strconv.FormatInt(actor.UserID, 10)),
+	root, user := strconv.FormatInt(r.ID, 10), strconv.FormatInt(actor.UserID, 10)
+	locks := []attempt.Lockout{
+		{Tries: attempt.Rule{Bucket: s.d.Attempts.Bucket("root-user", root, user),
 			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
-		{Bucket: s.d.Attempts.Bucket("root", root), Max: maxRootFailures, Window: surat.SignLockDuration},
+			Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("root-user-failed", root, user),
+				Max: surat.MaxSignFailures, Window: surat.SignLockDuration}},
+		{Tries: attempt.Rule{Bucket: s.d.Attempts.Bucket("root", root), Max: maxRootFailures, Window: surat.SignLockDuration},
+			Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("root-failed", root), Max: maxRootFailures, Window: surat.SignLockDuration}},
 	}
+	rules := []attempt.Rule{locks[0].Tries, locks[1].Tries}
 	var cert *x509.Certificate
 	var key *pki.Key
 	counted, err := s.countedAttempt(ctx, rules, func() (err error) {
@@ -113,12 +123,29 @@ func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *sur
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit):
+		lock := locks[0]
+		if limit.Rule.Bucket == locks[1].Tries.Bucket {
+			lock = locks[1]
+		}
+		locked, err := s.d.Attempts.Refused(ctx, lock)
+		switch {
+		case err != nil:
+			return nil, nil, fmt.Errorf("issuance: count wrong root passphrases: %w", err)
+		case !locked:
+			return nil, nil, auth.ErrBusy
+		}
 		return nil, nil, &RootLockedError{Until: limit.Until.UTC()}
 	case errors.Is(err, ErrWrongRootPassphrase):
 		s.d.Log.Warn("wrong root passphrase", "root_id", r.ID, "user_id", actor.UserID)
-		for i, c := range counted {
-			if c.Hits >= rules[i].Max {
-				return nil, nil, fmt.Errorf("%w: %w", ErrWrongRootPassphrase, &RootLockedError{Until: c.WindowEnds.UTC()})
+		// A lock lasts as long as its tries' window, which began no later
+		// than its failures'.
+		for i, lock := range locks {
+			locked, ferr := s.d.Attempts.Failed(ctx, lock)
+			if ferr != nil {
+				return nil, nil, fmt.Errorf("issuance: count wrong root passphrase: %w", ferr)
+			}
+			if locked {
+				err = fmt.Errorf("%w: %w", ErrWrongRootPassphrase, &RootLockedError{Until: counted[i].WindowEnds.UTC()})
 			}
 		}
 		return nil, nil, err
@@ -126,10 +153,10 @@ func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *sur
 		return nil, nil, err
 	}
 	// The user's failures no longer count; the right passphrase is not
-	// one of everybody's failures.
-	err = s.d.Attempts.Forget(ctx, rules[0].Bucket)
+	// one of everybody's.
+	err = s.d.Attempts.Forget(ctx, locks[0].Tries.Bucket, locks[0].Failures.Bucket)
 	if err == nil {
-		err = s.d.Attempts.Refund(ctx, rules[1].Bucket)
+		err = s.d.Attempts.Refund(ctx, locks[1].Tries.Bucket)
 	}
 	if err != nil {
 		key.Wipe()

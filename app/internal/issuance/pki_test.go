@@ -189,6 +189,48 @@ func TestSeedPKIIsIdempotent(t *testing.T) {
 	}
 }
 
+// A kabupaten admin's script that renews with the root from 24 workers at
+// once, with the right passphrase, is never locked out: each
+// attempt opens the root or is told the server is busy (the attempts
+// still being checked fill the limit), and each busy one opens it when
+// sent again.
+func TestRootRightPassphrasesAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		var mu sync.Mutex
+		got := map[string]int{}
+		var wg sync.WaitGroup
+		for range 24 {
+			wg.Go(func() {
+				_, err := e.svc.RenewCRL(e.ctx, e.admin, demo.SigningPassphrase)
+				kind := "opened"
+				switch {
+				case errors.Is(err, auth.ErrBusy):
+					kind = "busy"
+				case err != nil:
+					kind = err.Error()
+				}
+				mu.Lock()
+				got[kind]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if got["opened"]+got["busy"] != 24 {
+			t.Fatalf("right passphrases at once: %v, want each opened or busy", got)
+		}
+		for range got["busy"] {
+			if _, err := e.svc.RenewCRL(e.ctx, e.admin, demo.SigningPassphrase); err != nil {
+				t.Fatalf("a busy renewal sent again: %v", err)
+			}
+		}
+		if _, err := e.svc.RenewCRL(e.ctx, e.admin, "tebakan-salah-123"); !errors.Is(err, issuance.ErrWrongRootPassphrase) ||
+			errors.Is(err, surat.ErrLocked) {
+			t.Fatalf("a wrong passphrase afterwards: %v, want only wrong", err)
+		}
+	})
+}
+
 // Wrong root passphrases are limited like signing passphrases: five per
 // user within the lock window, twenty for everybody together, counted in
 // the database before the key is decrypted, so that parallel guesses get
