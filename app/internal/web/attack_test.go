@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -401,6 +402,38 @@ func TestParallelRightPINs(t *testing.T) {
 				map[string]string{"nik": lv.res.NIK, "pin": pin})
 		}
 		rightAtOnce(t, login, pin, "911111")
+
+		// The same through the form, from one browser: a login that is not
+		// signed in shows the form again with why and when to retry.
+		br := e.browser()
+		form := url.Values{"nik": {lv.res.NIK}, "pin": {pin}, csrfField: {br.csrf("/mandiri/masuk")}}
+		var (
+			mu      sync.Mutex
+			answers = map[string]int{}
+			wg      sync.WaitGroup
+		)
+		for range 12 {
+			wg.Go(func() {
+				answer := "no answer"
+				if resp, err := br.c.PostForm(br.base+"/mandiri/masuk", form); err == nil {
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					answer = fmt.Sprintf("%d", resp.StatusCode)
+					if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" &&
+						strings.Contains(string(body), "Coba lagi dalam beberapa detik") && strings.Contains(string(body), `name="pin"`) {
+						answer = "form: busy"
+					}
+				}
+				mu.Lock()
+				answers[answer]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		t.Logf("right PINs at once through the form: %v", answers)
+		if answers["303"]+answers["form: busy"] != 12 {
+			t.Fatalf("right PINs at once through the form: %v, want each signed in (303) or the form saying busy", answers)
+		}
 	})
 }
 
