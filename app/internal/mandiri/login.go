@@ -156,9 +156,14 @@ func (s *Service) refusedTry(ctx context.Context, lock attempt.Lockout, until ti
 	return auth.ErrBusy
 }
 
-// ipRule is the limit on failed resident logins from one client address.
-func (s *Service) ipRule(ip string) attempt.Rule {
-	return attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-ip", ip), Max: MaxIPFailures, Window: IPFailureWindow}
+// ipLock is the limit on failed resident logins from one client address:
+// its tries bound the PIN checks as they start, and only its wrong PINs
+// block the address (see attempt.Lockout).
+func (s *Service) ipLock(ip string) attempt.Lockout {
+	return attempt.Lockout{
+		Tries:    attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-ip", ip), Max: MaxIPFailures, Window: IPFailureWindow},
+		Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-ip-failed", ip), Max: MaxIPFailures, Window: IPFailureWindow},
+	}
 }
 
 // checkPIN runs one PIN verification inside a hashing slot: auth.ErrBusy
@@ -175,15 +180,22 @@ func (s *Service) checkPIN(pin, hash string) error {
 // is counted in the database before the PIN is checked (the address, then
 // the NIK's tries), so parallel guesses cannot overtake the count: over a
 // limit no PIN is checked at all. Only wrong PINs lock the NIK
-// (accountLock); a try refused while the tries in flight are still being
-// checked is auth.ErrBusy.
+// (accountLock) or block the address (ipLock); a try refused while the
+// tries in flight are still being checked is auth.ErrBusy.
 func (s *Service) authenticate(ctx context.Context, villageID int64, nik, pin, ip string) (*store.ResidentLogin, error) {
-	lock := s.accountLock(villageID, nik)
-	rules := []attempt.Rule{s.ipRule(ip), lock.Tries}
+	address, lock := s.ipLock(ip), s.accountLock(villageID, nik)
+	rules := []attempt.Rule{address.Tries, lock.Tries}
 	counted, err := s.d.Attempts.Take(ctx, rules...)
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
+		blocked, err := s.d.Attempts.Refused(ctx, address)
+		switch {
+		case err != nil:
+			return nil, err
+		case !blocked: // the tries in flight (a village hall's residents behind one address)
+			return nil, auth.ErrBusy
+		}
 		return nil, &IPBlockedError{Until: limit.Until}
 	case errors.As(err, &limit):
 		return nil, s.refusedTry(ctx, lock, limit.Until)
@@ -208,6 +220,11 @@ func (s *Service) authenticate(ctx context.Context, villageID int64, nik, pin, i
 		}
 		return nil, err
 	case errors.Is(err, auth.ErrMismatch) || !usable:
+		// The address's failure blocks its next attempts; this one is
+		// answered as a wrong PIN still.
+		if _, err := s.d.Attempts.Failed(ctx, address); err != nil {
+			return nil, err
+		}
 		// The lock lasts as long as the tries' window, which began no
 		// later than the failures'.
 		locked, err := s.d.Attempts.Failed(ctx, lock)

@@ -234,6 +234,33 @@ func rightAtOnce(t *testing.T, login func(secret string) *httptest.ResponseRecor
 	}
 }
 
+// TestParallelRightLoginsFromOneAddress signs 40 staff in at once from
+// one address with their right passwords, as a kabupaten office behind
+// one NAT address does at the start of the day: each is signed in or told
+// the server is busy, none that the address is blocked for the rest of
+// the window.
+func TestParallelRightLoginsFromOneAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b)
+		v := e.village("3505122001", "Sumberejo")
+		for i := range attackers {
+			e.user(v, fmt.Sprintf("staf%02d", i), surat.RoleOperator)
+		}
+		login := func(i int) *httptest.ResponseRecorder {
+			return e.apiFrom("198.51.100.9", "POST", "/api/v1/auth/token",
+				map[string]string{"username": fmt.Sprintf("staf%02d", i), "password": testPassword})
+		}
+		codes := inParallel(t, login)
+		onlyCodes(t, "right passwords of many accounts at once", codes, "ok", "server_busy")
+		t.Logf("answers: %v", codes)
+		for i := range attackers {
+			if rec := login(i); rec.Code != http.StatusOK {
+				t.Fatalf("staf%02d again: %d %s", i, rec.Code, rec.Body)
+			}
+		}
+	})
+}
+
 // TestStaffLoginSlowsDownGlobally spreads wrong passwords for one account
 // over many addresses: after maxAccountAttempts in a minute everybody is
 // slowed down (never locked), unknown usernames alike, and a minute later
@@ -433,6 +460,36 @@ func TestParallelRightPINs(t *testing.T) {
 		t.Logf("right PINs at once through the form: %v", answers)
 		if answers["303"]+answers["form: busy"] != 12 {
 			t.Fatalf("right PINs at once through the form: %v, want each signed in (303) or the form saying busy", answers)
+		}
+	})
+}
+
+// TestParallelRightPINsFromOneAddress signs 40 residents in at once from
+// one address with their right PINs, as a village hall's residents behind
+// one address do on a service day: each is signed in or told the server
+// is busy, none that the address is blocked for the rest of the window.
+func TestParallelRightPINsFromOneAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		e := newMandiriEnv(t, b)
+		lv := e.villageForLetters("3505122001", "Sumberejo", "")
+		const n = attackers
+		niks, pins := make([]string, n), make([]string, n)
+		for i := range n {
+			niks[i] = fmt.Sprintf("35051241019001%02d", i)
+			e.member(lv.v, niks[i], fmt.Sprintf("Warga %02d", i), "")
+			pins[i] = e.issuePIN("operator", niks[i])
+		}
+		login := func(i int) *httptest.ResponseRecorder {
+			return e.apiFrom("198.51.100.33", "POST", "/api/v1/mandiri/auth/token",
+				map[string]string{"nik": niks[i], "pin": pins[i]})
+		}
+		codes := inParallelN(t, n, login)
+		onlyCodes(t, "right PINs of many residents at once", codes, "ok", "server_busy")
+		t.Logf("answers: %v", codes)
+		for i := range n {
+			if rec := login(i); rec.Code != http.StatusOK {
+				t.Fatalf("resident %d again: %d %s", i, rec.Code, rec.Body)
+			}
 		}
 	})
 }

@@ -203,11 +203,15 @@ func (s *Server) loginRules(username, ip string) []attempt.Rule {
 	}
 }
 
-// loginLockout is the lock of the username from one client address: its
-// tries are loginRules' second rule, and only its wrong passwords lock.
-func (s *Server) loginLockout(rules []attempt.Rule, username, ip string) attempt.Lockout {
-	return attempt.Lockout{Tries: rules[1], Failures: attempt.Rule{
+// loginLockouts are the locks of the client address and of the username
+// from that address: their tries are loginRules' first two rules, and only
+// their wrong passwords lock.
+func (s *Server) loginLockouts(rules []attempt.Rule, username, ip string) (address, pair attempt.Lockout) {
+	address = attempt.Lockout{Tries: rules[0], Failures: attempt.Rule{
+		Bucket: s.attempts.Bucket("login-ip-failed", ip), Max: maxLoginAttemptsPerIP, Window: loginIPWindow}}
+	pair = attempt.Lockout{Tries: rules[1], Failures: attempt.Rule{
 		Bucket: s.attempts.Bucket("login-pair-failed", username, ip), Max: maxLoginFailures, Window: lockoutDuration}}
+	return address, pair
 }
 
 // authenticate checks a username and password from the client address ip
@@ -223,18 +227,27 @@ func (s *Server) loginLockout(rules []attempt.Rule, username, ip string) attempt
 // that uses up the last try, which returns the *lockedError at once; the
 // answers, their timing and the locks are the same for unknown usernames.
 //
-// The pair's attempts in the window are bounded as they start, but only
-// its wrong passwords lock it (loginLockout): an API client asking for
-// tokens from several workers at once, with the right password, fills the
-// bound while its attempts are still checked, and the next is auth.ErrBusy
-// (503, retry in a moment), not a lock-out of 15 minutes.
+// The address's and the pair's attempts in the window are bounded as they
+// start, but only their wrong passwords block or lock them
+// (loginLockouts): an API client asking for tokens from several workers
+// at once, or an office's staff behind one address signing in at the
+// start of the day, with the right passwords, fill a bound while their
+// attempts are still checked, and the next is auth.ErrBusy (503, retry in
+// a moment), not a block or lock-out of 15 minutes.
 func (s *Server) authenticate(ctx context.Context, username, password, ip string) (*surat.User, error) {
 	rules := s.loginRules(username, ip)
-	lock := s.loginLockout(rules, username, ip)
+	address, lock := s.loginLockouts(rules, username, ip)
 	counted, err := s.attempts.Take(ctx, rules...)
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
+		blocked, err := s.attempts.Refused(ctx, address)
+		if err != nil {
+			return nil, err
+		}
+		if !blocked {
+			return nil, auth.ErrBusy
+		}
 		return nil, &rateLimitedError{Retry: limit.Until.Sub(s.now())}
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[1].Bucket:
 		locked, err := s.attempts.Refused(ctx, lock)
@@ -269,6 +282,11 @@ func (s *Server) authenticate(ctx context.Context, username, password, ip string
 		}
 		return nil, err
 	case errors.Is(err, auth.ErrMismatch) || u == nil || u.Disabled:
+		// The address's failure blocks its next attempts; this one is
+		// answered as a wrong password still.
+		if _, err := s.attempts.Failed(ctx, address); err != nil {
+			return nil, err
+		}
 		// The lock lasts as long as the tries' window, which began no
 		// later than the failures'.
 		locked, err := s.attempts.Failed(ctx, lock)
