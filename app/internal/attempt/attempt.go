@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 )
 
@@ -110,14 +111,21 @@ func (c *Counter) Take(ctx context.Context, rules ...Rule) ([]store.AuthAttempt,
 // the same Max and Window. An owner's own attempts in parallel (several
 // tabs, an API client with several workers) fill Tries while their right
 // secrets are still being checked: the caller tells them to retry in a
-// moment (Refused), not that they are locked out.
+// moment (Refusal), not that they are locked out.
 type Lockout struct{ Tries, Failures Rule }
 
-// Refused says, for an attempt that Tries refused, whether the failures
-// lock (else the tries in flight filled the limit: retry soon).
-func (c *Counter) Refused(ctx context.Context, l Lockout) (locked bool, err error) {
+// Refusal is the answer to an attempt that l's Tries refused: lockedErr
+// when the failures lock, else auth.ErrBusy, as the tries still being
+// checked fill the limit (retry in a moment).
+func (c *Counter) Refusal(ctx context.Context, l Lockout, lockedErr error) error {
 	failed, err := c.Hits(ctx, l.Failures)
-	return failed >= l.Failures.Max, err
+	switch {
+	case err != nil:
+		return err
+	case failed >= l.Failures.Max:
+		return lockedErr
+	}
+	return auth.ErrBusy
 }
 
 // Failed counts a wrong attempt, one that took a try of l first (so this

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/attempt"
-	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/pki"
 	"github.com/suratdesa/suratdesa/app/internal/store"
 	"github.com/suratdesa/suratdesa/app/internal/surat"
@@ -127,14 +126,7 @@ func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *sur
 		if limit.Rule.Bucket == locks[1].Tries.Bucket {
 			lock = locks[1]
 		}
-		locked, err := s.d.Attempts.Refused(ctx, lock)
-		switch {
-		case err != nil:
-			return nil, nil, fmt.Errorf("issuance: count wrong root passphrases: %w", err)
-		case !locked:
-			return nil, nil, auth.ErrBusy
-		}
-		return nil, nil, &RootLockedError{Until: limit.Until.UTC()}
+		return nil, nil, s.d.Attempts.Refusal(ctx, lock, &RootLockedError{Until: limit.Until.UTC()})
 	case errors.Is(err, ErrWrongRootPassphrase):
 		s.d.Log.Warn("wrong root passphrase", "root_id", r.ID, "user_id", actor.UserID)
 		// A lock lasts as long as its tries' window, which began no later

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/suratdesa/suratdesa/app/internal/attempt"
-	"github.com/suratdesa/suratdesa/app/internal/auth"
 	"github.com/suratdesa/suratdesa/app/internal/blob"
 	"github.com/suratdesa/suratdesa/app/internal/files"
 	"github.com/suratdesa/suratdesa/app/internal/parallel"
@@ -90,14 +89,7 @@ func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open fu
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit):
-		locked, err := s.d.Attempts.Refused(ctx, lock)
-		if err != nil {
-			return fmt.Errorf("issuance: count wrong passphrases: %w", err)
-		}
-		if !locked {
-			return auth.ErrBusy
-		}
-		return &LockedError{Until: limit.Until.UTC()}
+		return s.d.Attempts.Refusal(ctx, lock, &LockedError{Until: limit.Until.UTC()})
 	case errors.Is(err, pki.ErrWrongPassphrase):
 		// The lock lasts as long as the tries' window, which began no
 		// later than the failures'.

@@ -141,21 +141,6 @@ func (s *Service) accountLock(villageID int64, nik string) attempt.Lockout {
 	}
 }
 
-// refusedTry is the answer to an attempt that the NIK's tries refused
-// until until: locked when its wrong PINs lock it, else auth.ErrBusy, as
-// the tries in flight (the resident's own, tapping again on a slow
-// connection) are still being checked.
-func (s *Service) refusedTry(ctx context.Context, lock attempt.Lockout, until time.Time) error {
-	locked, err := s.d.Attempts.Refused(ctx, lock)
-	switch {
-	case err != nil:
-		return err
-	case locked:
-		return &LockedError{Until: until}
-	}
-	return auth.ErrBusy
-}
-
 // ipLock is the limit on failed resident logins from one client address:
 // its tries bound the PIN checks as they start, and only its wrong PINs
 // block the address (see attempt.Lockout).
@@ -189,16 +174,9 @@ func (s *Service) authenticate(ctx context.Context, villageID int64, nik, pin, i
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
-		blocked, err := s.d.Attempts.Refused(ctx, address)
-		switch {
-		case err != nil:
-			return nil, err
-		case !blocked: // the tries in flight (a village hall's residents behind one address)
-			return nil, auth.ErrBusy
-		}
-		return nil, &IPBlockedError{Until: limit.Until}
+		return nil, s.d.Attempts.Refusal(ctx, address, &IPBlockedError{Until: limit.Until})
 	case errors.As(err, &limit):
-		return nil, s.refusedTry(ctx, lock, limit.Until)
+		return nil, s.d.Attempts.Refusal(ctx, lock, &LockedError{Until: limit.Until})
 	case err != nil:
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (s *Service) ChangePIN(ctx context.Context, login *store.ResidentLogin, kee
 	counted, err := s.d.Attempts.Take(ctx, lock.Tries)
 	var limit *attempt.LimitError
 	if errors.As(err, &limit) {
-		return s.refusedTry(ctx, lock, limit.Until)
+		return s.d.Attempts.Refusal(ctx, lock, &LockedError{Until: limit.Until})
 	} else if err != nil {
 		return err
 	}

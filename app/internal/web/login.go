@@ -241,23 +241,9 @@ func (s *Server) authenticate(ctx context.Context, username, password, ip string
 	var limit *attempt.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[0].Bucket:
-		blocked, err := s.attempts.Refused(ctx, address)
-		if err != nil {
-			return nil, err
-		}
-		if !blocked {
-			return nil, auth.ErrBusy
-		}
-		return nil, &rateLimitedError{Retry: limit.Until.Sub(s.now())}
+		return nil, s.attempts.Refusal(ctx, address, &rateLimitedError{Retry: limit.Until.Sub(s.now())})
 	case errors.As(err, &limit) && limit.Rule.Bucket == rules[1].Bucket:
-		locked, err := s.attempts.Refused(ctx, lock)
-		if err != nil {
-			return nil, err
-		}
-		if !locked {
-			return nil, auth.ErrBusy
-		}
-		return nil, &lockedError{Until: limit.Until}
+		return nil, s.attempts.Refusal(ctx, lock, &lockedError{Until: limit.Until})
 	case errors.As(err, &limit):
 		return nil, &loginThrottledError{Until: limit.Until}
 	case err != nil:
