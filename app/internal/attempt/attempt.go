@@ -114,6 +114,14 @@ func (c *Counter) Take(ctx context.Context, rules ...Rule) ([]store.AuthAttempt,
 // moment (Refusal), not that they are locked out.
 type Lockout struct{ Tries, Failures Rule }
 
+// NewLockout is the Lockout of tries whose failures are counted in
+// failedBucket, under the same Max and Window.
+func NewLockout(tries Rule, failedBucket string) Lockout {
+	failures := tries
+	failures.Bucket = failedBucket
+	return Lockout{Tries: tries, Failures: failures}
+}
+
 // Refusal is the answer to an attempt that l's Tries refused: lockedErr
 // when the failures lock, else auth.ErrBusy, as the tries still being
 // checked fill the limit (retry in a moment).

@@ -105,12 +105,10 @@ const maxRootFailures = 20
 func (s *Service) openRootGuarded(ctx context.Context, actor surat.Actor, r *surat.RootCA, passphrase string) (*x509.Certificate, *pki.Key, error) {
 	root, user := strconv.FormatInt(r.ID, 10), strconv.FormatInt(actor.UserID, 10)
 	locks := []attempt.Lockout{
-		{Tries: attempt.Rule{Bucket: s.d.Attempts.Bucket("root-user", root, user),
-			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
-			Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("root-user-failed", root, user),
-				Max: surat.MaxSignFailures, Window: surat.SignLockDuration}},
-		{Tries: attempt.Rule{Bucket: s.d.Attempts.Bucket("root", root), Max: maxRootFailures, Window: surat.SignLockDuration},
-			Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("root-failed", root), Max: maxRootFailures, Window: surat.SignLockDuration}},
+		attempt.NewLockout(attempt.Rule{Bucket: s.d.Attempts.Bucket("root-user", root, user),
+			Max: surat.MaxSignFailures, Window: surat.SignLockDuration}, s.d.Attempts.Bucket("root-user-failed", root, user)),
+		attempt.NewLockout(attempt.Rule{Bucket: s.d.Attempts.Bucket("root", root),
+			Max: maxRootFailures, Window: surat.SignLockDuration}, s.d.Attempts.Bucket("root-failed", root)),
 	}
 	rules := []attempt.Rule{locks[0].Tries, locks[1].Tries}
 	var cert *x509.Certificate

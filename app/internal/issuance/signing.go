@@ -73,12 +73,8 @@ func (s *Service) signingOfficial(ctx context.Context, actor surat.Actor, villag
 // moment, not locked out for SignLockDuration.
 func (s *Service) guardKey(ctx context.Context, villageID, certID int64, open func() error) error {
 	id := strconv.FormatInt(certID, 10)
-	lock := attempt.Lockout{
-		Tries: attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", id),
-			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
-		Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert-failed", id),
-			Max: surat.MaxSignFailures, Window: surat.SignLockDuration},
-	}
+	lock := attempt.NewLockout(attempt.Rule{Bucket: s.d.Attempts.Bucket("sign-cert", id),
+		Max: surat.MaxSignFailures, Window: surat.SignLockDuration}, s.d.Attempts.Bucket("sign-cert-failed", id))
 	counted, err := s.countedAttempt(ctx, []attempt.Rule{lock.Tries}, func() error {
 		err := open()
 		if err != nil && !errors.Is(err, pki.ErrWrongPassphrase) {

@@ -135,20 +135,16 @@ func (s *Service) residentVillage(ctx context.Context, kode string) (int64, erro
 // account, for logins and for the old-PIN check of a PIN change alike.
 func (s *Service) accountLock(villageID int64, nik string) attempt.Lockout {
 	village := strconv.FormatInt(villageID, 10)
-	return attempt.Lockout{
-		Tries:    attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-nik", village, nik), Max: MaxPINFailures, Window: LockoutDuration},
-		Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-nik-failed", village, nik), Max: MaxPINFailures, Window: LockoutDuration},
-	}
+	return attempt.NewLockout(attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-nik", village, nik),
+		Max: MaxPINFailures, Window: LockoutDuration}, s.d.Attempts.Bucket("pin-nik-failed", village, nik))
 }
 
 // ipLock is the limit on failed resident logins from one client address:
 // its tries bound the PIN checks as they start, and only its wrong PINs
 // block the address (see attempt.Lockout).
 func (s *Service) ipLock(ip string) attempt.Lockout {
-	return attempt.Lockout{
-		Tries:    attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-ip", ip), Max: MaxIPFailures, Window: IPFailureWindow},
-		Failures: attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-ip-failed", ip), Max: MaxIPFailures, Window: IPFailureWindow},
-	}
+	return attempt.NewLockout(attempt.Rule{Bucket: s.d.Attempts.Bucket("pin-ip", ip),
+		Max: MaxIPFailures, Window: IPFailureWindow}, s.d.Attempts.Bucket("pin-ip-failed", ip))
 }
 
 // checkPIN runs one PIN verification inside a hashing slot: auth.ErrBusy

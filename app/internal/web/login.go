@@ -207,11 +207,8 @@ func (s *Server) loginRules(username, ip string) []attempt.Rule {
 // from that address: their tries are loginRules' first two rules, and only
 // their wrong passwords lock.
 func (s *Server) loginLockouts(rules []attempt.Rule, username, ip string) (address, pair attempt.Lockout) {
-	address = attempt.Lockout{Tries: rules[0], Failures: attempt.Rule{
-		Bucket: s.attempts.Bucket("login-ip-failed", ip), Max: maxLoginAttemptsPerIP, Window: loginIPWindow}}
-	pair = attempt.Lockout{Tries: rules[1], Failures: attempt.Rule{
-		Bucket: s.attempts.Bucket("login-pair-failed", username, ip), Max: maxLoginFailures, Window: lockoutDuration}}
-	return address, pair
+	return attempt.NewLockout(rules[0], s.attempts.Bucket("login-ip-failed", ip)),
+		attempt.NewLockout(rules[1], s.attempts.Bucket("login-pair-failed", username, ip))
 }
 
 // authenticate checks a username and password from the client address ip
